@@ -1,0 +1,262 @@
+"""Docker sandboxes: images built by content hash, locked-down containers, commands, cleanup.
+
+Image layers: base (from the project Dockerfile, its base image a build argument) -> task image
+(the repository at base_commit in /testbed as a fresh one-commit history, then its install step).
+Tags carry a hash of everything that went in, so an unchanged input is never rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shlex
+import subprocess
+import tarfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from harness import HarnessError, InfrastructureError
+from harness.engine import default_base_image, image_exists
+from harness.tasks import PROJECT_ROOT, Task, resolve_repo
+
+LABEL = "cascade-harness"
+RUN_LABEL = "cascade-harness.run"
+WORKDIR = "/testbed"
+SNAPSHOT_INDEX = "/tmp/.harness-index"
+DEFAULT_OUTPUT_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory: str = "2g"
+    cpus: float = 1.0
+    pids: int = 512
+    network: bool = False
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    exit_code: int
+    output: str
+    timed_out: bool = False
+    cut_bytes: int = 0
+
+
+def cap_output(chunks: Iterator[bytes], limit: int) -> tuple[str, int]:
+    """Keep the head and tail of a stream within `limit` bytes; memory stays bounded."""
+    head, tail, total = bytearray(), bytearray(), 0
+    half = limit // 2
+    for chunk in chunks:
+        total += len(chunk)
+        if len(head) < half:
+            take = half - len(head)
+            head += chunk[:take]
+            chunk = chunk[take:]
+        tail += chunk
+        if len(tail) > 2 * half:
+            del tail[: len(tail) - half]
+    if len(head) + len(tail) <= limit:
+        return (bytes(head) + bytes(tail)).decode("utf-8", "replace"), 0
+    kept_tail = bytes(tail[-half:])
+    cut = total - len(head) - len(kept_tail)
+    marker = f"\n[... {cut} bytes of output cut ...]\n".encode()
+    return (bytes(head) + marker + kept_tail).decode("utf-8", "replace"), cut
+
+
+def _tar_bytes(files: dict[str, bytes], extra: tarfile.TarFile | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            archive.addfile(info, io.BytesIO(data))
+        if extra is not None:
+            for member in extra.getmembers():
+                archive.addfile(member, extra.extractfile(member) if member.isfile() else None)
+    return buffer.getvalue()
+
+
+class Sandbox:
+    """One running container with the task's repository in /testbed."""
+
+    def __init__(self, container, output_limit: int = DEFAULT_OUTPUT_LIMIT):
+        self.container = container
+        self.output_limit = output_limit
+
+    def run(self, command: str, timeout: float = 60) -> CommandResult:
+        """Run a shell command in /testbed; on timeout its whole process group is killed."""
+        api = self.container.client.api
+        wrapped = ["timeout", "-k", "2", str(timeout), "bash", "-c", command]
+        started = time.monotonic()
+        try:
+            exec_id = api.exec_create(self.container.id, wrapped, workdir=WORKDIR)["Id"]
+            output, cut = cap_output(api.exec_start(exec_id, stream=True), self.output_limit)
+            exit_code = api.exec_inspect(exec_id)["ExitCode"]
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"command failed in container: {exc}") from None
+        # exit codes alone are ambiguous: the command itself may exit 124
+        timed_out = exit_code in (124, 137) and time.monotonic() - started >= timeout
+        if timed_out:
+            output += f"\n[command timed out after {timeout:g} s and was killed]"
+        return CommandResult(exit_code, output, timed_out, cut)
+
+    def write_file(self, path: str, data: bytes | str) -> None:
+        payload = data.encode() if isinstance(data, str) else data
+        directory, name = path.rsplit("/", 1)
+        try:
+            self.container.put_archive(directory or "/", _tar_bytes({name: payload}))
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot write {path} into container: {exc}") from None
+
+    def snapshot(self) -> str:
+        """A git tree id of the working tree (ignored files aside), without touching the
+        agent's own index or history."""
+        result = self.run(
+            f"export GIT_INDEX_FILE={SNAPSHOT_INDEX}; cp .git/index $GIT_INDEX_FILE 2>/dev/null;"
+            " git add -A . >/dev/null && git write-tree", timeout=120)
+        if result.exit_code != 0:
+            raise InfrastructureError(f"snapshot failed: {result.output.strip()[-200:]}")
+        return result.output.strip()
+
+    def restore(self, tree: str) -> None:
+        """Put the working tree back exactly as it was at `snapshot()`."""
+        result = self.run(
+            f"export GIT_INDEX_FILE={SNAPSHOT_INDEX}; git read-tree {shlex.quote(tree)}"
+            " && git checkout-index -a -f"
+            " && git ls-files -z --others --exclude-standard | xargs -0 -r rm -f --", timeout=120)
+        if result.exit_code != 0:
+            raise InfrastructureError(f"restore failed: {result.output.strip()[-200:]}")
+
+    def diff(self) -> str:
+        """Everything changed against the base commit, new files included."""
+        tree = self.snapshot()
+        result = self.run(f"git diff --no-color --no-ext-diff HEAD {tree}", timeout=120)
+        if result.exit_code != 0 or result.cut_bytes:
+            raise InfrastructureError(f"git diff failed: {result.output.strip()[-200:]}")
+        return result.output
+
+    def close(self) -> None:
+        try:
+            self.container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot remove container: {exc}") from None
+
+
+class Docker:
+    """Images and containers of one run, all labelled with its run id for cleanup."""
+
+    def __init__(self, client: docker.DockerClient, run_id: str | None = None,
+                 limits: Limits = Limits(), base_image: str | None = None,
+                 repo_mirror: Path | None = None):
+        self.client = client
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.limits = limits
+        self.base_image = base_image or default_base_image(client)
+        self.repo_mirror = repo_mirror
+        self._labels = {LABEL: "1", RUN_LABEL: self.run_id}
+
+    # -- images --------------------------------------------------------------------------------
+
+    def _build(self, tag: str, files: dict[str, bytes], repo: tarfile.TarFile | None = None,
+               buildargs: dict[str, str] | None = None) -> str:
+        if image_exists(self.client, tag):
+            return tag
+        context = _tar_bytes(files, repo)
+        try:
+            self.client.images.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag,
+                                     buildargs=buildargs or {}, labels={LABEL: "1"}, rm=True,
+                                     forcerm=True, network_mode="default")
+        except docker.errors.BuildError as exc:
+            log = "".join(str(item.get("stream", item.get("error", ""))) for item in exc.build_log)
+            raise InfrastructureError(f"image {tag} failed to build: {log.strip()[-300:]}") \
+                from None
+        except docker.errors.APIError as exc:
+            raise InfrastructureError(f"image {tag} failed to build: {exc}") from None
+        return tag
+
+    def base_sandbox_image(self) -> str:
+        dockerfile = (PROJECT_ROOT / "Dockerfile").read_bytes()
+        if not image_exists(self.client, self.base_image):
+            raise InfrastructureError(
+                f"base image {self.base_image} is missing; run `python -m harness setup`")
+        base_id = self.client.images.get(self.base_image).id
+        digest = hashlib.sha256(dockerfile + base_id.encode()).hexdigest()[:16]
+        return self._build(f"{LABEL}/sandbox:{digest}", {"Dockerfile": dockerfile},
+                           buildargs={"BASE_IMAGE": self.base_image})
+
+    def task_image(self, task: Task) -> str:
+        """The image a task runs in: its own `image` if it names one, else one built here."""
+        if task.image:
+            if not image_exists(self.client, task.image):
+                raise InfrastructureError(f"{task.instance_id}: image {task.image} not found")
+            return task.image
+        parent = self.base_sandbox_image()
+        repo = resolve_repo(task, self.repo_mirror)
+        parent_id = self.client.images.get(parent).id
+        env = task.environment
+        digest = hashlib.sha256("\0".join(
+            [parent_id, task.repo, task.base_commit, env.install]).encode()).hexdigest()[:16]
+        tag = f"{LABEL}/task:{digest}"
+        if image_exists(self.client, tag):
+            return tag
+        archive = subprocess.run(["git", "archive", "--format=tar", "--prefix=repo/",
+                                  task.base_commit], cwd=repo, capture_output=True)
+        if archive.returncode != 0:
+            raise HarnessError(f"{task.instance_id}: base_commit {task.base_commit} not found in "
+                               f"{task.repo} ({archive.stderr.decode().strip()[-200:]})")
+        install = f"RUN {env.install}\n" if env.install else ""
+        dockerfile = (
+            f"FROM {parent}\n"
+            f"COPY --chown=1000:1000 repo/ {WORKDIR}/\n"
+            "USER agent\n"
+            f"WORKDIR {WORKDIR}\n"
+            "RUN git init -q -b main && git add -A"
+            " && git -c user.name=agent -c user.email=agent@localhost"
+            " commit -q --no-verify -m base\n"
+            f"{install}"
+        )
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as repo_tar:
+            return self._build(tag, {"Dockerfile": dockerfile.encode()}, repo_tar)
+
+    # -- containers ----------------------------------------------------------------------------
+
+    def start(self, image: str, output_limit: int = DEFAULT_OUTPUT_LIMIT) -> Sandbox:
+        limits = self.limits
+        try:
+            container = self.client.containers.run(
+                image, ["sleep", "infinity"], detach=True, labels=self._labels,
+                working_dir=WORKDIR, user="agent",
+                network_mode="bridge" if limits.network else "none",
+                mem_limit=limits.memory, memswap_limit=limits.memory,
+                nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.pids,
+                cap_drop=["ALL"], security_opt=["no-new-privileges"],
+                environment={"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
+            )
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot start a container from {image}: {exc}") from None
+        return Sandbox(container, output_limit)
+
+    def cleanup(self) -> int:
+        """Remove every container this run started."""
+        return remove_containers(self.client, {RUN_LABEL: self.run_id})
+
+
+def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> int:
+    filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    removed = 0
+    for container in client.containers.list(all=True, filters=filters):
+        try:
+            container.remove(force=True)
+            removed += 1
+        except docker.errors.NotFound:
+            pass
+    return removed
+

@@ -1,0 +1,273 @@
+"""Task instances: the `Task` record, where tasks come from, and where their repositories live.
+
+Field names are SWE-bench's, unchanged, so a SWE-bench export loads as it is. The bundled suite
+under `tasks/` is authored as plain folders (see tasks/README.md) and turned into the same rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from harness import HarnessError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DIR = PROJECT_ROOT / "tasks"
+REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch")
+
+# Commits made for the bundled repos carry fixed metadata so that their hashes are the same on
+# every machine: a bundled task's base_commit is then a stable name for its source tree.
+_FIXED_GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "harness",
+    "GIT_AUTHOR_EMAIL": "harness@localhost",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00+0000",
+    "GIT_COMMITTER_NAME": "harness",
+    "GIT_COMMITTER_EMAIL": "harness@localhost",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00+0000",
+}
+
+
+@dataclass(frozen=True)
+class Environment:
+    """How to install a repository and run its tests inside the sandbox image."""
+
+    install: str = ""
+    test_cmd: str = "python -m pytest -rA -p no:cacheprovider"
+    check_cmd: str = "python -m pytest -q -p no:cacheprovider"
+
+
+@dataclass(frozen=True)
+class Task:
+    instance_id: str
+    repo: str
+    base_commit: str
+    problem_statement: str
+    patch: str
+    test_patch: str
+    FAIL_TO_PASS: tuple[str, ...] = ()
+    PASS_TO_PASS: tuple[str, ...] = ()
+    version: str = ""
+    environment_setup_commit: str = ""
+    hints_text: str = ""
+    created_at: str = ""
+    image: str | None = None
+    eval_script: str | None = None
+    log_parser: str | None = None
+    difficulty: str = ""
+    environment: Environment = field(default_factory=Environment)
+    # A local git repository holding base_commit, when the source already knows one.
+    repo_path: Path | None = None
+
+
+def _test_list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except json.JSONDecodeError as exc:
+            raise HarnessError(f"{where}: not a JSON list of test ids ({exc.msg})") from None
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise HarnessError(f"{where}: must be a list of test ids")
+    return tuple(value)
+
+
+def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
+    """Build a Task from a SWE-bench-style dict, naming the row and field of any problem."""
+    missing = [name for name in REQUIRED_FIELDS if not row.get(name)]
+    if missing:
+        raise HarnessError(f"{where}: missing field {missing[0]!r}")
+    for name in REQUIRED_FIELDS:
+        if not isinstance(row[name], str):
+            raise HarnessError(f"{where}: field {name!r} must be a string")
+    known = {
+        "version", "environment_setup_commit", "hints_text", "created_at",
+        "image", "eval_script", "log_parser", "difficulty",
+    }
+    extras = {k: row[k] for k in known if row.get(k) is not None}
+    if "version" in extras:
+        extras["version"] = str(extras["version"])
+    return Task(
+        **{name: row[name] for name in REQUIRED_FIELDS},
+        FAIL_TO_PASS=_test_list(row.get("FAIL_TO_PASS", []), f"{where}: FAIL_TO_PASS"),
+        PASS_TO_PASS=_test_list(row.get("PASS_TO_PASS", []), f"{where}: PASS_TO_PASS"),
+        **extras,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources
+
+
+def load_tasks(source: str | None = None, split: str = "test") -> list[Task]:
+    """Load tasks from the bundled suite (None), a local file, or a Hugging Face dataset name."""
+    if source is None:
+        return load_bundled(BUNDLED_DIR)
+    path = Path(source)
+    if path.is_dir() and (path / "instances").is_dir():
+        return load_bundled(path)
+    if path.suffix in {".json", ".jsonl", ".parquet"} or path.exists() or os.sep in source:
+        if not path.is_file():
+            raise HarnessError(f"dataset file not found: {source}")
+        return _tasks_from_rows(_read_rows(path), str(path))
+    return _tasks_from_rows(_read_hub(source, split), source)
+
+
+def _tasks_from_rows(rows: list[dict[str, Any]], origin: str) -> list[Task]:
+    tasks, seen = [], set()
+    for index, row in enumerate(rows):
+        where = f"{origin}: row {index + 1}"
+        if not isinstance(row, dict):
+            raise HarnessError(f"{where}: not an object")
+        task = task_from_row(row, where)
+        if task.instance_id in seen:
+            raise HarnessError(f"{where}: duplicate instance_id {task.instance_id!r}")
+        seen.add(task.instance_id)
+        tasks.append(task)
+    if not tasks:
+        raise HarnessError(f"{origin}: no tasks")
+    return tasks
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    try:
+        if path.suffix == ".parquet":
+            import datasets
+
+            return list(datasets.load_dataset("parquet", data_files=str(path), split="train"))
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            rows = []
+            for number, line in enumerate(text.splitlines(), 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise HarnessError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
+            return rows
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HarnessError(f"cannot read {path}: {exc}") from None
+    if isinstance(data, dict):  # keyed by instance_id
+        return [{"instance_id": key, **value} for key, value in data.items()]
+    if isinstance(data, list):
+        return data
+    raise HarnessError(f"{path}: expected a list of tasks or an object keyed by instance_id")
+
+
+def _read_hub(name: str, split: str) -> list[dict[str, Any]]:
+    import datasets
+
+    try:
+        return list(datasets.load_dataset(name, split=split))
+    except Exception as exc:  # the hub raises many kinds; all mean the same to the user
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HarnessError(
+            f"cannot load dataset {name!r} split {split!r} from the Hugging Face hub "
+            f"(offline or not found?): {first_line}"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundled suite
+
+
+def load_bundled(root: Path) -> list[Task]:
+    """Read tasks authored as folders: repos/<owner>__<name>/ and instances/<id>/."""
+    tasks = []
+    for folder in sorted((root / "instances").iterdir()):
+        meta_file = folder / "task.toml"
+        if not meta_file.is_file():
+            continue
+        try:
+            meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise HarnessError(f"{meta_file}: {exc}") from None
+        repo_dir = root / "repos" / meta.get("repo", "").replace("/", "__")
+        if not repo_dir.is_dir():
+            raise HarnessError(f"{meta_file}: repo folder {repo_dir} not found")
+        repo_path, commit = materialize_repo(repo_dir)
+        row = {
+            **meta,
+            "instance_id": folder.name,
+            "base_commit": commit,
+            "patch": (folder / "gold.patch").read_text(encoding="utf-8"),
+            "test_patch": (folder / "test.patch").read_text(encoding="utf-8"),
+        }
+        task = task_from_row(row, str(meta_file))
+        tasks.append(replace(task, repo_path=repo_path))
+    if not tasks:
+        raise HarnessError(f"no tasks under {root / 'instances'}")
+    return tasks
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        digest.update(b"x" if os.access(path, os.X_OK) else b"-")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cascade-harness"
+
+
+def git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", *args],
+        cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise HarnessError(f"git {args[0]} failed in {cwd}: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def materialize_repo(folder: Path) -> tuple[Path, str]:
+    """Turn a bundled repo folder into a git repository with one deterministic commit."""
+    target = cache_dir() / "repos" / f"{folder.name}-{_tree_digest(folder)}"
+    if (target / ".git").is_dir():
+        return target, git("rev-parse", "HEAD", cwd=target)
+    staging = target.with_name(target.name + f".tmp{os.getpid()}")
+    subprocess.run(["rm", "-rf", str(staging)], check=True)
+    staging.mkdir(parents=True)
+    subprocess.run(["cp", "-a", f"{folder}/.", str(staging)], check=True)
+    subprocess.run(["find", str(staging), "-name", "__pycache__", "-prune", "-exec", "rm", "-rf",
+                    "{}", "+"], check=True)
+    git("init", "-q", "-b", "main", cwd=staging)
+    git("add", "-A", cwd=staging)
+    git("commit", "-q", "-m", f"{folder.name} at its base state", cwd=staging,
+        env=_FIXED_GIT_IDENTITY)
+    try:
+        staging.rename(target)
+    except OSError:  # another process made it first; theirs is identical
+        subprocess.run(["rm", "-rf", str(staging)], check=True)
+    return target, git("rev-parse", "HEAD", cwd=target)
+
+
+def resolve_repo(task: Task, mirror: Path | None = None) -> Path:
+    """Find a local git repository that holds the task's base_commit."""
+    if task.repo_path is not None:
+        return task.repo_path
+    owner_name = task.repo.replace("/", "__")
+    if mirror is not None:
+        for candidate in (mirror / owner_name, mirror / f"{owner_name}.git"):
+            if candidate.is_dir():
+                return candidate
+        raise HarnessError(f"{task.instance_id}: repo {task.repo} not found in mirror {mirror}")
+    clone = cache_dir() / "clones" / f"{owner_name}.git"
+    if not clone.is_dir():
+        clone.parent.mkdir(parents=True, exist_ok=True)
+        url = f"https://github.com/{task.repo}"
+        result = subprocess.run(["git", "clone", "-q", "--bare", url, str(clone)],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise HarnessError(f"{task.instance_id}: cannot clone {url}: "
+                               f"{result.stderr.strip().splitlines()[-1:]}")
+    return clone
