@@ -1,0 +1,273 @@
+"""Command line: `python -m harness [run options]` runs a task set; subcommands do the rest.
+
+Exit codes: 0 success, 1 a failure while running (no engine, every task errored, ...),
+2 bad input (unknown policy, missing file, malformed rules), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from harness import HarnessError, __version__
+
+SUBCOMMANDS = {
+    "run": "run a task set under one policy (the default when no subcommand is given)",
+    "setup": "make sure a Docker engine runs and the sandbox base image exists",
+    "report": "summarise one or more results files per policy",
+    "compare": "compare two results files task by task",
+}
+RESULTS_DIR = Path("results")
+
+
+class UsageError(HarnessError):
+    """Bad input from the user: exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line and exit status 2."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _run_parser(prog: str = "python -m harness") -> Parser:
+    epilog = "subcommands (each has --help):\n" + "\n".join(
+        f"  {name:<8} {text}" for name, text in SUBCOMMANDS.items())
+    parser = Parser(prog=prog, description="Run a task set under one routing policy: each task "
+                    "is solved by the edit-test agent in a Docker sandbox, graded in a fresh "
+                    "container, and written as one JSON row to a results file.",
+                    epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    what = parser.add_argument_group("what to run")
+    what.add_argument("--policy", default="cascade",
+                      help="routing policy: pro, flash, cascade, or a name from --rules "
+                           "(default: cascade)")
+    what.add_argument("--rules", type=Path, metavar="FILE",
+                      help="TOML file of routing policies ([policies.NAME] tables)")
+    what.add_argument("--dataset", metavar="SOURCE",
+                      help="tasks: a .json/.jsonl/.parquet file, a folder laid out like tasks/, "
+                           "or a Hugging Face dataset name (default: the bundled suite)")
+    what.add_argument("--split", default="test", help="dataset split for Hugging Face datasets "
+                      "(default: test)")
+    what.add_argument("--instance-ids", nargs="+", metavar="ID", help="run only these tasks")
+    what.add_argument("--repo-mirror", type=Path, metavar="DIR",
+                      help="folder of git repositories named owner__name or owner__name.git, "
+                           "used instead of cloning from GitHub")
+    what.add_argument("--seed", type=int, default=0, help="seed of the simulated models "
+                      "(default: 0)")
+    models = parser.add_argument_group("models")
+    models.add_argument("--backend", choices=["auto", "sim", "openai"], default="auto",
+                        help="sim: simulated models; openai: an OpenAI-compatible endpoint; "
+                             "auto: openai when the API key variable is set, else sim "
+                             "(default: auto)")
+    models.add_argument("--base-url", default=None,
+                        help="OpenAI-compatible endpoint (default: https://api.deepseek.com)")
+    models.add_argument("--api-key-env", default="DEEPSEEK_API_KEY", metavar="VAR",
+                        help="environment variable holding the API key "
+                             "(default: DEEPSEEK_API_KEY)")
+    models.add_argument("--flash-model", default="deepseek-v4-flash",
+                        help="model name of the cheap tier (default: deepseek-v4-flash)")
+    models.add_argument("--pro-model", default="deepseek-v4-pro",
+                        help="model name of the expensive tier (default: deepseek-v4-pro)")
+    models.add_argument("--prices", type=Path, metavar="FILE",
+                        help="price table (TOML) instead of the bundled one")
+    limits = parser.add_argument_group("limits")
+    limits.add_argument("--max-steps", type=int, default=40, help="turns per task (default: 40)")
+    limits.add_argument("--max-cost", type=float, default=2.0, metavar="USD",
+                        help="dollars per task (default: 2.0)")
+    limits.add_argument("--max-wall", type=float, default=1800, metavar="SECONDS",
+                        help="wall time per task for the agent (default: 1800)")
+    limits.add_argument("--command-timeout", type=float, default=120, metavar="SECONDS",
+                        help="timeout of one agent command (default: 120)")
+    sandbox = parser.add_argument_group("sandbox")
+    sandbox.add_argument("--base-image", metavar="IMAGE",
+                         help="base image of the sandbox Dockerfile (default: the one `setup` "
+                              "made, else python:3.11-slim)")
+    sandbox.add_argument("--memory", default="2g", help="memory limit per container "
+                         "(default: 2g)")
+    sandbox.add_argument("--network", action="store_true",
+                         help="give task containers network access (default: none)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output", type=Path, metavar="FILE",
+                     help="results JSONL; an existing file is resumed: finished tasks are "
+                          "skipped (default: results/<policy>-<time>.jsonl)")
+    out.add_argument("--rerun-errors", action="store_true",
+                     help="when resuming, run again the tasks whose row has status error")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _positive(parser: Parser, args: argparse.Namespace, *names: str) -> None:
+    for name in names:
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+
+
+def cmd_run(argv: list[str]) -> int:
+    parser = _run_parser()
+    args = parser.parse_args(argv)
+    _positive(parser, args, "max_steps", "max_cost", "max_wall", "command_timeout")
+
+    from harness.agent import Limits
+    from harness.policy import resolve_policy
+    from harness.pricing import load_prices
+    from harness.tasks import load_tasks
+
+    policy = _bad_input(resolve_policy, args.policy, args.rules)
+    prices = _bad_input(load_prices, args.prices)
+    tasks = _bad_input(load_tasks, args.dataset, args.split)
+    if args.instance_ids:
+        wanted = set(args.instance_ids)
+        unknown = wanted - {t.instance_id for t in tasks}
+        if unknown:
+            raise UsageError(f"unknown instance id {sorted(unknown)[0]!r}")
+        tasks = [t for t in tasks if t.instance_id in wanted]
+    backend = args.backend
+    if backend == "auto":
+        backend = "openai" if os.environ.get(args.api_key_env) else "sim"
+    if backend == "openai" and not os.environ.get(args.api_key_env):
+        raise UsageError(f"--backend openai needs an API key in {args.api_key_env}")
+    model_names = {"flash": args.flash_model, "pro": args.pro_model}
+    if backend == "openai":
+        for tier in policy.tiers:
+            prices.price(model_names[tier])  # fail before any work, not after the first call
+
+    from harness.engine import connect
+    from harness.results import ResultStore
+    from harness.run import RunConfig, run_tasks
+    from harness.sandbox import Docker
+    from harness.sandbox import Limits as SandboxLimits
+
+    config = RunConfig(
+        policy=policy, prices=prices, backend=backend, seed=args.seed, model_names=model_names,
+        base_url=args.base_url or "https://api.deepseek.com", key_variable=args.api_key_env,
+        limits=Limits(args.max_steps, args.max_cost, args.max_wall, args.command_timeout))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    output = args.output or RESULTS_DIR / f"{policy.name}-{backend}-{stamp}.jsonl"
+    store = ResultStore(output)
+    if backend == "sim":
+        print(f"No API key in {args.api_key_env}: using simulated models. These results are "
+              "synthetic.", file=sys.stderr)
+    docker = Docker(connect(), limits=SandboxLimits(memory=args.memory, network=args.network),
+                    base_image=args.base_image, repo_mirror=args.repo_mirror)
+    print(f"Running {len(tasks)} task(s) under policy {policy.name} ({backend} backend), "
+          f"run {docker.run_id}", file=sys.stderr)
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(tasks), unit="task", disable=args.no_progress, file=sys.stderr)
+    finished = []
+
+    def on_row(row) -> None:
+        finished.append(row)
+        bar.update(1)
+        bar.set_postfix(resolved=sum(r.status == "resolved" for r in finished),
+                        errors=sum(r.status == "error" for r in finished))
+
+    try:
+        run_tasks(tasks, config, docker, store, on_row, retry_errors=args.rerun_errors)
+    finally:
+        bar.close()
+        docker.cleanup()
+    return _print_summary(store.path, policy.name)
+
+
+def _print_summary(path: Path, policy: str) -> int:
+    from harness.report import summarize, summary_table
+    from harness.results import read_rows
+
+    rows = [r for r in read_rows(path) if r["policy"] == policy]
+    print(summary_table(summarize(rows)))
+    print(f"Results: {path}")
+    errors = [r for r in rows if r["status"] == "error"]
+    for row in errors[:5]:
+        print(f"error: {row['instance_id']}: {row['status_reason']}", file=sys.stderr)
+    return 1 if rows and len(errors) == len(rows) else 0
+
+
+def _bad_input(function, *args):
+    """Call a loader; its HarnessError is the user's input being wrong (exit 2)."""
+    try:
+        return function(*args)
+    except UsageError:
+        raise
+    except HarnessError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_setup(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness setup", description="Make sure a Docker engine "
+                    "answers (as root on Debian: install docker.io and start dockerd) and that "
+                    "the sandbox base image exists (pulled, or built with debootstrap when no "
+                    "registry answers).")
+    parser.parse_args(argv)
+    from harness.engine import ensure_base_image, ensure_engine
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    client = ensure_engine(log)
+    base = ensure_base_image(client, log)
+    print(f"Docker engine ready; sandbox base image: {base}")
+    return 0
+
+
+def cmd_report(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness report",
+                    description="Per policy: tasks, resolved, pass rate with a 95%% interval, "
+                                "errors, total cost, cost per task, cost per resolved task.")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results JSONL")
+    args = parser.parse_args(argv)
+    from harness.report import summarize, summary_table
+    from harness.results import read_rows
+
+    rows = [row for path in args.files for row in _bad_input(read_rows, path)]
+    if not rows:
+        raise UsageError("no result rows in " + ", ".join(map(str, args.files)))
+    print(summary_table(summarize(rows)))
+    return 0
+
+
+def cmd_compare(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness compare",
+                    description="Pair two results files on (instance_id, seed): resolved by "
+                                "both, only A, only B, neither; and each side's cost.")
+    parser.add_argument("a", type=Path, metavar="A", help="results JSONL (baseline)")
+    parser.add_argument("b", type=Path, metavar="B", help="results JSONL (candidate)")
+    args = parser.parse_args(argv)
+    from harness.report import compare_table
+    from harness.results import read_rows
+
+    print(compare_table(_bad_input(read_rows, args.a), _bad_input(read_rows, args.b),
+                        str(args.a), str(args.b)))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "setup": cmd_setup, "report": cmd_report, "compare": cmd_compare}
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = cmd_run
+    if argv and argv[0] in COMMANDS:
+        command = COMMANDS[argv.pop(0)]
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return command(argv)
+    except UsageError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return 2
+    except HarnessError as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("harness: interrupted; rows already written are kept", file=sys.stderr)
+        return 130

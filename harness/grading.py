@@ -1,0 +1,116 @@
+"""Grading: apply a patch in a fresh container, run the task's tests, decide the verdict.
+
+Only grading sees test_patch, FAIL_TO_PASS and PASS_TO_PASS. The log parsing and the verdict
+are pure functions; `grade` is the I/O around them.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from harness import InfrastructureError
+from harness.sandbox import Docker, Sandbox
+from harness.tasks import Task
+
+MODEL_PATCH = "/tmp/harness-model.patch"
+TEST_PATCH = "/tmp/harness-test.patch"
+PASSING = {"PASSED", "XFAIL"}
+STATUS_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+?)(?: - .*)?$")
+# The SWE-bench harness's order: strict git apply, then a 3-way merge, then patch with fuzz.
+APPLY_PATCH = (
+    f"git apply --verbose {MODEL_PATCH} || git apply --verbose --3way {MODEL_PATCH}"
+    f" || patch --batch --fuzz=5 -p1 -i {MODEL_PATCH}"
+)
+
+
+@dataclass(frozen=True)
+class TestSplit:
+    success: tuple[str, ...] = ()
+    failure: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # resolved | unresolved | empty_patch | error
+    reason: str = ""
+    fail_to_pass: TestSplit = field(default_factory=TestSplit)
+    pass_to_pass: TestSplit = field(default_factory=TestSplit)
+    log: str = ""
+
+
+def parse_pytest_log(log: str) -> dict[str, str]:
+    """Test id -> status from pytest's `-rA` short summary."""
+    statuses = {}
+    for line in log.splitlines():
+        match = STATUS_LINE.match(line.strip())
+        if match:
+            statuses[match.group(2).strip()] = match.group(1)
+    return statuses
+
+
+def split(tests: tuple[str, ...], statuses: dict[str, str]) -> TestSplit:
+    passed = tuple(t for t in tests if statuses.get(t) in PASSING)
+    return TestSplit(passed, tuple(t for t in tests if t not in passed))
+
+
+def decide(task: Task, statuses: dict[str, str]) -> Verdict:
+    """Resolved when every FAIL_TO_PASS and every PASS_TO_PASS test passes."""
+    f2p, p2p = split(task.FAIL_TO_PASS, statuses), split(task.PASS_TO_PASS, statuses)
+    if not f2p.failure and not p2p.failure:
+        return Verdict("resolved", "", f2p, p2p)
+    failed = len(f2p.failure) + len(p2p.failure)
+    return Verdict("unresolved", f"tests failed ({failed} of "
+                   f"{len(task.FAIL_TO_PASS) + len(task.PASS_TO_PASS)})", f2p, p2p)
+
+
+def _test_files(test_patch: str) -> list[str]:
+    return sorted(set(re.findall(r"^\+\+\+ b/(\S+)", test_patch, re.M))
+                  | set(re.findall(r"^--- a/(\S+)", test_patch, re.M)))
+
+
+def reset_test_files(test_patch: str) -> str:
+    """Shell that puts the files test_patch touches back to the base commit, so that the
+    model's own edits to them cannot collide with the official tests."""
+    steps = [f"if git cat-file -e HEAD:{shlex.quote(p)} 2>/dev/null; then git checkout -q HEAD "
+             f"-- {shlex.quote(p)}; else rm -f {shlex.quote(p)}; fi" for p in
+             _test_files(test_patch)]
+    return " && ".join(steps) or "true"
+
+
+def grade(task: Task, patch: str, docker: Docker, image: str,
+          timeout_s: float = 900) -> Verdict:
+    """Grade one patch in a fresh container from the task image."""
+    if not patch.strip():
+        return Verdict("empty_patch", "the submission changes nothing")
+    sandbox = docker.start(image, output_limit=2_000_000)
+    try:
+        return _grade_in(sandbox, task, patch, timeout_s)
+    except InfrastructureError as exc:
+        return Verdict("error", str(exc))
+    finally:
+        sandbox.close()
+
+
+def _grade_in(sandbox: Sandbox, task: Task, patch: str, timeout_s: float) -> Verdict:
+    sandbox.write_file(MODEL_PATCH, patch if patch.endswith("\n") else patch + "\n")
+    sandbox.write_file(TEST_PATCH, task.test_patch)
+    applied = sandbox.run(APPLY_PATCH, 120)
+    if applied.exit_code != 0:
+        return Verdict("unresolved", "the patch does not apply", log=applied.output[-5000:])
+    prepared = sandbox.run(f"{reset_test_files(task.test_patch)} && git apply {TEST_PATCH}", 120)
+    if prepared.exit_code != 0:
+        return Verdict("error", "the task's test_patch does not apply: "
+                       + prepared.output.strip()[-300:])
+    tests = sandbox.run(task.environment.test_cmd, timeout_s)
+    if tests.timed_out:
+        return Verdict("unresolved", f"the tests timed out after {timeout_s:g} s",
+                       log=tests.output[-5000:])
+    statuses = parse_pytest_log(tests.output)
+    if not statuses:  # the patched code broke the test run itself
+        return Verdict("unresolved", f"no test results in the log (exit {tests.exit_code})",
+                       log=tests.output[-5000:])
+    verdict = decide(task, statuses)
+    return Verdict(verdict.status, verdict.reason, verdict.fail_to_pass, verdict.pass_to_pass,
+                   log=tests.output[-5000:])

@@ -1,0 +1,155 @@
+"""Running a task set under one policy: sandbox, agent, grading, one result row per task."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from harness import HarnessError, __version__
+from harness.agent import Agent, Limits, Trajectory
+from harness.grading import Verdict, grade
+from harness.models import DEEPSEEK_BASE_URL, DEFAULT_KEY_VARIABLE, DEFAULT_MODELS, Model
+from harness.policy import Policy
+from harness.pricing import PriceTable, Usage
+from harness.results import ResultRow, ResultStore
+from harness.sandbox import Docker
+from harness.tasks import Task
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    policy: Policy
+    prices: PriceTable
+    backend: str = "sim"  # sim | openai
+    seed: int = 0
+    model_names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
+    base_url: str = DEEPSEEK_BASE_URL
+    key_variable: str = DEFAULT_KEY_VARIABLE
+    limits: Limits = Limits()
+    grade_timeout_s: float = 900.0
+
+    @property
+    def synthetic(self) -> bool:
+        return self.backend == "sim"
+
+    @property
+    def model_name_or_path(self) -> str:
+        tiers = self.policy.tiers
+        prefix = "sim:" if self.synthetic else ""
+        return f"{prefix}{self.policy.name}:" + "+".join(self.model_names[t] for t in tiers)
+
+
+def build_models(config: RunConfig, task: Task) -> dict[str, Model]:
+    """One model per tier the policy uses; simulated ones are made per task (their prompt
+    cache, like a provider's, starts empty for a new trajectory)."""
+    if config.backend == "sim":
+        from harness.sim import SimModel
+
+        return {tier: SimModel(task, tier, config.model_names[tier], config.seed)
+                for tier in config.policy.tiers}
+    from harness.models import OpenAIModel
+
+    return {tier: OpenAIModel(config.model_names[tier], config.base_url, config.key_variable)
+            for tier in config.policy.tiers}
+
+
+def tokens_by_tier(trajectory: Trajectory) -> dict[str, dict[str, int]]:
+    totals: dict[str, Usage] = {}
+    for call in trajectory.calls:
+        totals[call.tier] = totals.get(call.tier, Usage()) + call.usage
+    return {tier: asdict(usage) for tier, usage in sorted(totals.items())}
+
+
+def cost_by_tier(trajectory: Trajectory) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for call in trajectory.calls:
+        totals[call.tier] = totals.get(call.tier, 0.0) + call.cost_usd
+    return dict(sorted(totals.items()))
+
+
+def run_task(task: Task, config: RunConfig, docker: Docker, store: ResultStore) -> ResultRow:
+    """Solve and grade one task; any failure becomes a row with status error and a reason."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    trajectory: Trajectory | None = None
+    try:
+        image = docker.task_image(task)
+        sandbox = docker.start(image)
+        try:
+            agent = Agent(build_models(config, task), config.policy, config.prices,
+                          config.limits)
+            trajectory = agent.solve(task, sandbox)
+        finally:
+            sandbox.close()
+        verdict = grade(task, trajectory.patch, docker, image, config.grade_timeout_s)
+    except HarnessError as exc:  # infrastructure, a missing repo, a refused API key ...
+        verdict = Verdict("error", str(exc))
+    except Exception as exc:  # a bug must not end the run or pass as 'unresolved'
+        verdict = Verdict("error", f"internal error: {type(exc).__name__}: {exc}",
+                          log=traceback.format_exc())
+    return _finish(task, config, docker, store, trajectory, verdict, started, started_at)
+
+
+def _finish(task: Task, config: RunConfig, docker: Docker, store: ResultStore,
+            trajectory: Trajectory | None, verdict: Verdict, started: float,
+            started_at: str) -> ResultRow:
+    trajectory = trajectory or Trajectory(messages=[])
+    policy = config.policy
+    path = store.write_trajectory(task.instance_id, policy.name, config.seed, {
+        "instance_id": task.instance_id, "policy": policy.name, "seed": config.seed,
+        "run_id": docker.run_id, "synthetic": config.synthetic,
+        "exit_reason": trajectory.exit_reason, "messages": trajectory.messages,
+        "calls": [asdict(call) for call in trajectory.calls],
+        "turns": [asdict(turn) for turn in trajectory.turns],
+        "patch": trajectory.patch,
+        "verdict": {"status": verdict.status, "reason": verdict.reason, "log": verdict.log},
+    })
+    return ResultRow(
+        instance_id=task.instance_id,
+        model_name_or_path=config.model_name_or_path,
+        model_patch=trajectory.patch,
+        run_id=docker.run_id,
+        policy=policy.name,
+        policy_hash=policy.rules_hash,
+        backend=config.backend,
+        synthetic=config.synthetic,
+        seed=config.seed,
+        price_table=config.prices.version,
+        status=verdict.status,
+        status_reason=verdict.reason,
+        FAIL_TO_PASS={"success": list(verdict.fail_to_pass.success),
+                      "failure": list(verdict.fail_to_pass.failure)},
+        PASS_TO_PASS={"success": list(verdict.pass_to_pass.success),
+                      "failure": list(verdict.pass_to_pass.failure)},
+        turns=len(trajectory.turns),
+        escalations=trajectory.escalations,
+        exit_reason=trajectory.exit_reason,
+        tokens=tokens_by_tier(trajectory),
+        cost_usd=trajectory.cost_usd,
+        cost_by_tier=cost_by_tier(trajectory),
+        wall_time_s=round(time.monotonic() - started, 3),
+        started_at=started_at,
+        harness_version=__version__,
+        trajectory=str(path.relative_to(store.path.parent)),
+    )
+
+
+def run_tasks(tasks: list[Task], config: RunConfig, docker: Docker, store: ResultStore,
+              on_row: Callable[[ResultRow], None] = lambda row: None,
+              retry_errors: bool = False) -> list[ResultRow]:
+    """Run every task that has no row yet in the store; rows are written as they finish."""
+    done = store.done(retry_errors)
+    rows = []
+    for task in tasks:
+        if (task.instance_id, config.policy.name, config.seed) in done:
+            continue
+        row = run_task(task, config, docker, store)
+        store.append(row)
+        rows.append(row)
+        on_row(row)
+    return rows
+
+

@@ -1,0 +1,3 @@
+from calc.stats import mean, median
+
+__all__ = ["mean", "median"]
