@@ -71,7 +71,7 @@ def ensure_engine(log=print, wait_seconds: float = 90) -> docker.DockerClient:
     if shutil.which("dockerd") is None:
         log("Installing Debian's docker.io ...")
         _apt_install("docker.io")
-    log("Starting dockerd in the background (log: %s) ..." % DOCKERD_LOG)
+    log(f"Starting dockerd in the background (log: {DOCKERD_LOG}) ...")
     with open(DOCKERD_LOG, "ab") as out:
         subprocess.Popen(["dockerd"], stdout=out, stderr=out, stdin=subprocess.DEVNULL,
                          start_new_session=True)
@@ -142,8 +142,9 @@ def debian_mirror_and_suite() -> tuple[str, str]:
             parts = line.split()
             if len(parts) >= 3 and parts[0] == "deb" and "security" not in parts[1]:
                 return parts[1], suite or parts[2]
-    raise HarnessError("no Debian mirror found in /etc/apt/sources.list.d or /etc/apt/sources.list; "
-                       "set HARNESS_BASE_IMAGE to an image with python3, git and pytest")
+    raise HarnessError("no Debian mirror found in /etc/apt/sources.list.d or "
+                       "/etc/apt/sources.list; set HARNESS_BASE_IMAGE to an image with "
+                       "python3, git and pytest")
 
 
 def build_local_base_image(client: docker.DockerClient) -> None:

@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SYNTHETIC_BANNER = "Results from simulated models are synthetic: they test the harness, not a model."
+SYNTHETIC_BANNER = ("Results from simulated models are synthetic: they test the harness, "
+                    "not a model.")
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,8 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
                     try:
                         rows.append(json.loads(line))
                     except json.JSONDecodeError as exc:
-                        raise HarnessError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
+                        raise HarnessError(
+                            f"{path}: line {number}: invalid JSON ({exc.msg})") from None
             return rows
         data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -207,7 +208,8 @@ def load_bundled(root: Path) -> list[Task]:
 
 def _tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    files = (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in sorted(files):
         digest.update(str(path.relative_to(folder)).encode() + b"\0")
         digest.update(b"x" if os.access(path, os.X_OK) else b"-")
         digest.update(path.read_bytes() + b"\0")
