@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
-
+from harness.diffs import normalise, touches_only_tests
 from harness.models import Message, Model
 from harness.policy import Policy, Route, TurnRecord, escalation, route_turn
 from harness.pricing import PriceTable, Usage, cost
@@ -29,7 +27,6 @@ EDIT_FILE = "/tmp/harness-edit.patch"
 ACTION_LANGS = {"bash": "command", "sh": "command", "shell": "command", "diff": "edit",
                 "patch": "edit", "submit": "submit"}
 FENCE = re.compile(r"^```([\w-]*)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
-TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$|conftest\.py$")
 RESTORED_NOTE = ("That attempt failed, and the repository has been restored to its state "
                  "before it. Try this step again.")
 
@@ -111,24 +108,6 @@ def parse_action(reply: str) -> Action:
     if kind == "command" and not body.strip():
         return Action("none", error="the bash block is empty")
     return Action(kind, body)
-
-
-def normalise_diff(diff: str) -> tuple | None:
-    """What a diff changes, ignoring line numbers and whitespace, so that votes can agree."""
-    try:
-        patch = PatchSet(diff)
-    except UnidiffParseError:
-        return None
-    return tuple((f.path, tuple((line.line_type, line.value.strip()) for hunk in f
-                                for line in hunk if not line.is_context)) for f in patch)
-
-
-def touches_only_tests(diff: str) -> bool:
-    try:
-        paths = [f.path for f in PatchSet(diff)]
-    except UnidiffParseError:
-        return False
-    return bool(paths) and all(TEST_PATH.search(path) for path in paths)
 
 
 def render(template: str, **values: object) -> str:
@@ -220,7 +199,7 @@ class Agent:
         edits = [first]
         for _ in range(self.policy.vote_samples - 1):
             edits.append(parse_action(self._call(trajectory, messages, route, index, "vote")))
-        keys = [normalise_diff(e.body) if e.kind == "edit" else None for e in edits]
+        keys = [normalise(e.body) if e.kind == "edit" else None for e in edits]
         key, votes = Counter(keys).most_common(1)[0]
         if key is None or votes * 2 <= len(edits):
             return None
@@ -240,7 +219,7 @@ class Agent:
         return self._apply_edit(task, sandbox, action.body)
 
     def _apply_edit(self, task: Task, sandbox: Sandbox, diff: str) -> tuple[str, str]:
-        if normalise_diff(diff) in (None, ()):
+        if normalise(diff) in (None, ()):
             return "patch_failed", "The edit could not be applied: it is not a unified diff."
         sandbox.write_file(EDIT_FILE, diff if diff.endswith("\n") else diff + "\n")
         applied = sandbox.run(f"git apply --whitespace=nowarn {EDIT_FILE}", 60)

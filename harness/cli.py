@@ -159,7 +159,9 @@ def cmd_run(argv: list[str]) -> int:
           f"run {docker.run_id}", file=sys.stderr)
     from tqdm import tqdm
 
-    bar = tqdm(total=len(tasks), unit="task", disable=args.no_progress, file=sys.stderr)
+    # disable=None: no bar when stderr is not a terminal (CI logs, pipes)
+    bar = tqdm(total=len(tasks), unit="task", disable=True if args.no_progress else None,
+               file=sys.stderr)
     finished = []
 
     def on_row(row) -> None:

@@ -11,6 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from harness import InfrastructureError
+from harness.diffs import patch_paths
 from harness.sandbox import Docker, Sandbox
 from harness.tasks import Task
 
@@ -65,17 +66,12 @@ def decide(task: Task, statuses: dict[str, str]) -> Verdict:
                    f"{len(task.FAIL_TO_PASS) + len(task.PASS_TO_PASS)})", f2p, p2p)
 
 
-def _test_files(test_patch: str) -> list[str]:
-    return sorted(set(re.findall(r"^\+\+\+ b/(\S+)", test_patch, re.M))
-                  | set(re.findall(r"^--- a/(\S+)", test_patch, re.M)))
-
-
 def reset_test_files(test_patch: str) -> str:
     """Shell that puts the files test_patch touches back to the base commit, so that the
     model's own edits to them cannot collide with the official tests."""
     steps = [f"if git cat-file -e HEAD:{shlex.quote(p)} 2>/dev/null; then git checkout -q HEAD "
              f"-- {shlex.quote(p)}; else rm -f {shlex.quote(p)}; fi" for p in
-             _test_files(test_patch)]
+             patch_paths(test_patch)]
     return " && ".join(steps) or "true"
 
 

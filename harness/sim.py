@@ -14,15 +14,14 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
 
+from harness.diffs import patch_paths
 from harness.models import Completion, Message
 from harness.pricing import Usage
 from harness.tasks import Task
@@ -88,13 +87,6 @@ def _rng(*key: object) -> random.Random:
 
 def _fence(lang: str, body: str) -> str:
     return f"```{lang}\n{body.rstrip(chr(10))}\n```"
-
-
-def _patch_files(patch: str) -> list[str]:
-    try:
-        return [f.path for f in PatchSet(patch)]
-    except UnidiffParseError:
-        return re.findall(r"^\+\+\+ b/(\S+)", patch, re.M)
 
 
 def wrong_edit(gold: str) -> str | None:
@@ -178,14 +170,14 @@ class SimModel:
             return f"{SUBMIT}\n\n{_fence('submit', '')}"
         if last_was_fix and "failed" in last_observation.splitlines()[0] \
                 and "restored" not in last_observation:
-            files = " ".join(_patch_files(self.task.patch))
+            files = " ".join(patch_paths(self.task.patch))
             return f"{REVERT}\n\n{_fence('bash', f'git checkout -- {files}')}"
         if attempts >= behaviour["max_fix_attempts"]:
             return f"{GIVE_UP}\n\n{_fence('submit', '')}"
         return self._fix_attempt(attempts + 1, sample)
 
     def _explore_command(self, index: int) -> str:
-        files = _patch_files(self.task.patch) + _patch_files(self.task.test_patch)
+        files = patch_paths(self.task.patch) + patch_paths(self.task.test_patch)
         if index == 0:
             return "git ls-files | head -100"
         return f"cat {files[(index - 1) % len(files)]}"

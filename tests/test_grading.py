@@ -1,0 +1,102 @@
+import pytest
+
+from harness.grading import decide, grade, parse_pytest_log, reset_test_files
+
+LOG = """\
+============================= test session starts ==============================
+tests/test_stats.py ..F.                                                  [100%]
+=========================== short test summary info ============================
+PASSED tests/test_stats.py::test_mean
+PASSED tests/test_stats.py::test_param[a-1]
+FAILED tests/test_stats.py::test_median_even - assert 3 == 2.5
+ERROR tests/test_other.py::test_setup - RuntimeError: boom
+SKIPPED [1] tests/test_stats.py:20: no numpy
+XFAIL tests/test_stats.py::test_known - reason
+========================= 1 failed, 3 passed in 0.05s ==========================
+"""
+
+
+def test_parse_pytest_log():
+    assert parse_pytest_log(LOG) == {
+        "tests/test_stats.py::test_mean": "PASSED",
+        "tests/test_stats.py::test_param[a-1]": "PASSED",
+        "tests/test_stats.py::test_median_even": "FAILED",
+        "tests/test_other.py::test_setup": "ERROR",
+        "[1] tests/test_stats.py:20: no numpy": "SKIPPED",
+        "tests/test_stats.py::test_known": "XFAIL",
+    }
+
+
+def test_decide_needs_every_listed_test_to_pass(calc_task):
+    statuses = {"tests/test_stats.py::test_median_even": "PASSED",
+                "tests/test_stats.py::test_mean": "PASSED",
+                "tests/test_stats.py::test_median_odd": "PASSED"}
+    assert decide(calc_task, statuses).status == "resolved"
+    broken = {**statuses, "tests/test_stats.py::test_mean": "FAILED"}
+    verdict = decide(calc_task, broken)
+    assert verdict.status == "unresolved"
+    assert verdict.pass_to_pass.failure == ("tests/test_stats.py::test_mean",)
+    assert verdict.fail_to_pass.success == ("tests/test_stats.py::test_median_even",)
+    missing = {k: v for k, v in statuses.items() if "even" not in k}
+    assert decide(calc_task, missing).fail_to_pass.failure == (
+        "tests/test_stats.py::test_median_even",)
+
+
+def test_reset_test_files_restores_tracked_and_removes_new():
+    patch = ("--- a/tests/test_a.py\n+++ b/tests/test_a.py\n@@ -1 +1 @@\n-x\n+y\n"
+             "--- /dev/null\n+++ b/tests/test_new.py\n@@ -0,0 +1 @@\n+z\n")
+    script = reset_test_files(patch)
+    assert "tests/test_a.py" in script and "tests/test_new.py" in script
+    assert script.count("git cat-file") == 2
+
+
+@pytest.mark.docker
+def test_gold_patch_resolves(docker, calc_task, calc_image):
+    verdict = grade(calc_task, calc_task.patch, docker, calc_image)
+    assert verdict.status == "resolved", verdict.log
+    assert verdict.fail_to_pass.success == calc_task.FAIL_TO_PASS
+
+
+@pytest.mark.docker
+def test_empty_patch(docker, calc_task, calc_image):
+    assert grade(calc_task, "  \n", docker, calc_image).status == "empty_patch"
+
+
+@pytest.mark.docker
+def test_patch_that_cannot_apply(docker, calc_task, calc_image):
+    bad = calc_task.patch.replace("-    return ordered[middle]", "-    return ordered[7]")
+    verdict = grade(calc_task, bad, docker, calc_image)
+    assert (verdict.status, verdict.reason) == ("unresolved", "the patch does not apply")
+
+
+@pytest.mark.docker
+def test_patch_that_applies_but_fixes_nothing(docker, calc_task, calc_image):
+    from harness.sim import wrong_edit
+
+    verdict = grade(calc_task, wrong_edit(calc_task.patch), docker, calc_image)
+    assert verdict.status == "unresolved"
+    assert verdict.fail_to_pass.failure == calc_task.FAIL_TO_PASS
+    assert verdict.pass_to_pass.failure == ()
+
+
+@pytest.mark.docker
+def test_model_edits_to_official_test_files_do_not_collide(docker, calc_task, calc_image):
+    # The agent's reproduction test is the test_patch itself: grading must still apply it.
+    verdict = grade(calc_task, calc_task.patch + calc_task.test_patch, docker, calc_image)
+    assert verdict.status == "resolved", verdict.log
+
+
+@pytest.mark.docker
+def test_a_container_killed_mid_grading_is_an_error(docker, calc_task, calc_image, monkeypatch):
+    from harness import grading
+
+    real_run = grading.Sandbox.run
+
+    def run_then_die(self, command, timeout=60):
+        if "pytest" in command:
+            self.container.kill()
+        return real_run(self, command, timeout)
+
+    monkeypatch.setattr(grading.Sandbox, "run", run_then_die)
+    verdict = grade(calc_task, calc_task.patch, docker, calc_image)
+    assert verdict.status == "error", verdict
