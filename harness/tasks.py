@@ -19,6 +19,7 @@ from harness import HarnessError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = PROJECT_ROOT / "tasks"
+LOCAL_SUFFIXES = {".json", ".jsonl", ".parquet"}
 REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch")
 
 # Commits made for the bundled repos carry fixed metadata so that their hashes are the same on
@@ -107,10 +108,12 @@ def load_tasks(source: str | None = None, split: str = "test") -> list[Task]:
     """Load tasks from the bundled suite (None), a local file, or a Hugging Face dataset name."""
     if source is None:
         return load_bundled(BUNDLED_DIR)
-    path = Path(source)
+    path = Path(source).expanduser()
     if path.is_dir() and (path / "instances").is_dir():
         return load_bundled(path)
-    if path.suffix in {".json", ".jsonl", ".parquet"} or path.exists() or os.sep in source:
+    # Hugging Face names look like paths ("owner/name"): only explicit paths are files.
+    looks_local = source.startswith(("/", ".", "~")) or path.suffix in LOCAL_SUFFIXES
+    if looks_local or path.exists():
         if not path.is_file():
             raise HarnessError(f"dataset file not found: {source}")
         return _tasks_from_rows(_read_rows(path), str(path))
@@ -163,14 +166,25 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
 def _read_hub(name: str, split: str) -> list[dict[str, Any]]:
     import datasets
 
+    where = f"cannot load dataset {name!r} split {split!r} from the Hugging Face hub"
+    if not datasets.config.HF_HUB_OFFLINE:
+        # One quick look first: `datasets` itself retries an unreachable hub for half a minute.
+        from huggingface_hub import HfApi
+
+        try:
+            HfApi().dataset_info(name, timeout=15)
+        except Exception as exc:
+            raise HarnessError(f"{where}: {_first_line(exc)} (offline? HF_HUB_OFFLINE=1 uses a "
+                               "cached copy)") from None
     try:
         return list(datasets.load_dataset(name, split=split))
     except Exception as exc:  # the hub raises many kinds; all mean the same to the user
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise HarnessError(
-            f"cannot load dataset {name!r} split {split!r} from the Hugging Face hub "
-            f"(offline or not found?): {first_line}"
-        ) from None
+        raise HarnessError(f"{where}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 # ---------------------------------------------------------------------------------------------

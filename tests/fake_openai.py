@@ -1,0 +1,83 @@
+"""A local OpenAI-compatible chat server for tests: real sockets, scripted replies and faults."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeOpenAI:
+    """Serves /chat/completions from a script: each entry is a reply dict or a fault.
+
+    Entries: {"content": str, "usage": dict} for a completion, {"status": int,
+    "headers": dict} for an error response, {"raw": bytes} for a malformed body.
+    """
+
+    def __init__(self, script: list[dict]):
+        self.script = list(script)
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length", 0))
+                server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                entry = server.script.pop(0) if server.script else {"status": 500}
+                if "raw" in entry:
+                    return self._send(200, entry["raw"], {})
+                if "status" in entry:
+                    body = json.dumps({"error": {"message": entry.get("message", "scripted"),
+                                                 "type": "scripted"}}).encode()
+                    return self._send(entry["status"], body, entry.get("headers", {}))
+                body = {
+                    "id": "c1", "object": "chat.completion", "created": 0,
+                    "model": server.requests[-1].get("model", "m"),
+                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                        "role": "assistant", "content": entry["content"]}}],
+                }
+                if entry.get("usage") is not None:
+                    body["usage"] = entry["usage"]
+                self._send(200, json.dumps(body).encode(), {})
+
+            def _send(self, status, body, headers):
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def deepseek_usage(hit: int, miss: int, output: int, reasoning: int = 0) -> dict:
+    return {"prompt_tokens": hit + miss, "completion_tokens": output,
+            "total_tokens": hit + miss + output, "prompt_cache_hit_tokens": hit,
+            "prompt_cache_miss_tokens": miss,
+            "completion_tokens_details": {"reasoning_tokens": reasoning}}
+
+
+def openai_usage(prompt: int, cached: int, output: int, reasoning: int = 0) -> dict:
+    return {"prompt_tokens": prompt, "completion_tokens": output,
+            "total_tokens": prompt + output, "prompt_tokens_details": {"cached_tokens": cached},
+            "completion_tokens_details": {"reasoning_tokens": reasoning}}

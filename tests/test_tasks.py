@@ -1,0 +1,111 @@
+import json
+import subprocess
+
+import pytest
+
+from harness import HarnessError
+from harness.tasks import load_tasks, materialize_repo, resolve_repo, task_from_row
+
+from .conftest import MINI_SUITE
+
+
+def swe_row(instance_id="o__r-1", **extra):
+    return {"instance_id": instance_id, "repo": "o/r", "base_commit": "abc",
+            "problem_statement": "it breaks", "patch": "diff --git a/x b/x\n",
+            "test_patch": "diff --git a/t b/t\n", "FAIL_TO_PASS": '["t::a"]',
+            "PASS_TO_PASS": ["t::b"], "version": 1.2, **extra}
+
+
+def test_bundled_folders_become_swebench_rows(calc_task):
+    assert calc_task.repo == "acme/calc"
+    assert calc_task.FAIL_TO_PASS == ("tests/test_stats.py::test_median_even",)
+    assert calc_task.difficulty == "easy"
+    assert "median()" in calc_task.problem_statement
+    log = subprocess.run(["git", "log", "--format=%H"], cwd=calc_task.repo_path,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert log == [calc_task.base_commit]
+
+
+def test_bundled_base_commit_is_the_same_everywhere(tmp_path, monkeypatch, calc_task):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path, commit = materialize_repo(MINI_SUITE / "repos" / "acme__calc")
+    assert commit == calc_task.base_commit
+    assert path.is_relative_to(tmp_path)
+
+
+def test_json_list_dict_and_jsonl(tmp_path):
+    listed = tmp_path / "tasks.json"
+    listed.write_text(json.dumps([swe_row("a"), swe_row("b")]))
+    keyed = tmp_path / "keyed.json"
+    keyed.write_text(json.dumps({"a": {k: v for k, v in swe_row().items()
+                                       if k != "instance_id"}}))
+    lines = tmp_path / "tasks.jsonl"
+    lines.write_text("\n".join(json.dumps(swe_row(i)) for i in "xyz") + "\n")
+    assert [t.instance_id for t in load_tasks(str(listed))] == ["a", "b"]
+    assert [t.instance_id for t in load_tasks(str(keyed))] == ["a"]
+    tasks = load_tasks(str(lines))
+    assert [t.instance_id for t in tasks] == ["x", "y", "z"]
+    assert tasks[0].FAIL_TO_PASS == ("t::a",) and tasks[0].PASS_TO_PASS == ("t::b",)
+    assert tasks[0].version == "1.2"
+
+
+def test_parquet_through_datasets(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [swe_row("p1", image=None), swe_row("p2", image="registry/img:1")]
+    for r in rows:
+        r["version"] = str(r["version"])
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table, tmp_path / "tasks.parquet")
+    tasks = load_tasks(str(tmp_path / "tasks.parquet"))
+    assert [t.instance_id for t in tasks] == ["p1", "p2"]
+    assert tasks[1].image == "registry/img:1" and tasks[0].image is None
+
+
+def test_swebench_v5_fields_are_kept():
+    task = task_from_row(swe_row(image="swebench/x:v1", eval_script="run.sh",
+                                 log_parser="pytest"))
+    assert (task.image, task.eval_script, task.log_parser) == ("swebench/x:v1", "run.sh",
+                                                               "pytest")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"repo": None}, "row 1: missing field 'repo'"),
+    ({"patch": 5}, "row 1: field 'patch' must be a string"),
+    ({"FAIL_TO_PASS": "[oops"}, "row 1: FAIL_TO_PASS: not a JSON list"),
+    ({"PASS_TO_PASS": [1, 2]}, "row 1: PASS_TO_PASS: must be a list of test ids"),
+])
+def test_bad_rows_name_the_row_and_field(tmp_path, change, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([{**swe_row(), **change}]))
+    with pytest.raises(HarnessError) as caught:
+        load_tasks(str(path))
+    assert message in str(caught.value)
+
+
+def test_duplicate_ids_and_missing_files(tmp_path):
+    path = tmp_path / "dup.jsonl"
+    path.write_text(json.dumps(swe_row("a")) + "\n" + json.dumps(swe_row("a")) + "\n")
+    with pytest.raises(HarnessError, match="row 2: duplicate instance_id 'a'"):
+        load_tasks(str(path))
+    with pytest.raises(HarnessError, match="dataset file not found: /no/such/file"):
+        load_tasks("/no/such/file")
+
+
+def test_hub_failure_is_one_clear_line():
+    # Offline here; online it is "not found": either way one line naming the dataset.
+    with pytest.raises(HarnessError, match="cannot load dataset 'nobody/nothing' split 'test' "
+                                           "from the Hugging Face hub: ") as caught:
+        load_tasks("nobody/nothing")
+    assert "\n" not in str(caught.value)
+
+
+def test_repo_mirror(tmp_path, calc_task):
+    mirror = tmp_path / "mirror"
+    subprocess.run(["git", "clone", "-q", "--bare", str(calc_task.repo_path),
+                    str(mirror / "acme__calc.git")], check=True)
+    task = task_from_row({**swe_row(), "repo": "acme/calc"})
+    assert resolve_repo(task, mirror) == mirror / "acme__calc.git"
+    with pytest.raises(HarnessError, match="repo acme/other not found in mirror"):
+        resolve_repo(task_from_row({**swe_row(), "repo": "acme/other"}), mirror)
