@@ -121,14 +121,14 @@ def ensure_base_image(client: docker.DockerClient, log=print) -> str:
     return LOCAL_BASE_IMAGE
 
 
-def debian_mirror_and_suite() -> tuple[str, str]:
+def debian_mirror_and_suite(etc: Path = Path("/etc")) -> tuple[str, str]:
     """Read the machine's Debian mirror and release from its apt sources, never hard-coded."""
     suite = ""
-    os_release = Path("/etc/os-release")
+    os_release = etc / "os-release"
     if os_release.is_file():
         match = re.search(r"^VERSION_CODENAME=(\S+)$", os_release.read_text(), re.M)
         suite = match.group(1).strip('"') if match else ""
-    sources = sorted(Path("/etc/apt/sources.list.d").glob("*.sources"))
+    sources = sorted((etc / "apt" / "sources.list.d").glob("*.sources"))
     for path in sources:
         for stanza in path.read_text().split("\n\n"):
             uris = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
@@ -136,7 +136,7 @@ def debian_mirror_and_suite() -> tuple[str, str]:
             if uris and suites and "security" not in uris.group(1):
                 names = suites.group(1).split()
                 return uris.group(1), suite or names[0]
-    legacy = Path("/etc/apt/sources.list")
+    legacy = etc / "apt" / "sources.list"
     if legacy.is_file():
         for line in legacy.read_text().splitlines():
             parts = line.split()

@@ -61,7 +61,7 @@ def cap_output(chunks: Iterator[bytes], limit: int) -> tuple[str, int]:
         tail += chunk
         if len(tail) > 2 * half:
             del tail[: len(tail) - half]
-    if len(head) + len(tail) <= limit:
+    if total <= limit:
         return (bytes(head) + bytes(tail)).decode("utf-8", "replace"), 0
     kept_tail = bytes(tail[-half:])
     cut = total - len(head) - len(kept_tail)

@@ -57,7 +57,8 @@ def test_401_names_the_variable_and_never_the_key(key):
 
 
 def test_persistent_server_errors_are_infrastructure(key):
-    with FakeOpenAI([{"status": 503, "headers": FAST}] * 3) as srv, pytest.raises(InfrastructureError):
+    script = [{"status": 503, "headers": FAST}] * 3
+    with FakeOpenAI(script) as srv, pytest.raises(InfrastructureError):
         model(srv, max_retries=2).complete(MESSAGES)
 
 

@@ -1,0 +1,165 @@
+from dataclasses import replace
+
+import pytest
+
+from harness.agent import Agent, Limits, parse_action
+from harness.diffs import normalise, touches_only_tests
+from harness.models import Completion
+from harness.policy import BUILTIN, Policy
+from harness.pricing import Usage, load_prices
+from harness.sim import SimModel
+
+PRICES = load_prices()
+
+
+@pytest.mark.parametrize("reply, kind", [
+    ("THOUGHT: look\n\n```bash\nls -la\n```", "command"),
+    ("```sh\nls\n```", "command"),
+    ("```diff\n--- a/x\n+++ b/x\n```", "edit"),
+    ("Done.\n```submit\n```", "submit"),
+    ("no block at all", "none"),
+    ("```bash\nls\n```\n```bash\npwd\n```", "none"),
+    ("```bash\n\n```", "none"),
+    ("```python\nprint(1)\n```", "none"),
+])
+def test_parse_action(reply, kind):
+    assert parse_action(reply).kind == kind
+
+
+def test_parse_action_keeps_the_body_and_ignores_other_blocks():
+    action = parse_action("Output was:\n```text\nboom\n```\nNow:\n```bash\npytest -x\n```")
+    assert (action.kind, action.body) == ("command", "pytest -x\n")
+
+
+def test_test_only_edits_are_recognised():
+    def diff(path):
+        return f"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
+
+    assert touches_only_tests(diff("tests/test_x.py"))
+    assert touches_only_tests(diff("pkg/test_x.py"))
+    assert not touches_only_tests(diff("pkg/x.py"))
+    assert not touches_only_tests(diff("tests/test_x.py") + diff("pkg/x.py"))
+    assert not touches_only_tests("not a diff")
+
+
+def test_normalised_diffs_ignore_line_numbers_and_whitespace():
+    a = "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n ctx\n-old\n+new  \n"
+    b = "--- a/x.py\n+++ b/x.py\n@@ -7,2 +7,2 @@\n other ctx\n-old\n+new\n"
+    assert normalise(a) == normalise(b)
+    assert normalise(a) != normalise(a.replace("+new", "+newer"))
+
+
+class Scripted:
+    """A model that answers from a list, for driving the loop into specific outcomes."""
+
+    def __init__(self, name, replies):
+        self.name, self.replies, self.prompts = name, list(replies), []
+
+    def complete(self, messages):
+        self.prompts.append(list(messages))
+        return Completion(self.replies.pop(0), Usage(cache_miss=1000, output=100))
+
+
+def fence(lang, body):
+    return f"THOUGHT: step\n\n```{lang}\n{body}\n```"
+
+
+@pytest.mark.docker
+def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_sandbox):
+    from harness.sim import wrong_edit
+
+    flash = Scripted("deepseek-v4-flash", [fence("diff", calc_task.test_patch),
+                                           fence("diff", wrong_edit(calc_task.patch)),
+                                           fence("submit", "")])
+    pro = Scripted("deepseek-v4-pro", [fence("bash", "git status --short; git diff")])
+    agent = Agent({"flash": flash, "pro": pro}, BUILTIN["cascade"], PRICES)
+    trajectory = agent.solve(calc_task, calc_sandbox)
+    reproduce, fix = trajectory.turns[:2]
+    # a red check after a test-only edit is expected: no escalation
+    assert (reproduce.tier, reproduce.outcome, reproduce.escalated_from) == ("flash", "ok", None)
+    assert (fix.tier, fix.escalated_from, fix.reason) == ("pro", "tests_red", "tests_red")
+    # pro saw exactly what flash saw ("same" context), and the red edit had been undone
+    assert pro.prompts[0] == flash.prompts[1]
+    assert "test_median_even" in fix.observation and "Guard against" not in fix.observation
+    assert "Guard against" not in trajectory.patch and "test_median_even" in trajectory.patch
+    assert [c.reason for c in trajectory.calls] == ["default", "default", "tests_red", "default"]
+    assert trajectory.escalations == 1 and trajectory.exit_reason == "submitted"
+
+
+@pytest.mark.docker
+def test_cascade_escalates_on_patch_failed_with_the_failure_in_context(calc_task, calc_sandbox):
+    from harness.agent import RESTORED_NOTE
+    from harness.sim import malformed_edit
+
+    policy = replace(BUILTIN["cascade"], escalation_context="with_failure")
+    flash = Scripted("deepseek-v4-flash", [fence("diff", malformed_edit(calc_task.patch)),
+                                           fence("submit", "")])
+    pro = Scripted("deepseek-v4-pro", [fence("diff", calc_task.patch)])
+    trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task,
+                                                                           calc_sandbox)
+    assert trajectory.turns[0].escalated_from == "patch_failed"
+    assert trajectory.turns[0].outcome == "ok"
+    assert pro.prompts[0][-1]["content"].endswith(RESTORED_NOTE)
+    assert "could not be applied" in pro.prompts[0][-1]["content"]
+    assert "(ordered[middle - 1] + ordered[middle]) / 2" in trajectory.patch
+
+
+@pytest.mark.docker
+def test_vote_split_escalates(calc_task, calc_sandbox):
+    from harness.sim import wrong_edit
+
+    policy = replace(BUILTIN["cascade"], vote_samples=3)
+    flash = Scripted("deepseek-v4-flash", [
+        fence("diff", calc_task.patch), fence("diff", wrong_edit(calc_task.patch)),
+        "no action", fence("submit", "")])
+    pro = Scripted("deepseek-v4-pro", [fence("diff", calc_task.patch)])
+    trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task,
+                                                                           calc_sandbox)
+    assert trajectory.turns[0].escalated_from == "vote_split"
+    assert [c.reason for c in trajectory.calls[:4]] == ["default", "vote", "vote", "vote_split"]
+    assert "(ordered[middle - 1] + ordered[middle]) / 2" in trajectory.patch
+
+
+@pytest.mark.docker
+def test_a_vote_majority_is_applied_without_escalation(calc_task, calc_sandbox):
+    policy = replace(BUILTIN["cascade"], vote_samples=3)
+    flash = Scripted("deepseek-v4-flash", [
+        fence("diff", calc_task.patch), "no action", fence("diff", calc_task.patch),
+        fence("submit", "")])
+    trajectory = Agent({"flash": flash}, policy, PRICES).solve(calc_task, calc_sandbox)
+    assert trajectory.turns[0].outcome == "ok" and trajectory.escalations == 0
+
+
+@pytest.mark.docker
+def test_step_and_cost_limits_end_the_loop(calc_task, calc_sandbox):
+    looping = Scripted("deepseek-v4-flash", [fence("bash", "true")] * 10)
+    steps = Agent({"flash": looping}, BUILTIN["flash"], PRICES,
+                  Limits(max_steps=3)).solve(calc_task, calc_sandbox)
+    assert (len(steps.turns), steps.exit_reason) == (3, "step_limit")
+    pricey = Scripted("deepseek-v4-flash", [fence("bash", "true")] * 10)
+    costly = Agent({"flash": pricey}, BUILTIN["flash"], PRICES,
+                   Limits(max_cost_usd=0.0002)).solve(calc_task, calc_sandbox)
+    assert costly.exit_reason == "cost_limit" and len(costly.turns) == 2
+
+
+@pytest.mark.docker
+def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_sandbox):
+    easy = replace(calc_task, difficulty="easy")
+    policy = Policy("always-pro", default="pro")
+    models = {"pro": SimModel(easy, "pro", "deepseek-v4-pro", seed=0,
+                              params={**_certain_params()})}
+    trajectory = Agent(models, policy, PRICES).solve(easy, calc_sandbox)
+    kinds = [t.action for t in trajectory.turns]
+    assert kinds[0] == "command" and kinds[-1] == "submit"
+    assert trajectory.exit_reason == "submitted"
+    assert "(ordered[middle - 1] + ordered[middle]) / 2" in trajectory.patch
+    assert "test_median_even" in trajectory.patch  # its reproduction test is part of it
+
+
+def _certain_params():
+    from harness.sim import load_params
+
+    params = load_params()
+    params["solve"]["pro"] = {"easy": 1.0, "medium": 1.0, "hard": 1.0}
+    params["solve"]["task_spread"] = 0.0
+    return params

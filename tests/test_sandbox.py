@@ -1,0 +1,88 @@
+import time
+from dataclasses import replace
+
+import pytest
+
+from harness import HarnessError
+from harness.sandbox import LABEL, RUN_LABEL, cap_output
+
+pytestmark = pytest.mark.docker
+
+
+def test_cap_output_keeps_head_and_tail():
+    text, cut = cap_output(iter([b"a" * 50, b"b" * 50, b"c" * 50]), 40)
+    assert text.startswith("a" * 20) and text.endswith("c" * 20)
+    assert cut == 110 and "[... 110 bytes of output cut ...]" in text
+    assert cap_output(iter([b"short"]), 40) == ("short", 0)
+
+
+def test_commands_report_exit_codes_and_output(calc_sandbox):
+    result = calc_sandbox.run("echo hello; ls calc; exit 3")
+    assert result.exit_code == 3 and "hello" in result.output and "stats.py" in result.output
+    assert calc_sandbox.run("pwd").output.strip() == "/testbed"
+
+
+def test_a_command_that_never_ends_is_killed_and_the_sandbox_lives_on(calc_sandbox):
+    started = time.monotonic()
+    result = calc_sandbox.run("sleep 1000 & sleep 1000", timeout=1)
+    assert result.timed_out and "timed out after 1 s" in result.output
+    assert time.monotonic() - started < 10
+    assert calc_sandbox.run("echo alive").output.strip() == "alive"
+
+
+def test_huge_output_is_capped(calc_sandbox):
+    result = calc_sandbox.run("head -c 100000000 /dev/zero | tr '\\0' x", timeout=60)
+    assert result.exit_code == 0 and result.cut_bytes > 99_000_000
+    assert len(result.output) < 25_000
+
+
+def test_containers_are_locked_down(calc_sandbox):
+    assert calc_sandbox.run("id -u").output.strip() != "0"
+    offline = calc_sandbox.run("python -c \"import socket; socket.create_connection(('1.1.1.1',"
+                               " 53), timeout=3)\"")
+    assert offline.exit_code != 0 and "unreachable" in offline.output.lower()
+    attrs = calc_sandbox.container.attrs["HostConfig"]
+    assert attrs["Privileged"] is False and attrs["CapDrop"] == ["ALL"]
+    assert attrs["PidsLimit"] == 512 and attrs["Memory"] == 2 * 1024**3
+    assert not attrs["Binds"]
+
+
+def test_snapshot_and_restore_undo_every_kind_of_change(calc_sandbox):
+    before = calc_sandbox.snapshot()
+    calc_sandbox.run("echo changed >> calc/stats.py && rm calc/__init__.py && "
+                     "mkdir -p new && echo x > new/file.py")
+    assert calc_sandbox.snapshot() != before
+    calc_sandbox.restore(before)
+    assert calc_sandbox.snapshot() == before
+    assert calc_sandbox.run("git status --porcelain").output.strip() == ""
+
+
+def test_diff_includes_new_files_and_leaves_the_index_alone(calc_sandbox):
+    calc_sandbox.write_file("/testbed/calc/extra.py", "X = 1\n")
+    calc_sandbox.run("echo '# note' >> calc/stats.py")
+    diff = calc_sandbox.diff()
+    assert "+++ b/calc/extra.py" in diff and "+# note" in diff
+    assert calc_sandbox.run("git diff --cached --name-only").output.strip() == ""
+
+
+def test_task_images_are_cached_by_content(docker, calc_task, calc_image):
+    assert docker.task_image(calc_task) == calc_image
+    changed = replace(calc_task, environment=replace(calc_task.environment, install="true"))
+    assert docker.task_image(changed) != calc_image
+    history = docker.start(calc_image).run("git log --oneline | wc -l; git branch -a")
+    assert history.output.split()[0] == "1"  # one commit, no other refs
+    assert "remotes" not in history.output
+
+
+def test_a_missing_base_commit_names_it(docker, calc_task):
+    with pytest.raises(HarnessError, match="base_commit deadbeef not found"):
+        docker.task_image(replace(calc_task, base_commit="deadbeef"))
+
+
+def test_run_containers_carry_labels_and_cleanup_removes_them(docker, calc_image):
+    sandbox = docker.start(calc_image)
+    labels = sandbox.container.labels
+    assert labels[LABEL] == "1" and labels[RUN_LABEL] == docker.run_id
+    assert docker.cleanup() >= 1
+    assert not docker.client.containers.list(all=True,
+                                             filters={"label": f"{RUN_LABEL}={docker.run_id}"})
