@@ -18,6 +18,7 @@ from harness import HarnessError, __version__
 SUBCOMMANDS = {
     "run": "run a task set under one policy (the default when no subcommand is given)",
     "setup": "make sure a Docker engine runs and the sandbox base image exists",
+    "tasks": "list or validate the tasks of a source",
     "report": "summarise one or more results files per policy",
     "compare": "compare two results files task by task",
 }
@@ -49,15 +50,8 @@ def _run_parser(prog: str = "python -m harness") -> Parser:
                            "(default: cascade)")
     what.add_argument("--rules", type=Path, metavar="FILE",
                       help="TOML file of routing policies ([policies.NAME] tables)")
-    what.add_argument("--dataset", metavar="SOURCE",
-                      help="tasks: a .json/.jsonl/.parquet file, a folder laid out like tasks/, "
-                           "or a Hugging Face dataset name (default: the bundled suite)")
-    what.add_argument("--split", default="test", help="dataset split for Hugging Face datasets "
-                      "(default: test)")
-    what.add_argument("--instance-ids", nargs="+", metavar="ID", help="run only these tasks")
-    what.add_argument("--repo-mirror", type=Path, metavar="DIR",
-                      help="folder of git repositories named owner__name or owner__name.git, "
-                           "used instead of cloning from GitHub")
+    what.add_argument("--dataset", metavar="SOURCE", help=SOURCE_HELP)
+    add_selection_options(what)
     what.add_argument("--seed", type=int, default=0, help="seed of the simulated models "
                       "(default: 0)")
     models = parser.add_argument_group("models")
@@ -99,7 +93,35 @@ def _run_parser(prog: str = "python -m harness") -> Parser:
     out.add_argument("--rerun-errors", action="store_true",
                      help="when resuming, run again the tasks whose row has status error")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument("--run-id", metavar="ID", help="name of this run, in every row and on "
+                     "every container (default: random)")
     return parser
+
+
+SOURCE_HELP = ("tasks: a .json/.jsonl/.parquet file, a folder laid out like tasks/, or a "
+               "Hugging Face dataset name (default: the bundled suite)")
+
+
+def add_selection_options(group) -> None:
+    group.add_argument("--split", default="test", help="dataset split for Hugging Face "
+                       "datasets (default: test)")
+    group.add_argument("--instance-ids", nargs="+", metavar="ID", help="only these tasks")
+    group.add_argument("--filter", metavar="REGEX", help="only tasks whose instance_id matches")
+    group.add_argument("--slice", metavar="START:STOP[:STEP]",
+                       help="a Python slice of the task list, e.g. 0:10")
+    group.add_argument("--shard", metavar="I/N", help="shard I of N (1-based): disjoint, "
+                       "together covering the selection, stable across runs")
+    group.add_argument("--repo-mirror", type=Path, metavar="DIR",
+                       help="folder of git repositories named owner__name or owner__name.git, "
+                            "used instead of cloning from GitHub")
+
+
+def load_selection(args: argparse.Namespace, source: str | None):
+    from harness.tasks import load_tasks, select_tasks
+
+    tasks = _bad_input(load_tasks, source, args.split)
+    return _bad_input(select_tasks, tasks, args.instance_ids, args.filter, args.slice,
+                      args.shard)
 
 
 def _positive(parser: Parser, args: argparse.Namespace, *names: str) -> None:
@@ -116,17 +138,12 @@ def cmd_run(argv: list[str]) -> int:
     from harness.agent import Limits
     from harness.policy import resolve_policy
     from harness.pricing import load_prices
-    from harness.tasks import load_tasks
 
     policy = _bad_input(resolve_policy, args.policy, args.rules)
     prices = _bad_input(load_prices, args.prices)
-    tasks = _bad_input(load_tasks, args.dataset, args.split)
-    if args.instance_ids:
-        wanted = set(args.instance_ids)
-        unknown = wanted - {t.instance_id for t in tasks}
-        if unknown:
-            raise UsageError(f"unknown instance id {sorted(unknown)[0]!r}")
-        tasks = [t for t in tasks if t.instance_id in wanted]
+    tasks = load_selection(args, args.dataset)
+    if not tasks:
+        raise UsageError("the selection holds no tasks")
     backend = args.backend
     if backend == "auto":
         backend = "openai" if os.environ.get(args.api_key_env) else "sim"
@@ -153,7 +170,8 @@ def cmd_run(argv: list[str]) -> int:
     if backend == "sim":
         print(f"No API key in {args.api_key_env}: using simulated models. These results are "
               "synthetic.", file=sys.stderr)
-    docker = Docker(connect(), limits=SandboxLimits(memory=args.memory, network=args.network),
+    docker = Docker(connect(), run_id=args.run_id,
+                    limits=SandboxLimits(memory=args.memory, network=args.network),
                     base_image=args.base_image, repo_mirror=args.repo_mirror)
     print(f"Running {len(tasks)} task(s) under policy {policy.name} ({backend} backend), "
           f"run {docker.run_id}", file=sys.stderr)
@@ -249,7 +267,62 @@ def cmd_compare(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "setup": cmd_setup, "report": cmd_report, "compare": cmd_compare}
+def cmd_tasks(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness tasks", description="Inspect and validate tasks.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{list,validate}",
+                                    parser_class=Parser)
+    listing = actions.add_parser("list", help="show what a source holds")
+    validate = actions.add_parser(
+        "validate", help="run every task with its gold patch (must resolve) and with no patch "
+        "(every FAIL_TO_PASS must fail), twice; report invalid and flaky tasks")
+    validate.add_argument("--runs", type=int, default=2, help="runs of each check (default: 2)")
+    for sub in (listing, validate):
+        sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
+        add_selection_options(sub)
+    args = parser.parse_args(argv)
+    tasks = load_selection(args, args.source)
+    from harness.report import format_table
+
+    if args.action == "list":
+        print(format_table(["instance_id", "repo", "difficulty", "FAIL_TO_PASS",
+                            "PASS_TO_PASS"],
+                           [[t.instance_id, t.repo, t.difficulty or "-", str(len(t.FAIL_TO_PASS)),
+                             str(len(t.PASS_TO_PASS))] for t in tasks]))
+        print(f"{len(tasks)} task(s)")
+        return 0
+    return _validate(tasks, args)
+
+
+def _validate(tasks, args) -> int:
+    from tqdm import tqdm
+
+    from harness.engine import connect
+    from harness.report import format_table
+    from harness.sandbox import Docker
+    from harness.validation import validate_tasks
+
+    docker = Docker(connect(), repo_mirror=args.repo_mirror)
+    bar = tqdm(total=len(tasks), unit="task", disable=None, file=sys.stderr)
+    try:
+        checks = validate_tasks(tasks, docker, args.runs, lambda check: bar.update(1))
+    finally:
+        bar.close()
+        docker.cleanup()
+    bad = [c for c in checks if not c.valid]
+    if bad:
+        print(format_table(["instance_id", "verdict", "problems"],
+                           [[c.instance_id, "flaky" if c.flaky and not c.problems else "invalid",
+                             "; ".join(c.problems) or "results differ between runs"]
+                            for c in bad]))
+    invalid = sum(1 for c in bad if c.problems)
+    flaky = sum(1 for c in checks if c.flaky)
+    print(f"{len(checks)} task(s): {len(checks) - len(bad)} valid, {invalid} invalid, "
+          f"{flaky} flaky")
+    return 1 if bad else 0
+
+
+COMMANDS = {"run": cmd_run, "setup": cmd_setup, "tasks": cmd_tasks, "report": cmd_report,
+            "compare": cmd_compare}
 
 
 def _terminate(signum, frame):

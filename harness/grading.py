@@ -27,7 +27,7 @@ APPLY_PATCH = (
 
 
 @dataclass(frozen=True)
-class TestSplit:
+class Split:
     success: tuple[str, ...] = ()
     failure: tuple[str, ...] = ()
 
@@ -36,8 +36,8 @@ class TestSplit:
 class Verdict:
     status: str  # resolved | unresolved | empty_patch | error
     reason: str = ""
-    fail_to_pass: TestSplit = field(default_factory=TestSplit)
-    pass_to_pass: TestSplit = field(default_factory=TestSplit)
+    fail_to_pass: Split = field(default_factory=Split)
+    pass_to_pass: Split = field(default_factory=Split)
     log: str = ""
 
 
@@ -51,9 +51,9 @@ def parse_pytest_log(log: str) -> dict[str, str]:
     return statuses
 
 
-def split(tests: tuple[str, ...], statuses: dict[str, str]) -> TestSplit:
+def split(tests: tuple[str, ...], statuses: dict[str, str]) -> Split:
     passed = tuple(t for t in tests if statuses.get(t) in PASSING)
-    return TestSplit(passed, tuple(t for t in tests if t not in passed))
+    return Split(passed, tuple(t for t in tests if t not in passed))
 
 
 def decide(task: Task, statuses: dict[str, str]) -> Verdict:
@@ -77,24 +77,31 @@ def reset_test_files(test_patch: str) -> str:
 
 def grade(task: Task, patch: str, docker: Docker, image: str,
           timeout_s: float = 900) -> Verdict:
-    """Grade one patch in a fresh container from the task image."""
+    """Grade one submission in a fresh container from the task image."""
     if not patch.strip():
         return Verdict("empty_patch", "the submission changes nothing")
+    return evaluate(task, patch, docker, image, timeout_s)
+
+
+def evaluate(task: Task, patch: str, docker: Docker, image: str,
+             timeout_s: float = 900) -> Verdict:
+    """Apply `patch` (may be empty), then the task's tests, and decide."""
     sandbox = docker.start(image, output_limit=2_000_000)
     try:
-        return _grade_in(sandbox, task, patch, timeout_s)
+        return _evaluate_in(sandbox, task, patch, timeout_s)
     except InfrastructureError as exc:
         return Verdict("error", str(exc))
     finally:
         sandbox.close()
 
 
-def _grade_in(sandbox: Sandbox, task: Task, patch: str, timeout_s: float) -> Verdict:
-    sandbox.write_file(MODEL_PATCH, patch if patch.endswith("\n") else patch + "\n")
+def _evaluate_in(sandbox: Sandbox, task: Task, patch: str, timeout_s: float) -> Verdict:
+    if patch.strip():
+        sandbox.write_file(MODEL_PATCH, patch if patch.endswith("\n") else patch + "\n")
+        applied = sandbox.run(APPLY_PATCH, 120)
+        if applied.exit_code != 0:
+            return Verdict("unresolved", "the patch does not apply", log=applied.output[-5000:])
     sandbox.write_file(TEST_PATCH, task.test_patch)
-    applied = sandbox.run(APPLY_PATCH, 120)
-    if applied.exit_code != 0:
-        return Verdict("unresolved", "the patch does not apply", log=applied.output[-5000:])
     prepared = sandbox.run(f"{reset_test_files(task.test_patch)} && git apply {TEST_PATCH}", 120)
     if prepared.exit_code != 0:
         return Verdict("error", "the task's test_patch does not apply: "

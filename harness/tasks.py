@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,31 @@ class Task:
     environment: Environment = field(default_factory=Environment)
     # A local git repository holding base_commit, when the source already knows one.
     repo_path: Path | None = None
+
+
+def load_environments(path: Path) -> dict[tuple[str, str], Environment]:
+    """Environment specs keyed by (repo, version), as SWE-bench keys them; "*" matches any
+    version. A `[default]` table replaces the built-in default."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise HarnessError(f"cannot read environments file {path}: {exc}") from None
+    specs = {}
+    known = set(Environment.__dataclass_fields__)
+    for repo, versions in data.items():
+        for version, spec in (versions.items() if repo != "default" else [("*", versions)]):
+            where = f"{path}: {repo}.{version}"
+            if not isinstance(spec, dict) or set(spec) - known:
+                raise HarnessError(f"{where}: expected a table with keys {', '.join(known)}")
+            specs[(repo, version)] = Environment(**spec)
+    return specs
+
+
+def environment_for(task: Task, specs: dict[tuple[str, str], Environment]) -> Environment:
+    for key in ((task.repo, task.version), (task.repo, "*"), ("default", "*")):
+        if key in specs:
+            return specs[key]
+    return Environment()
 
 
 def _test_list(value: Any, where: str) -> tuple[str, ...]:
@@ -193,6 +219,8 @@ def _first_line(exc: BaseException) -> str:
 
 def load_bundled(root: Path) -> list[Task]:
     """Read tasks authored as folders: repos/<owner>__<name>/ and instances/<id>/."""
+    env_file = root / "environments.toml"
+    environments = load_environments(env_file) if env_file.is_file() else {}
     tasks = []
     for folder in sorted((root / "instances").iterdir()):
         meta_file = folder / "task.toml"
@@ -214,7 +242,8 @@ def load_bundled(root: Path) -> list[Task]:
             "test_patch": (folder / "test.patch").read_text(encoding="utf-8"),
         }
         task = task_from_row(row, str(meta_file))
-        tasks.append(replace(task, repo_path=repo_path))
+        tasks.append(replace(task, repo_path=repo_path,
+                             environment=environment_for(task, environments)))
     if not tasks:
         raise HarnessError(f"no tasks under {root / 'instances'}")
     return tasks
@@ -287,3 +316,58 @@ def resolve_repo(task: Task, mirror: Path | None = None) -> Path:
             raise HarnessError(f"{task.instance_id}: cannot clone {url}: "
                                f"{result.stderr.strip().splitlines()[-1:]}")
     return clone
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection
+
+
+def parse_slice(text: str) -> slice:
+    """Python slice syntax without brackets: "10:20", ":5", "::2", "-3:"."""
+    parts = text.split(":")
+    if not 1 < len(parts) <= 3:
+        raise HarnessError(f"--slice {text!r}: expected START:STOP[:STEP]")
+    try:
+        numbers = [int(p) if p.strip() else None for p in parts]
+    except ValueError:
+        raise HarnessError(f"--slice {text!r}: START, STOP and STEP must be integers") from None
+    if len(numbers) == 3 and numbers[2] == 0:
+        raise HarnessError(f"--slice {text!r}: STEP must not be zero")
+    return slice(*numbers)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """"I/N", 1-based: shard I of N."""
+    try:
+        index, count = (int(p) for p in text.split("/"))
+    except ValueError:
+        raise HarnessError(f"--shard {text!r}: expected I/N, e.g. 2/4") from None
+    if not 1 <= index <= count:
+        raise HarnessError(f"--shard {text!r}: I must be between 1 and N")
+    return index, count
+
+
+def select_tasks(tasks: list[Task], instance_ids: list[str] | None = None,
+                 pattern: str | None = None, slice_text: str | None = None,
+                 shard: str | None = None) -> list[Task]:
+    """Filter in this order: ids, regex on instance_id, slice, shard. Shards split the
+    selection sorted by instance_id round-robin: disjoint, covering, stable."""
+    if instance_ids:
+        known = {t.instance_id for t in tasks}
+        unknown = [i for i in instance_ids if i not in known]
+        if unknown:
+            raise HarnessError(f"unknown instance id {unknown[0]!r}")
+        tasks = [t for t in tasks if t.instance_id in set(instance_ids)]
+    if pattern:
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise HarnessError(f"--filter {pattern!r}: {exc}") from None
+        tasks = [t for t in tasks if regex.search(t.instance_id)]
+    if slice_text:
+        tasks = tasks[parse_slice(slice_text)]
+    if shard:
+        index, count = parse_shard(shard)
+        ordered = sorted(tasks, key=lambda t: t.instance_id)
+        tasks = ordered[index - 1::count]
+    return tasks

@@ -3,30 +3,42 @@ skipped: without an engine they fail and say why."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 from harness.engine import connect
-from harness.sandbox import LABEL, Docker, remove_containers
+from harness.sandbox import LABEL, RUN_LABEL, Docker
 from harness.tasks import load_tasks
 
 DATA = Path(__file__).parent / "data"
 MINI_SUITE = DATA / "suite"
 
 
+# Every run the tests start, in process or through the CLI, has a run id with this prefix, so
+# that the check for leftovers sees only this session's containers.
+SESSION = f"pytest-{uuid.uuid4().hex[:8]}"
+
+
+def run_id(name: str = "") -> str:
+    return f"{SESSION}-{name or uuid.uuid4().hex[:6]}"
+
+
 @pytest.fixture(scope="session")
 def docker_client():
     client = connect()
     yield client
-    leftovers = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
-    remove_containers(client, {LABEL: "1"})
-    assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
+    labelled = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
+    leftovers = [c for c in labelled if c.labels.get(RUN_LABEL, "").startswith(SESSION)]
+    for container in leftovers:
+        container.remove(force=True)
+    assert not leftovers, f"containers left behind: {[c.labels[RUN_LABEL] for c in leftovers]}"
 
 
 @pytest.fixture
 def docker(docker_client):
-    runner = Docker(docker_client)
+    runner = Docker(docker_client, run_id=run_id())
     yield runner
     runner.cleanup()
 
@@ -43,7 +55,7 @@ def calc_task(mini_tasks):
 
 @pytest.fixture(scope="session")
 def calc_image(docker_client, calc_task):
-    return Docker(docker_client).task_image(calc_task)
+    return Docker(docker_client, run_id=run_id("images")).task_image(calc_task)
 
 
 @pytest.fixture

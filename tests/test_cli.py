@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MINI_SUITE
+from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,8 @@ def test_help_describes_every_option():
 @pytest.mark.docker
 def test_simulated_run_writes_rows_resumes_and_reports(tmp_path):
     output = tmp_path / "run.jsonl"
-    args = ["--policy", "cascade", "--dataset", str(MINI_SUITE), "--output", str(output)]
+    args = ["--policy", "cascade", "--dataset", str(MINI_SUITE), "--output", str(output),
+            "--run-id", run_id("cli-sim")]
     first = harness(*args)
     assert first.returncode == 0, first.stderr
     assert "using simulated models" in first.stderr and "synthetic" in first.stdout
@@ -76,7 +77,8 @@ def test_real_http_endpoint_run_costs_exactly_the_scripted_usage(tmp_path, calc_
     output = tmp_path / "api.jsonl"
     with FakeOpenAI(script) as server:
         result = harness("--policy", "cascade", "--dataset", str(MINI_SUITE), "--base-url",
-                         server.url, "--output", str(output), env={"DEEPSEEK_API_KEY": "sk-x"})
+                         server.url, "--output", str(output), "--run-id", run_id("cli-http"),
+                         env={"DEEPSEEK_API_KEY": "sk-x"})
     assert result.returncode == 0, result.stderr
     row = json.loads(output.read_text())
     expected = (1200 * 0.14 + 150 * 0.28 + 1100 * 0.0028 + 300 * 0.14 + 20 * 0.28) / 1e6

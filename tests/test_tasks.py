@@ -1,10 +1,20 @@
 import json
 import subprocess
+from dataclasses import replace
 
 import pytest
 
 from harness import HarnessError
-from harness.tasks import load_tasks, materialize_repo, resolve_repo, task_from_row
+from harness.tasks import (
+    Environment,
+    environment_for,
+    load_environments,
+    load_tasks,
+    materialize_repo,
+    resolve_repo,
+    select_tasks,
+    task_from_row,
+)
 
 from .conftest import MINI_SUITE
 
@@ -109,3 +119,59 @@ def test_repo_mirror(tmp_path, calc_task):
     assert resolve_repo(task, mirror) == mirror / "acme__calc.git"
     with pytest.raises(HarnessError, match="repo acme/other not found in mirror"):
         resolve_repo(task_from_row({**swe_row(), "repo": "acme/other"}), mirror)
+
+
+def many(n=10):
+    return [task_from_row(swe_row(f"o__r-{i}")) for i in range(n)]
+
+
+def test_shards_are_disjoint_and_cover_the_set():
+    tasks = many(23)
+    for count in (1, 2, 3, 7, 23, 30):
+        shards = [select_tasks(tasks, shard=f"{i}/{count}") for i in range(1, count + 1)]
+        ids = [t.instance_id for shard in shards for t in shard]
+        assert sorted(ids) == sorted(t.instance_id for t in tasks)
+        assert len(ids) == len(set(ids))
+        assert max(map(len, shards)) - min(map(len, shards)) <= 1
+    assert select_tasks(tasks, shard="2/3") == select_tasks(list(reversed(tasks)), shard="2/3")
+
+
+def test_ids_filter_and_slice():
+    tasks = many(12)
+    assert [t.instance_id for t in select_tasks(tasks, instance_ids=["o__r-3", "o__r-1"])] == \
+        ["o__r-1", "o__r-3"]
+    assert len(select_tasks(tasks, pattern=r"-1\d$")) == 2
+    assert [t.instance_id for t in select_tasks(tasks, slice_text="::5")] == \
+        ["o__r-0", "o__r-5", "o__r-10"]
+    assert [t.instance_id for t in select_tasks(tasks, slice_text="-2:")] == \
+        ["o__r-10", "o__r-11"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"instance_ids": ["nope"]}, "unknown instance id 'nope'"),
+    ({"pattern": "("}, "--filter '('"),
+    ({"slice_text": "3"}, "expected START:STOP[:STEP]"),
+    ({"slice_text": "::0"}, "STEP must not be zero"),
+    ({"shard": "0/4"}, "I must be between 1 and N"),
+    ({"shard": "a/b"}, "expected I/N"),
+])
+def test_bad_selection(kwargs, message):
+    with pytest.raises(HarnessError) as caught:
+        select_tasks(many(3), **kwargs)
+    assert message in str(caught.value)
+
+
+def test_environment_specs_by_repo_and_version(tmp_path):
+    path = tmp_path / "environments.toml"
+    path.write_text('[default]\ntest_cmd = "pytest -rA"\n'
+                    '["o/r"."1.2"]\ninstall = "pip install -e ."\n'
+                    '["o/r"."*"]\ninstall = "make"\n')
+    specs = load_environments(path)
+    task = task_from_row(swe_row())
+    assert environment_for(task, specs).install == "pip install -e ."
+    assert environment_for(replace(task, version="9"), specs).install == "make"
+    assert environment_for(replace(task, repo="x/y"), specs).test_cmd == "pytest -rA"
+    assert environment_for(task, {}) == Environment()
+    path.write_text('["o/r"."1"]\ninstal = "typo"\n')
+    with pytest.raises(HarnessError, match="o/r.1: expected a table with keys"):
+        load_environments(path)
