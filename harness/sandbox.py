@@ -7,19 +7,20 @@ Tags carry a hash of everything that went in, so an unchanged input is never reb
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import json
 import shlex
 import subprocess
 import tarfile
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 import docker.errors
+from docker.utils.socket import STDOUT, frames_iter
 
 from harness import HarnessError, InfrastructureError
 from harness.engine import default_base_image, image_exists
@@ -48,27 +49,6 @@ class CommandResult:
     cut_bytes: int = 0
 
 
-def cap_output(chunks: Iterator[bytes], limit: int) -> tuple[str, int]:
-    """Keep the head and tail of a stream within `limit` bytes; memory stays bounded."""
-    head, tail, total = bytearray(), bytearray(), 0
-    half = limit // 2
-    for chunk in chunks:
-        total += len(chunk)
-        if len(head) < half:
-            take = half - len(head)
-            head += chunk[:take]
-            chunk = chunk[take:]
-        tail += chunk
-        if len(tail) > 2 * half:
-            del tail[: len(tail) - half]
-    if total <= limit:
-        return (bytes(head) + bytes(tail)).decode("utf-8", "replace"), 0
-    kept_tail = bytes(tail[-half:])
-    cut = total - len(head) - len(kept_tail)
-    marker = f"\n[... {cut} bytes of output cut ...]\n".encode()
-    return (bytes(head) + marker + kept_tail).decode("utf-8", "replace"), cut
-
-
 def _tar_bytes(files: dict[str, bytes], extra: tarfile.TarFile | None = None) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
@@ -82,29 +62,79 @@ def _tar_bytes(files: dict[str, bytes], extra: tarfile.TarFile | None = None) ->
     return buffer.getvalue()
 
 
+class Executor:
+    """The persistent process in a container (harness/executor.py) that runs commands; one
+    JSON line out, one back, over an attached exec socket."""
+
+    SOURCE = (Path(__file__).parent / "executor.py").read_text(encoding="utf-8")
+
+    def __init__(self, container):
+        api = container.client.api
+        exec_id = api.exec_create(container.id, ["python3", "-u", "-c", self.SOURCE],
+                                  stdin=True, workdir=WORKDIR)["Id"]
+        self._socket = api.exec_start(exec_id, socket=True)
+        self._raw = getattr(self._socket, "_sock", self._socket)
+        self._frames = frames_iter(self._socket, tty=False)
+        self._buffer = b""
+
+    def request(self, command: str, timeout: float, limit: int) -> dict:
+        line = json.dumps({"command": command, "timeout": timeout, "limit": limit})
+        self._raw.settimeout(timeout + 30)  # the executor enforces the timeout itself
+        self._raw.sendall(line.encode() + b"\n")
+        while b"\n" not in self._buffer:
+            stream, data = next(self._frames)  # StopIteration: the executor died
+            if stream == STDOUT:
+                self._buffer += data
+        reply, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(reply)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._raw.close()
+
+
 class Sandbox:
     """One running container with the task's repository in /testbed."""
 
     def __init__(self, container, output_limit: int = DEFAULT_OUTPUT_LIMIT):
         self.container = container
         self.output_limit = output_limit
+        self._executor: Executor | None = None
 
     def run(self, command: str, timeout: float = 60) -> CommandResult:
         """Run a shell command in /testbed; on timeout its whole process group is killed."""
-        api = self.container.client.api
-        wrapped = ["timeout", "-k", "2", str(timeout), "bash", "-c", command]
-        started = time.monotonic()
-        try:
-            exec_id = api.exec_create(self.container.id, wrapped, workdir=WORKDIR)["Id"]
-            output, cut = cap_output(api.exec_start(exec_id, stream=True), self.output_limit)
-            exit_code = api.exec_inspect(exec_id)["ExitCode"]
-        except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"command failed in container: {exc}") from None
-        # exit codes alone are ambiguous: the command itself may exit 124
-        timed_out = exit_code in (124, 137) and time.monotonic() - started >= timeout
-        if timed_out:
+        for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
+            try:
+                if self._executor is None:
+                    self._executor = Executor(self.container)
+                reply = self._executor.request(command, timeout, self.output_limit)
+                break
+            except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
+                self._drop_executor()
+                if attempt == 2 or not self._alive():
+                    raise InfrastructureError(f"command failed in container: "
+                                              f"{type(exc).__name__}: {exc}") from None
+        if "error" in reply:
+            raise InfrastructureError(f"executor: {reply['error']}")
+        output = reply["head"]
+        if reply["cut"]:
+            output += f"\n[... {reply['cut']} bytes of output cut ...]\n"
+        output += reply["tail"]
+        if reply["timed_out"]:
             output += f"\n[command timed out after {timeout:g} s and was killed]"
-        return CommandResult(exit_code, output, timed_out, cut)
+        return CommandResult(reply["exit_code"], output, reply["timed_out"], reply["cut"])
+
+    def _alive(self) -> bool:
+        try:
+            self.container.reload()
+            return self.container.status == "running"
+        except docker.errors.DockerException:
+            return False
+
+    def _drop_executor(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
 
     def write_file(self, path: str, data: bytes | str) -> None:
         payload = data.encode() if isinstance(data, str) else data
@@ -142,12 +172,14 @@ class Sandbox:
         return result.output
 
     def close(self) -> None:
+        self._drop_executor()
         try:
             self.container.remove(force=True)
         except docker.errors.NotFound:
             pass
-        except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"cannot remove container: {exc}") from None
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: a removal is already under way
+                raise InfrastructureError(f"cannot remove container: {exc}") from None
 
 
 class Docker:
@@ -258,5 +290,8 @@ def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> in
             removed += 1
         except docker.errors.NotFound:
             pass
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:
+                raise
     return removed
 

@@ -3,17 +3,26 @@ from dataclasses import replace
 
 import pytest
 
-from harness import HarnessError
-from harness.sandbox import LABEL, RUN_LABEL, cap_output
-
-pytestmark = pytest.mark.docker
+from harness import HarnessError, executor
+from harness.sandbox import LABEL, RUN_LABEL
 
 
-def test_cap_output_keeps_head_and_tail():
-    text, cut = cap_output(iter([b"a" * 50, b"b" * 50, b"c" * 50]), 40)
-    assert text.startswith("a" * 20) and text.endswith("c" * 20)
-    assert cut == 110 and "[... 110 bytes of output cut ...]" in text
-    assert cap_output(iter([b"short"]), 40) == ("short", 0)
+def test_the_executor_keeps_head_and_tail_of_long_output(tmp_path):
+    reply = executor.run("printf 'a%.0s' $(seq 50); printf 'b%.0s' $(seq 50); "
+                         "printf 'c%.0s' $(seq 50)", timeout=10, limit=40, cwd=str(tmp_path))
+    assert reply["head"] == "a" * 20 and reply["tail"] == "c" * 20
+    assert (reply["cut"], reply["total"], reply["exit_code"]) == (110, 150, 0)
+    short = executor.run("echo short; exit 4", timeout=10, limit=40, cwd=str(tmp_path))
+    assert (short["head"] + short["tail"], short["cut"], short["exit_code"]) == ("short\n", 0, 4)
+
+
+def test_the_executor_kills_the_process_group_on_timeout(tmp_path):
+    marker = tmp_path / "survivor"
+    reply = executor.run(f"(sleep 2; touch {marker}) & sleep 30", timeout=0.5, limit=1000,
+                         cwd=str(tmp_path))
+    assert reply["timed_out"] and reply["exit_code"] == 137
+    time.sleep(2.5)
+    assert not marker.exists()
 
 
 def test_commands_report_exit_codes_and_output(calc_sandbox):
