@@ -19,6 +19,8 @@ SUBCOMMANDS = {
     "run": "run a task set under one policy (the default when no subcommand is given)",
     "setup": "make sure a Docker engine runs and the sandbox base image exists",
     "tasks": "list or validate the tasks of a source",
+    "images": "build, list or prune sandbox images",
+    "sandbox": "housekeeping: `sandbox gc` removes containers of runs that died",
     "report": "summarise one or more results files per policy",
     "compare": "compare two results files task by task",
 }
@@ -321,8 +323,77 @@ def _validate(tasks, args) -> int:
     return 1 if bad else 0
 
 
-COMMANDS = {"run": cmd_run, "setup": cmd_setup, "tasks": cmd_tasks, "report": cmd_report,
-            "compare": cmd_compare}
+def cmd_sandbox(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness sandbox", description="Sandbox housekeeping.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{gc}",
+                                    parser_class=Parser)
+    gc = actions.add_parser("gc", help="remove containers left by runs that died (found by "
+                            "label; a run that is still going is left alone)")
+    gc.add_argument("--all", action="store_true",
+                    help="remove every container the harness made, running or not")
+    args = parser.parse_args(argv)
+    from harness.engine import connect
+    from harness.sandbox import collect_garbage
+
+    removed = collect_garbage(connect(), everything=args.all)
+    runs = sorted(set(removed))
+    print(f"removed {len(removed)} container(s)" + (f" of run(s) {', '.join(runs)}"
+                                                    if runs else ""))
+    return 0
+
+
+def cmd_images(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness images",
+                    description="Build, list and prune the sandbox images of tasks.")
+    actions = parser.add_subparsers(dest="action", required=True,
+                                    metavar="{build,list,prune}", parser_class=Parser)
+    build = actions.add_parser("build", help="build the images of a task selection")
+    actions.add_parser("list", help="list the harness's images")
+    prune = actions.add_parser("prune", help="remove harness images that the selected tasks "
+                               "do not need (by default: the bundled suite)")
+    prune.add_argument("--all", action="store_true", help="remove every harness image")
+    for sub in (build, prune):
+        sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
+        add_selection_options(sub)
+        sub.add_argument("--base-image", metavar="IMAGE", help="base image of the Dockerfile")
+    args = parser.parse_args(argv)
+    from harness.engine import connect
+    from harness.report import format_table
+    from harness.sandbox import Docker, harness_images
+
+    client = connect()
+    if args.action == "list":
+        rows = [[", ".join(image.tags) or image.short_id, f"{image.attrs['Size'] / 1e6:.0f} MB",
+                 image.attrs["Created"][:19]] for image in harness_images(client)]
+        print(format_table(["image", "size", "created"], rows))
+        return 0
+    tasks = load_selection(args, args.source)
+    docker = Docker(client, base_image=args.base_image, repo_mirror=args.repo_mirror)
+    if args.action == "build":
+        from tqdm import tqdm
+
+        failed = 0
+        for task in tqdm(tasks, unit="image", disable=None, file=sys.stderr):
+            try:
+                docker.task_image(task)
+            except HarnessError as exc:
+                failed += 1
+                print(f"error: {exc}", file=sys.stderr)
+        print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready")
+        return 1 if failed else 0
+    keep = set() if args.all else {docker.base_sandbox_image()} | {
+        docker.task_image_tag(task) for task in tasks}
+    removed = 0
+    for image in harness_images(client):
+        if not keep & set(image.tags):
+            client.images.remove(image.id, force=True)
+            removed += 1
+    print(f"removed {removed} image(s), kept {len(keep)}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "setup": cmd_setup, "tasks": cmd_tasks, "images": cmd_images,
+            "sandbox": cmd_sandbox, "report": cmd_report, "compare": cmd_compare}
 
 
 def _terminate(signum, frame):

@@ -11,7 +11,9 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import shlex
+import socket
 import subprocess
 import tarfile
 import uuid
@@ -28,6 +30,7 @@ from harness.tasks import PROJECT_ROOT, Task, resolve_repo
 
 LABEL = "cascade-harness"
 RUN_LABEL = "cascade-harness.run"
+OWNER_LABEL = "cascade-harness.owner"  # host:pid of the run, so gc can tell a dead run
 WORKDIR = "/testbed"
 SNAPSHOT_INDEX = "/tmp/.harness-index"
 DEFAULT_OUTPUT_LIMIT = 20_000
@@ -193,7 +196,7 @@ class Docker:
         self.limits = limits
         self.base_image = base_image or default_base_image(client)
         self.repo_mirror = repo_mirror
-        self._labels = {LABEL: "1", RUN_LABEL: self.run_id}
+        self._labels = {LABEL: "1", RUN_LABEL: self.run_id, OWNER_LABEL: owner()}
 
     # -- images --------------------------------------------------------------------------------
 
@@ -224,29 +227,32 @@ class Docker:
         return self._build(f"{LABEL}/sandbox:{digest}", {"Dockerfile": dockerfile},
                            buildargs={"BASE_IMAGE": self.base_image})
 
-    def task_image(self, task: Task) -> str:
-        """The image a task runs in: its own `image` if it names one, else one built here."""
+    def task_image_tag(self, task: Task) -> str:
+        """The tag of a task's image: a hash of everything that goes into it."""
         if task.image:
-            if not image_exists(self.client, task.image):
-                raise InfrastructureError(f"{task.instance_id}: image {task.image} not found")
             return task.image
-        parent = self.base_sandbox_image()
-        repo = resolve_repo(task, self.repo_mirror)
-        parent_id = self.client.images.get(parent).id
-        env = task.environment
-        digest = hashlib.sha256("\0".join(
-            [parent_id, task.repo, task.base_commit, env.install]).encode()).hexdigest()[:16]
-        tag = f"{LABEL}/task:{digest}"
+        parent_id = self.client.images.get(self.base_sandbox_image()).id
+        digest = hashlib.sha256("\0".join([parent_id, task.repo, task.base_commit,
+                                           task.environment.install]).encode())
+        return f"{LABEL}/task:{digest.hexdigest()[:16]}"
+
+    def task_image(self, task: Task) -> str:
+        """The image a task runs in: its own `image` if it names one (pulled when a registry
+        answers), else one built here and reused while its inputs are unchanged."""
+        tag = self.task_image_tag(task)
         if image_exists(self.client, tag):
             return tag
+        if task.image:
+            return self._pull(task)
+        repo = resolve_repo(task, self.repo_mirror)
         archive = subprocess.run(["git", "archive", "--format=tar", "--prefix=repo/",
                                   task.base_commit], cwd=repo, capture_output=True)
         if archive.returncode != 0:
             raise HarnessError(f"{task.instance_id}: base_commit {task.base_commit} not found in "
                                f"{task.repo} ({archive.stderr.decode().strip()[-200:]})")
-        install = f"RUN {env.install}\n" if env.install else ""
+        install = f"RUN {task.environment.install}\n" if task.environment.install else ""
         dockerfile = (
-            f"FROM {parent}\n"
+            f"FROM {self.base_sandbox_image()}\n"
             f"COPY --chown=1000:1000 repo/ {WORKDIR}/\n"
             "USER agent\n"
             f"WORKDIR {WORKDIR}\n"
@@ -258,14 +264,27 @@ class Docker:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as repo_tar:
             return self._build(tag, {"Dockerfile": dockerfile.encode()}, repo_tar)
 
+    def _pull(self, task: Task) -> str:
+        repository, _, tag = task.image.partition(":")
+        try:
+            self.client.images.pull(repository, tag=tag or "latest")
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"{task.instance_id}: image {task.image} is not here and "
+                                      f"cannot be pulled ({str(exc)[:150]})") from None
+        return task.image
+
     # -- containers ----------------------------------------------------------------------------
 
     def start(self, image: str, output_limit: int = DEFAULT_OUTPUT_LIMIT) -> Sandbox:
         limits = self.limits
+        # our images have an unprivileged user; a task's own image runs as it was made
+        ours = LABEL in (self.client.images.get(image).labels or {})
+        # init=True: an init process reaps orphans, so a fork bomb's zombies cannot hold the
+        # process limit after its process group is killed
         try:
             container = self.client.containers.run(
-                image, ["sleep", "infinity"], detach=True, labels=self._labels,
-                working_dir=WORKDIR, user="agent",
+                image, ["sleep", "infinity"], detach=True, labels=self._labels, init=True,
+                working_dir=WORKDIR, user="agent" if ours else None,
                 network_mode="bridge" if limits.network else "none",
                 mem_limit=limits.memory, memswap_limit=limits.memory,
                 nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.pids,
@@ -295,3 +314,39 @@ def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> in
                 raise
     return removed
 
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead(owner_label: str) -> bool:
+    host, _, pid = owner_label.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's run: only --all removes it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def collect_garbage(client: docker.DockerClient, everything: bool = False) -> list[str]:
+    """Remove the containers of runs that died (their process is gone), found by label;
+    with `everything`, every container the harness made. Returns the run ids removed."""
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
+        labels = container.labels
+        if everything or _dead(labels.get(OWNER_LABEL, "")):
+            try:
+                container.remove(force=True)
+            except docker.errors.NotFound:
+                continue
+            removed.append(labels.get(RUN_LABEL, "?"))
+    return removed
+
+
+def harness_images(client: docker.DockerClient) -> list:
+    return client.images.list(filters={"label": f"{LABEL}=1"})

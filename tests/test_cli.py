@@ -98,3 +98,80 @@ def test_no_engine_is_one_line_and_exit_1(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("harness: error")]
     assert len(errors) == 1 and "python -m harness setup" in errors[0]
     assert "Traceback" not in result.stderr
+
+
+def _start_run(tmp_path, name):
+    from .conftest import run_id as make_run_id
+
+    run = make_run_id(name)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "--dataset", str(MINI_SUITE), "--output",
+         str(tmp_path / "out.jsonl"), "--run-id", run, "--no-progress"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return run, process
+
+
+def _wait_for_container(client, run, timeout=120):
+    import time
+
+    from harness.sandbox import RUN_LABEL
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"}):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("signal_number", [15, 2])
+def test_sigterm_and_ctrl_c_remove_the_runs_containers(tmp_path, docker_client, signal_number):
+    from harness.sandbox import RUN_LABEL
+
+    run, process = _start_run(tmp_path, f"sig{signal_number}")
+    assert _wait_for_container(docker_client, run)
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert not docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"})
+
+
+@pytest.mark.docker
+def test_kill_9_leaves_nothing_that_gc_does_not_remove(tmp_path, docker_client):
+    from harness.sandbox import RUN_LABEL
+
+    run, process = _start_run(tmp_path, "kill9")
+    assert _wait_for_container(docker_client, run)
+    process.kill()
+    process.wait()
+    assert docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"})
+    result = harness("sandbox", "gc")
+    assert result.returncode == 0 and run in result.stdout
+    assert not docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"})
+
+
+@pytest.mark.docker
+def test_a_task_whose_repo_cannot_be_found_is_an_error_row_and_the_run_goes_on(tmp_path,
+                                                                               calc_task):
+    mirror = tmp_path / "mirror"
+    subprocess.run(["git", "clone", "-q", "--bare", str(calc_task.repo_path),
+                    str(mirror / "acme__calc.git")], check=True)
+    fields = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch",
+              "FAIL_TO_PASS", "PASS_TO_PASS", "difficulty")
+    good = {name: getattr(calc_task, name) for name in fields}
+    good["FAIL_TO_PASS"], good["PASS_TO_PASS"] = list(good["FAIL_TO_PASS"]), \
+        list(good["PASS_TO_PASS"])
+    lost = {**good, "instance_id": "acme__lost-1", "repo": "acme/lost"}
+    dataset = tmp_path / "tasks.jsonl"
+    dataset.write_text(json.dumps(lost) + "\n" + json.dumps(good) + "\n")
+    output = tmp_path / "out.jsonl"
+    result = harness("--dataset", str(dataset), "--repo-mirror", str(mirror), "--policy", "pro",
+                     "--output", str(output), "--run-id", run_id("mirror"))
+    assert result.returncode == 0, result.stderr
+    rows = {r["instance_id"]: r for r in map(json.loads, output.read_text().splitlines())}
+    assert rows["acme__lost-1"]["status"] == "error"
+    assert "repo acme/lost not found in mirror" in rows["acme__lost-1"]["status_reason"]
+    assert rows["acme__calc-1"]["status"] in ("resolved", "unresolved")
+    assert rows["acme__calc-1"]["FAIL_TO_PASS"]["success"] + \
+        rows["acme__calc-1"]["FAIL_TO_PASS"]["failure"] == good["FAIL_TO_PASS"]

@@ -1,3 +1,4 @@
+import socket
 import time
 from dataclasses import replace
 
@@ -95,3 +96,45 @@ def test_run_containers_carry_labels_and_cleanup_removes_them(docker, calc_image
     assert docker.cleanup() >= 1
     assert not docker.client.containers.list(all=True,
                                              filters={"label": f"{RUN_LABEL}={docker.run_id}"})
+
+
+def test_a_fork_bomb_is_contained(calc_sandbox):
+    result = calc_sandbox.run("bomb() { bomb | bomb & }; bomb; sleep 3", timeout=8)
+    assert calc_sandbox.run("echo alive").output.strip() == "alive"
+    assert result.exit_code is not None
+    leftovers = calc_sandbox.run("ps -e --no-headers | wc -l").output.split()[0]
+    assert int(leftovers) < 20  # the bomb's processes died with its process group
+
+
+def test_memory_past_the_limit_is_killed(docker, calc_image):
+    from harness.sandbox import Limits
+
+    small = type(docker)(docker.client, run_id=docker.run_id, limits=Limits(memory="128m"))
+    sandbox = small.start(calc_image)
+    try:
+        result = sandbox.run("python -c \"x = bytearray(512 * 1024 * 1024); print('survived')\"",
+                             timeout=60)
+        assert result.exit_code == 137 and "survived" not in result.output
+        assert sandbox.run("echo alive").output.strip() == "alive"
+    finally:
+        sandbox.close()
+
+
+def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_image):
+    from harness.sandbox import OWNER_LABEL, Docker, collect_garbage
+
+    from .conftest import run_id
+
+    dead = Docker(docker_client, run_id=run_id("dead"))
+    dead._labels[OWNER_LABEL] = f"{socket.gethostname()}:999999999"  # no such process
+    alive = Docker(docker_client, run_id=run_id("alive"))
+    dead.start(calc_image)
+    alive.start(calc_image)
+    try:
+        removed = collect_garbage(docker_client)
+        assert dead.run_id in removed and alive.run_id not in removed
+        assert docker_client.containers.list(all=True,
+                                             filters={"label": f"{RUN_LABEL}={alive.run_id}"})
+    finally:
+        alive.cleanup()
+        dead.cleanup()
