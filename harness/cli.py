@@ -92,6 +92,9 @@ def _run_parser(prog: str = "python -m harness") -> Parser:
     out.add_argument("--output", type=Path, metavar="FILE",
                      help="results JSONL; an existing file is resumed: finished tasks are "
                           "skipped (default: results/<policy>-<time>.jsonl)")
+    out.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="tasks run in parallel (default: 1); rows still go through one "
+                          "writer")
     out.add_argument("--rerun-errors", action="store_true",
                      help="when resuming, run again the tasks whose row has status error")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -135,7 +138,7 @@ def _positive(parser: Parser, args: argparse.Namespace, *names: str) -> None:
 def cmd_run(argv: list[str]) -> int:
     parser = _run_parser()
     args = parser.parse_args(argv)
-    _positive(parser, args, "max_steps", "max_cost", "max_wall", "command_timeout")
+    _positive(parser, args, "max_steps", "max_cost", "max_wall", "command_timeout", "workers")
 
     from harness.agent import Limits
     from harness.policy import resolve_policy
@@ -191,7 +194,8 @@ def cmd_run(argv: list[str]) -> int:
                         errors=sum(r.status == "error" for r in finished))
 
     try:
-        run_tasks(tasks, config, docker, store, on_row, retry_errors=args.rerun_errors)
+        run_tasks(tasks, config, docker, store, on_row, retry_errors=args.rerun_errors,
+                  workers=args.workers)
     finally:
         bar.close()
         docker.cleanup()

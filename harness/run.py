@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -139,17 +141,36 @@ def _finish(task: Task, config: RunConfig, docker: Docker, store: ResultStore,
 
 def run_tasks(tasks: list[Task], config: RunConfig, docker: Docker, store: ResultStore,
               on_row: Callable[[ResultRow], None] = lambda row: None,
-              retry_errors: bool = False) -> list[ResultRow]:
-    """Run every task that has no row yet in the store; rows are written as they finish."""
+              retry_errors: bool = False, workers: int = 1) -> list[ResultRow]:
+    """Run every task that has no row yet in the store, `workers` at a time. Rows go through
+    one writer, in the order tasks finish; after an interrupt no more rows are written, so a
+    task cut short runs again on resume instead of counting as an error."""
     done = store.done(retry_errors)
-    rows = []
-    for task in tasks:
-        if (task.instance_id, config.policy.name, config.seed) in done:
-            continue
+    todo = [t for t in tasks if (t.instance_id, config.policy.name, config.seed) not in done]
+    writer = threading.Lock()
+    stopped = threading.Event()
+    rows: list[ResultRow] = []
+
+    def run_one(task: Task) -> None:
         row = run_task(task, config, docker, store)
-        store.append(row)
-        rows.append(row)
-        on_row(row)
+        with writer:
+            if stopped.is_set():
+                return
+            store.append(row)
+            rows.append(row)
+            on_row(row)
+
+    if workers <= 1:
+        for task in todo:
+            run_one(task)
+        return rows
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="task")
+    try:
+        for future in [pool.submit(run_one, task) for task in todo]:
+            future.result()
+    except BaseException:
+        stopped.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return rows
-
-

@@ -175,3 +175,31 @@ def test_a_task_whose_repo_cannot_be_found_is_an_error_row_and_the_run_goes_on(t
     assert rows["acme__calc-1"]["status"] in ("resolved", "unresolved")
     assert rows["acme__calc-1"]["FAIL_TO_PASS"]["success"] + \
         rows["acme__calc-1"]["FAIL_TO_PASS"]["failure"] == good["FAIL_TO_PASS"]
+
+
+@pytest.mark.docker
+def test_kill_9_mid_run_then_resume_gives_every_task_exactly_once(tmp_path, docker_client):
+    import time
+
+    output = tmp_path / "out.jsonl"
+    args = ["--filter", "routekit|urlkit", "--workers", "2", "--policy", "flash", "--output",
+            str(output), "--no-progress"]
+    first = subprocess.Popen([sys.executable, "-m", "harness", *args, "--run-id",
+                              run_id("resume1")], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and first.poll() is None:
+        if output.exists() and len(output.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    first.kill()
+    first.wait()
+    written = len(output.read_text().splitlines())
+    assert 3 <= written < 10, "the run finished before it could be killed"
+    assert harness("sandbox", "gc").returncode == 0
+    second = harness(*args, "--run-id", run_id("resume2"))
+    assert second.returncode == 0, second.stderr
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    ids = [r["instance_id"] for r in rows]
+    assert len(ids) == 10 and len(set(ids)) == 10
+    assert {r["run_id"] for r in rows} == {run_id("resume1"), run_id("resume2")}
