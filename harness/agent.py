@@ -66,7 +66,10 @@ class Turn:
     action: str
     outcome: str
     observation: str
+    reply: str = ""
     escalated_from: str | None = None  # the outcome on the default tier that caused a re-run
+    failed_reply: str | None = None  # what the default tier answered before the re-run
+    failed_observation: str | None = None
 
 
 @dataclass
@@ -154,19 +157,20 @@ class Agent:
         route = route_turn(self.policy, history)
         before = sandbox.snapshot() if self.policy.escalate_to else None
         step = self._step(task, sandbox, trajectory, trajectory.messages, route, index)
-        escalated_from = None
+        escalated_from = failed = None
         if (up := escalation(self.policy, history, route.tier, step.outcome)) is not None:
             sandbox.restore(before)
             context = list(trajectory.messages)
             if self.policy.escalation_context == "with_failure":
                 context += [{"role": "assistant", "content": step.reply},
                             {"role": "user", "content": f"{step.observation}\n\n{RESTORED_NOTE}"}]
-            escalated_from, route = step.outcome, up
+            escalated_from, route, failed = step.outcome, up, step
             step = self._step(task, sandbox, trajectory, context, up, index)
         trajectory.messages += [{"role": "assistant", "content": step.reply},
                                 {"role": "user", "content": step.observation}]
-        trajectory.turns.append(Turn(index, route.tier, route.reason, step.action.kind,
-                                     step.outcome, step.observation, escalated_from))
+        trajectory.turns.append(Turn(
+            index, route.tier, route.reason, step.action.kind, step.outcome, step.observation,
+            step.reply, escalated_from, failed and failed.reply, failed and failed.observation))
         return step
 
     def _call(self, trajectory: Trajectory, messages: list[Message], route: Route, index: int,

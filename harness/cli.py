@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "tasks": "list or validate the tasks of a source",
     "images": "build, list or prune sandbox images",
     "sandbox": "housekeeping: `sandbox gc` removes containers of runs that died",
+    "show": "print one task's trajectory turn by turn",
     "report": "summarise one or more results files per policy",
     "compare": "compare two results files task by task",
 }
@@ -327,6 +328,19 @@ def _validate(tasks, args) -> int:
     return 1 if bad else 0
 
 
+def cmd_show(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness show", description="Print a task's trajectory turn "
+                    "by turn: actions, observations, model calls, escalations marked.")
+    parser.add_argument("results", type=Path, metavar="RESULTS", help="results JSONL")
+    parser.add_argument("instance_id", metavar="INSTANCE_ID")
+    args = parser.parse_args(argv)
+    from harness.show import find_trajectories, format_trajectory
+
+    found = _bad_input(find_trajectories, args.results, args.instance_id)
+    print("\n\n".join(format_trajectory(row, trajectory) for row, trajectory in found))
+    return 0
+
+
 def cmd_sandbox(argv: list[str]) -> int:
     parser = Parser(prog="python -m harness sandbox", description="Sandbox housekeeping.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="{gc}",
@@ -397,7 +411,7 @@ def cmd_images(argv: list[str]) -> int:
 
 
 COMMANDS = {"run": cmd_run, "setup": cmd_setup, "tasks": cmd_tasks, "images": cmd_images,
-            "sandbox": cmd_sandbox, "report": cmd_report, "compare": cmd_compare}
+            "sandbox": cmd_sandbox, "show": cmd_show, "report": cmd_report, "compare": cmd_compare}
 
 
 def _terminate(signum, frame):
