@@ -56,6 +56,7 @@ class ModelCall:
     cost_usd: float
     latency_s: float
     retries: int
+    retry_wait_s: float = 0.0
 
 
 @dataclass
@@ -180,7 +181,8 @@ class Agent:
         trajectory.calls.append(ModelCall(
             turn=index, tier=route.tier, model=model.name, reason=reason or route.reason,
             usage=completion.usage, cost_usd=cost(completion.usage, self.prices.price(model.name)),
-            latency_s=completion.latency_s, retries=completion.retries))
+            latency_s=completion.latency_s, retries=completion.retries,
+            retry_wait_s=completion.retry_wait_s))
         return completion.content
 
     def _step(self, task: Task, sandbox: Sandbox, trajectory: Trajectory,

@@ -24,6 +24,8 @@ SUBCOMMANDS = {
     "show": "print one task's trajectory turn by turn",
     "report": "summarise one or more results files per policy",
     "compare": "compare two results files task by task",
+    "check": "CI gate: exit 1 when a candidate results file is worse than a baseline",
+    "prices": "print the price table in force (per model, dollars per million tokens)",
 }
 RESULTS_DIR = Path("results")
 
@@ -73,6 +75,25 @@ def _run_parser(prog: str = "python -m harness") -> Parser:
                         help="model name of the expensive tier (default: deepseek-v4-pro)")
     models.add_argument("--prices", type=Path, metavar="FILE",
                         help="price table (TOML) instead of the bundled one")
+    models.add_argument("--thinking", choices=["on", "off"],
+                        help="thinking mode, sent as {\"thinking\": {\"type\": ...}} "
+                             "(default: the provider's)")
+    models.add_argument("--reasoning-effort", choices=["low", "medium", "high"],
+                        help="reasoning effort, sent as reasoning_effort (default: the "
+                             "provider's)")
+    models.add_argument("--max-concurrency", type=int, default=8, metavar="N",
+                        help="requests in flight per model and endpoint (default: 8)")
+    models.add_argument("--request-timeout", type=float, default=300, metavar="SECONDS",
+                        help="timeout of one HTTP request to the endpoint (default: 300)")
+    models.add_argument("--max-retries", type=int, default=6, metavar="N",
+                        help="retries of a call after 429, 5xx, a timeout, a connection "
+                             "error or a malformed body (default: 6)")
+    models.add_argument("--record", type=Path, metavar="DIR",
+                        help="store every request and response in DIR, one JSON file each, "
+                             "named by the request's sha256")
+    models.add_argument("--replay", type=Path, metavar="DIR",
+                        help="serve responses recorded with --record from DIR: no network, "
+                             "no key; a request that was not recorded fails its task")
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-steps", type=int, default=40, help="turns per task (default: 40)")
     limits.add_argument("--max-cost", type=float, default=2.0, metavar="USD",
@@ -150,17 +171,14 @@ def cmd_run(argv: list[str]) -> int:
     tasks = load_selection(args, args.dataset)
     if not tasks:
         raise UsageError("the selection holds no tasks")
-    backend = args.backend
-    if backend == "auto":
-        backend = "openai" if os.environ.get(args.api_key_env) else "sim"
-    if backend == "openai" and not os.environ.get(args.api_key_env):
-        raise UsageError(f"--backend openai needs an API key in {args.api_key_env}")
+    backend = _backend(parser, args)
     model_names = {"flash": args.flash_model, "pro": args.pro_model}
     if backend == "openai":
         for tier in policy.tiers:
             prices.price(model_names[tier])  # fail before any work, not after the first call
 
     from harness.engine import connect
+    from harness.models import ClientSettings, ModelOptions, RetryPolicy
     from harness.results import ResultStore
     from harness.run import RunConfig, run_tasks
     from harness.sandbox import Docker
@@ -169,6 +187,10 @@ def cmd_run(argv: list[str]) -> int:
     config = RunConfig(
         policy=policy, prices=prices, backend=backend, seed=args.seed, model_names=model_names,
         base_url=args.base_url or "https://api.deepseek.com", key_variable=args.api_key_env,
+        model_options=ModelOptions(args.thinking, args.reasoning_effort),
+        client=ClientSettings(args.request_timeout, RetryPolicy(args.max_retries),
+                              args.max_concurrency),
+        record_dir=args.record, replay_dir=args.replay,
         limits=Limits(args.max_steps, args.max_cost, args.max_wall, args.command_timeout))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     output = args.output or RESULTS_DIR / f"{policy.name}-{backend}-{stamp}.jsonl"
@@ -201,6 +223,30 @@ def cmd_run(argv: list[str]) -> int:
         bar.close()
         docker.cleanup()
     return _print_summary(store.path, policy.name)
+
+
+def _backend(parser: Parser, args: argparse.Namespace) -> str:
+    """sim or openai; a replay stands in for the endpoint, so it needs no key."""
+    _positive(parser, args, "max_concurrency", "request_timeout")
+    if args.max_retries < 0:
+        parser.error("--max-retries must be zero or more")
+    if args.record and args.replay:
+        parser.error("--record and --replay exclude each other")
+    if args.replay:
+        if args.backend == "sim":
+            parser.error("--replay serves recorded endpoint responses; not with --backend sim")
+        if not args.replay.is_dir():
+            raise UsageError(f"no recordings folder: {args.replay}")
+        return "openai"
+    backend = args.backend
+    if backend == "auto":
+        backend = "openai" if os.environ.get(args.api_key_env) else "sim"
+    if backend == "openai" and not os.environ.get(args.api_key_env):
+        raise UsageError(f"--backend openai needs an API key in {args.api_key_env}")
+    if backend == "sim" and args.record:
+        raise UsageError(f"--record records endpoint calls, and the simulated models make "
+                         f"none: set the key in {args.api_key_env}")
+    return backend
 
 
 def _print_summary(path: Path, policy: str) -> int:
@@ -243,35 +289,174 @@ def cmd_setup(argv: list[str]) -> int:
     return 0
 
 
-def cmd_report(argv: list[str]) -> int:
-    parser = Parser(prog="python -m harness report",
-                    description="Per policy: tasks, resolved, pass rate with a 95%% interval, "
-                                "errors, total cost, cost per task, cost per resolved task.")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results JSONL")
-    args = parser.parse_args(argv)
-    from harness.report import summarize, summary_table
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _results(path: Path, required: bool = True) -> list[dict]:
+    """The rows of a results file; bad input is exit 2, and so is an empty file when the
+    command cannot do without it."""
     from harness.results import read_rows
 
-    rows = [row for path in args.files for row in _bad_input(read_rows, path)]
+    rows = _bad_input(read_rows, path, _warn)
+    if not rows:
+        if required:
+            raise UsageError(f"{path} holds no result rows")
+        _warn(f"warning: {path} holds no result rows")
+    return rows
+
+
+def _write_output(path: Path, data: bytes, what: str) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _warn(f"{what}: {path}")
+
+
+def cmd_report(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness report",
+                    description="Per policy: tasks, resolved, pass rate with a 95% interval, "
+                                "errors, total cost, cost per task, cost per resolved task, "
+                                "tokens by tier, escalations per turn. Results of simulated "
+                                "models are marked synthetic.")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results JSONL")
+    parser.add_argument("--format", choices=["table", "markdown"], default="table",
+                        help="terminal table or GitHub markdown (default: table)")
+    parser.add_argument("--plot", type=Path, metavar="PATH",
+                        help="write a cost-vs-pass-rate PNG, one point per policy with its "
+                             "interval (needs matplotlib: pip install 'cascade-harness[plot]')")
+    parser.add_argument("--html", type=Path, metavar="PATH",
+                        help="write a self-contained HTML page: the tables, the plot (when "
+                             "matplotlib is installed) and every task's row")
+    args = parser.parse_args(argv)
+    from harness import report
+
+    if args.plot:
+        report.require_plotting()  # before any work, not after it
+    files = [(str(path), _results(path, required=False)) for path in args.files]
+    rows, notes = report.combine_files(files, _warn)
     if not rows:
         raise UsageError("no result rows in " + ", ".join(map(str, args.files)))
-    print(summary_table(summarize(rows)))
+    summaries = report.summarize(rows)
+    print(report.summary_table(summaries, notes, args.format))
+    if args.plot:
+        _write_output(args.plot, report.plot_png(summaries), "Plot")
+    if args.html:
+        plot, missing = None, ""
+        if report.plotting_available():
+            plot = report.plot_png(summaries)
+        else:
+            missing = f"No plot: matplotlib is not installed ({report.PLOT_HINT})."
+            _warn(f"warning: --html: {missing}")
+        page = report.html_page(summaries, rows, notes, plot, missing)
+        _write_output(args.html, page.encode("utf-8"), "Page")
     return 0
+
+
+def _add_bootstrap_options(parser: Parser) -> None:
+    group = parser.add_argument_group("statistics")
+    group.add_argument("--resamples", type=int, default=10_000, metavar="N",
+                       help="bootstrap resamples of the paired tasks (default: 10000)")
+    group.add_argument("--bootstrap-seed", type=int, default=0, metavar="SEED",
+                       help="seed of the bootstrap, so that intervals are the same on every "
+                            "run (default: 0)")
+
+
+def _comparison(parser: Parser, args: argparse.Namespace, path_a: Path, path_b: Path,
+                policy_a: str | None, policy_b: str | None):
+    """Both files read, one policy each, paired; and the notes on mixed runs."""
+    from harness import report
+
+    _positive(parser, args, "resamples")
+    sides = []
+    for path, policy in ((path_a, policy_a), (path_b, policy_b)):
+        rows = _bad_input(report.one_policy, _results(path), str(path), policy)
+        sides.append(rows)
+    notes = [note for path, rows in zip((path_a, path_b), sides)
+             for note in report.file_notes(str(path), rows)]
+    comparison = report.compare_runs(sides[0], sides[1], str(path_a), str(path_b),
+                                     args.resamples, args.bootstrap_seed)
+    return comparison, notes
 
 
 def cmd_compare(argv: list[str]) -> int:
     parser = Parser(prog="python -m harness compare",
                     description="Pair two results files on (instance_id, seed): resolved by "
-                                "both, only A, only B, neither; and each side's cost.")
+                                "both, only A, only B, neither, with the exact McNemar p-value; "
+                                "each side's cost; bootstrap 95% intervals for the pass-rate "
+                                "difference, the ratio of cost per resolved task and the cost "
+                                "difference per task; the tasks that differ. Rows with status "
+                                "error are left out of the pairing and counted.")
     parser.add_argument("a", type=Path, metavar="A", help="results JSONL (baseline)")
     parser.add_argument("b", type=Path, metavar="B", help="results JSONL (candidate)")
+    parser.add_argument("--policy-a", metavar="NAME",
+                        help="policy to take from A when it holds several")
+    parser.add_argument("--policy-b", metavar="NAME",
+                        help="policy to take from B when it holds several")
+    parser.add_argument("--all-tasks", action="store_true",
+                        help="list every paired task with its cost, not only the discordant ones")
+    _add_bootstrap_options(parser)
     args = parser.parse_args(argv)
-    from harness.report import compare_table
-    from harness.results import read_rows
+    from harness.report import comparison_text
 
-    print(compare_table(_bad_input(read_rows, args.a), _bad_input(read_rows, args.b),
-                        str(args.a), str(args.b)))
+    comparison, notes = _comparison(parser, args, args.a, args.b, args.policy_a, args.policy_b)
+    print(comparison_text(comparison, args.all_tasks, notes))
     return 0
+
+
+def cmd_check(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness check",
+                    description="CI gate: compare a candidate results file with a baseline on "
+                                "their paired tasks. Exit 0 within bounds, 1 when the pass rate "
+                                "dropped or the cost per resolved task rose more than allowed, "
+                                "2 on bad input (a missing or empty file, too few paired "
+                                "tasks). The thresholds apply to the point estimates; the 95% "
+                                "bootstrap intervals are printed beside them.")
+    parser.add_argument("baseline", type=Path, metavar="BASELINE", help="results JSONL")
+    parser.add_argument("candidate", type=Path, metavar="CANDIDATE", help="results JSONL")
+    parser.add_argument("--max-pass-rate-drop", type=float, required=True, metavar="POINTS",
+                        help="largest allowed drop of the pass rate, in percentage points "
+                             "(5 means 5 points, e.g. 80%% -> 75%%)")
+    parser.add_argument("--max-cost-per-resolved-increase", type=float, required=True,
+                        metavar="FRACTION", help="largest allowed rise of the cost per resolved "
+                        "task, as a fraction (0.10 means +10%%)")
+    parser.add_argument("--min-tasks", type=int, default=1, metavar="N",
+                        help="fewest paired tasks to decide on; fewer is bad input (default: 1)")
+    parser.add_argument("--format", choices=["text", "github"], default="text",
+                        help="plain text, or GitHub Actions annotations (default: text)")
+    parser.add_argument("--baseline-policy", metavar="NAME",
+                        help="policy to take from BASELINE when it holds several")
+    parser.add_argument("--candidate-policy", metavar="NAME",
+                        help="policy to take from CANDIDATE when it holds several")
+    _add_bootstrap_options(parser)
+    from harness import report
+
+    github = "github" in argv  # bad-input annotations, even before the arguments parse
+    try:
+        args = parser.parse_args(argv)
+        github = args.format == "github"
+        for name in ("max_pass_rate_drop", "max_cost_per_resolved_increase"):
+            if not getattr(args, name) >= 0:
+                parser.error(f"--{name.replace('_', '-')} must be zero or more")
+        _positive(parser, args, "min_tasks")
+        comparison, notes = _comparison(parser, args, args.baseline, args.candidate,
+                                        args.baseline_policy, args.candidate_policy)
+        if comparison.n < args.min_tasks:
+            raise UsageError(f"{comparison.n} paired task(s) between {args.baseline} and "
+                             f"{args.candidate}, fewer than --min-tasks {args.min_tasks}"
+                             if comparison.n else f"no paired tasks between {args.baseline} "
+                             f"and {args.candidate} (rows with status error are left out)")
+    except UsageError as exc:
+        if github:
+            print(report.github_annotation("error", "harness check: bad input", str(exc)))
+        raise
+    findings = report.check_findings(comparison, args.max_pass_rate_drop,
+                                     args.max_cost_per_resolved_increase)
+    context = report.check_context(comparison, notes)
+    show = report.check_github if args.format == "github" else report.check_text
+    print(show(findings, context))
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def cmd_tasks(argv: list[str]) -> int:
@@ -410,8 +595,29 @@ def cmd_images(argv: list[str]) -> int:
     return 0
 
 
+def cmd_prices(argv: list[str]) -> int:
+    parser = Parser(prog="python -m harness prices",
+                    description="Print the price table a run would use: its version and, per "
+                                "model, dollars per million tokens of cache-hit input, "
+                                "cache-miss input and output (reasoning is billed as output).")
+    parser.add_argument("--prices", type=Path, metavar="FILE",
+                        help="price table (TOML) instead of the bundled one")
+    args = parser.parse_args(argv)
+    from harness.pricing import DEFAULT_TABLE, load_prices
+    from harness.report import format_table
+
+    table = _bad_input(load_prices, args.prices)
+    print(f"price table {table.version} ({args.prices or DEFAULT_TABLE}), "
+          "dollars per million tokens")
+    print(format_table(["model", "input cache hit", "input cache miss", "output"],
+                       [[name, f"{p.input_cache_hit:g}", f"{p.input_cache_miss:g}",
+                         f"{p.output:g}"] for name, p in sorted(table.models.items())]))
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "setup": cmd_setup, "tasks": cmd_tasks, "images": cmd_images,
-            "sandbox": cmd_sandbox, "show": cmd_show, "report": cmd_report, "compare": cmd_compare}
+            "sandbox": cmd_sandbox, "show": cmd_show, "report": cmd_report, "compare": cmd_compare,
+            "prices": cmd_prices, "check": cmd_check}
 
 
 def _terminate(signum, frame):

@@ -1,7 +1,8 @@
 """The result row, the append-only JSONL store, and resuming a run.
 
 A row is a superset of SWE-bench's predictions format (instance_id, model_name_or_path,
-model_patch), so the official harness can grade the same file.
+model_patch), so the official harness can grade the same file. Its JSON Schema is
+harness/data/result.schema.json (`SCHEMA_PATH`); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -105,30 +106,88 @@ def _end_of_last_full_line(handle, chunk: int = 65536) -> int:
     return 0
 
 
+# What the readers rely on, with the JSON types a row must have for them.
+READER_FIELDS: dict[str, tuple[type, ...]] = {
+    "instance_id": (str,), "policy": (str,), "seed": (int,), "status": (str,),
+    "synthetic": (bool,), "cost_usd": (int, float), "turns": (int,), "escalations": (int,),
+}
+SCHEMA_PATH = Path(__file__).parent / "data" / "result.schema.json"
+
+
 def read_rows(path: Path, warn=lambda message: print(message, file=sys.stderr)) -> list[dict]:
-    """Rows of a results file; a truncated last line (a crash mid-write) is reported and
-    skipped, anything else malformed is an error naming the line."""
+    """Rows of a results file, one per (instance_id, policy, seed).
+
+    A truncated last line (a crash mid-write) is reported and skipped; anything else malformed
+    is an error naming the line, so that a report never rests on rows it misread. Duplicate
+    rows keep the last one (see `unique_rows`). An empty file gives no rows: callers say
+    what that means for them."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise HarnessError(f"results file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"cannot read results file {path}: {exc}") from None
-    lines = text.split("\n")
+    except OSError as exc:
+        raise HarnessError(f"cannot read results file {path}: {exc.strerror or exc}") from None
+    lines = data.split(b"\n")
     rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
+            row = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
             if number == len(lines):  # the last line, with no newline after it
                 warn(f"warning: {path}: line {number} is truncated (a run stopped mid-write); "
                      "skipped")
                 continue
             raise HarnessError(f"{path}: line {number} is not valid JSON") from None
-        if not isinstance(row, dict) or row.get("schema_version") != SCHEMA_VERSION:
-            raise HarnessError(f"{path}: line {number} is not a result row of schema version "
-                               f"{SCHEMA_VERSION}")
+        problem = row_problem(row)
+        if problem:
+            raise HarnessError(f"{path}: line {number} {problem}")
         rows.append(row)
-    return rows
+    return unique_rows(rows, lambda message: warn(f"warning: {path}: {message}"))
+
+
+def row_problem(row: object) -> str | None:
+    """Why a parsed line is not a row the readers can use, or None; checked up front so that
+    a foreign or older file gives one clear message instead of a KeyError deep in a report."""
+    if not isinstance(row, dict):
+        return f"is not a result row of schema version {SCHEMA_VERSION} (not a JSON object)"
+    version = row.get("schema_version")
+    if version != SCHEMA_VERSION:
+        found = "no schema_version" if version is None else f"schema version {version!r}"
+        return (f"is not a result row of schema version {SCHEMA_VERSION} ({found}; this "
+                f"harness reads version {SCHEMA_VERSION})")
+    missing = [name for name in READER_FIELDS if name not in row]
+    if missing:
+        return f"lacks field(s): {', '.join(missing)}"
+    wrong = [name for name, types in READER_FIELDS.items()
+             if not isinstance(row[name], types)
+             or (bool not in types and isinstance(row[name], bool))]
+    if wrong:
+        return f"has field(s) of the wrong type: {', '.join(wrong)}"
+    if row["status"] not in STATUSES:
+        return f"has unknown status {row['status']!r} (expected one of {', '.join(STATUSES)})"
+    return None
+
+
+def row_key(row: dict) -> tuple[str, str, int]:
+    return (row["instance_id"], row["policy"], row["seed"])
+
+
+def unique_rows(rows: list[dict], warn, key=row_key) -> list[dict]:
+    """One row per key, the last one written. A row replacing an error row is what
+    `--rerun-errors` does, so that passes silently; any other duplicate is warned about once
+    (how many, and one example), since it would otherwise count a task twice."""
+    kept: dict = {}
+    duplicates = []
+    for row in rows:
+        k = key(row)
+        earlier = kept.pop(k, None)
+        if earlier is not None and earlier["status"] != "error":
+            duplicates.append(k)
+        kept[k] = row
+    if duplicates:
+        example = ", ".join(map(str, duplicates[0]))
+        warn(f"{len(duplicates)} duplicate row(s) for the same task, policy and seed "
+             f"(e.g. {example}); the last of each is kept")
+    return list(kept.values())

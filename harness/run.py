@@ -9,11 +9,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from harness import HarnessError, __version__
 from harness.agent import Agent, Limits, Trajectory
 from harness.grading import Verdict, grade
-from harness.models import DEEPSEEK_BASE_URL, DEFAULT_KEY_VARIABLE, DEFAULT_MODELS, Model
+from harness.models import (
+    DEEPSEEK_BASE_URL,
+    DEFAULT_KEY_VARIABLE,
+    DEFAULT_MODELS,
+    ClientSettings,
+    Model,
+    ModelOptions,
+)
 from harness.policy import Policy
 from harness.pricing import PriceTable, Usage
 from harness.results import ResultRow, ResultStore
@@ -30,6 +38,10 @@ class RunConfig:
     model_names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MODELS))
     base_url: str = DEEPSEEK_BASE_URL
     key_variable: str = DEFAULT_KEY_VARIABLE
+    model_options: ModelOptions = ModelOptions()  # thinking, reasoning effort
+    client: ClientSettings = ClientSettings()  # timeout, retries, concurrency per model
+    record_dir: Path | None = None  # --record: keep every request and response here
+    replay_dir: Path | None = None  # --replay: serve recorded responses, no network
     limits: Limits = Limits()
     grade_timeout_s: float = 900.0
 
@@ -53,8 +65,16 @@ def build_models(config: RunConfig, task: Task) -> dict[str, Model]:
         return {tier: SimModel(task, tier, config.model_names[tier], config.seed)
                 for tier in config.policy.tiers}
     from harness.models import OpenAIModel
+    from harness.recording import ReplayModel, Tape
 
-    return {tier: OpenAIModel(config.model_names[tier], config.base_url, config.key_variable)
+    # One tape per task, shared by its tiers: it names the task when a replay misses.
+    if config.replay_dir is not None:
+        tape = Tape(config.replay_dir, task.instance_id)
+        return {tier: ReplayModel(config.model_names[tier], tape, config.model_options)
+                for tier in config.policy.tiers}
+    recorder = Tape(config.record_dir, task.instance_id) if config.record_dir else None
+    return {tier: OpenAIModel(config.model_names[tier], config.base_url, config.key_variable,
+                              config.model_options, config.client, recorder)
             for tier in config.policy.tiers}
 
 

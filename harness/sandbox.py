@@ -300,21 +300,28 @@ class Docker:
         return remove_containers(self.client, {RUN_LABEL: self.run_id})
 
 
-def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> int:
+def _labelled(client: docker.DockerClient, labels: dict[str, str]) -> list[tuple[str, dict]]:
+    """(id, labels) of matching containers, from the list call alone: a container removed by
+    someone else meanwhile cannot make the listing fail."""
     filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
-    removed = 0
-    for container in client.containers.list(all=True, filters=filters):
-        try:
-            container.remove(force=True)
-            removed += 1
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            if exc.status_code != 409:
-                raise
-    return removed
+    return [(c.id, c.attrs.get("Labels") or {})
+            for c in client.containers.list(all=True, filters=filters, sparse=True)]
 
 
+def _remove(client: docker.DockerClient, container_id: str) -> bool:
+    try:
+        client.api.remove_container(container_id, force=True)
+        return True
+    except docker.errors.NotFound:
+        return False
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409:  # a removal is already under way
+            return False
+        raise
+
+
+def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> int:
+    return sum(_remove(client, cid) for cid, _ in _labelled(client, labels))
 
 def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -337,16 +344,10 @@ def collect_garbage(client: docker.DockerClient, everything: bool = False) -> li
     """Remove the containers of runs that died (their process is gone), found by label;
     with `everything`, every container the harness made. Returns the run ids removed."""
     removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
-        labels = container.labels
-        if everything or _dead(labels.get(OWNER_LABEL, "")):
-            try:
-                container.remove(force=True)
-            except docker.errors.NotFound:
-                continue
+    for container_id, labels in _labelled(client, {LABEL: "1"}):
+        if (everything or _dead(labels.get(OWNER_LABEL, ""))) and _remove(client, container_id):
             removed.append(labels.get(RUN_LABEL, "?"))
     return removed
-
 
 def harness_images(client: docker.DockerClient) -> list:
     return client.images.list(filters={"label": f"{LABEL}=1"})

@@ -189,9 +189,13 @@ class SimModel:
         return min(1.0, max(0.0, base + offset * solve["task_spread"]))
 
     def _fix_attempt(self, attempt: int, sample: int) -> str:
-        rng = _rng(self.seed, self.task.instance_id, self.tier, attempt, sample)
-        if rng.random() < self._solve_probability():
+        # One draw per (task, attempt, sample) shared by both tiers: what flash solves, pro
+        # solves too, as with a bigger model of the same family; tiers differ only in how
+        # often they clear the bar, so comparisons are not swamped by sampling noise.
+        draw = _rng(self.seed, self.task.instance_id, attempt, sample).random()
+        if draw < self._solve_probability():
             return f"{FIX}\n\n{_fence('diff', self.task.patch)}"
+        rng = _rng(self.seed, self.task.instance_id, self.tier, attempt, sample, "failure")
         failure = self.params["failure"]
         kinds = ["wrong_edit", "malformed_diff", "no_action"]
         kind = rng.choices(kinds, weights=[failure[k] for k in kinds])[0]

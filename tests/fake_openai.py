@@ -7,17 +7,29 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that timed out and left is a scripted fault, not a test failure
+
+
 class FakeOpenAI:
     """Serves /chat/completions from a script: each entry is a reply dict or a fault.
 
-    Entries: {"content": str, "usage": dict} for a completion, {"status": int,
-    "headers": dict} for an error response, {"raw": bytes} for a malformed body.
+    Entries: {"content": str, "usage": dict, "reasoning_content": str} for a completion
+    (without "usage", the reply carries none), {"status": int, "headers": dict, "message": str}
+    for an error response, {"raw": bytes} for a malformed body. Any entry may add
+    {"delay": seconds}: the server waits that long before answering (a hang, when longer than
+    the client's timeout). Past the end of the script, every request gets a 500.
     """
 
     def __init__(self, script: list[dict]):
         self.script = list(script)
         self.requests: list[dict] = []
         self.headers: list[dict] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,20 +38,33 @@ class FakeOpenAI:
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
-                server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
-                server.headers.append({k.lower(): v for k, v in self.headers.items()})
-                entry = server.script.pop(0) if server.script else {"status": 500}
+                with server._lock:
+                    server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    entry = server.script.pop(0) if server.script else {"status": 500}
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    server._stop.wait(entry.get("delay", 0))
+                    self._reply(entry)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _reply(self, entry):
                 if "raw" in entry:
                     return self._send(200, entry["raw"], {})
                 if "status" in entry:
                     body = json.dumps({"error": {"message": entry.get("message", "scripted"),
                                                  "type": "scripted"}}).encode()
                     return self._send(entry["status"], body, entry.get("headers", {}))
+                message = {"role": "assistant", "content": entry["content"]}
+                if "reasoning_content" in entry:
+                    message["reasoning_content"] = entry["reasoning_content"]
                 body = {
                     "id": "c1", "object": "chat.completion", "created": 0,
                     "model": server.requests[-1].get("model", "m"),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                        "role": "assistant", "content": entry["content"]}}],
+                    "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
                 }
                 if entry.get("usage") is not None:
                     body["usage"] = entry["usage"]
@@ -54,8 +79,10 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        # A short poll keeps shutdown, and so each test, quick.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
+                                       daemon=True)
 
     @property
     def url(self) -> str:
@@ -66,6 +93,7 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc):
+        self._stop.set()  # release handlers still sleeping in a scripted hang
         self.httpd.shutdown()
         self.httpd.server_close()
 

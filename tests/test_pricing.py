@@ -47,3 +47,20 @@ def test_bad_tables(tmp_path, text, message):
     with pytest.raises(HarnessError) as caught:
         load_prices(path)
     assert message in str(caught.value)
+
+
+def test_prices_command_prints_the_table_in_force(tmp_path, capsys):
+    from harness.cli import main
+
+    assert main(["prices"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("price table deepseek-2026-07 ")
+    assert lines[-2].split() == ["deepseek-v4-flash", "0.0028", "0.14", "0.28"]
+    assert lines[-1].split() == ["deepseek-v4-pro", "0.003625", "0.435", "0.87"]
+    mine = tmp_path / "mine.toml"
+    mine.write_text('version = "mine-1"\n[models."x/y"]\ninput_cache_hit = 0.1\n'
+                    'input_cache_miss = 1\noutput = 2\n')
+    assert main(["prices", "--prices", str(mine)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "mine-1" in lines[0] and lines[-1].split() == ["x/y", "0.1", "1", "2"]
+    assert main(["prices", "--prices", str(tmp_path / "none.toml")]) == 2

@@ -1,10 +1,17 @@
 import json
-from dataclasses import replace
+from dataclasses import asdict, fields, replace
 
 import pytest
 
 from harness import HarnessError
-from harness.results import ResultRow, ResultStore, read_rows
+from harness.results import (
+    SCHEMA_PATH,
+    SCHEMA_VERSION,
+    STATUSES,
+    ResultRow,
+    ResultStore,
+    read_rows,
+)
 
 
 def row(instance_id="t-1", status="resolved", seed=0, policy="cascade"):
@@ -53,7 +60,8 @@ def test_bad_files_get_one_line_errors(tmp_path):
         read_rows(bad)
     other = tmp_path / "other.jsonl"
     other.write_text('{"schema_version": 99}\n')
-    with pytest.raises(HarnessError, match="line 1 is not a result row of schema version 1"):
+    with pytest.raises(HarnessError, match=r"line 1 is not a result row of schema version 1 "
+                       r"\(schema version 99; this harness reads version 1\)"):
         read_rows(other)
 
 
@@ -66,3 +74,130 @@ def test_trajectories_go_beside_the_results(tmp_path):
 
 def test_row_key():
     assert replace(row(), seed=3).key == ("t-1", "cascade", 3)
+
+
+# --- the JSON Schema -------------------------------------------------------------------------
+
+
+def realistic_row(**changes):
+    from harness.pricing import Usage
+
+    return replace(ResultRow(
+        instance_id="acme__calc-1", model_name_or_path="sim:cascade:deepseek-v4-flash+"
+        "deepseek-v4-pro", model_patch="diff --git a/calc.py b/calc.py\n", run_id="run-1",
+        policy="cascade", policy_hash="3f2a", backend="sim", synthetic=True, seed=0,
+        price_table="deepseek-2026-07", status="resolved", status_reason="",
+        FAIL_TO_PASS={"success": ["tests/test_calc.py::test_div"], "failure": []},
+        PASS_TO_PASS={"success": ["tests/test_calc.py::test_add"], "failure": []},
+        turns=7, escalations=2, exit_reason="submitted",
+        tokens={"flash": asdict(Usage(cache_hit=9000, cache_miss=1200, output=400)),
+                "pro": asdict(Usage(cache_hit=0, cache_miss=5000, output=300, reasoning=120))},
+        cost_usd=0.0041, cost_by_tier={"flash": 0.0012, "pro": 0.0029}, wall_time_s=12.5,
+        started_at="2026-07-01T10:00:00+00:00", harness_version="0.1.0",
+        trajectory="run.trajectories/acme__calc-1.cascade.seed0.json"), **changes)
+
+
+def schema_validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_rows_written_by_the_store_match_the_json_schema(tmp_path):
+    validator = schema_validator()
+    store = ResultStore(tmp_path / "out.jsonl")
+    store.append(realistic_row())
+    store.append(realistic_row(instance_id="acme__calc-2", status="error",
+                               status_reason="container died", turns=0, escalations=0,
+                               tokens={}, cost_usd=0.0, cost_by_tier={}))
+    store.append(row())  # the defaults of a bare row
+    for line in (tmp_path / "out.jsonl").read_text().splitlines():
+        errors = [e.message for e in validator.iter_errors(json.loads(line))]
+        assert errors == []
+
+
+def test_the_schema_follows_the_dataclass():
+    from harness.pricing import Usage
+
+    schema = json.loads(SCHEMA_PATH.read_text())
+    names = {f.name for f in fields(ResultRow)}
+    assert set(schema["properties"]) == names and set(schema["required"]) == names
+    assert schema["properties"]["status"]["enum"] == list(STATUSES)
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    usage = schema["properties"]["tokens"]["additionalProperties"]["properties"]
+    assert set(usage) == {f.name for f in fields(Usage)}
+
+
+@pytest.mark.parametrize("change", [{"status": "passed"}, {"seed": "0"}, {"cost_usd": -1},
+                                    {"schema_version": 2}, {"extra": 1}])
+def test_the_schema_rejects_wrong_rows(change):
+    validator = schema_validator()
+    assert not validator.is_valid({**asdict(realistic_row()), **change})
+
+
+# --- bad input to the readers ----------------------------------------------------------------
+
+
+def test_an_empty_file_has_no_rows(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert read_rows(empty) == []
+    assert ResultStore(empty).done() == set()
+
+
+def test_a_truncated_multibyte_character_on_the_last_line_is_a_truncated_line(tmp_path):
+    path = tmp_path / "out.jsonl"
+    ResultStore(path).append(row("a"))
+    with open(path, "ab") as out:
+        out.write('{"instance_id": "é'.encode()[:-1])  # cut inside the 'é'
+    warnings = []
+    assert [r["instance_id"] for r in read_rows(path, warnings.append)] == ["a"]
+    assert "line 2 is truncated" in warnings[0]
+
+
+def test_duplicates_keep_the_last_row_and_warn_once(tmp_path):
+    store = ResultStore(tmp_path / "out.jsonl")
+    for status in ("resolved", "unresolved", "empty_patch"):
+        store.append(row("a", status=status))
+    store.append(row("b"))
+    warnings = []
+    rows = read_rows(store.path, warnings.append)
+    assert [(r["instance_id"], r["status"]) for r in rows] == [("a", "empty_patch"),
+                                                                ("b", "resolved")]
+    assert len(warnings) == 1
+    assert "2 duplicate row(s) for the same task, policy and seed (e.g. a, cascade, 0)" in \
+        warnings[0]
+
+
+def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
+    store = ResultStore(tmp_path / "out.jsonl")
+    store.append(row("a", status="error"))
+    store.append(row("a", status="resolved"))  # what --rerun-errors writes
+    warnings = []
+    assert [r["status"] for r in read_rows(store.path, warnings.append)] == ["resolved"]
+    assert warnings == []
+    assert store.done(retry_errors=True) == {("a", "cascade", 0)}
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[1, 2]", "line 1 is not a result row of schema version 1 (not a JSON object)"),
+    ('{"instance_id": "a"}', "line 1 is not a result row of schema version 1 (no "
+                             "schema_version"),
+    ('{"schema_version": 1, "instance_id": "a"}', "line 1 lacks field(s): policy, seed, "
+                                                  "status"),
+    (json.dumps({**asdict(row()), "seed": "zero"}), "line 1 has field(s) of the wrong type: seed"),
+    (json.dumps({**asdict(row()), "turns": True}), "line 1 has field(s) of the wrong type: turns"),
+    (json.dumps({**asdict(row()), "status": "passed"}), "line 1 has unknown status 'passed'"),
+])
+def test_rows_the_readers_cannot_use_are_named(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(HarnessError) as caught:
+        read_rows(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_folder_is_not_a_results_file(tmp_path):
+    with pytest.raises(HarnessError, match="cannot read results file"):
+        read_rows(tmp_path)
