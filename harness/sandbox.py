@@ -147,6 +147,21 @@ class Sandbox:
         except docker.errors.DockerException as exc:
             raise InfrastructureError(f"cannot write {path} into container: {exc}") from None
 
+    def read_file(self, path: str) -> bytes:
+        """A file's bytes, out of the container through an in-memory tar archive."""
+        try:
+            stream, _ = self.container.get_archive(path)
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+                member = archive.next()
+                handle = archive.extractfile(member) if member else None
+                if handle is None:
+                    raise HarnessError(f"{path} is not a file")
+                return handle.read()
+        except docker.errors.NotFound:
+            raise HarnessError(f"no such file in the container: {path}") from None
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot read {path} from container: {exc}") from None
+
     def snapshot(self) -> str:
         """A git tree id of the working tree (ignored files aside), without touching the
         agent's own index or history."""

@@ -57,6 +57,15 @@ def test_containers_are_locked_down(calc_sandbox):
     assert not attrs["Binds"]
 
 
+def test_files_go_in_and_out_through_tar_archives(calc_sandbox):
+    payload = bytes(range(256)) * 10
+    calc_sandbox.write_file("/tmp/blob.bin", payload)
+    assert calc_sandbox.read_file("/tmp/blob.bin") == payload
+    assert calc_sandbox.read_file("/testbed/calc/__init__.py").startswith(b"from calc")
+    with pytest.raises(HarnessError, match="no such file in the container: /nope"):
+        calc_sandbox.read_file("/nope")
+
+
 def test_snapshot_and_restore_undo_every_kind_of_change(calc_sandbox):
     before = calc_sandbox.snapshot()
     calc_sandbox.run("echo changed >> calc/stats.py && rm calc/__init__.py && "
