@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "prices": "print the price table in force (per model, dollars per million tokens)",
 }
 RESULTS_DIR = Path("results")
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 class UsageError(HarnessError):
@@ -114,9 +115,9 @@ def _run_parser(prog: str = "python -m harness") -> Parser:
     out.add_argument("--output", type=Path, metavar="FILE",
                      help="results JSONL; an existing file is resumed: finished tasks are "
                           "skipped (default: results/<policy>-<time>.jsonl)")
-    out.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="tasks run in parallel (default: 1); rows still go through one "
-                          "writer")
+    out.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                     help="tasks run in parallel; rows still go through one writer (default: "
+                          f"{DEFAULT_WORKERS}, this machine's cores up to 4)")
     out.add_argument("--rerun-errors", action="store_true",
                      help="when resuming, run again the tasks whose row has status error")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
