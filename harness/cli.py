@@ -139,6 +139,11 @@ def add_selection_options(group) -> None:
                        help="a Python slice of the task list, e.g. 0:10")
     group.add_argument("--shard", metavar="I/N", help="shard I of N (1-based): disjoint, "
                        "together covering the selection, stable across runs")
+    group.add_argument("--strict", action="store_true",
+                       help="fail on the first bad task row (default: skip it and say why)")
+    group.add_argument("--environments", type=Path, metavar="FILE",
+                       help="TOML of install and test commands per repo and version "
+                            "(see tasks/README.md)")
     group.add_argument("--repo-mirror", type=Path, metavar="DIR",
                        help="folder of git repositories named owner__name or owner__name.git, "
                             "used instead of cloning from GitHub")
@@ -147,7 +152,7 @@ def add_selection_options(group) -> None:
 def load_selection(args: argparse.Namespace, source: str | None):
     from harness.tasks import load_tasks, select_tasks
 
-    tasks = _bad_input(load_tasks, source, args.split)
+    tasks = _bad_input(load_tasks, source, args.split, args.strict, args.environments)
     return _bad_input(select_tasks, tasks, args.instance_ids, args.filter, args.slice,
                       args.shard)
 

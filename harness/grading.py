@@ -17,6 +17,7 @@ from harness.tasks import Task
 
 MODEL_PATCH = "/tmp/harness-model.patch"
 TEST_PATCH = "/tmp/harness-test.patch"
+EVAL_SCRIPT = "/tmp/harness-eval.sh"
 PASSING = {"PASSED", "XFAIL"}
 STATUS_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+?)(?: - .*)?$")
 # The SWE-bench harness's order: strict git apply, then a 3-way merge, then patch with fuzz.
@@ -96,24 +97,38 @@ def evaluate(task: Task, patch: str, docker: Docker, image: str,
 
 
 def _evaluate_in(sandbox: Sandbox, task: Task, patch: str, timeout_s: float) -> Verdict:
+    parser = LOG_PARSERS.get(task.log_parser or "pytest")
+    if parser is None:
+        return Verdict("error", f"unsupported log_parser {task.log_parser!r} (supported: "
+                       f"{', '.join(LOG_PARSERS)})")
     if patch.strip():
         sandbox.write_file(MODEL_PATCH, patch if patch.endswith("\n") else patch + "\n")
         applied = sandbox.run(APPLY_PATCH, 120)
         if applied.exit_code != 0:
             return Verdict("unresolved", "the patch does not apply", log=applied.output[-5000:])
-    sandbox.write_file(TEST_PATCH, task.test_patch)
-    prepared = sandbox.run(f"{reset_test_files(task.test_patch)} && git apply {TEST_PATCH}", 120)
-    if prepared.exit_code != 0:
-        return Verdict("error", "the task's test_patch does not apply: "
-                       + prepared.output.strip()[-300:])
-    tests = sandbox.run(task.environment.test_cmd, timeout_s)
+    if task.eval_script:  # SWE-bench v5: the script applies test_patch and runs the tests
+        sandbox.write_file(EVAL_SCRIPT, task.eval_script)
+        test_command = f"bash {EVAL_SCRIPT}"
+    else:
+        sandbox.write_file(TEST_PATCH, task.test_patch)
+        prepared = sandbox.run(f"{reset_test_files(task.test_patch)} && git apply {TEST_PATCH}",
+                               120)
+        if prepared.exit_code != 0:
+            return Verdict("error", "the task's test_patch does not apply: "
+                           + prepared.output.strip()[-300:])
+        test_command = task.environment.test_cmd
+    tests = sandbox.run(test_command, timeout_s)
     if tests.timed_out:
         return Verdict("unresolved", f"the tests timed out after {timeout_s:g} s",
                        log=tests.output[-5000:])
-    statuses = parse_pytest_log(tests.output)
+    statuses = parser(tests.output)
     if not statuses:  # the patched code broke the test run itself
         return Verdict("unresolved", f"no test results in the log (exit {tests.exit_code})",
                        log=tests.output[-5000:])
     verdict = decide(task, statuses)
     return Verdict(verdict.status, verdict.reason, verdict.fail_to_pass, verdict.pass_to_pass,
                    log=tests.output[-5000:])
+
+
+# Log parsers by the names a task's `log_parser` field may give.
+LOG_PARSERS = {"pytest": parse_pytest_log}

@@ -11,12 +11,15 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
+from harness.diffs import patch_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = PROJECT_ROOT / "tasks"
@@ -118,6 +121,11 @@ def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
     extras = {k: row[k] for k in known if row.get(k) is not None}
     if "version" in extras:
         extras["version"] = str(extras["version"])
+    for name in ("patch", "test_patch"):
+        if not patch_paths(row[name]):
+            raise HarnessError(f"{where}: field {name!r} is not a unified diff")
+    if row.get("repo_path") is not None:
+        extras["repo_path"] = Path(row["repo_path"])
     return Task(
         **{name: row[name] for name in REQUIRED_FIELDS},
         FAIL_TO_PASS=_test_list(row.get("FAIL_TO_PASS", []), f"{where}: FAIL_TO_PASS"),
@@ -130,35 +138,61 @@ def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
 # Sources
 
 
-def load_tasks(source: str | None = None, split: str = "test") -> list[Task]:
-    """Load tasks from the bundled suite (None), a local file, or a Hugging Face dataset name."""
-    if source is None:
-        return load_bundled(BUNDLED_DIR)
-    path = Path(source).expanduser()
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def load_tasks(source: str | None = None, split: str = "test", strict: bool = False,
+               environments: Path | None = None,
+               on_skip: Callable[[str], None] = _warn) -> list[Task]:
+    """Load tasks from the bundled suite (None), a tasks/-like folder, a local file, or a
+    Hugging Face dataset name. A bad row is skipped and reported through `on_skip`, naming
+    the row and the field; with `strict`, it fails the load."""
+    path = Path(source).expanduser() if source else BUNDLED_DIR
     if path.is_dir() and (path / "instances").is_dir():
-        return load_bundled(path)
-    # Hugging Face names look like paths ("owner/name"): only explicit paths are files.
-    looks_local = source.startswith(("/", ".", "~")) or path.suffix in LOCAL_SUFFIXES
-    if looks_local or path.exists():
-        if not path.is_file():
-            raise HarnessError(f"dataset file not found: {source}")
-        return _tasks_from_rows(_read_rows(path), str(path))
-    return _tasks_from_rows(_read_hub(source, split), source)
-
-
-def _tasks_from_rows(rows: list[dict[str, Any]], origin: str) -> list[Task]:
-    tasks, seen = [], set()
-    for index, row in enumerate(rows):
-        where = f"{origin}: row {index + 1}"
-        if not isinstance(row, dict):
-            raise HarnessError(f"{where}: not an object")
-        task = task_from_row(row, where)
-        if task.instance_id in seen:
-            raise HarnessError(f"{where}: duplicate instance_id {task.instance_id!r}")
-        seen.add(task.instance_id)
-        tasks.append(task)
+        candidates = _bundled_rows(path)
+    else:
+        # Hugging Face names look like paths ("owner/name"): only explicit paths are files.
+        if source.startswith(("/", ".", "~")) or path.suffix in LOCAL_SUFFIXES or path.exists():
+            if not path.is_file():
+                raise HarnessError(f"dataset file not found: {source}")
+            origin, rows = str(path), _read_rows(path)
+        else:
+            origin, rows = source, _read_hub(source, split)
+        candidates = [(f"{origin}: row {i + 1}", lambda row=row: row, None)
+                      for i, row in enumerate(rows)]
+    specs = load_environments(environments) if environments else None
+    tasks = _build_tasks(candidates, strict, on_skip, specs)
     if not tasks:
-        raise HarnessError(f"{origin}: no tasks")
+        raise HarnessError(f"no valid tasks in {source or BUNDLED_DIR}")
+    return tasks
+
+
+# A candidate row: where it comes from, how to read it, and the environments of its suite.
+Candidate = tuple[str, Callable[[], dict[str, Any]], dict[tuple[str, str], Environment] | None]
+
+
+def _build_tasks(candidates: list[Candidate], strict: bool, on_skip: Callable[[str], None],
+                 specs: dict[tuple[str, str], Environment] | None) -> list[Task]:
+    tasks, seen = [], set()
+    for where, read, suite_specs in candidates:
+        try:
+            row = read()
+            if not isinstance(row, dict):
+                raise HarnessError(f"{where}: not an object")
+            task = task_from_row(row, where)
+            if task.instance_id in seen:
+                raise HarnessError(f"{where}: duplicate instance_id {task.instance_id!r}")
+        except HarnessError as exc:
+            if strict:
+                raise
+            on_skip(f"skipped {exc}")
+            continue
+        seen.add(task.instance_id)
+        environments = specs if specs is not None else suite_specs
+        if environments:
+            task = replace(task, environment=environment_for(task, environments))
+        tasks.append(task)
     return tasks
 
 
@@ -217,36 +251,29 @@ def _first_line(exc: BaseException) -> str:
 # The bundled suite
 
 
-def load_bundled(root: Path) -> list[Task]:
-    """Read tasks authored as folders: repos/<owner>__<name>/ and instances/<id>/."""
+def _bundled_rows(root: Path) -> list[Candidate]:
+    """Tasks authored as folders: repos/<owner>__<name>/ and instances/<id>/ (tasks/README.md)."""
     env_file = root / "environments.toml"
     environments = load_environments(env_file) if env_file.is_file() else {}
-    tasks = []
-    for folder in sorted((root / "instances").iterdir()):
-        meta_file = folder / "task.toml"
-        if not meta_file.is_file():
-            continue
-        try:
-            meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise HarnessError(f"{meta_file}: {exc}") from None
-        repo_dir = root / "repos" / meta.get("repo", "").replace("/", "__")
-        if not repo_dir.is_dir():
-            raise HarnessError(f"{meta_file}: repo folder {repo_dir} not found")
-        repo_path, commit = materialize_repo(repo_dir)
-        row = {
-            **meta,
-            "instance_id": folder.name,
-            "base_commit": commit,
-            "patch": (folder / "gold.patch").read_text(encoding="utf-8"),
-            "test_patch": (folder / "test.patch").read_text(encoding="utf-8"),
-        }
-        task = task_from_row(row, str(meta_file))
-        tasks.append(replace(task, repo_path=repo_path,
-                             environment=environment_for(task, environments)))
-    if not tasks:
-        raise HarnessError(f"no tasks under {root / 'instances'}")
-    return tasks
+    return [(str(folder / "task.toml"), lambda folder=folder: _bundled_row(root, folder),
+             environments) for folder in sorted((root / "instances").iterdir())
+            if folder.is_dir()]
+
+
+def _bundled_row(root: Path, folder: Path) -> dict[str, Any]:
+    meta_file = folder / "task.toml"
+    try:
+        meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
+        patches = {name: (folder / file).read_text(encoding="utf-8")
+                   for name, file in (("patch", "gold.patch"), ("test_patch", "test.patch"))}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise HarnessError(f"{meta_file}: {exc}") from None
+    repo_dir = root / "repos" / str(meta.get("repo", "")).replace("/", "__")
+    if not meta.get("repo") or not repo_dir.is_dir():
+        raise HarnessError(f"{meta_file}: repo folder {repo_dir} not found")
+    repo_path, commit = materialize_repo(repo_dir)
+    return {**meta, **patches, "instance_id": folder.name, "base_commit": commit,
+            "repo_path": repo_path}
 
 
 def _tree_digest(folder: Path) -> str:

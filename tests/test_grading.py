@@ -100,3 +100,23 @@ def test_a_container_killed_mid_grading_is_an_error(docker, calc_task, calc_imag
     monkeypatch.setattr(grading.Sandbox, "run", run_then_die)
     verdict = grade(calc_task, calc_task.patch, docker, calc_image)
     assert verdict.status == "error", verdict
+
+
+@pytest.mark.docker
+def test_an_eval_script_replaces_the_built_in_test_step(docker, calc_task, calc_image):
+    from dataclasses import replace
+
+    script = ("set -e\ncat > /tmp/t.patch <<'EOF'\n" + calc_task.test_patch + "EOF\n"
+              "git apply /tmp/t.patch\npython -m pytest -rA -p no:cacheprovider "
+              "tests/test_stats.py\n")
+    scripted = replace(calc_task, eval_script=script, log_parser="pytest")
+    assert grade(scripted, calc_task.patch, docker, calc_image).status == "resolved"
+    from harness.sim import wrong_edit
+
+    unfixed = grade(scripted, wrong_edit(calc_task.patch), docker, calc_image)
+    assert (unfixed.status, unfixed.fail_to_pass.failure) == ("unresolved",
+                                                             calc_task.FAIL_TO_PASS)
+    odd = replace(calc_task, log_parser="django")
+    verdict = grade(odd, calc_task.patch, docker, calc_image)
+    assert (verdict.status, verdict.reason) == (
+        "error", "unsupported log_parser 'django' (supported: pytest)")

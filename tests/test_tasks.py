@@ -18,11 +18,13 @@ from harness.tasks import (
 
 from .conftest import MINI_SUITE
 
+DIFF = "--- a/{0}\n+++ b/{0}\n@@ -1 +1 @@\n-old\n+new\n"
+
 
 def swe_row(instance_id="o__r-1", **extra):
     return {"instance_id": instance_id, "repo": "o/r", "base_commit": "abc",
-            "problem_statement": "it breaks", "patch": "diff --git a/x b/x\n",
-            "test_patch": "diff --git a/t b/t\n", "FAIL_TO_PASS": '["t::a"]',
+            "problem_statement": "it breaks", "patch": DIFF.format("x.py"),
+            "test_patch": DIFF.format("tests/test_x.py"), "FAIL_TO_PASS": '["t::a"]',
             "PASS_TO_PASS": ["t::b"], "version": 1.2, **extra}
 
 
@@ -83,24 +85,57 @@ def test_swebench_v5_fields_are_kept():
 @pytest.mark.parametrize("change, message", [
     ({"repo": None}, "row 1: missing field 'repo'"),
     ({"patch": 5}, "row 1: field 'patch' must be a string"),
+    ({"patch": "just text"}, "row 1: field 'patch' is not a unified diff"),
     ({"FAIL_TO_PASS": "[oops"}, "row 1: FAIL_TO_PASS: not a JSON list"),
     ({"PASS_TO_PASS": [1, 2]}, "row 1: PASS_TO_PASS: must be a list of test ids"),
 ])
-def test_bad_rows_name_the_row_and_field(tmp_path, change, message):
+def test_bad_rows_are_skipped_and_named_or_fail_a_strict_load(tmp_path, change, message):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps([{**swe_row(), **change}]))
+    path.write_text(json.dumps([{**swe_row(), **change}, swe_row("good")]))
+    skipped = []
+    assert [t.instance_id for t in load_tasks(str(path), on_skip=skipped.append)] == ["good"]
+    assert len(skipped) == 1 and message in skipped[0]
     with pytest.raises(HarnessError) as caught:
-        load_tasks(str(path))
+        load_tasks(str(path), strict=True)
     assert message in str(caught.value)
 
 
 def test_duplicate_ids_and_missing_files(tmp_path):
     path = tmp_path / "dup.jsonl"
     path.write_text(json.dumps(swe_row("a")) + "\n" + json.dumps(swe_row("a")) + "\n")
+    skipped = []
+    assert len(load_tasks(str(path), on_skip=skipped.append)) == 1
+    assert "row 2: duplicate instance_id 'a'" in skipped[0]
     with pytest.raises(HarnessError, match="row 2: duplicate instance_id 'a'"):
-        load_tasks(str(path))
+        load_tasks(str(path), strict=True)
     with pytest.raises(HarnessError, match="dataset file not found: /no/such/file"):
         load_tasks("/no/such/file")
+    only_bad = tmp_path / "bad.jsonl"
+    only_bad.write_text(json.dumps({"instance_id": "x"}) + "\n")
+    with pytest.raises(HarnessError, match="no valid tasks in"):
+        load_tasks(str(only_bad), on_skip=lambda message: None)
+
+
+def test_a_broken_task_folder_is_skipped(tmp_path):
+    import shutil
+
+    suite = tmp_path / "suite"
+    shutil.copytree(MINI_SUITE, suite)
+    (suite / "instances" / "acme__calc-2").mkdir()
+    (suite / "instances" / "acme__calc-2" / "task.toml").write_text('repo = "acme/gone"\n')
+    skipped = []
+    assert [t.instance_id for t in load_tasks(str(suite), on_skip=skipped.append)] == \
+        ["acme__calc-1"]
+    assert "acme__calc-2" in skipped[0]
+
+
+def test_environments_file_applies_to_any_source(tmp_path):
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps([swe_row()]))
+    envs = tmp_path / "environments.toml"
+    envs.write_text('["o/r"."*"]\ninstall = "pip install -e ."\n')
+    [task] = load_tasks(str(path), environments=envs)
+    assert task.environment.install == "pip install -e ."
 
 
 def test_hub_failure_is_one_clear_line():
