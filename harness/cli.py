@@ -591,7 +591,8 @@ def cmd_images(argv: list[str]) -> int:
         print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready")
         return 1 if failed else 0
     keep = set() if args.all else {docker.base_sandbox_image()} | {
-        docker.task_image_tag(task) for task in tasks}
+        tag for task in tasks
+        for tag in (docker.environment_image(task), docker.task_image_tag(task))}
     removed = 0
     for image in harness_images(client):
         if not keep & set(image.tags):

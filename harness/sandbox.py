@@ -237,19 +237,48 @@ class Docker:
         if not image_exists(self.client, self.base_image):
             raise InfrastructureError(
                 f"base image {self.base_image} is missing; run `python -m harness setup`")
-        base_id = self.client.images.get(self.base_image).id
-        digest = hashlib.sha256(dockerfile + base_id.encode()).hexdigest()[:16]
+        digest = self._digest(self.base_image, dockerfile.decode())
         return self._build(f"{LABEL}/sandbox:{digest}", {"Dockerfile": dockerfile},
                            buildargs={"BASE_IMAGE": self.base_image})
+
+    def environment_image(self, task: Task) -> str:
+        """The sandbox image plus the environment's `setup`, shared by every task that has
+        the same one; without a setup, the sandbox image itself."""
+        parent = self.base_sandbox_image()
+        setup = task.environment.setup
+        if not setup:
+            return parent
+        dockerfile = f"FROM {parent}\nUSER root\nRUN {setup}\nUSER agent\n"
+        return self._build(f"{LABEL}/env:{self._digest(parent, dockerfile)}",
+                           {"Dockerfile": dockerfile.encode()})
+
+    def _digest(self, parent: str, *inputs: str) -> str:
+        """Names an image by its parent's id and everything else that goes into it."""
+        parent_id = self.client.images.get(parent).id
+        return hashlib.sha256("\0".join([parent_id, *inputs]).encode()).hexdigest()[:16]
+
+    def _task_dockerfile(self, task: Task) -> str:
+        # install before the commit: what it builds (egg-info, caches) is then part of the
+        # base, never of the agent's diff
+        install = f"RUN {task.environment.install}\n" if task.environment.install else ""
+        return (
+            f"FROM {self.environment_image(task)}\n"
+            f"COPY --chown=1000:1000 repo/ {WORKDIR}/\n"
+            "USER agent\n"
+            f"WORKDIR {WORKDIR}\n"
+            f"{install}"
+            "RUN git init -q -b main && git add -A"
+            " && git -c user.name=agent -c user.email=agent@localhost"
+            " commit -q --no-verify -m base\n"
+        )
 
     def task_image_tag(self, task: Task) -> str:
         """The tag of a task's image: a hash of everything that goes into it."""
         if task.image:
             return task.image
-        parent_id = self.client.images.get(self.base_sandbox_image()).id
-        digest = hashlib.sha256("\0".join([parent_id, task.repo, task.base_commit,
-                                           task.environment.install]).encode())
-        return f"{LABEL}/task:{digest.hexdigest()[:16]}"
+        digest = self._digest(self.environment_image(task), self._task_dockerfile(task),
+                              task.repo, task.base_commit)
+        return f"{LABEL}/task:{digest}"
 
     def task_image(self, task: Task) -> str:
         """The image a task runs in: its own `image` if it names one (pulled when a registry
@@ -265,19 +294,9 @@ class Docker:
         if archive.returncode != 0:
             raise HarnessError(f"{task.instance_id}: base_commit {task.base_commit} not found in "
                                f"{task.repo} ({archive.stderr.decode().strip()[-200:]})")
-        install = f"RUN {task.environment.install}\n" if task.environment.install else ""
-        dockerfile = (
-            f"FROM {self.base_sandbox_image()}\n"
-            f"COPY --chown=1000:1000 repo/ {WORKDIR}/\n"
-            "USER agent\n"
-            f"WORKDIR {WORKDIR}\n"
-            "RUN git init -q -b main && git add -A"
-            " && git -c user.name=agent -c user.email=agent@localhost"
-            " commit -q --no-verify -m base\n"
-            f"{install}"
-        )
+        dockerfile = self._task_dockerfile(task).encode()
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as repo_tar:
-            return self._build(tag, {"Dockerfile": dockerfile.encode()}, repo_tar)
+            return self._build(tag, {"Dockerfile": dockerfile}, repo_tar)
 
     def _pull(self, task: Task) -> str:
         repository, _, tag = task.image.partition(":")

@@ -40,8 +40,13 @@ _FIXED_GIT_IDENTITY = {
 
 @dataclass(frozen=True)
 class Environment:
-    """How to install a repository and run its tests inside the sandbox image."""
+    """How to prepare a repository's environment and run its tests.
 
+    `setup` builds the environment image that every task of the repo and version shares (system
+    packages, pinned dependencies; run as root, without the repository); `install` runs in the
+    task image once the repository is in /testbed (e.g. `pip install -e .`)."""
+
+    setup: str = ""
     install: str = ""
     test_cmd: str = "python -m pytest -rA -p no:cacheprovider"
     check_cmd: str = "python -m pytest -q -p no:cacheprovider"

@@ -53,8 +53,10 @@ def calc_task(mini_tasks):
     return next(t for t in mini_tasks if t.instance_id == "acme__calc-1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def calc_image(docker_client, calc_task):
+    # per test, not per session: `images prune` in another test may remove it (rebuilding
+    # takes a second; finding it takes milliseconds)
     return Docker(docker_client, run_id=run_id("images")).task_image(calc_task)
 
 

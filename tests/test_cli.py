@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import subprocess
@@ -5,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from harness.sandbox import LABEL
 
 from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
@@ -203,3 +206,21 @@ def test_kill_9_mid_run_then_resume_gives_every_task_exactly_once(tmp_path, dock
     ids = [r["instance_id"] for r in rows]
     assert len(ids) == 10 and len(set(ids)) == 10
     assert {r["run_id"] for r in rows} == {run_id("resume1"), run_id("resume2")}
+
+
+@pytest.mark.docker
+def test_images_build_list_and_prune(docker_client):
+    from harness.sandbox import Docker
+    from harness.tasks import load_tasks
+
+    built = harness("images", "build", str(MINI_SUITE))
+    assert built.returncode == 0 and "1 of 1 task image(s) ready" in built.stdout
+    listed = harness("images", "list")
+    assert "cascade-harness/task:" in listed.stdout and "cascade-harness/sandbox:" in listed.stdout
+    docker_client.images.build(fileobj=io.BytesIO(b"FROM scratch\n"), labels={LABEL: "1"},
+                               tag=f"{LABEL}/task:stray")
+    needed = Docker(docker_client).task_image(load_tasks()[0])
+    pruned = harness("images", "prune")  # keeps what the bundled suite needs
+    assert pruned.returncode == 0, pruned.stderr
+    tags = {tag for image in docker_client.images.list() for tag in image.tags}
+    assert f"{LABEL}/task:stray" not in tags and needed in tags

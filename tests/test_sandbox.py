@@ -93,6 +93,22 @@ def test_task_images_are_cached_by_content(docker, calc_task, calc_image):
     assert "remotes" not in history.output
 
 
+def test_environment_setup_is_a_shared_layer_and_install_output_is_not_a_diff(docker,
+                                                                               calc_task):
+    env = replace(calc_task.environment, setup="mkdir -p /opt/env && touch /opt/env/marker",
+                  install="mkdir -p build && touch build/artifact")
+    task = replace(calc_task, environment=env)
+    other = replace(task, instance_id="acme__calc-9", environment=replace(env, install=""))
+    assert docker.environment_image(task) == docker.environment_image(other)
+    assert docker.environment_image(task).startswith("cascade-harness/env:")
+    sandbox = docker.start(docker.task_image(task))
+    try:
+        assert sandbox.run("ls /opt/env/marker build/artifact").exit_code == 0
+        assert sandbox.diff() == ""
+    finally:
+        sandbox.close()
+
+
 def test_a_missing_base_commit_names_it(docker, calc_task):
     with pytest.raises(HarnessError, match="base_commit deadbeef not found"):
         docker.task_image(replace(calc_task, base_commit="deadbeef"))
