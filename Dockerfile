@@ -25,6 +25,7 @@ RUN useradd --create-home --uid 1000 agent \
     && git config --system init.defaultBranch main \
     && git config --system advice.detachedHead false
 
-ENV PYTHONDONTWRITEBYTECODE=1
+# Debian's Python refuses pip installs outside a venv (PEP 668); a sandbox is disposable.
+ENV PYTHONDONTWRITEBYTECODE=1 PIP_BREAK_SYSTEM_PACKAGES=1
 WORKDIR /testbed
 USER agent

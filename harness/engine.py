@@ -6,6 +6,7 @@ calls `connect`, which says what to do when no engine answers.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -20,8 +21,11 @@ import docker.errors
 from harness import HarnessError
 
 REGISTRY_BASE_IMAGE = "python:3.11-slim"
-LOCAL_BASE_IMAGE = "cascade-harness/base:local"
-BASE_PACKAGES = "python3,python3-pytest,python-is-python3,git,patch,ca-certificates,procps"
+BASE_PACKAGES = ("python3,python3-pytest,python3-pip,python-is-python3,git,patch,"
+                 "ca-certificates,procps")
+# The tag names what went in, so a change to the package list builds a new base.
+_PACKAGES_DIGEST = hashlib.sha256(BASE_PACKAGES.encode()).hexdigest()[:8]
+LOCAL_BASE_IMAGE = f"cascade-harness/base:local-{_PACKAGES_DIGEST}"
 DOCKERD_LOG = Path("/var/log/cascade-harness-dockerd.log")
 
 
