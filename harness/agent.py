@@ -191,25 +191,26 @@ class Agent:
         action = parse_action(reply)
         if action.kind == "edit" and self.policy.vote_samples > 1 \
                 and route.tier == self.policy.default:
-            winner = self._vote(trajectory, messages, route, index, action)
+            winner = self._vote(trajectory, messages, route, index, reply)
             if winner is None:
                 return StepResult(reply, action, "vote_split",
                                   "Your samples disagreed on the edit; it was not applied.")
-            action = winner
+            reply, action = winner, parse_action(winner)
         outcome, observation = self._execute(task, sandbox, action)
         return StepResult(reply, action, outcome, observation)
 
     def _vote(self, trajectory: Trajectory, messages: list[Message], route: Route, index: int,
-              first: Action) -> Action | None:
-        """Self-consistency: more samples of the same turn; a strict majority diff wins."""
-        edits = [first]
-        for _ in range(self.policy.vote_samples - 1):
-            edits.append(parse_action(self._call(trajectory, messages, route, index, "vote")))
-        keys = [normalise(e.body) if e.kind == "edit" else None for e in edits]
+              first: str) -> str | None:
+        """Self-consistency: more samples of the same turn; the reply whose diff has a strict
+        majority wins, and it is the one the history keeps."""
+        replies = [first] + [self._call(trajectory, messages, route, index, "vote")
+                             for _ in range(self.policy.vote_samples - 1)]
+        keys = [normalise(a.body) if (a := parse_action(r)).kind == "edit" else None
+                for r in replies]
         key, votes = Counter(keys).most_common(1)[0]
-        if key is None or votes * 2 <= len(edits):
+        if key is None or votes * 2 <= len(replies):
             return None
-        return edits[keys.index(key)]
+        return replies[keys.index(key)]
 
     def _execute(self, task: Task, sandbox: Sandbox, action: Action) -> tuple[str, str]:
         timeout = self.limits.command_timeout_s
