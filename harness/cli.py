@@ -200,7 +200,8 @@ def cmd_run(argv: list[str]) -> int:
         limits=Limits(args.max_steps, args.max_cost, args.max_wall, args.command_timeout))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     output = args.output or RESULTS_DIR / f"{policy.name}-{backend}-{stamp}.jsonl"
-    store = ResultStore(output)
+    store = _bad_input(ResultStore, output)
+    _bad_input(store.done)  # a resumed file must be readable before any work starts
     if backend == "sim":
         print(f"No API key in {args.api_key_env}: using simulated models. These results are "
               "synthetic.", file=sys.stderr)

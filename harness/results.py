@@ -59,7 +59,14 @@ class ResultStore:
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise HarnessError(f"results file {path} is a directory")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "ab"):  # fail now, not after the first task's work
+                pass
+        except OSError as exc:
+            raise HarnessError(f"cannot write results file {path}: {exc.strerror}") from None
 
     @property
     def trajectory_dir(self) -> Path:

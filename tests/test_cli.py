@@ -29,6 +29,8 @@ def harness(*args, env=None, timeout=600):
     (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     (["report", "/no/such.jsonl"], "results file not found"),
     (["--rules", "/no/rules.toml"], "cannot read rules file"),
+    (["--output", "/proc/no/such/out.jsonl"], "cannot write results file"),
+    (["--output", "/tmp"], "results file /tmp is a directory"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = harness(*args)
