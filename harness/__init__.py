@@ -1,11 +1,23 @@
 """Measure which model-routing policy resolves the most coding tasks per dollar."""
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
 try:
     __version__ = version("cascade-harness")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+source"
+
+
+def warn(message: str) -> None:
+    """A note for the user that does not stop the command: stderr, one line."""
+    print(message, file=sys.stderr)
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one short line, for messages that must stay one line."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__
 
 
 class HarnessError(Exception):

@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from harness import HarnessError, __version__
+from harness import HarnessError, __version__, warn
 
 SUBCOMMANDS = {
     "run": "run a task set under one policy (the default when no subcommand is given)",
@@ -296,20 +296,16 @@ def cmd_setup(argv: list[str]) -> int:
     return 0
 
 
-def _warn(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 def _results(path: Path, required: bool = True) -> list[dict]:
     """The rows of a results file; bad input is exit 2, and so is an empty file when the
     command cannot do without it."""
     from harness.results import read_rows
 
-    rows = _bad_input(read_rows, path, _warn)
+    rows = _bad_input(read_rows, path, warn)
     if not rows:
         if required:
             raise UsageError(f"{path} holds no result rows")
-        _warn(f"warning: {path} holds no result rows")
+        warn(f"warning: {path} holds no result rows")
     return rows
 
 
@@ -318,7 +314,7 @@ def _write_output(path: Path, data: bytes, what: str) -> None:
         path.write_bytes(data)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    _warn(f"{what}: {path}")
+    warn(f"{what}: {path}")
 
 
 def cmd_report(argv: list[str]) -> int:
@@ -342,7 +338,7 @@ def cmd_report(argv: list[str]) -> int:
     if args.plot:
         report.require_plotting()  # before any work, not after it
     files = [(str(path), _results(path, required=False)) for path in args.files]
-    rows, notes = report.combine_files(files, _warn)
+    rows, notes = report.combine_files(files, warn)
     if not rows:
         raise UsageError("no result rows in " + ", ".join(map(str, args.files)))
     summaries = report.summarize(rows)
@@ -355,7 +351,7 @@ def cmd_report(argv: list[str]) -> int:
             plot = report.plot_png(summaries)
         else:
             missing = f"No plot: matplotlib is not installed ({report.PLOT_HINT})."
-            _warn(f"warning: --html: {missing}")
+            warn(f"warning: --html: {missing}")
         page = report.html_page(summaries, rows, notes, plot, missing)
         _write_output(args.html, page.encode("utf-8"), "Page")
     return 0

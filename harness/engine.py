@@ -18,7 +18,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from harness import HarnessError
+from harness import HarnessError, first_line
 
 REGISTRY_BASE_IMAGE = "python:3.11-slim"
 BASE_PACKAGES = ("python3,python3-pytest,python3-pip,python-is-python3,git,patch,"
@@ -38,15 +38,10 @@ def connect() -> docker.DockerClient:
     except docker.errors.DockerException as exc:
         where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
         raise HarnessError(
-            f"no Docker engine answers at {where} ({_first_line(exc)}); run "
+            f"no Docker engine answers at {where} ({first_line(exc, 200)}); run "
             "`python -m harness setup` (as root on Debian it installs and starts one) "
             "or start Docker yourself"
         ) from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _is_root_on_debian() -> bool:
@@ -118,8 +113,8 @@ def ensure_base_image(client: docker.DockerClient, log=print) -> str:
     except docker.errors.APIError as exc:
         if name != REGISTRY_BASE_IMAGE:
             raise HarnessError(f"base image {name} is not here and cannot be pulled: "
-                               f"{_first_line(exc)}") from None
-        log(f"No registry answers ({_first_line(exc)[:80]}); building {LOCAL_BASE_IMAGE} "
+                               f"{first_line(exc, 200)}") from None
+        log(f"No registry answers ({first_line(exc, 200)[:80]}); building {LOCAL_BASE_IMAGE} "
             "with debootstrap (about a minute) ...")
     build_local_base_image(client)
     return LOCAL_BASE_IMAGE

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
+from harness import warn as warn_on_stderr
 
 SCHEMA_VERSION = 1
 STATUSES = ("resolved", "unresolved", "empty_patch", "error")
@@ -121,7 +122,7 @@ READER_FIELDS: dict[str, tuple[type, ...]] = {
 SCHEMA_PATH = Path(__file__).parent / "data" / "result.schema.json"
 
 
-def read_rows(path: Path, warn=lambda message: print(message, file=sys.stderr)) -> list[dict]:
+def read_rows(path: Path, warn: Callable[[str], None] = warn_on_stderr) -> list[dict]:
     """Rows of a results file, one per (instance_id, policy, seed).
 
     A truncated last line (a crash mid-write) is reported and skipped; anything else malformed

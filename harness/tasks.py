@@ -11,14 +11,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from harness import HarnessError
+from harness import HarnessError, first_line, warn
 from harness.diffs import patch_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -143,13 +142,9 @@ def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
 # Sources
 
 
-def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
-
-
 def load_tasks(source: str | None = None, split: str = "test", strict: bool = False,
                environments: Path | None = None,
-               on_skip: Callable[[str], None] = _warn) -> list[Task]:
+               on_skip: Callable[[str], None] = warn) -> list[Task]:
     """Load tasks from the bundled suite (None), a tasks/-like folder, a local file, or a
     Hugging Face dataset name. A bad row is skipped and reported through `on_skip`, naming
     the row and the field; with `strict`, it fails the load."""
@@ -191,7 +186,7 @@ def _build_tasks(candidates: list[Candidate], strict: bool, on_skip: Callable[[s
         except HarnessError as exc:
             if strict:
                 raise
-            on_skip(f"skipped {exc}")
+            on_skip(f"warning: skipped {exc}")
             continue
         seen.add(task.instance_id)
         environments = specs if specs is not None else suite_specs
@@ -239,17 +234,12 @@ def _read_hub(name: str, split: str) -> list[dict[str, Any]]:
         try:
             HfApi().dataset_info(name, timeout=15)
         except Exception as exc:
-            raise HarnessError(f"{where}: {_first_line(exc)} (offline? HF_HUB_OFFLINE=1 uses a "
+            raise HarnessError(f"{where}: {first_line(exc)} (offline? HF_HUB_OFFLINE=1 uses a "
                                "cached copy)") from None
     try:
         return list(datasets.load_dataset(name, split=split))
     except Exception as exc:  # the hub raises many kinds; all mean the same to the user
-        raise HarnessError(f"{where}: {_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
+        raise HarnessError(f"{where}: {first_line(exc)}") from None
 
 
 # ---------------------------------------------------------------------------------------------
