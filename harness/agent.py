@@ -125,10 +125,13 @@ class Agent:
         self.policy = policy
         self.prices = prices
         self.limits = limits
+        # the trajectory in progress: when a call or the sandbox fails mid-task, the caller
+        # still has the calls already paid for
+        self.trajectory: Trajectory | None = None
 
     def solve(self, task: Task, sandbox: Sandbox) -> Trajectory:
         env = task.environment
-        trajectory = Trajectory(messages=[
+        trajectory = self.trajectory = Trajectory(messages=[
             {"role": "system", "content": render("system.md", check_cmd=env.check_cmd,
                                                  command_timeout=self.limits.command_timeout_s)},
             {"role": "user", "content": render("instance.md", repo=task.repo,

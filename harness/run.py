@@ -96,22 +96,24 @@ def run_task(task: Task, config: RunConfig, docker: Docker, store: ResultStore) 
     """Solve and grade one task; any failure becomes a row with status error and a reason."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
-    trajectory: Trajectory | None = None
+    agent: Agent | None = None
     try:
         image = docker.task_image(task)
         sandbox = docker.start(image)
         try:
             agent = Agent(build_models(config, task), config.policy, config.prices,
                           config.limits)
-            trajectory = agent.solve(task, sandbox)
+            patch = agent.solve(task, sandbox).patch
         finally:
             sandbox.close()
-        verdict = grade(task, trajectory.patch, docker, image, config.grade_timeout_s)
+        verdict = grade(task, patch, docker, image, config.grade_timeout_s)
     except HarnessError as exc:  # infrastructure, a missing repo, a refused API key ...
         verdict = Verdict("error", str(exc))
     except Exception as exc:  # a bug must not end the run or pass as 'unresolved'
         verdict = Verdict("error", f"internal error: {type(exc).__name__}: {exc}",
                           log=traceback.format_exc())
+    # even a task that failed half-way keeps the calls it paid for
+    trajectory = agent.trajectory if agent is not None else None
     return _finish(task, config, docker, store, trajectory, verdict, started, started_at)
 
 

@@ -226,3 +226,19 @@ def test_images_build_list_and_prune(docker_client):
     assert pruned.returncode == 0, pruned.stderr
     tags = {tag for image in docker_client.images.list() for tag in image.tags}
     assert f"{LABEL}/task:stray" not in tags and needed in tags
+
+
+@pytest.mark.docker
+def test_a_task_that_fails_mid_way_keeps_the_cost_already_paid(tmp_path):
+    script = [{"content": "THOUGHT: look\n\n```bash\nls\n```",
+               "usage": deepseek_usage(0, 1000, 100)}, {"status": 401}]
+    output = tmp_path / "api.jsonl"
+    with FakeOpenAI(script) as server:
+        result = harness("--policy", "flash", "--dataset", str(MINI_SUITE), "--base-url",
+                         server.url, "--output", str(output), "--run-id", run_id("midway"),
+                         env={"DEEPSEEK_API_KEY": "sk-x"})
+    assert result.returncode == 1  # every task errored
+    row = json.loads(output.read_text())
+    assert row["status"] == "error" and "401" in row["status_reason"]
+    assert row["cost_usd"] == pytest.approx((1000 * 0.14 + 100 * 0.28) / 1e6, rel=1e-12)
+    assert row["turns"] == 1 and row["tokens"]["flash"]["cache_miss"] == 1000
