@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from harness.engine import connect
+
 from harness.sandbox import Docker
 
 

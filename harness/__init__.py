@@ -24,5 +24,9 @@ class HarnessError(Exception):
     """A problem the user can act on; the CLI prints it as one line, without a traceback."""
 
 
+class UsageError(HarnessError):
+    """Bad input from the user: the command exits with status 2."""
+
+
 class InfrastructureError(HarnessError):
     """The engine, a container or an image failed: never the model's fault, never 'unresolved'."""

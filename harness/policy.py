@@ -12,23 +12,29 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Literal, get_args
 
 from harness import HarnessError
 
-OUTCOMES = ("ok", "format_error", "patch_failed", "tests_red", "command_failed", "vote_split")
-TIERS = ("flash", "pro")
-CONTEXTS = ("same", "with_failure")
+Tier = Literal["flash", "pro"]
+# How a turn ended; every one but "ok" may be listed in a policy's escalate_on.
+Outcome = Literal["ok", "format_error", "patch_failed", "tests_red", "command_failed",
+                  "vote_split"]
+Context = Literal["same", "with_failure"]
+TIERS: tuple[Tier, ...] = get_args(Tier)
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+CONTEXTS: tuple[Context, ...] = get_args(Context)
 
 
 @dataclass(frozen=True)
 class Policy:
     name: str
-    default: str = "flash"
-    escalate_to: str | None = None
-    escalate_on: frozenset[str] = frozenset()
+    default: Tier = "flash"
+    escalate_to: Tier | None = None
+    escalate_on: frozenset[Outcome] = frozenset()
     vote_samples: int = 0
     max_escalations: int = 20
-    escalation_context: str = "same"
+    escalation_context: Context = "same"
     sticky_turns: int = 0
 
     @property
@@ -40,7 +46,7 @@ class Policy:
         return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:12]
 
     @property
-    def tiers(self) -> tuple[str, ...]:
+    def tiers(self) -> tuple[Tier, ...]:
         return tuple(t for t in TIERS if t in (self.default, self.escalate_to))
 
 
@@ -59,15 +65,15 @@ BUILTIN = {
 class TurnRecord:
     """What routing needs to know about a finished turn."""
 
-    tier: str
-    outcome: str
+    tier: Tier
+    outcome: Outcome
     escalated: bool = False
 
 
 @dataclass(frozen=True)
 class Route:
-    tier: str
-    reason: str = "default"
+    tier: Tier
+    reason: str = "default"  # "default", "sticky", or the outcome that escalated the turn
 
 
 RULE_KEYS: dict[str, type] = {
@@ -87,8 +93,8 @@ def route_turn(policy: Policy, history: Sequence[TurnRecord]) -> Route:
     return Route(policy.default, "default")
 
 
-def escalation(policy: Policy, history: Sequence[TurnRecord], tier: str,
-               outcome: str) -> Route | None:
+def escalation(policy: Policy, history: Sequence[TurnRecord], tier: Tier,
+               outcome: Outcome) -> Route | None:
     """Whether a turn that just ended with `outcome` on `tier` is re-run, and where.
     `history` holds the turns before it."""
     if not policy.escalate_to or tier == policy.escalate_to:
@@ -106,6 +112,8 @@ def load_rules(path: Path) -> dict[str, Policy]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise HarnessError(f"cannot read rules file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise HarnessError(f"rules file {path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise HarnessError(f"rules file {path}: {exc}") from None
     tables = data.get("policies")
@@ -114,7 +122,7 @@ def load_rules(path: Path) -> dict[str, Policy]:
     return {name: _policy_from_table(name, table, path) for name, table in tables.items()}
 
 
-def _policy_from_table(name: str, table: object, path: Path) -> Policy:
+def _policy_from_table(name: str, table: Any, path: Path) -> Policy:
     where = f"rules file {path}: policies.{name}"
     if not isinstance(table, dict):
         raise HarnessError(f"{where}: must be a table")

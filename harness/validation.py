@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness import HarnessError
-from harness.grading import Verdict, evaluate
-from harness.sandbox import Docker
+from harness.grading import evaluate
+from harness.results import Verdict
+from harness.sandbox import SandboxProvider
 from harness.tasks import Task
 
 
@@ -27,39 +28,39 @@ def judge(task: Task, gold: Verdict, bare: Verdict) -> list[str]:
     """What is wrong with a task, from one gold run and one run without a patch."""
     problems = []
     if gold.status != "resolved":
-        failing = list(gold.fail_to_pass.failure) + list(gold.pass_to_pass.failure)
+        failing = gold.FAIL_TO_PASS.failure + gold.PASS_TO_PASS.failure
         problems.append(f"gold patch: {gold.status} {gold.reason} {' '.join(failing[:3])}"
                         .strip())
     if bare.status == "error":
         problems.append(f"no patch: error {bare.reason}")
-    elif bare.fail_to_pass.success:
+    elif bare.FAIL_TO_PASS.success:
         problems.append("no patch: FAIL_TO_PASS already pass: "
-                        + " ".join(bare.fail_to_pass.success[:3]))
+                        + " ".join(bare.FAIL_TO_PASS.success[:3]))
     if not task.FAIL_TO_PASS:
         problems.append("no FAIL_TO_PASS tests")
     return problems
 
 
-def _signature(verdict: Verdict) -> tuple:
-    return (verdict.status, verdict.fail_to_pass, verdict.pass_to_pass)
+def _signature(verdict: Verdict) -> tuple[str, str, str]:
+    return (verdict.status, verdict.FAIL_TO_PASS.to_json(), verdict.PASS_TO_PASS.to_json())
 
 
-def validate_task(task: Task, docker: Docker, runs: int = 2,
+def validate_task(task: Task, sandboxes: SandboxProvider, runs: int = 2,
                   timeout_s: float = 900) -> TaskCheck:
-    image = docker.task_image(task)
-    golds = [evaluate(task, task.patch, docker, image, timeout_s) for _ in range(runs)]
-    bares = [evaluate(task, "", docker, image, timeout_s) for _ in range(runs)]
+    environment = sandboxes.prepare(task)
+    golds = [evaluate(task, task.patch, sandboxes, environment, timeout_s) for _ in range(runs)]
+    bares = [evaluate(task, "", sandboxes, environment, timeout_s) for _ in range(runs)]
     flaky = len({_signature(v) for v in golds}) > 1 or len({_signature(v) for v in bares}) > 1
     problems = sorted({p for gold, bare in zip(golds, bares) for p in judge(task, gold, bare)})
     return TaskCheck(task.instance_id, tuple(problems), flaky)
 
 
-def validate_tasks(tasks: list[Task], docker: Docker, runs: int = 2,
+def validate_tasks(tasks: list[Task], sandboxes: SandboxProvider, runs: int = 2,
                    on_check: Callable[[TaskCheck], None] = lambda check: None) -> list[TaskCheck]:
     checks = []
     for task in tasks:
         try:
-            check = validate_task(task, docker, runs)
+            check = validate_task(task, sandboxes, runs)
         except HarnessError as exc:  # one broken task must not hide the others
             check = TaskCheck(task.instance_id, (f"error: {exc}",), False)
         checks.append(check)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.engine import connect
-from harness.sandbox import LABEL, RUN_LABEL, Docker
+from harness.sandbox.containers import LABEL, RUN_LABEL
+from harness.sandbox.docker import DockerProvider
+from harness.sandbox.engine import connect
+from harness.sandbox.local import LocalProvider
 from harness.tasks import load_tasks
 
 DATA = Path(__file__).parent / "data"
@@ -25,6 +27,17 @@ def run_id(name: str = "") -> str:
     return f"{SESSION}-{name or uuid.uuid4().hex[:6]}"
 
 
+DOCKER_FIXTURES = {"docker_client", "docker", "calc_image", "calc_sandbox"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that needs the engine carries the docker marker, so that `-m "not docker"`
+    runs without one; tests that start the CLI on Docker are marked by hand."""
+    for item in items:
+        if DOCKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)
+
+
 @pytest.fixture(scope="session")
 def docker_client():
     client = connect()
@@ -38,9 +51,17 @@ def docker_client():
 
 @pytest.fixture
 def docker(docker_client):
-    runner = Docker(docker_client, run_id=run_id())
-    yield runner
-    runner.cleanup()
+    provider = DockerProvider(docker_client, run_id=run_id())
+    yield provider
+    provider.cleanup()
+
+
+@pytest.fixture
+def local():
+    """Sandboxes on the host, for tests of the agent loop without a Docker engine."""
+    provider = LocalProvider(run_id=run_id("local"))
+    yield provider
+    provider.cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -57,11 +78,17 @@ def calc_task(mini_tasks):
 def calc_image(docker_client, calc_task):
     # per test, not per session: `images prune` in another test may remove it (rebuilding
     # takes a second; finding it takes milliseconds)
-    return Docker(docker_client, run_id=run_id("images")).task_image(calc_task)
+    return DockerProvider(docker_client, run_id=run_id("images")).prepare(calc_task)
 
 
 @pytest.fixture
-def calc_sandbox(docker, calc_image):
-    sandbox = docker.start(calc_image)
+def calc_sandbox(docker, calc_task, calc_image):
+    sandbox = docker.start(calc_task, calc_image)
     yield sandbox
     sandbox.close()
+
+
+@pytest.fixture
+def calc_local(local, calc_task):
+    """The calc task's repository in a local sandbox: no isolation, no engine, fast."""
+    return local.start(calc_task, local.prepare(calc_task))

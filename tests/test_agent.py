@@ -5,9 +5,10 @@ import pytest
 from harness.agent import Agent, Limits, parse_action
 from harness.diffs import normalise, touches_only_tests
 from harness.models import Completion
+from harness.models.sim import SimModel, load_params, malformed_edit, wrong_edit
 from harness.policy import BUILTIN, Policy
 from harness.pricing import Usage, load_prices
-from harness.sim import SimModel
+from harness.prompts import default_prompts
 
 PRICES = load_prices()
 
@@ -64,16 +65,13 @@ def fence(lang, body):
     return f"THOUGHT: step\n\n```{lang}\n{body}\n```"
 
 
-@pytest.mark.docker
-def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_sandbox):
-    from harness.sim import wrong_edit
-
+def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_local):
     flash = Scripted("deepseek-v4-flash", [fence("diff", calc_task.test_patch),
                                            fence("diff", wrong_edit(calc_task.patch)),
                                            fence("submit", "")])
     pro = Scripted("deepseek-v4-pro", [fence("bash", "git status --short; git diff")])
     agent = Agent({"flash": flash, "pro": pro}, BUILTIN["cascade"], PRICES)
-    trajectory = agent.solve(calc_task, calc_sandbox)
+    trajectory = agent.solve(calc_task, calc_local)
     reproduce, fix = trajectory.turns[:2]
     # a red check after a test-only edit is expected: no escalation
     assert (reproduce.tier, reproduce.outcome, reproduce.escalated_from) == ("flash", "ok", None)
@@ -86,69 +84,60 @@ def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_s
     assert trajectory.escalations == 1 and trajectory.exit_reason == "submitted"
 
 
-@pytest.mark.docker
-def test_cascade_escalates_on_patch_failed_with_the_failure_in_context(calc_task, calc_sandbox):
-    from harness.agent import RESTORED_NOTE
-    from harness.sim import malformed_edit
-
+def test_cascade_escalates_on_patch_failed_with_the_failure_in_context(calc_task, calc_local):
+    restored_note = default_prompts().render("restored", observation="").strip()
     policy = replace(BUILTIN["cascade"], escalation_context="with_failure")
     flash = Scripted("deepseek-v4-flash", [fence("diff", malformed_edit(calc_task.patch)),
                                            fence("submit", "")])
     pro = Scripted("deepseek-v4-pro", [fence("diff", calc_task.patch)])
     trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task,
-                                                                           calc_sandbox)
+                                                                           calc_local)
     assert trajectory.turns[0].escalated_from == "patch_failed"
     assert trajectory.turns[0].outcome == "ok"
-    assert pro.prompts[0][-1]["content"].endswith(RESTORED_NOTE)
+    assert pro.prompts[0][-1]["content"].endswith(restored_note)
     assert "could not be applied" in pro.prompts[0][-1]["content"]
     assert "(ordered[middle - 1] + ordered[middle]) / 2" in trajectory.patch
 
 
-@pytest.mark.docker
-def test_vote_split_escalates(calc_task, calc_sandbox):
-    from harness.sim import wrong_edit
-
+def test_vote_split_escalates(calc_task, calc_local):
     policy = replace(BUILTIN["cascade"], vote_samples=3)
     flash = Scripted("deepseek-v4-flash", [
         fence("diff", calc_task.patch), fence("diff", wrong_edit(calc_task.patch)),
         "no action", fence("submit", "")])
     pro = Scripted("deepseek-v4-pro", [fence("diff", calc_task.patch)])
     trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task,
-                                                                           calc_sandbox)
+                                                                           calc_local)
     assert trajectory.turns[0].escalated_from == "vote_split"
     assert [c.reason for c in trajectory.calls[:4]] == ["default", "vote", "vote", "vote_split"]
     assert "(ordered[middle - 1] + ordered[middle]) / 2" in trajectory.patch
 
 
-@pytest.mark.docker
-def test_a_vote_majority_is_applied_without_escalation(calc_task, calc_sandbox):
+def test_a_vote_majority_is_applied_without_escalation(calc_task, calc_local):
     policy = replace(BUILTIN["cascade"], vote_samples=3)
     flash = Scripted("deepseek-v4-flash", [
         fence("diff", calc_task.patch), "no action", fence("diff", calc_task.patch),
         fence("submit", "")])
-    trajectory = Agent({"flash": flash}, policy, PRICES).solve(calc_task, calc_sandbox)
+    trajectory = Agent({"flash": flash}, policy, PRICES).solve(calc_task, calc_local)
     assert trajectory.turns[0].outcome == "ok" and trajectory.escalations == 0
 
 
-@pytest.mark.docker
-def test_step_and_cost_limits_end_the_loop(calc_task, calc_sandbox):
+def test_step_and_cost_limits_end_the_loop(calc_task, calc_local):
     looping = Scripted("deepseek-v4-flash", [fence("bash", "true")] * 10)
     steps = Agent({"flash": looping}, BUILTIN["flash"], PRICES,
-                  Limits(max_steps=3)).solve(calc_task, calc_sandbox)
+                  Limits(max_steps=3)).solve(calc_task, calc_local)
     assert (len(steps.turns), steps.exit_reason) == (3, "step_limit")
     pricey = Scripted("deepseek-v4-flash", [fence("bash", "true")] * 10)
     costly = Agent({"flash": pricey}, BUILTIN["flash"], PRICES,
-                   Limits(max_cost_usd=0.0002)).solve(calc_task, calc_sandbox)
+                   Limits(max_cost_usd=0.0002)).solve(calc_task, calc_local)
     assert costly.exit_reason == "cost_limit" and len(costly.turns) == 2
 
 
-@pytest.mark.docker
-def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_sandbox):
+def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_local):
     easy = replace(calc_task, difficulty="easy")
     policy = Policy("always-pro", default="pro")
     models = {"pro": SimModel(easy, "pro", "deepseek-v4-pro", seed=0,
                               params={**_certain_params()})}
-    trajectory = Agent(models, policy, PRICES).solve(easy, calc_sandbox)
+    trajectory = Agent(models, policy, PRICES).solve(easy, calc_local)
     kinds = [t.action for t in trajectory.turns]
     assert kinds[0] == "command" and kinds[-1] == "submit"
     assert trajectory.exit_reason == "submitted"
@@ -157,8 +146,6 @@ def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_sandb
 
 
 def _certain_params():
-    from harness.sim import load_params
-
     params = load_params()
     params["solve"]["pro"] = {"easy": 1.0, "medium": 1.0, "hard": 1.0}
     params["solve"]["task_spread"] = 0.0

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox import LABEL
+from harness.sandbox.containers import LABEL, RUN_LABEL
+from harness.sandbox.docker import DockerProvider
+from harness.tasks import load_tasks
 
 from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
@@ -119,8 +121,6 @@ def _start_run(tmp_path, name):
 def _wait_for_container(client, run, timeout=120):
     import time
 
-    from harness.sandbox import RUN_LABEL
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"}):
@@ -132,8 +132,6 @@ def _wait_for_container(client, run, timeout=120):
 @pytest.mark.docker
 @pytest.mark.parametrize("signal_number", [15, 2])
 def test_sigterm_and_ctrl_c_remove_the_runs_containers(tmp_path, docker_client, signal_number):
-    from harness.sandbox import RUN_LABEL
-
     run, process = _start_run(tmp_path, f"sig{signal_number}")
     assert _wait_for_container(docker_client, run)
     process.send_signal(signal_number)
@@ -144,8 +142,6 @@ def test_sigterm_and_ctrl_c_remove_the_runs_containers(tmp_path, docker_client, 
 
 @pytest.mark.docker
 def test_kill_9_leaves_nothing_that_gc_does_not_remove(tmp_path, docker_client):
-    from harness.sandbox import RUN_LABEL
-
     run, process = _start_run(tmp_path, "kill9")
     assert _wait_for_container(docker_client, run)
     process.kill()
@@ -212,16 +208,13 @@ def test_kill_9_mid_run_then_resume_gives_every_task_exactly_once(tmp_path, dock
 
 @pytest.mark.docker
 def test_images_build_list_and_prune(docker_client):
-    from harness.sandbox import Docker
-    from harness.tasks import load_tasks
-
     built = harness("images", "build", str(MINI_SUITE))
     assert built.returncode == 0 and "1 of 1 task image(s) ready" in built.stdout
     listed = harness("images", "list")
     assert "cascade-harness/task:" in listed.stdout and "cascade-harness/sandbox:" in listed.stdout
     docker_client.images.build(fileobj=io.BytesIO(b"FROM scratch\n"), labels={LABEL: "1"},
                                tag=f"{LABEL}/task:stray")
-    needed = Docker(docker_client).task_image(load_tasks()[0])
+    needed = DockerProvider(docker_client).prepare(load_tasks()[0])
     pruned = harness("images", "prune")  # keeps what the bundled suite needs
     assert pruned.returncode == 0, pruned.stderr
     tags = {tag for image in docker_client.images.list() for tag in image.tags}

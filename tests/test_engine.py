@@ -1,7 +1,7 @@
 import pytest
 
 from harness import HarnessError
-from harness.engine import connect, debian_mirror_and_suite, ensure_engine
+from harness.sandbox.engine import connect, debian_mirror_and_suite, ensure_engine
 
 
 def etc_with(tmp_path, sources=None, legacy=None, codename="trixie"):

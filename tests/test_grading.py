@@ -1,6 +1,6 @@
-import pytest
 
 from harness.grading import decide, grade, parse_pytest_log, reset_test_files
+from harness.models.sim import wrong_edit
 
 LOG = """\
 ============================= test session starts ==============================
@@ -35,11 +35,11 @@ def test_decide_needs_every_listed_test_to_pass(calc_task):
     broken = {**statuses, "tests/test_stats.py::test_mean": "FAILED"}
     verdict = decide(calc_task, broken)
     assert verdict.status == "unresolved"
-    assert verdict.pass_to_pass.failure == ("tests/test_stats.py::test_mean",)
-    assert verdict.fail_to_pass.success == ("tests/test_stats.py::test_median_even",)
+    assert verdict.PASS_TO_PASS.failure == ["tests/test_stats.py::test_mean"]
+    assert verdict.FAIL_TO_PASS.success == ["tests/test_stats.py::test_median_even"]
     missing = {k: v for k, v in statuses.items() if "even" not in k}
-    assert decide(calc_task, missing).fail_to_pass.failure == (
-        "tests/test_stats.py::test_median_even",)
+    assert decide(calc_task, missing).FAIL_TO_PASS.failure == [
+        "tests/test_stats.py::test_median_even"]
 
 
 def test_reset_test_files_restores_tracked_and_removes_new():
@@ -50,59 +50,50 @@ def test_reset_test_files_restores_tracked_and_removes_new():
     assert script.count("git cat-file") == 2
 
 
-@pytest.mark.docker
 def test_gold_patch_resolves(docker, calc_task, calc_image):
     verdict = grade(calc_task, calc_task.patch, docker, calc_image)
     assert verdict.status == "resolved", verdict.log
-    assert verdict.fail_to_pass.success == calc_task.FAIL_TO_PASS
+    assert verdict.FAIL_TO_PASS.success == list(calc_task.FAIL_TO_PASS)
 
 
-@pytest.mark.docker
 def test_empty_patch(docker, calc_task, calc_image):
     assert grade(calc_task, "  \n", docker, calc_image).status == "empty_patch"
 
 
-@pytest.mark.docker
 def test_patch_that_cannot_apply(docker, calc_task, calc_image):
     bad = calc_task.patch.replace("-    return ordered[middle]", "-    return ordered[7]")
     verdict = grade(calc_task, bad, docker, calc_image)
     assert (verdict.status, verdict.reason) == ("unresolved", "the patch does not apply")
 
 
-@pytest.mark.docker
 def test_patch_that_applies_but_fixes_nothing(docker, calc_task, calc_image):
-    from harness.sim import wrong_edit
-
     verdict = grade(calc_task, wrong_edit(calc_task.patch), docker, calc_image)
     assert verdict.status == "unresolved"
-    assert verdict.fail_to_pass.failure == calc_task.FAIL_TO_PASS
-    assert verdict.pass_to_pass.failure == ()
+    assert verdict.FAIL_TO_PASS.failure == list(calc_task.FAIL_TO_PASS)
+    assert verdict.PASS_TO_PASS.failure == []
 
 
-@pytest.mark.docker
 def test_model_edits_to_official_test_files_do_not_collide(docker, calc_task, calc_image):
     # The agent's reproduction test is the test_patch itself: grading must still apply it.
     verdict = grade(calc_task, calc_task.patch + calc_task.test_patch, docker, calc_image)
     assert verdict.status == "resolved", verdict.log
 
 
-@pytest.mark.docker
 def test_a_container_killed_mid_grading_is_an_error(docker, calc_task, calc_image, monkeypatch):
-    from harness import grading
+    from harness.sandbox.docker import DockerSandbox
 
-    real_run = grading.Sandbox.run
+    real_run = DockerSandbox.run
 
-    def run_then_die(self, command, timeout=60):
+    def run_then_die(self, command, timeout=60, stdin=None):
         if "pytest" in command:
             self.container.kill()
-        return real_run(self, command, timeout)
+        return real_run(self, command, timeout, stdin)
 
-    monkeypatch.setattr(grading.Sandbox, "run", run_then_die)
+    monkeypatch.setattr(DockerSandbox, "run", run_then_die)
     verdict = grade(calc_task, calc_task.patch, docker, calc_image)
     assert verdict.status == "error", verdict
 
 
-@pytest.mark.docker
 def test_an_eval_script_replaces_the_built_in_test_step(docker, calc_task, calc_image):
     from dataclasses import replace
 
@@ -111,11 +102,9 @@ def test_an_eval_script_replaces_the_built_in_test_step(docker, calc_task, calc_
               "tests/test_stats.py\n")
     scripted = replace(calc_task, eval_script=script, log_parser="pytest")
     assert grade(scripted, calc_task.patch, docker, calc_image).status == "resolved"
-    from harness.sim import wrong_edit
-
     unfixed = grade(scripted, wrong_edit(calc_task.patch), docker, calc_image)
-    assert (unfixed.status, unfixed.fail_to_pass.failure) == ("unresolved",
-                                                             calc_task.FAIL_TO_PASS)
+    assert (unfixed.status, unfixed.FAIL_TO_PASS.failure) == ("unresolved",
+                                                             list(calc_task.FAIL_TO_PASS))
     odd = replace(calc_task, log_parser="django")
     verdict = grade(odd, calc_task.patch, docker, calc_image)
     assert (verdict.status, verdict.reason) == (

@@ -6,16 +6,10 @@ from datetime import UTC, datetime
 import pytest
 
 from harness import InfrastructureError
-from harness.models import (
-    ClientSettings,
-    ModelError,
-    ModelOptions,
-    OpenAIModel,
-    RetryPolicy,
-    build_request,
-    parse_usage,
-    retry_after_s,
-)
+from harness.models import ModelError
+from harness.models.client import OpenAIModel
+from harness.models.retry import ClientSettings, retry_after_s
+from harness.models.wire import ModelOptions, build_request, parse_usage
 from harness.pricing import Usage
 
 from .fake_openai import FakeOpenAI, deepseek_usage, openai_usage
@@ -25,7 +19,7 @@ FAST = {"retry-after-ms": "10"}
 MESSAGES = [{"role": "user", "content": "hi"}]
 OK = {"content": "ok", "usage": openai_usage(10, 0, 1)}
 # Tiny backoff, so that bursts of failures cost milliseconds, not seconds.
-QUICK = RetryPolicy(max_retries=3, base_s=0.01, cap_s=0.02)
+QUICK = {"max_retries": 3, "backoff_base_s": 0.01, "backoff_cap_s": 0.02}
 
 
 @pytest.fixture
@@ -38,7 +32,8 @@ def model(server_or_url, options=None, timeout=5.0, retry=QUICK, concurrency=8,
     url = getattr(server_or_url, "url", server_or_url)
     return OpenAIModel(name, base_url=url, key_variable="TEST_API_KEY",
                        options=options or ModelOptions(),
-                       settings=ClientSettings(timeout, retry, concurrency), **kw)
+                       settings=ClientSettings(timeout, max_concurrency=concurrency,
+                                               **retry), **kw)
 
 
 def test_usage_deepseek_and_openai_styles():
@@ -113,7 +108,7 @@ def test_retry_after_forms():
 
 def test_a_burst_of_503_backs_off_exponentially_with_full_jitter(key):
     waits = []
-    policy = RetryPolicy(max_retries=5, base_s=1.0, cap_s=3.0)
+    policy = {"max_retries": 5, "backoff_base_s": 1.0, "backoff_cap_s": 3.0}
     with FakeOpenAI([{"status": 503}] * 4 + [OK]) as srv:
         completion = model(srv, retry=policy, sleep=waits.append).complete(MESSAGES)
     assert completion.retries == 4 and completion.retry_wait_s == pytest.approx(sum(waits))
@@ -129,7 +124,7 @@ def test_other_server_errors_are_retried(key, status):
 def test_persistent_server_errors_are_infrastructure_after_the_cap(key):
     with FakeOpenAI([{"status": 503, "headers": FAST}] * 3) as srv, \
             pytest.raises(InfrastructureError, match=r"HTTP 503; gave up after 3 attempt"):
-        model(srv, retry=RetryPolicy(max_retries=2)).complete(MESSAGES)
+        model(srv, retry={"max_retries": 2}).complete(MESSAGES)
     assert len(srv.requests) == 3
 
 
@@ -151,7 +146,7 @@ def test_a_hang_past_the_timeout_is_retried(key):
 def test_persistent_hangs_are_infrastructure(key):
     with FakeOpenAI([{"delay": 5, **OK}] * 2) as srv, \
             pytest.raises(InfrastructureError, match="no answer within 0.5 s"):
-        model(srv, timeout=0.5, retry=RetryPolicy(max_retries=1, base_s=0.01)) \
+        model(srv, timeout=0.5, retry={"max_retries": 1, "backoff_base_s": 0.01}) \
             .complete(MESSAGES)
 
 

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from harness.agent import RESTORED_NOTE
-from harness.models import ClientSettings, ModelError, ModelOptions, OpenAIModel, build_request
-from harness.recording import (
+from harness.models import ModelError
+from harness.models.client import OpenAIModel
+from harness.models.replay import (
     ReplayMiss,
     ReplayModel,
     Tape,
@@ -14,19 +14,23 @@ from harness.recording import (
     stable,
     turn_of,
 )
+from harness.models.retry import ClientSettings
+from harness.models.wire import ModelOptions, build_request
+from harness.prompts import default_prompts
 
 from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
 from .test_cli import harness
 
 MESSAGES = [{"role": "system", "content": "s"}, {"role": "user", "content": "task"}]
+RESTORED_NOTE = default_prompts().render("restored", observation="").strip()
 THINK = ModelOptions(thinking="on")
 
 
 def recording_model(server, tape, monkeypatch):
     monkeypatch.setenv("TEST_API_KEY", "sk-rec")
     return OpenAIModel("deepseek-v4-flash", server.url, "TEST_API_KEY", THINK,
-                       ClientSettings(timeout_s=5), tape)
+                       ClientSettings(request_timeout=5), tape)
 
 
 def test_replay_serves_recorded_calls_in_order_without_a_server(tmp_path, monkeypatch):

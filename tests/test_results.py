@@ -1,17 +1,21 @@
 import json
-from dataclasses import asdict, fields, replace
 
 import pytest
 
 from harness import HarnessError
+from harness.pricing import Usage
 from harness.results import (
-    SCHEMA_PATH,
-    SCHEMA_VERSION,
     STATUSES,
+    ModelCall,
     ResultRow,
     ResultStore,
+    RunIdentity,
+    Trajectory,
+    Turn,
+    Verdict,
     read_rows,
 )
+from harness.results.row import SCHEMA_PATH, SCHEMA_VERSION, json_schema
 
 
 def row(instance_id="t-1", status="resolved", seed=0, policy="cascade"):
@@ -26,7 +30,7 @@ def test_rows_are_swebench_predictions(tmp_path):
     [line] = (tmp_path / "out.jsonl").read_text().splitlines()
     data = json.loads(line)
     assert {"instance_id", "model_name_or_path", "model_patch"} <= data.keys()
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION
 
 
 def test_resume_knows_finished_rows_and_can_retry_errors(tmp_path):
@@ -45,10 +49,10 @@ def test_a_truncated_last_line_is_skipped_with_a_warning_then_replaced(tmp_path)
     with open(path, "a") as out:
         out.write('{"instance_id": "b", "stat')  # a crash mid-write
     warnings = []
-    assert [r["instance_id"] for r in read_rows(path, warnings.append)] == ["a"]
+    assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a"]
     assert "line 2 is truncated" in warnings[0]
     store.append(row("b"))
-    assert [r["instance_id"] for r in read_rows(path)] == ["a", "b"]
+    assert [r.instance_id for r in read_rows(path)] == ["a", "b"]
 
 
 def test_bad_files_get_one_line_errors(tmp_path):
@@ -60,29 +64,53 @@ def test_bad_files_get_one_line_errors(tmp_path):
         read_rows(bad)
     other = tmp_path / "other.jsonl"
     other.write_text('{"schema_version": 99}\n')
-    with pytest.raises(HarnessError, match=r"line 1 is not a result row of schema version 1 "
-                       r"\(schema version 99; this harness reads version 1\)"):
+    with pytest.raises(HarnessError, match=r"line 1 is not a result row of schema version 2 "
+                       r"\(schema version 99; this harness reads versions 1, 2\)"):
         read_rows(other)
 
 
-def test_trajectories_go_beside_the_results(tmp_path):
+def test_trajectories_go_beside_the_results_and_read_back_the_same(tmp_path):
     store = ResultStore(tmp_path / "run.jsonl")
-    path = store.write_trajectory("t-1", "cascade", 0, {"turns": []})
-    assert path.parent == tmp_path / "run.trajectories"
-    assert json.loads(path.read_text()) == {"turns": []}
+    trajectory = realistic_trajectory()
+    path = store.write_trajectory(trajectory)
+    assert path == "run.trajectories/acme__calc-1.cascade.seed0.json"
+    assert Trajectory.from_json((tmp_path / path).read_text()) == trajectory
+
+
+def test_a_row_sums_its_trajectory_up():
+    identity = RunIdentity(run_id="r", model_name_or_path="m", policy="cascade",
+                           policy_hash="h", backend="sim", synthetic=True, seed=0,
+                           price_table="v", harness_version="1")
+    made = realistic_trajectory().to_row(identity, 1.23456, "2026-07-01T10:00:00+00:00", "p")
+    assert (made.turns, made.escalations, made.status) == (1, 1, "resolved")
+    assert made.tokens == {"flash": Usage(0, 100, 10), "pro": Usage(0, 300, 20)}
+    assert made.cost_usd == pytest.approx(0.004) and made.cost_by_tier["pro"] == 0.003
+    assert made.wall_time_s == 1.235 and made.FAIL_TO_PASS.success == ["t::a"]
+    assert ResultRow.from_json(made.to_json()) == made
 
 
 def test_row_key():
-    assert replace(row(), seed=3).key == ("t-1", "cascade", 3)
+    assert row().model_copy(update={"seed": 3}).key == ("t-1", "cascade", 3)
 
 
 # --- the JSON Schema -------------------------------------------------------------------------
 
 
-def realistic_row(**changes):
-    from harness.pricing import Usage
+def realistic_trajectory():
+    calls = [ModelCall(turn=0, tier="flash", model="f", reason="default",
+                       usage=Usage(0, 100, 10), cost_usd=0.001),
+             ModelCall(turn=0, tier="pro", model="p", reason="tests_red",
+                       usage=Usage(0, 300, 20), cost_usd=0.003)]
+    turn = Turn(index=0, tier="pro", reason="tests_red", action="edit", outcome="ok",
+                observation="ok", escalated_from="tests_red", failed_reply="bad")
+    return Trajectory(instance_id="acme__calc-1", messages=[{"role": "user", "content": "x"}],
+                      calls=calls, turns=[turn], exit_reason="submitted", patch="diff",
+                      policy="cascade", verdict=Verdict(status="resolved",
+                                                        FAIL_TO_PASS={"success": ["t::a"]}))
 
-    return replace(ResultRow(
+
+def realistic_row(**changes):
+    return ResultRow(
         instance_id="acme__calc-1", model_name_or_path="sim:cascade:deepseek-v4-flash+"
         "deepseek-v4-pro", model_patch="diff --git a/calc.py b/calc.py\n", run_id="run-1",
         policy="cascade", policy_hash="3f2a", backend="sim", synthetic=True, seed=0,
@@ -90,15 +118,17 @@ def realistic_row(**changes):
         FAIL_TO_PASS={"success": ["tests/test_calc.py::test_div"], "failure": []},
         PASS_TO_PASS={"success": ["tests/test_calc.py::test_add"], "failure": []},
         turns=7, escalations=2, exit_reason="submitted",
-        tokens={"flash": asdict(Usage(cache_hit=9000, cache_miss=1200, output=400)),
-                "pro": asdict(Usage(cache_hit=0, cache_miss=5000, output=300, reasoning=120))},
+        tokens={"flash": Usage(cache_hit=9000, cache_miss=1200, output=400),
+                "pro": Usage(cache_hit=0, cache_miss=5000, output=300, reasoning=120)},
         cost_usd=0.0041, cost_by_tier={"flash": 0.0012, "pro": 0.0029}, wall_time_s=12.5,
         started_at="2026-07-01T10:00:00+00:00", harness_version="0.1.0",
-        trajectory="run.trajectories/acme__calc-1.cascade.seed0.json"), **changes)
+        trajectory="run.trajectories/acme__calc-1.cascade.seed0.json").model_copy(
+            update=changes)
 
 
 def schema_validator():
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
+
     schema = json.loads(SCHEMA_PATH.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
@@ -117,23 +147,36 @@ def test_rows_written_by_the_store_match_the_json_schema(tmp_path):
         assert errors == []
 
 
-def test_the_schema_follows_the_dataclass():
-    from harness.pricing import Usage
-
-    schema = json.loads(SCHEMA_PATH.read_text())
-    names = {f.name for f in fields(ResultRow)}
-    assert set(schema["properties"]) == names and set(schema["required"]) == names
-    assert schema["properties"]["status"]["enum"] == list(STATUSES)
-    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
-    usage = schema["properties"]["tokens"]["additionalProperties"]["properties"]
-    assert set(usage) == {f.name for f in fields(Usage)}
+def test_the_committed_schema_is_the_one_the_row_class_generates():
+    committed = json.loads(SCHEMA_PATH.read_text())
+    assert committed == json_schema(), ("harness/data/result.schema.json is stale: "
+                                        "harness.results.row.write_schema() rewrites it")
+    assert committed["properties"]["status"]["enum"] == list(STATUSES)
 
 
-@pytest.mark.parametrize("change", [{"status": "passed"}, {"seed": "0"}, {"cost_usd": -1},
-                                    {"schema_version": 2}, {"extra": 1}])
-def test_the_schema_rejects_wrong_rows(change):
-    validator = schema_validator()
-    assert not validator.is_valid({**asdict(realistic_row()), **change})
+WRONG = [{"status": "passed"}, {"seed": "0"}, {"cost_usd": -1}, {"schema_version": 3},
+         {"extra": 1}, {"tokens": 5}, {"cost_by_tier": [1, 2]}, {"turns": True},
+         {"tokens": {"flash": {"cache_hit": "1"}}}]
+
+
+@pytest.mark.parametrize("change", WRONG)
+def test_the_schema_and_the_reader_reject_wrong_rows(tmp_path, change):
+    data = {**json.loads(realistic_row().to_json()), **change}
+    assert not schema_validator().is_valid(data)
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(data) + "\n")
+    with pytest.raises(HarnessError) as caught:
+        read_rows(path)
+    assert "line 1 is not" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_version_1_rows_are_still_read(tmp_path):
+    old = json.loads(realistic_row().to_json())
+    del old["settings"]
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({**old, "schema_version": 1}) + "\n")
+    [read] = read_rows(path)
+    assert read.schema_version == 1 and read.settings.limits == {}
 
 
 # --- bad input to the readers ----------------------------------------------------------------
@@ -152,7 +195,7 @@ def test_a_truncated_multibyte_character_on_the_last_line_is_a_truncated_line(tm
     with open(path, "ab") as out:
         out.write('{"instance_id": "é'.encode()[:-1])  # cut inside the 'é'
     warnings = []
-    assert [r["instance_id"] for r in read_rows(path, warnings.append)] == ["a"]
+    assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a"]
     assert "line 2 is truncated" in warnings[0]
 
 
@@ -163,7 +206,7 @@ def test_duplicates_keep_the_last_row_and_warn_once(tmp_path):
     store.append(row("b"))
     warnings = []
     rows = read_rows(store.path, warnings.append)
-    assert [(r["instance_id"], r["status"]) for r in rows] == [("a", "empty_patch"),
+    assert [(r.instance_id, r.status) for r in rows] == [("a", "empty_patch"),
                                                                 ("b", "resolved")]
     assert len(warnings) == 1
     assert "2 duplicate row(s) for the same task, policy and seed (e.g. a, cascade, 0)" in \
@@ -175,20 +218,21 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
     store.append(row("a", status="error"))
     store.append(row("a", status="resolved"))  # what --rerun-errors writes
     warnings = []
-    assert [r["status"] for r in read_rows(store.path, warnings.append)] == ["resolved"]
+    assert [r.status for r in read_rows(store.path, warnings.append)] == ["resolved"]
     assert warnings == []
     assert store.done(retry_errors=True) == {("a", "cascade", 0)}
 
 
 @pytest.mark.parametrize("line, message", [
-    ("[1, 2]", "line 1 is not a result row of schema version 1 (not a JSON object)"),
-    ('{"instance_id": "a"}', "line 1 is not a result row of schema version 1 (no "
+    ("[1, 2]", "line 1 is not a result row of schema version 2 (not a JSON object"),
+    ('{"instance_id": "a"}', "line 1 is not a result row of schema version 2 (no "
                              "schema_version"),
-    ('{"schema_version": 1, "instance_id": "a"}', "line 1 lacks field(s): policy, seed, "
-                                                  "status"),
-    (json.dumps({**asdict(row()), "seed": "zero"}), "line 1 has field(s) of the wrong type: seed"),
-    (json.dumps({**asdict(row()), "turns": True}), "line 1 has field(s) of the wrong type: turns"),
-    (json.dumps({**asdict(row()), "status": "passed"}), "line 1 has unknown status 'passed'"),
+    ('{"schema_version": 2, "instance_id": "a"}', "line 1 is not a valid result row: "
+                                                  "model_name_or_path: Field required (and "),
+    (row().to_json().replace('"seed": 0', '"seed": "zero"'),
+     "line 1 is not a valid result row: seed: Input should be a valid integer"),
+    (row().to_json().replace('"status": "resolved"', '"status": "passed"'),
+     "line 1 is not a valid result row: status: Input should be 'resolved', 'unresolved', "),
 ])
 def test_rows_the_readers_cannot_use_are_named(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"

@@ -2,7 +2,7 @@ import subprocess
 from dataclasses import replace
 
 from harness.agent import parse_action
-from harness.sim import (
+from harness.models.sim import (
     ATTEMPT,
     EXPLORE,
     REPRODUCE,

@@ -5,16 +5,9 @@ from dataclasses import replace
 import pytest
 
 from harness import HarnessError
-from harness.tasks import (
-    Environment,
-    environment_for,
-    load_environments,
-    load_tasks,
-    materialize_repo,
-    resolve_repo,
-    select_tasks,
-    task_from_row,
-)
+from harness.tasks import Environment, load_tasks, resolve_repo, select_tasks, task_from_row
+from harness.tasks.bundled import materialize_repo
+from harness.tasks.task import environment_for, load_environments
 
 from .conftest import MINI_SUITE
 

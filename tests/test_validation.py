@@ -1,28 +1,26 @@
 from dataclasses import replace
 
-import pytest
-
-from harness.grading import Split, Verdict
+from harness.results import TestSplit, Verdict
 from harness.validation import judge, validate_task
 
-F2P = ("tests/test_stats.py::test_median_even",)
+F2P = ["tests/test_stats.py::test_median_even"]
 
 
 def test_judge_accepts_a_good_task(calc_task):
-    gold = Verdict("resolved", fail_to_pass=Split(F2P))
-    bare = Verdict("unresolved", fail_to_pass=Split((), F2P))
+    gold = Verdict(status="resolved", FAIL_TO_PASS=TestSplit(success=F2P))
+    bare = Verdict(status="unresolved", FAIL_TO_PASS=TestSplit(failure=F2P))
     assert judge(calc_task, gold, bare) == []
 
 
 def test_judge_names_what_is_wrong(calc_task):
-    gold = Verdict("unresolved", "tests failed", fail_to_pass=Split((), F2P))
-    bare = Verdict("unresolved", fail_to_pass=Split(F2P))
+    gold = Verdict(status="unresolved", reason="tests failed",
+                   FAIL_TO_PASS=TestSplit(failure=F2P))
+    bare = Verdict(status="unresolved", FAIL_TO_PASS=TestSplit(success=F2P))
     problems = judge(calc_task, gold, bare)
     assert problems[0].startswith("gold patch: unresolved tests failed tests/test_stats.py")
     assert problems[1] == f"no patch: FAIL_TO_PASS already pass: {F2P[0]}"
 
 
-@pytest.mark.docker
 def test_validate_on_real_containers(docker, calc_task):
     good = validate_task(calc_task, docker)
     assert good.valid, good

@@ -4,26 +4,12 @@ from dataclasses import replace
 
 import pytest
 
-from harness import HarnessError, executor
-from harness.sandbox import LABEL, RUN_LABEL
+from harness import HarnessError
+from harness.sandbox.containers import LABEL, OWNER_LABEL, RUN_LABEL, collect_garbage
+from harness.sandbox.docker import DockerProvider
+from harness.sandbox.settings import SandboxSettings
 
-
-def test_the_executor_keeps_head_and_tail_of_long_output(tmp_path):
-    reply = executor.run("printf 'a%.0s' $(seq 50); printf 'b%.0s' $(seq 50); "
-                         "printf 'c%.0s' $(seq 50)", timeout=10, limit=40, cwd=str(tmp_path))
-    assert reply["head"] == "a" * 20 and reply["tail"] == "c" * 20
-    assert (reply["cut"], reply["total"], reply["exit_code"]) == (110, 150, 0)
-    short = executor.run("echo short; exit 4", timeout=10, limit=40, cwd=str(tmp_path))
-    assert (short["head"] + short["tail"], short["cut"], short["exit_code"]) == ("short\n", 0, 4)
-
-
-def test_the_executor_kills_the_process_group_on_timeout(tmp_path):
-    marker = tmp_path / "survivor"
-    reply = executor.run(f"(sleep 2; touch {marker}) & sleep 30", timeout=0.5, limit=1000,
-                         cwd=str(tmp_path))
-    assert reply["timed_out"] and reply["exit_code"] == 137
-    time.sleep(2.5)
-    assert not marker.exists()
+from .conftest import run_id
 
 
 def test_commands_report_exit_codes_and_output(calc_sandbox):
@@ -66,29 +52,11 @@ def test_files_go_in_and_out_through_tar_archives(calc_sandbox):
         calc_sandbox.read_file("/nope")
 
 
-def test_snapshot_and_restore_undo_every_kind_of_change(calc_sandbox):
-    before = calc_sandbox.snapshot()
-    calc_sandbox.run("echo changed >> calc/stats.py && rm calc/__init__.py && "
-                     "mkdir -p new && echo x > new/file.py")
-    assert calc_sandbox.snapshot() != before
-    calc_sandbox.restore(before)
-    assert calc_sandbox.snapshot() == before
-    assert calc_sandbox.run("git status --porcelain").output.strip() == ""
-
-
-def test_diff_includes_new_files_and_leaves_the_index_alone(calc_sandbox):
-    calc_sandbox.write_file("/testbed/calc/extra.py", "X = 1\n")
-    calc_sandbox.run("echo '# note' >> calc/stats.py")
-    diff = calc_sandbox.diff()
-    assert "+++ b/calc/extra.py" in diff and "+# note" in diff
-    assert calc_sandbox.run("git diff --cached --name-only").output.strip() == ""
-
-
 def test_task_images_are_cached_by_content(docker, calc_task, calc_image):
-    assert docker.task_image(calc_task) == calc_image
+    assert docker.prepare(calc_task) == calc_image
     changed = replace(calc_task, environment=replace(calc_task.environment, install="true"))
-    assert docker.task_image(changed) != calc_image
-    history = docker.start(calc_image).run("git log --oneline | wc -l; git branch -a")
+    assert docker.prepare(changed) != calc_image
+    history = docker.start(calc_task, calc_image).run("git log --oneline | wc -l; git branch -a")
     assert history.output.split()[0] == "1"  # one commit, no other refs
     assert "remotes" not in history.output
 
@@ -99,9 +67,10 @@ def test_environment_setup_is_a_shared_layer_and_install_output_is_not_a_diff(do
                   install="mkdir -p build && touch build/artifact")
     task = replace(calc_task, environment=env)
     other = replace(task, instance_id="acme__calc-9", environment=replace(env, install=""))
-    assert docker.environment_image(task) == docker.environment_image(other)
-    assert docker.environment_image(task).startswith("cascade-harness/env:")
-    sandbox = docker.start(docker.task_image(task))
+    images = docker.images
+    assert images.environment_image(task) == images.environment_image(other)
+    assert images.environment_image(task).startswith("cascade-harness/env:")
+    sandbox = docker.start(task, docker.prepare(task))
     try:
         assert sandbox.run("ls /opt/env/marker build/artifact").exit_code == 0
         assert sandbox.diff() == ""
@@ -111,11 +80,11 @@ def test_environment_setup_is_a_shared_layer_and_install_output_is_not_a_diff(do
 
 def test_a_missing_base_commit_names_it(docker, calc_task):
     with pytest.raises(HarnessError, match="base_commit deadbeef not found"):
-        docker.task_image(replace(calc_task, base_commit="deadbeef"))
+        docker.prepare(replace(calc_task, base_commit="deadbeef"))
 
 
-def test_run_containers_carry_labels_and_cleanup_removes_them(docker, calc_image):
-    sandbox = docker.start(calc_image)
+def test_run_containers_carry_labels_and_cleanup_removes_them(docker, calc_task, calc_image):
+    sandbox = docker.start(calc_task, calc_image)
     labels = sandbox.container.labels
     assert labels[LABEL] == "1" and labels[RUN_LABEL] == docker.run_id
     assert docker.cleanup() >= 1
@@ -137,11 +106,10 @@ def test_a_fork_bomb_is_contained(calc_sandbox):
     assert count.isdigit() and int(count) < 20, count
 
 
-def test_memory_past_the_limit_is_killed(docker, calc_image):
-    from harness.sandbox import Limits
-
-    small = type(docker)(docker.client, run_id=docker.run_id, limits=Limits(memory="128m"))
-    sandbox = small.start(calc_image)
+def test_memory_past_the_limit_is_killed(docker, calc_task, calc_image):
+    small = DockerProvider(docker.client, run_id=docker.run_id,
+                           settings=SandboxSettings(memory="128m"))
+    sandbox = small.start(calc_task, calc_image)
     try:
         result = sandbox.run("python -c \"x = bytearray(512 * 1024 * 1024); print('survived')\"",
                              timeout=60)
@@ -151,16 +119,12 @@ def test_memory_past_the_limit_is_killed(docker, calc_image):
         sandbox.close()
 
 
-def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_image):
-    from harness.sandbox import OWNER_LABEL, Docker, collect_garbage
-
-    from .conftest import run_id
-
-    dead = Docker(docker_client, run_id=run_id("dead"))
+def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_task, calc_image):
+    dead = DockerProvider(docker_client, run_id=run_id("dead"))
     dead._labels[OWNER_LABEL] = f"{socket.gethostname()}:999999999"  # no such process
-    alive = Docker(docker_client, run_id=run_id("alive"))
-    dead.start(calc_image)
-    alive.start(calc_image)
+    alive = DockerProvider(docker_client, run_id=run_id("alive"))
+    dead.start(calc_task, calc_image)
+    alive.start(calc_task, calc_image)
     try:
         removed = collect_garbage(docker_client)
         assert dead.run_id in removed and alive.run_id not in removed

@@ -22,11 +22,12 @@ from typing import Any
 from unidiff import PatchSet
 
 from harness.diffs import patch_paths
-from harness.models import Completion, Message
+from harness.models.base import Completion, Message
+from harness.policy import Tier
 from harness.pricing import Usage
 from harness.tasks import Task
 
-PARAMS_FILE = Path(__file__).parent / "data" / "sim.toml"
+PARAMS_FILE = Path(__file__).parent.parent / "data" / "sim.toml"
 MESSAGE_OVERHEAD_TOKENS = 4
 SYNTHETIC_NOTE = "synthetic: simulated models, not real model behaviour"
 
@@ -130,7 +131,7 @@ def malformed_edit(gold: str) -> str:
 class SimModel:
     """One tier of the simulated family, for one task."""
 
-    def __init__(self, task: Task, tier: str, name: str, seed: int = 0,
+    def __init__(self, task: Task, tier: Tier, name: str, seed: int = 0,
                  params: dict[str, Any] | None = None):
         self.task = task
         self.tier = tier

@@ -5,12 +5,12 @@ from dataclasses import replace
 
 import pytest
 
+from harness.models.sim import FIX
 from harness.policy import BUILTIN
 from harness.pricing import load_prices
 from harness.results import ResultStore
-from harness.run import RunConfig, run_tasks
-from harness.sandbox import Docker
-from harness.sim import FIX
+from harness.runner import RunConfig, run_tasks
+from harness.sandbox.docker import DockerProvider
 from harness.tasks import load_tasks
 
 from .conftest import run_id
@@ -26,7 +26,7 @@ def bundled_runs(docker_client, tmp_path_factory):
     runs = {}
     for policy in (BUILTIN["flash"], BUILTIN["pro"], VOTING_CASCADE):
         store = ResultStore(folder / f"{policy.name}.jsonl")
-        docker = Docker(docker_client, run_id=run_id(policy.name))
+        docker = DockerProvider(docker_client, run_id=run_id(policy.name))
         try:
             rows = run_tasks(tasks, RunConfig(policy=policy, prices=load_prices()), docker,
                              store, workers=2)
@@ -78,7 +78,7 @@ def test_rows_account_for_every_model_call(bundled_runs):
         calls = trajectories[row.instance_id]["calls"]
         assert row.cost_usd == pytest.approx(sum(c["cost_usd"] for c in calls), rel=1e-12)
         for tier, tokens in row.tokens.items():
-            assert tokens["cache_miss"] == sum(c["usage"]["cache_miss"] for c in calls
+            assert tokens.cache_miss == sum(c["usage"]["cache_miss"] for c in calls
                                                if c["tier"] == tier)
     escalated = [row for row in rows if row.escalations]
     assert escalated and all("pro" in row.cost_by_tier for row in escalated)

@@ -15,14 +15,31 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 
-def run(command, timeout, limit, cwd):
+def feed(pipe, data):
+    """Write a command's standard input from a thread, so that a command that prints before it
+    reads cannot deadlock against us."""
+    try:
+        pipe.write(data)
+    except OSError:  # the command exited without reading it all
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+def run(command, timeout, limit, cwd, stdin=None):
     started = time.monotonic()
-    process = subprocess.Popen(["bash", "-c", command], cwd=cwd, stdin=subprocess.DEVNULL,
+    process = subprocess.Popen(["bash", "-c", command], cwd=cwd,
+                               stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
+    if stdin is not None:
+        threading.Thread(target=feed, args=(process.stdin, stdin.encode("utf-8")),
+                         daemon=True).start()
     half = limit // 2
     head, tail, total, timed_out = bytearray(), bytearray(), 0, False
     selector = selectors.DefaultSelector()
@@ -66,7 +83,7 @@ def main():
         request = json.loads(line)
         try:
             reply = run(request["command"], request["timeout"], request["limit"],
-                        request.get("cwd", "/testbed"))
+                        request.get("cwd", "/testbed"), request.get("stdin"))
         except Exception as exc:  # report, never die: the host is waiting for a line
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         sys.stdout.write(json.dumps(reply) + "\n")

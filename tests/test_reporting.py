@@ -1,50 +1,43 @@
 import json
 import math
 import sys
-from dataclasses import asdict
 
 import pytest
 
 from harness import HarnessError
 from harness.cli import main
-from harness.report import (
-    check_findings,
-    check_github,
-    compare_runs,
-    compare_table,
-    github_annotation,
-    html_page,
-    plot_png,
-    summarize,
-    summary_table,
-    wilson_interval,
-)
+from harness.pricing import Usage
+from harness.reporting.check import check_findings, check_github, github_annotation
+from harness.reporting.compare import compare_runs, comparison_text
+from harness.reporting.page import html_page, plot_png
+from harness.reporting.summary import summarize, summary_table
 from harness.results import ResultRow
-from harness.stats import bootstrap_totals, mcnemar_exact, quantile
+from harness.stats import bootstrap_totals, mcnemar_exact, quantile, wilson_interval
 
 
 def row(instance_id, status, cost, policy="cascade", seed=0, escalations=0, turns=4,
-        synthetic=True):
-    return {"instance_id": instance_id, "status": status, "cost_usd": cost, "policy": policy,
-            "seed": seed, "escalations": escalations, "turns": turns, "synthetic": synthetic}
-
-
-def full_row(instance_id, status, cost, policy="cascade", seed=0, run_id="r1", synthetic=True,
-             **fields):
-    return asdict(ResultRow(
+        synthetic=True, run_id="r1", **fields):
+    return ResultRow(
         instance_id=instance_id, model_name_or_path="sim:cascade:f+p", model_patch="",
-        run_id=run_id,
-        policy=policy, policy_hash="h", backend="sim" if synthetic else "openai",
+        run_id=run_id, policy=policy, policy_hash="h", backend="sim" if synthetic else "openai",
         synthetic=synthetic, seed=seed, price_table="v1", status=status, cost_usd=cost,
-        turns=4, escalations=1,
-        tokens={"flash": {"cache_hit": 900, "cache_miss": 100, "output": 50, "reasoning": 0},
-                "pro": {"cache_hit": 0, "cache_miss": 1000, "output": 20, "reasoning": 5}},
-        cost_by_tier={"flash": cost / 2, "pro": cost / 2}, **fields))
+        turns=turns, escalations=escalations, **fields)
+
+
+def full_row(instance_id, status, cost, **fields):
+    return row(instance_id, status, cost, escalations=1,
+               tokens={"flash": Usage(cache_hit=900, cache_miss=100, output=50),
+                       "pro": Usage(cache_miss=1000, output=20, reasoning=5)},
+               cost_by_tier={"flash": cost / 2, "pro": cost / 2}, **fields)
 
 
 def write(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    path.write_text("".join((r if isinstance(r, str) else r.to_json()) + "\n" for r in rows))
     return str(path)
+
+
+def compare_table(a, b, **options):
+    return comparison_text(compare_runs(a, b, **options))
 
 
 def run_cli(capsys, *args):
@@ -110,7 +103,8 @@ def test_bootstrap_of_constant_data_is_exact_and_undefined_statistics_are_left_o
 def test_errors_are_not_failures():
     rows = [row("a", "resolved", 0.2), row("b", "unresolved", 0.1), row("c", "error", 0.0),
             row("d", "empty_patch", 0.1, escalations=2)]
-    [s] = summarize(rows)
+    [summary] = summarize(rows)
+    s = summary.metrics
     assert (s.tasks, s.resolved, s.errors, s.graded) == (4, 1, 1, 3)
     assert s.pass_rate == pytest.approx(1 / 3)
     assert s.cost_per_resolved == pytest.approx(0.4)
@@ -129,7 +123,8 @@ def test_summary_table_shows_the_numbers_and_marks_synthetic_policies():
 
 def test_synthetic_and_real_rows_of_one_policy_are_not_added_up():
     rows = [row("a", "resolved", 1.0), row("a", "unresolved", 3.0, synthetic=False)]
-    assert [(s.label, s.resolved) for s in summarize(rows)] == [("cascade", 0), ("cascade*", 1)]
+    assert [(s.label, s.metrics.resolved) for s in summarize(rows)] == [("cascade", 0),
+                                                                         ("cascade*", 1)]
 
 
 def test_tokens_by_tier_show_the_price_of_escalation():
@@ -237,17 +232,18 @@ def test_report_on_empty_and_truncated_files(tmp_path, capsys):
     code, out, err = run_cli(capsys, "report", str(empty))
     assert code == 2 and out == "" and "no result rows" in err and "Traceback" not in err
     truncated = tmp_path / "t.jsonl"
-    truncated.write_text(json.dumps(full_row("a", "resolved", 0.2)) + '\n{"instance_id": "b", "st')
+    truncated.write_text(full_row("a", "resolved", 0.2).to_json() + '\n{"instance_id": "b", "st')
     code, out, err = run_cli(capsys, "report", str(empty), str(truncated))
     assert code == 0 and "cascade*" in out
     assert "line 2 is truncated" in err and f"{empty} holds no result rows" in err
 
 
 def test_report_on_another_schema_version_is_one_line(tmp_path, capsys):
-    other = write(tmp_path / "o.jsonl", [{**full_row("a", "resolved", 0.2), "schema_version": 2}])
+    old = json.loads(full_row("a", "resolved", 0.2).to_json())
+    other = write(tmp_path / "o.jsonl", [json.dumps({**old, "schema_version": 99})])
     code, out, err = run_cli(capsys, "report", other)
     assert code == 2 and out == "" and err.count("\n") == 1
-    assert "schema version 2" in err
+    assert "schema version 99" in err
 
 
 # --- compare -------------------------------------------------------------------------------
@@ -277,9 +273,9 @@ def test_compare_numbers_by_hand():
     a, b = paired_example()
     c = compare_runs(a, b, resamples=500)
     # paired t1..t3: A resolves 2 for $3, B resolves 2 for $1.50
-    assert (c.n, c.resolved_a, c.resolved_b) == (3, 2, 2)
+    assert (c.n, c.a.metrics.resolved, c.b.metrics.resolved) == (3, 2, 2)
     assert c.pass_rate_diff == 0
-    assert c.cost_per_resolved_a == 1.5 and c.cost_per_resolved_b == 0.75
+    assert c.a.metrics.cost_per_resolved == 1.5 and c.b.metrics.cost_per_resolved == 0.75
     assert c.cost_ratio == 0.5 and c.cost_diff_per_task == -0.5
     assert c.cost_diff_interval == (-0.5, -0.5)  # every task costs 0.5 less: no spread
     low, high = c.pass_rate_diff_interval

@@ -28,14 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
-from harness.models import (
-    Completion,
-    Message,
-    ModelError,
-    ModelOptions,
-    build_request,
-    parse_response,
-)
+from harness.models.base import Completion, Message, ModelError
+from harness.models.wire import ModelOptions, build_request, parse_response
+from harness.prompts import default_prompts
 
 
 class ReplayMiss(ModelError):
@@ -74,11 +69,10 @@ def turn_of(messages: list[Message]) -> int:
     """The agent's turn index (0-based, as in trajectories) of a request: one assistant reply
     per finished turn. An escalation that shows pro the failed attempt adds that attempt and
     the restore note, which belong to the turn being re-run, not to a new one."""
-    from harness.agent import RESTORED_NOTE
-
+    note = default_prompts().render("restored", observation="").strip()
     turn = sum(1 for m in messages if m.get("role") == "assistant")
     if messages and messages[-1].get("role") == "user" \
-            and messages[-1].get("content", "").endswith(RESTORED_NOTE):
+            and messages[-1].get("content", "").endswith(note):
         turn -= 1
     return turn
 

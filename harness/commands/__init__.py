@@ -1,0 +1,46 @@
+"""The subcommands. The registry below is the one list of them: the top-level help and the
+dispatcher both read it. Each module has `parser()` and `run(args)`, and is imported only when
+its command runs, so that `report` never loads Docker or an HTTP client."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from harness.commands.common import Parser
+
+
+class CommandModule(Protocol):
+    def parser(self) -> Parser: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+
+    def load(self) -> CommandModule:
+        module: CommandModule = importlib.import_module(f"harness.commands.{self.name}")  # type: ignore[assignment]
+        return module
+
+
+DEFAULT = "run"
+REGISTRY = [
+    Command("run", "run a task set under one policy (the default when no subcommand is "
+            "given)"),
+    Command("setup", "make sure a Docker engine runs and the sandbox base image exists"),
+    Command("tasks", "list or validate the tasks of a source"),
+    Command("images", "build, list or prune sandbox images"),
+    Command("sandbox", "housekeeping: `sandbox gc` removes containers of runs that died"),
+    Command("show", "print one task's trajectory turn by turn"),
+    Command("report", "summarise one or more results files per policy"),
+    Command("compare", "compare two results files task by task"),
+    Command("check", "CI gate: exit 1 when a candidate results file is worse than a baseline"),
+    Command("prices", "print the price table in force (per model, dollars per million "
+            "tokens)"),
+]
+COMMANDS = {command.name: command for command in REGISTRY}

@@ -1,0 +1,16 @@
+"""Results: the row, the trajectory, and the file that holds them."""
+
+from harness.results.row import (
+    STATUSES,
+    ResultRow,
+    RunIdentity,
+    RunSettings,
+    Status,
+    TestSplit,
+    Verdict,
+)
+from harness.results.store import ResultStore, read_rows, unique_rows
+from harness.results.trajectory import ModelCall, Trajectory, Turn
+
+__all__ = ["STATUSES", "ModelCall", "ResultRow", "ResultStore", "RunIdentity", "RunSettings",
+           "Status", "TestSplit", "Trajectory", "Turn", "Verdict", "read_rows", "unique_rows"]

@@ -1,0 +1,103 @@
+"""The trajectory: everything one task's run saw and paid for, written beside the results file.
+
+The agent builds it turn by turn; the runner adds who ran it and the verdict, then writes it
+whole. `show` and the HTML report read it back through the same class.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from harness.policy import Outcome, Tier
+from harness.pricing import Usage
+from harness.results.row import Record, ResultRow, RunIdentity, Verdict
+
+TRAJECTORY_VERSION = 1
+
+ActionKind = Literal["command", "edit", "submit", "none"]
+# Why the agent stopped; empty while it runs, and when the task failed before it stopped.
+ExitReason = Literal["", "submitted", "step_limit", "cost_limit", "time_limit"]
+
+
+class ModelCall(Record):
+    turn: int = Field(description="Index of the turn the call belongs to, from 0.")
+    tier: Tier
+    model: str
+    reason: str = Field(description="Why this tier ran: 'default', 'sticky', 'vote', or the "
+                        "outcome that escalated the turn.")
+    usage: Usage
+    cost_usd: float
+    latency_s: float = 0.0
+    retries: int = 0
+    retry_wait_s: float = 0.0
+
+
+class Turn(Record):
+    index: int
+    tier: Tier
+    reason: str
+    action: ActionKind
+    outcome: Outcome
+    observation: str
+    reply: str = ""
+    escalated_from: Outcome | None = Field(
+        None, description="The outcome on the default tier that caused a re-run.")
+    failed_reply: str | None = Field(None, description="What the default tier answered "
+                                     "before the re-run.")
+    failed_observation: str | None = None
+
+
+class Trajectory(Record):
+    instance_id: str
+    messages: list[dict[str, str]] = Field(default_factory=list)
+    calls: list[ModelCall] = Field(default_factory=list)
+    turns: list[Turn] = Field(default_factory=list)
+    exit_reason: ExitReason = ""
+    patch: str = ""
+    # Filled in by the runner once the task is over.
+    policy: str = ""
+    seed: int = 0
+    run_id: str = ""
+    synthetic: bool = False
+    verdict: Verdict | None = None
+    schema_version: Literal[1] = TRAJECTORY_VERSION
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(call.cost_usd for call in self.calls)
+
+    @property
+    def escalations(self) -> int:
+        return sum(1 for turn in self.turns if turn.escalated_from)
+
+    def tokens_by_tier(self) -> dict[Tier, Usage]:
+        totals: dict[Tier, Usage] = {}
+        for call in self.calls:
+            totals[call.tier] = totals.get(call.tier, Usage()) + call.usage
+        return dict(sorted(totals.items()))
+
+    def cost_by_tier(self) -> dict[Tier, float]:
+        totals: dict[Tier, float] = {}
+        for call in self.calls:
+            totals[call.tier] = totals.get(call.tier, 0.0) + call.cost_usd
+        return dict(sorted(totals.items()))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Trajectory:
+        return cls.model_validate_json(text)
+
+    def to_row(self, identity: RunIdentity, wall_time_s: float, started_at: str,
+               path: str) -> ResultRow:
+        """The result row that sums this trajectory up; `path` is where it was written,
+        relative to the results file's folder."""
+        verdict = self.verdict or Verdict(status="error", reason="the task was not graded")
+        return ResultRow(
+            instance_id=self.instance_id, model_patch=self.patch, status=verdict.status,
+            status_reason=verdict.reason, FAIL_TO_PASS=verdict.FAIL_TO_PASS,
+            PASS_TO_PASS=verdict.PASS_TO_PASS, turns=len(self.turns),
+            escalations=self.escalations, exit_reason=self.exit_reason,
+            tokens=self.tokens_by_tier(), cost_usd=self.cost_usd,
+            cost_by_tier=self.cost_by_tier(), wall_time_s=round(wall_time_s, 3),
+            started_at=started_at, trajectory=path, **identity.model_dump())

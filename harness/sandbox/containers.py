@@ -1,0 +1,70 @@
+"""Finding and removing the harness's containers by label, never by name."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import docker
+import docker.errors
+
+LABEL = "cascade-harness"
+RUN_LABEL = "cascade-harness.run"
+OWNER_LABEL = "cascade-harness.owner"  # host:pid of the run, so gc can tell a dead run
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_labels(run_id: str) -> dict[str, str]:
+    """The labels every container of a run carries."""
+    return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner()}
+
+
+def _labelled(client: docker.DockerClient,
+              labels: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """(id, labels) of matching containers, from the list call alone: a container removed by
+    someone else meanwhile cannot make the listing fail."""
+    filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    return [(c.id, c.attrs.get("Labels") or {})
+            for c in client.containers.list(all=True, filters=filters, sparse=True)]
+
+
+def _remove(client: docker.DockerClient, container_id: str) -> bool:
+    try:
+        client.api.remove_container(container_id, force=True)
+        return True
+    except docker.errors.NotFound:
+        return False
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409:  # a removal is already under way
+            return False
+        raise
+
+
+def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> int:
+    return sum(_remove(client, cid) for cid, _ in _labelled(client, labels))
+
+
+def _dead(owner_label: str) -> bool:
+    host, _, pid = owner_label.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's run: only --all removes it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def collect_garbage(client: docker.DockerClient, everything: bool = False) -> list[str]:
+    """Remove the containers of runs that died (their process is gone), found by label;
+    with `everything`, every container the harness made. Returns the run ids removed."""
+    removed = []
+    for container_id, labels in _labelled(client, {LABEL: "1"}):
+        if (everything or _dead(labels.get(OWNER_LABEL, ""))) and _remove(client, container_id):
+            removed.append(labels.get(RUN_LABEL, "?"))
+    return removed

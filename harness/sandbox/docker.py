@@ -1,0 +1,173 @@
+"""Docker sandboxes: locked-down containers, and the executor that runs commands in them."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tarfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+from docker.utils.socket import STDOUT, frames_iter
+
+from harness import HarnessError, InfrastructureError
+from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
+from harness.sandbox.containers import RUN_LABEL, remove_containers, run_labels
+from harness.sandbox.images import Images, tar_bytes
+from harness.sandbox.settings import SandboxSettings
+from harness.sandbox.workspace import GitWorkspace
+from harness.tasks import Task
+
+EXECUTOR_SOURCE = (Path(__file__).parent / "executor.py").read_text(encoding="utf-8")
+
+
+class Executor:
+    """The persistent process in a container (sandbox/executor.py) that runs commands; one
+    JSON line out, one back, over an attached exec socket."""
+
+    def __init__(self, container: Any):
+        api = container.client.api
+        exec_id = api.exec_create(container.id, ["python3", "-u", "-c", EXECUTOR_SOURCE],
+                                  stdin=True, workdir=WORKDIR)["Id"]
+        self._socket = api.exec_start(exec_id, socket=True)
+        self._raw = getattr(self._socket, "_sock", self._socket)
+        self._frames = frames_iter(self._socket, tty=False)
+        self._buffer = b""
+
+    def request(self, command: str, timeout: float, limit: int,
+                stdin: str | None) -> dict[str, Any]:
+        line = json.dumps({"command": command, "timeout": timeout, "limit": limit,
+                           "stdin": stdin})
+        self._raw.settimeout(timeout + 30)  # the executor enforces the timeout itself
+        self._raw.sendall(line.encode() + b"\n")
+        while b"\n" not in self._buffer:
+            stream, data = next(self._frames)  # StopIteration: the executor died
+            if stream == STDOUT:
+                self._buffer += data
+        reply, _, self._buffer = self._buffer.partition(b"\n")
+        result: dict[str, Any] = json.loads(reply)
+        return result
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._raw.close()
+
+
+class DockerSandbox(GitWorkspace):
+    """One running container with the task's repository in /testbed."""
+
+    def __init__(self, container: Any, output_limit: int = DEFAULT_OUTPUT_LIMIT):
+        self.container = container
+        self.output_limit = output_limit
+        self._executor: Executor | None = None
+
+    def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
+        for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
+            try:
+                if self._executor is None:
+                    self._executor = Executor(self.container)
+                reply = self._executor.request(command, timeout, self.output_limit, stdin)
+                break
+            except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
+                self._drop_executor()
+                if attempt == 2 or not self._alive():
+                    raise InfrastructureError(f"command failed in container: "
+                                              f"{type(exc).__name__}: {exc}") from None
+        if "error" in reply:
+            raise InfrastructureError(f"executor: {reply['error']}")
+        return CommandResult.from_reply(reply, timeout)
+
+    def _alive(self) -> bool:
+        try:
+            self.container.reload()
+            return bool(self.container.status == "running")
+        except docker.errors.DockerException:
+            return False
+
+    def _drop_executor(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+
+    def write_file(self, path: str, data: bytes | str) -> None:
+        payload = data.encode() if isinstance(data, str) else data
+        directory, name = _absolute(path).rsplit("/", 1)
+        try:
+            self.container.put_archive(directory or "/", tar_bytes({name: payload}))
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot write {path} into container: {exc}") from None
+
+    def read_file(self, path: str) -> bytes:
+        """A file's bytes, out of the container through an in-memory tar archive."""
+        try:
+            stream, _ = self.container.get_archive(_absolute(path))
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+                member = archive.next()
+                handle = archive.extractfile(member) if member else None
+                if handle is None:
+                    raise HarnessError(f"{path} is not a file")
+                return handle.read()
+        except docker.errors.NotFound:
+            raise HarnessError(f"no such file in the container: {path}") from None
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot read {path} from container: {exc}") from None
+
+    def close(self) -> None:
+        self._drop_executor()
+        try:
+            self.container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:  # 409: a removal is already under way
+                raise InfrastructureError(f"cannot remove container: {exc}") from None
+
+
+def _absolute(path: str) -> str:
+    """Container paths relative to the repository, as in every sandbox."""
+    return path if path.startswith("/") else f"{WORKDIR}/{path}"
+
+
+class DockerProvider:
+    """Task images and locked-down containers of one run, all labelled with its run id."""
+
+    def __init__(self, client: docker.DockerClient, run_id: str | None = None,
+                 settings: SandboxSettings = SandboxSettings(),
+                 repo_mirror: Path | None = None):
+        self.client = client
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.settings = settings
+        self.images = Images(client, settings.base_image, repo_mirror)
+        self._labels = run_labels(self.run_id)
+
+    def prepare(self, task: Task) -> str:
+        return self.images.task_image(task)
+
+    def start(self, task: Task, environment: str,
+              output_limit: int = DEFAULT_OUTPUT_LIMIT) -> DockerSandbox:
+        settings = self.settings
+        # our images have an unprivileged user; a task's own image runs as it was made
+        user = "agent" if self.images.is_ours(environment) else None
+        # init=True: an init process reaps orphans, so a fork bomb's zombies cannot hold the
+        # process limit after its process group is killed
+        try:
+            container = self.client.containers.run(
+                environment, ["sleep", "infinity"], detach=True, labels=self._labels, init=True,
+                working_dir=WORKDIR, user=user,
+                network_mode="bridge" if settings.network else "none",
+                mem_limit=settings.memory, memswap_limit=settings.memory,
+                nano_cpus=int(settings.cpus * 1e9), pids_limit=settings.pids,
+                cap_drop=["ALL"], security_opt=["no-new-privileges"],
+                environment={"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
+            )
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot start a container from {environment}: {exc}") \
+                from None
+        return DockerSandbox(container, output_limit)
+
+    def cleanup(self) -> int:
+        return remove_containers(self.client, {RUN_LABEL: self.run_id})

@@ -1,0 +1,125 @@
+"""The task record and its environment: what one SWE-bench-style instance is.
+
+Field names are SWE-bench's, unchanged, so a SWE-bench export loads as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from harness import HarnessError
+from harness.diffs import patch_paths
+
+REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch",
+                   "test_patch")
+OPTIONAL_FIELDS = ("version", "environment_setup_commit", "hints_text", "created_at", "image",
+                   "eval_script", "log_parser", "difficulty")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """How to prepare a repository's environment and run its tests.
+
+    `setup` builds the environment image that every task of the repo and version shares (system
+    packages, pinned dependencies; run as root, without the repository); `install` runs in the
+    task image once the repository is in /testbed (e.g. `pip install -e .`)."""
+
+    setup: str = ""
+    install: str = ""
+    test_cmd: str = "python -m pytest -rA -p no:cacheprovider"
+    check_cmd: str = "python -m pytest -q -p no:cacheprovider"
+
+
+@dataclass(frozen=True)
+class Task:
+    instance_id: str
+    repo: str
+    base_commit: str
+    problem_statement: str
+    patch: str
+    test_patch: str
+    FAIL_TO_PASS: tuple[str, ...] = ()
+    PASS_TO_PASS: tuple[str, ...] = ()
+    version: str = ""
+    environment_setup_commit: str = ""
+    hints_text: str = ""
+    created_at: str = ""
+    image: str | None = None
+    eval_script: str | None = None
+    log_parser: str | None = None
+    difficulty: str = ""
+    environment: Environment = field(default_factory=Environment)
+    # A local git repository holding base_commit, when the source already knows one.
+    repo_path: Path | None = None
+
+
+EnvironmentSpecs = dict[tuple[str, str], Environment]
+
+
+def load_environments(path: Path) -> EnvironmentSpecs:
+    """Environment specs keyed by (repo, version), as SWE-bench keys them; "*" matches any
+    version. A `[default]` table replaces the built-in default."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise HarnessError(f"cannot read environments file {path}: {exc}") from None
+    specs = {}
+    known = {f.name for f in fields(Environment)}
+    for repo, versions in data.items():
+        if not isinstance(versions, dict):
+            raise HarnessError(f"{path}: {repo}: expected a table of versions")
+        for version, spec in (versions.items() if repo != "default" else [("*", versions)]):
+            where = f"{path}: {repo}.{version}"
+            if not isinstance(spec, dict) or set(spec) - known:
+                raise HarnessError(f"{where}: expected a table with keys {', '.join(known)}")
+            wrong = [key for key, value in spec.items() if not isinstance(value, str)]
+            if wrong:
+                raise HarnessError(f"{where}.{wrong[0]}: must be a string")
+            specs[(repo, version)] = Environment(**spec)
+    return specs
+
+
+def environment_for(task: Task, specs: EnvironmentSpecs) -> Environment:
+    for key in ((task.repo, task.version), (task.repo, "*"), ("default", "*")):
+        if key in specs:
+            return specs[key]
+    return Environment()
+
+
+def _test_list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except json.JSONDecodeError as exc:
+            raise HarnessError(f"{where}: not a JSON list of test ids ({exc.msg})") from None
+    if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
+        raise HarnessError(f"{where}: must be a list of test ids")
+    return tuple(value)
+
+
+def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
+    """Build a Task from a SWE-bench-style dict, naming the row and field of any problem."""
+    missing = [name for name in REQUIRED_FIELDS if not row.get(name)]
+    if missing:
+        raise HarnessError(f"{where}: missing field {missing[0]!r}")
+    for name in REQUIRED_FIELDS:
+        if not isinstance(row[name], str):
+            raise HarnessError(f"{where}: field {name!r} must be a string")
+    extras: dict[str, Any] = {k: row[k] for k in OPTIONAL_FIELDS if row.get(k) is not None}
+    if "version" in extras:
+        extras["version"] = str(extras["version"])
+    for name in ("patch", "test_patch"):
+        if not patch_paths(row[name]):
+            raise HarnessError(f"{where}: field {name!r} is not a unified diff")
+    if row.get("repo_path") is not None:
+        extras["repo_path"] = Path(row["repo_path"])
+    return Task(
+        **{name: row[name] for name in REQUIRED_FIELDS},
+        FAIL_TO_PASS=_test_list(row.get("FAIL_TO_PASS", []), f"{where}: FAIL_TO_PASS"),
+        PASS_TO_PASS=_test_list(row.get("PASS_TO_PASS", []), f"{where}: PASS_TO_PASS"),
+        **extras,
+    )
