@@ -38,8 +38,10 @@ def main() -> None:
     sandbox = docker.start(docker.base_sandbox_image())
     try:
         executor = timed(lambda: sandbox.run("true"), args.runs)
-        cli = timed(lambda: subprocess.run(["docker", "exec", sandbox.container.id, "true"],
-                                           check=True), args.runs)
+        cli = timed(
+            lambda: subprocess.run(["docker", "exec", sandbox.container.id, "true"], check=True),
+            args.runs,
+        )
         sdk = timed(lambda: sandbox.container.exec_run(["true"]), args.runs)
     finally:
         docker.cleanup()

@@ -25,21 +25,37 @@ from harness.results.trajectory import ActionKind, ExitReason
 from harness.sandbox import Sandbox
 from harness.tasks import Task
 
-ACTION_LANGS: dict[str, ActionKind] = {"bash": "command", "sh": "command", "shell": "command",
-                                       "diff": "edit", "patch": "edit", "submit": "submit"}
+ACTION_LANGS: dict[str, ActionKind] = {
+    "bash": "command",
+    "sh": "command",
+    "shell": "command",
+    "diff": "edit",
+    "patch": "edit",
+    "submit": "submit",
+}
 FENCE = re.compile(r"^```([\w-]*)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
 
 @dataclass(frozen=True)
 class Limits:
     max_steps: int = option(40, "turns per task", check=positive)
-    max_cost_usd: float = option(2.0, "dollars per task", flag="--max-cost", metavar="USD",
-                                 check=positive)
-    max_wall_s: float = option(1800.0, "wall time per task for the agent, in seconds",
-                               flag="--max-wall", metavar="SECONDS", check=positive)
-    command_timeout_s: float = option(120.0, "timeout of one agent command, in seconds",
-                                      flag="--command-timeout", metavar="SECONDS",
-                                      check=positive)
+    max_cost_usd: float = option(
+        2.0, "dollars per task", flag="--max-cost", metavar="USD", check=positive
+    )
+    max_wall_s: float = option(
+        1800.0,
+        "wall time per task for the agent, in seconds",
+        flag="--max-wall",
+        metavar="SECONDS",
+        check=positive,
+    )
+    command_timeout_s: float = option(
+        120.0,
+        "timeout of one agent command, in seconds",
+        flag="--command-timeout",
+        metavar="SECONDS",
+        check=positive,
+    )
 
 
 @dataclass(frozen=True)
@@ -73,8 +89,14 @@ def parse_action(reply: str) -> Action:
 
 
 class Agent:
-    def __init__(self, models: dict[Tier, Model], policy: Policy, prices: PriceTable,
-                 limits: Limits = Limits(), prompts: Prompts | None = None):
+    def __init__(
+        self,
+        models: dict[Tier, Model],
+        policy: Policy,
+        prices: PriceTable,
+        limits: Limits = Limits(),
+        prompts: Prompts | None = None,
+    ):
         self.models = models
         self.policy = policy
         self.prices = prices
@@ -86,11 +108,16 @@ class Agent:
 
     def solve(self, task: Task, sandbox: Sandbox) -> Trajectory:
         render = self.prompts.render
-        system = render("system", check_cmd=task.environment.check_cmd,
-                        command_timeout=self.limits.command_timeout_s)
+        system = render(
+            "system",
+            check_cmd=task.environment.check_cmd,
+            command_timeout=self.limits.command_timeout_s,
+        )
         issue = render("instance", repo=task.repo, problem_statement=task.problem_statement)
-        trajectory = self.trajectory = Trajectory(instance_id=task.instance_id, messages=[
-            {"role": "system", "content": system}, {"role": "user", "content": issue}])
+        trajectory = self.trajectory = Trajectory(
+            instance_id=task.instance_id,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": issue}],
+        )
         started = time.monotonic()
         while not (reason := self._limit_reached(trajectory, started)):
             if self._turn(task, sandbox, trajectory).action.kind == "submit":
@@ -110,8 +137,7 @@ class Agent:
         return ""
 
     def _turn(self, task: Task, sandbox: Sandbox, trajectory: Trajectory) -> Step:
-        history = [TurnRecord(t.tier, t.outcome, bool(t.escalated_from))
-                   for t in trajectory.turns]
+        history = [TurnRecord(t.tier, t.outcome, bool(t.escalated_from)) for t in trajectory.turns]
         index = len(trajectory.turns)
         route = route_turn(self.policy, history)
         before = sandbox.snapshot() if self.policy.escalate_to else None
@@ -123,37 +149,73 @@ class Agent:
             context = list(trajectory.messages)
             if self.policy.escalation_context == "with_failure":
                 note = self.prompts.render("restored", observation=step.observation)
-                context += [{"role": "assistant", "content": step.reply},
-                            {"role": "user", "content": note}]
+                context += [
+                    {"role": "assistant", "content": step.reply},
+                    {"role": "user", "content": note},
+                ]
             route, failed = up, step
             step = self._step(task, sandbox, trajectory, context, up, index)
-        trajectory.messages += [{"role": "assistant", "content": step.reply},
-                                {"role": "user", "content": step.observation}]
-        trajectory.turns.append(Turn(
-            index=index, tier=route.tier, reason=route.reason, action=step.action.kind,
-            outcome=step.outcome, observation=step.observation, reply=step.reply,
-            escalated_from=failed.outcome if failed else None,
-            failed_reply=failed.reply if failed else None,
-            failed_observation=failed.observation if failed else None))
+        trajectory.messages += [
+            {"role": "assistant", "content": step.reply},
+            {"role": "user", "content": step.observation},
+        ]
+        trajectory.turns.append(
+            Turn(
+                index=index,
+                tier=route.tier,
+                reason=route.reason,
+                action=step.action.kind,
+                outcome=step.outcome,
+                observation=step.observation,
+                reply=step.reply,
+                escalated_from=failed.outcome if failed else None,
+                failed_reply=failed.reply if failed else None,
+                failed_observation=failed.observation if failed else None,
+            )
+        )
         return step
 
-    def _call(self, trajectory: Trajectory, messages: list[Message], route: Route, index: int,
-              reason: str | None = None) -> str:
+    def _call(
+        self,
+        trajectory: Trajectory,
+        messages: list[Message],
+        route: Route,
+        index: int,
+        reason: str | None = None,
+    ) -> str:
         model = self.models[route.tier]
         completion = model.complete(messages)
-        trajectory.calls.append(ModelCall(
-            turn=index, tier=route.tier, model=model.name, reason=reason or route.reason,
-            usage=completion.usage, cost_usd=cost(completion.usage, self.prices.price(model.name)),
-            latency_s=completion.latency_s, retries=completion.retries,
-            retry_wait_s=completion.retry_wait_s))
+        trajectory.calls.append(
+            ModelCall(
+                turn=index,
+                tier=route.tier,
+                model=model.name,
+                reason=reason or route.reason,
+                usage=completion.usage,
+                cost_usd=cost(completion.usage, self.prices.price(model.name)),
+                latency_s=completion.latency_s,
+                retries=completion.retries,
+                retry_wait_s=completion.retry_wait_s,
+            )
+        )
         return completion.content
 
-    def _step(self, task: Task, sandbox: Sandbox, trajectory: Trajectory,
-              messages: list[Message], route: Route, index: int) -> Step:
+    def _step(
+        self,
+        task: Task,
+        sandbox: Sandbox,
+        trajectory: Trajectory,
+        messages: list[Message],
+        route: Route,
+        index: int,
+    ) -> Step:
         reply = self._call(trajectory, messages, route, index)
         action = parse_action(reply)
-        if action.kind == "edit" and self.policy.vote_samples > 1 \
-                and route.tier == self.policy.default:
+        if (
+            action.kind == "edit"
+            and self.policy.vote_samples > 1
+            and route.tier == self.policy.default
+        ):
             winner = self._vote(trajectory, messages, route, index, reply)
             if winner is None:
                 return Step(reply, action, "vote_split", self.prompts.render("vote_split"))
@@ -161,14 +223,18 @@ class Agent:
         outcome, observation = self._execute(task, sandbox, action)
         return Step(reply, action, outcome, observation)
 
-    def _vote(self, trajectory: Trajectory, messages: list[Message], route: Route, index: int,
-              first: str) -> str | None:
+    def _vote(
+        self, trajectory: Trajectory, messages: list[Message], route: Route, index: int, first: str
+    ) -> str | None:
         """Self-consistency: more samples of the same turn; the reply whose diff has a strict
         majority wins, and it is the one the history keeps."""
-        replies = [first] + [self._call(trajectory, messages, route, index, "vote")
-                             for _ in range(self.policy.vote_samples - 1)]
-        keys = [normalise(a.body) if (a := parse_action(r)).kind == "edit" else None
-                for r in replies]
+        replies = [first] + [
+            self._call(trajectory, messages, route, index, "vote")
+            for _ in range(self.policy.vote_samples - 1)
+        ]
+        keys = [
+            normalise(a.body) if (a := parse_action(r)).kind == "edit" else None for r in replies
+        ]
         key, votes = Counter(keys).most_common(1)[0]
         if key is None or votes * 2 <= len(replies):
             return None
@@ -185,5 +251,6 @@ class Agent:
             result = sandbox.run(action.body, timeout)
             outcome: Outcome = "ok" if result.exit_code == 0 else "command_failed"
             return outcome, render("command", exit_code=result.exit_code, output=result.output)
-        return apply_and_check(sandbox, action.body, task.environment.check_cmd, timeout,
-                               self.prompts)
+        return apply_and_check(
+            sandbox, action.body, task.environment.check_cmd, timeout, self.prompts
+        )

@@ -15,8 +15,9 @@ from harness.sandbox import Sandbox
 APPLY_EDIT = "git apply --whitespace=nowarn -"
 
 
-def apply_and_check(sandbox: Sandbox, diff: str, check_cmd: str, timeout: float,
-                    prompts: Prompts) -> tuple[Outcome, str]:
+def apply_and_check(
+    sandbox: Sandbox, diff: str, check_cmd: str, timeout: float, prompts: Prompts
+) -> tuple[Outcome, str]:
     """The outcome of an edit turn and what the model sees of it."""
     if normalise(diff) in (None, ()):
         return "patch_failed", prompts.render("not_a_diff")
@@ -27,5 +28,4 @@ def apply_and_check(sandbox: Sandbox, diff: str, check_cmd: str, timeout: float,
     if check.exit_code == 0:
         return "ok", prompts.render("check_passed", output=check.output)
     outcome: Outcome = "ok" if touches_only_tests(diff) else "tests_red"
-    return outcome, prompts.render("check_failed", exit_code=check.exit_code,
-                                   output=check.output)
+    return outcome, prompts.render("check_failed", exit_code=check.exit_code, output=check.output)

@@ -29,8 +29,18 @@ def normalise(diff: str) -> tuple | None:
     patch = parse(diff)
     if patch is None:
         return None
-    return tuple((f.path, tuple((line.line_type, line.value.strip()) for hunk in f
-                                for line in hunk if not line.is_context)) for f in patch)
+    return tuple(
+        (
+            f.path,
+            tuple(
+                (line.line_type, line.value.strip())
+                for hunk in f
+                for line in hunk
+                if not line.is_context
+            ),
+        )
+        for f in patch
+    )
 
 
 def touches_only_tests(diff: str) -> bool:

@@ -52,29 +52,37 @@ def decide(task: Task, statuses: dict[str, str]) -> Verdict:
         return Verdict(status="resolved", FAIL_TO_PASS=f2p, PASS_TO_PASS=p2p)
     failed = len(f2p.failure) + len(p2p.failure)
     total = len(task.FAIL_TO_PASS) + len(task.PASS_TO_PASS)
-    return Verdict(status="unresolved", reason=f"tests failed ({failed} of {total})",
-                   FAIL_TO_PASS=f2p, PASS_TO_PASS=p2p)
+    return Verdict(
+        status="unresolved",
+        reason=f"tests failed ({failed} of {total})",
+        FAIL_TO_PASS=f2p,
+        PASS_TO_PASS=p2p,
+    )
 
 
 def reset_test_files(test_patch: str) -> str:
     """Shell that puts the files test_patch touches back to the base commit, so that the
     model's own edits to them cannot collide with the official tests."""
-    steps = [f"if git cat-file -e HEAD:{shlex.quote(p)} 2>/dev/null; then git checkout -q HEAD "
-             f"-- {shlex.quote(p)}; else rm -f {shlex.quote(p)}; fi" for p in
-             patch_paths(test_patch)]
+    steps = [
+        f"if git cat-file -e HEAD:{shlex.quote(p)} 2>/dev/null; then git checkout -q HEAD "
+        f"-- {shlex.quote(p)}; else rm -f {shlex.quote(p)}; fi"
+        for p in patch_paths(test_patch)
+    ]
     return " && ".join(steps) or "true"
 
 
-def grade(task: Task, patch: str, sandboxes: SandboxProvider, environment: str,
-          timeout_s: float = 900) -> Verdict:
+def grade(
+    task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout_s: float = 900
+) -> Verdict:
     """Grade one submission in a fresh sandbox from the task's environment."""
     if not patch.strip():
         return Verdict(status="empty_patch", reason="the submission changes nothing")
     return evaluate(task, patch, sandboxes, environment, timeout_s)
 
 
-def evaluate(task: Task, patch: str, sandboxes: SandboxProvider, environment: str,
-             timeout_s: float = 900) -> Verdict:
+def evaluate(
+    task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout_s: float = 900
+) -> Verdict:
     """Apply `patch` (may be empty), then the task's tests, and decide."""
     sandbox = sandboxes.start(task, environment, output_limit=2_000_000)
     try:
@@ -88,13 +96,19 @@ def evaluate(task: Task, patch: str, sandboxes: SandboxProvider, environment: st
 def _evaluate_in(sandbox: Sandbox, task: Task, patch: str, timeout_s: float) -> Verdict:
     parser = LOG_PARSERS.get(task.log_parser or "pytest")
     if parser is None:
-        return Verdict(status="error", reason=f"unsupported log_parser {task.log_parser!r} "
-                       f"(supported: {', '.join(LOG_PARSERS)})")
+        return Verdict(
+            status="error",
+            reason=f"unsupported log_parser {task.log_parser!r} "
+            f"(supported: {', '.join(LOG_PARSERS)})",
+        )
     if patch.strip():
         applied = sandbox.run(APPLY_PATCH, 120, stdin=_terminated(patch))
         if applied.exit_code != 0:
-            return Verdict(status="unresolved", reason="the patch does not apply",
-                           log=applied.output[-LOG_TAIL:])
+            return Verdict(
+                status="unresolved",
+                reason="the patch does not apply",
+                log=applied.output[-LOG_TAIL:],
+            )
     if task.eval_script:  # SWE-bench v5: the script applies test_patch and runs the tests
         tests = sandbox.run(RUN_SCRIPT, timeout_s, stdin=task.eval_script)
     else:
@@ -102,17 +116,23 @@ def _evaluate_in(sandbox: Sandbox, task: Task, patch: str, timeout_s: float) -> 
         if prepared.exit_code == 0:
             prepared = sandbox.run(APPLY_TEST_PATCH, 120, stdin=_terminated(task.test_patch))
         if prepared.exit_code != 0:
-            return Verdict(status="error", reason="the task's test_patch does not apply: "
-                           + prepared.output.strip()[-300:])
+            return Verdict(
+                status="error",
+                reason="the task's test_patch does not apply: " + prepared.output.strip()[-300:],
+            )
         tests = sandbox.run(task.environment.test_cmd, timeout_s)
     log = tests.output[-LOG_TAIL:]
     if tests.timed_out:
-        return Verdict(status="unresolved", reason=f"the tests timed out after {timeout_s:g} s",
-                       log=log)
+        return Verdict(
+            status="unresolved", reason=f"the tests timed out after {timeout_s:g} s", log=log
+        )
     statuses = parser(tests.output)
     if not statuses:  # the patched code broke the test run itself
-        return Verdict(status="unresolved",
-                       reason=f"no test results in the log (exit {tests.exit_code})", log=log)
+        return Verdict(
+            status="unresolved",
+            reason=f"no test results in the log (exit {tests.exit_code})",
+            log=log,
+        )
     return decide(task, statuses).model_copy(update={"log": log})
 
 

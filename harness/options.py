@@ -39,17 +39,23 @@ class Option:
     type: Callable[[str], Any] | None = None  # default: the default value's type
 
 
-def option(default: Any, help: str, *, flag: str | None = None, metavar: str | None = None,
-           choices: tuple[str, ...] | None = None, check: Check | None = None,
-           type: Callable[[str], Any] | None = None) -> Any:
+def option(
+    default: Any,
+    help: str,
+    *,
+    flag: str | None = None,
+    metavar: str | None = None,
+    choices: tuple[str, ...] | None = None,
+    check: Check | None = None,
+    type: Callable[[str], Any] | None = None,
+) -> Any:
     """A dataclass field that is also a command-line option."""
     spec = Option(help, flag, metavar, choices, check, type)
     return dataclasses.field(default=default, metadata={"option": spec})
 
 
 def _options(cls: type) -> list[tuple[dataclasses.Field[Any], Option]]:
-    return [(f, f.metadata["option"]) for f in dataclasses.fields(cls)
-            if "option" in f.metadata]
+    return [(f, f.metadata["option"]) for f in dataclasses.fields(cls) if "option" in f.metadata]
 
 
 def flag_of(cls: type, name: str) -> str:
@@ -70,8 +76,15 @@ def add_options(group: Any, cls: type) -> None:
             group.add_argument(flag, dest=f.name, action="store_true", help=text)
             continue
         kind = spec.type or (type(default) if default is not None else str)
-        group.add_argument(flag, dest=f.name, type=kind, default=default,
-                           metavar=spec.metavar, choices=spec.choices, help=text)
+        group.add_argument(
+            flag,
+            dest=f.name,
+            type=kind,
+            default=default,
+            metavar=spec.metavar,
+            choices=spec.choices,
+            help=text,
+        )
 
 
 def from_args(cls: type[T], args: argparse.Namespace, **extra: Any) -> T:

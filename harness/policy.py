@@ -18,8 +18,7 @@ from harness import HarnessError
 
 Tier = Literal["flash", "pro"]
 # How a turn ended; every one but "ok" may be listed in a policy's escalate_on.
-Outcome = Literal["ok", "format_error", "patch_failed", "tests_red", "command_failed",
-                  "vote_split"]
+Outcome = Literal["ok", "format_error", "patch_failed", "tests_red", "command_failed", "vote_split"]
 Context = Literal["same", "with_failure"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
@@ -54,9 +53,13 @@ BUILTIN = {
     "pro": Policy("pro", default="pro"),
     "flash": Policy("flash", default="flash"),
     "cascade": Policy(
-        "cascade", default="flash", escalate_to="pro",
+        "cascade",
+        default="flash",
+        escalate_to="pro",
         escalate_on=frozenset({"patch_failed", "tests_red", "vote_split", "format_error"}),
-        vote_samples=0, max_escalations=20, escalation_context="same",
+        vote_samples=0,
+        max_escalations=20,
+        escalation_context="same",
     ),
 }
 
@@ -77,8 +80,13 @@ class Route:
 
 
 RULE_KEYS: dict[str, type] = {
-    "default": str, "escalate_to": str, "escalate_on": list, "vote_samples": int,
-    "max_escalations": int, "escalation_context": str, "sticky_turns": int,
+    "default": str,
+    "escalate_to": str,
+    "escalate_on": list,
+    "vote_samples": int,
+    "max_escalations": int,
+    "escalation_context": str,
+    "sticky_turns": int,
 }
 
 
@@ -93,8 +101,9 @@ def route_turn(policy: Policy, history: Sequence[TurnRecord]) -> Route:
     return Route(policy.default, "default")
 
 
-def escalation(policy: Policy, history: Sequence[TurnRecord], tier: Tier,
-               outcome: Outcome) -> Route | None:
+def escalation(
+    policy: Policy, history: Sequence[TurnRecord], tier: Tier, outcome: Outcome
+) -> Route | None:
     """Whether a turn that just ended with `outcome` on `tier` is re-run, and where.
     `history` holds the turns before it."""
     if not policy.escalate_to or tier == policy.escalate_to:
@@ -137,8 +146,10 @@ def _policy_from_table(name: str, table: Any, path: Path) -> Policy:
             raise HarnessError(f"{where}.{key}: {table[key]!r} is not a tier ({', '.join(TIERS)})")
     unknown = [o for o in table.get("escalate_on", []) if o not in OUTCOMES or o == "ok"]
     if unknown:
-        raise HarnessError(f"{where}.escalate_on: {unknown[0]!r} is not a failing outcome "
-                           f"({', '.join(OUTCOMES[1:])})")
+        raise HarnessError(
+            f"{where}.escalate_on: {unknown[0]!r} is not a failing outcome "
+            f"({', '.join(OUTCOMES[1:])})"
+        )
     for key in ("vote_samples", "max_escalations", "sticky_turns"):
         if table.get(key, 0) < 0:
             raise HarnessError(f"{where}.{key}: must not be negative")
@@ -152,6 +163,8 @@ def resolve_policy(name: str, rules: Path | None = None) -> Policy:
     if rules is not None:
         policies.update(load_rules(rules))
     if name not in policies:
-        raise HarnessError(f"unknown policy {name!r}; choose from {', '.join(sorted(policies))}"
-                           + ("" if rules else " or define it in a --rules file"))
+        raise HarnessError(
+            f"unknown policy {name!r}; choose from {', '.join(sorted(policies))}"
+            + ("" if rules else " or define it in a --rules file")
+        )
     return policies[name]

@@ -22,8 +22,12 @@ class Usage:
     reasoning: int = 0
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(self.cache_hit + other.cache_hit, self.cache_miss + other.cache_miss,
-                     self.output + other.output, self.reasoning + other.reasoning)
+        return Usage(
+            self.cache_hit + other.cache_hit,
+            self.cache_miss + other.cache_miss,
+            self.output + other.output,
+            self.reasoning + other.reasoning,
+        )
 
     @property
     def prompt(self) -> int:
@@ -46,15 +50,19 @@ class PriceTable:
         try:
             return self.models[model]
         except KeyError:
-            raise HarnessError(f"price table {self.version} has no price for model {model!r}; "
-                               "give a table that does with --prices FILE") from None
+            raise HarnessError(
+                f"price table {self.version} has no price for model {model!r}; "
+                "give a table that does with --prices FILE"
+            ) from None
 
 
 def cost(usage: Usage, price: Price) -> float:
     """Dollars for one call."""
-    return PER_TOKEN * (usage.cache_hit * price.input_cache_hit
-                        + usage.cache_miss * price.input_cache_miss
-                        + usage.output * price.output)
+    return PER_TOKEN * (
+        usage.cache_hit * price.input_cache_hit
+        + usage.cache_miss * price.input_cache_miss
+        + usage.output * price.output
+    )
 
 
 def load_prices(path: Path | None = None) -> PriceTable:
@@ -69,8 +77,12 @@ def load_prices(path: Path | None = None) -> PriceTable:
     models = {}
     for name, entry in (data.get("models") or {}).items():
         try:
-            models[name] = Price(**{key: float(entry[key]) for key in
-                                    ("input_cache_hit", "input_cache_miss", "output")})
+            models[name] = Price(
+                **{
+                    key: float(entry[key])
+                    for key in ("input_cache_hit", "input_cache_miss", "output")
+                }
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise HarnessError(f"{path}: models.{name}: missing or bad price {exc}") from None
     if not models:

@@ -41,19 +41,27 @@ class RunConfig:
         """What every row of this run records about it."""
         names = self.models.settings.names
         return RunIdentity(
-            run_id=run_id, model_name_or_path=self.model_name_or_path,
-            policy=self.policy.name, policy_hash=self.policy.rules_hash,
-            backend=self.models.backend, synthetic=self.models.synthetic,
-            seed=self.models.seed, price_table=self.prices.version,
+            run_id=run_id,
+            model_name_or_path=self.model_name_or_path,
+            policy=self.policy.name,
+            policy_hash=self.policy.rules_hash,
+            backend=self.models.backend,
+            synthetic=self.models.synthetic,
+            seed=self.models.seed,
+            price_table=self.prices.version,
             harness_version=__version__,
-            settings=RunSettings(limits=asdict(self.limits),
-                                 model_options=asdict(self.models.options),
-                                 models={tier: names[tier] for tier in self.policy.tiers},
-                                 prompt_hash=self.prompts.digest))
+            settings=RunSettings(
+                limits=asdict(self.limits),
+                model_options=asdict(self.models.options),
+                models={tier: names[tier] for tier in self.policy.tiers},
+                prompt_hash=self.prompts.digest,
+            ),
+        )
 
 
-def run_task(task: Task, config: RunConfig, sandboxes: SandboxProvider,
-             store: ResultStore) -> ResultRow:
+def run_task(
+    task: Task, config: RunConfig, sandboxes: SandboxProvider, store: ResultStore
+) -> ResultRow:
     """Solve and grade one task; any failure becomes a row with status error and a reason."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
@@ -62,8 +70,13 @@ def run_task(task: Task, config: RunConfig, sandboxes: SandboxProvider,
         environment = sandboxes.prepare(task)
         sandbox = sandboxes.start(task, environment)
         try:
-            agent = Agent(config.models.build(task, config.policy.tiers), config.policy,
-                          config.prices, config.limits, config.prompts)
+            agent = Agent(
+                config.models.build(task, config.policy.tiers),
+                config.policy,
+                config.prices,
+                config.limits,
+                config.prompts,
+            )
             patch = agent.solve(task, sandbox).patch
         finally:
             sandbox.close()
@@ -71,11 +84,15 @@ def run_task(task: Task, config: RunConfig, sandboxes: SandboxProvider,
     except HarnessError as exc:  # infrastructure, a missing repo, a refused API key ...
         verdict = Verdict(status="error", reason=str(exc))
     except Exception as exc:  # a bug must not end the run or pass as 'unresolved'
-        verdict = Verdict(status="error", reason=f"internal error: {type(exc).__name__}: {exc}",
-                          log=traceback.format_exc())
+        verdict = Verdict(
+            status="error",
+            reason=f"internal error: {type(exc).__name__}: {exc}",
+            log=traceback.format_exc(),
+        )
     # even a task that failed half-way keeps the calls it paid for
-    trajectory = agent.trajectory if agent and agent.trajectory else \
-        Trajectory(instance_id=task.instance_id)
+    trajectory = (
+        agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
+    )
     identity = config.identity(sandboxes.run_id)
     trajectory.policy, trajectory.seed = identity.policy, identity.seed
     trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
@@ -84,15 +101,20 @@ def run_task(task: Task, config: RunConfig, sandboxes: SandboxProvider,
     return trajectory.to_row(identity, time.monotonic() - started, started_at, path)
 
 
-def run_tasks(tasks: list[Task], config: RunConfig, sandboxes: SandboxProvider,
-              store: ResultStore, on_row: Callable[[ResultRow], None] = lambda row: None,
-              retry_errors: bool = False, workers: int = 1) -> list[ResultRow]:
+def run_tasks(
+    tasks: list[Task],
+    config: RunConfig,
+    sandboxes: SandboxProvider,
+    store: ResultStore,
+    on_row: Callable[[ResultRow], None] = lambda row: None,
+    retry_errors: bool = False,
+    workers: int = 1,
+) -> list[ResultRow]:
     """Run every task that has no row yet in the store, `workers` at a time. Rows go through
     one writer, in the order tasks finish; after an interrupt no more rows are written, so a
     task cut short runs again on resume instead of counting as an error."""
     done = store.done(retry_errors)
-    todo = [t for t in tasks
-            if (t.instance_id, config.policy.name, config.models.seed) not in done]
+    todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
     writer = threading.Lock()
     stopped = threading.Event()
     rows: list[ResultRow] = []

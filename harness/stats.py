@@ -37,7 +37,7 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
     if n == 0:
         return 1.0
     tail = sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1))
-    return min(1.0, 2 * tail / 2 ** n)
+    return min(1.0, 2 * tail / 2**n)
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:
@@ -51,10 +51,13 @@ def quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (position - low) * (ordered[high] - ordered[low])
 
 
-def bootstrap_totals(items: Sequence[Sequence[float]],
-                     statistics: Sequence[Callable[[Sequence[float], int], float | None]],
-                     resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
-                     level: float = 0.95) -> list[Interval | None]:
+def bootstrap_totals(
+    items: Sequence[Sequence[float]],
+    statistics: Sequence[Callable[[Sequence[float], int], float | None]],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = 0.95,
+) -> list[Interval | None]:
     """Percentile bootstrap intervals of statistics of column totals, all from the same
     resamples of the items (paired tasks stay paired).
 
@@ -82,6 +85,7 @@ def bootstrap_totals(items: Sequence[Sequence[float]],
     intervals: list[Interval | None] = []
     for collected in values:
         collected.sort()
-        intervals.append((quantile(collected, alpha), quantile(collected, 1 - alpha))
-                         if collected else None)
+        intervals.append(
+            (quantile(collected, alpha), quantile(collected, 1 - alpha)) if collected else None
+        )
     return intervals

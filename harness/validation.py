@@ -29,13 +29,13 @@ def judge(task: Task, gold: Verdict, bare: Verdict) -> list[str]:
     problems = []
     if gold.status != "resolved":
         failing = gold.FAIL_TO_PASS.failure + gold.PASS_TO_PASS.failure
-        problems.append(f"gold patch: {gold.status} {gold.reason} {' '.join(failing[:3])}"
-                        .strip())
+        problems.append(f"gold patch: {gold.status} {gold.reason} {' '.join(failing[:3])}".strip())
     if bare.status == "error":
         problems.append(f"no patch: error {bare.reason}")
     elif bare.FAIL_TO_PASS.success:
-        problems.append("no patch: FAIL_TO_PASS already pass: "
-                        + " ".join(bare.FAIL_TO_PASS.success[:3]))
+        problems.append(
+            "no patch: FAIL_TO_PASS already pass: " + " ".join(bare.FAIL_TO_PASS.success[:3])
+        )
     if not task.FAIL_TO_PASS:
         problems.append("no FAIL_TO_PASS tests")
     return problems
@@ -45,8 +45,9 @@ def _signature(verdict: Verdict) -> tuple[str, str, str]:
     return (verdict.status, verdict.FAIL_TO_PASS.to_json(), verdict.PASS_TO_PASS.to_json())
 
 
-def validate_task(task: Task, sandboxes: SandboxProvider, runs: int = 2,
-                  timeout_s: float = 900) -> TaskCheck:
+def validate_task(
+    task: Task, sandboxes: SandboxProvider, runs: int = 2, timeout_s: float = 900
+) -> TaskCheck:
     environment = sandboxes.prepare(task)
     golds = [evaluate(task, task.patch, sandboxes, environment, timeout_s) for _ in range(runs)]
     bares = [evaluate(task, "", sandboxes, environment, timeout_s) for _ in range(runs)]
@@ -55,8 +56,12 @@ def validate_task(task: Task, sandboxes: SandboxProvider, runs: int = 2,
     return TaskCheck(task.instance_id, tuple(problems), flaky)
 
 
-def validate_tasks(tasks: list[Task], sandboxes: SandboxProvider, runs: int = 2,
-                   on_check: Callable[[TaskCheck], None] = lambda check: None) -> list[TaskCheck]:
+def validate_tasks(
+    tasks: list[Task],
+    sandboxes: SandboxProvider,
+    runs: int = 2,
+    on_check: Callable[[TaskCheck], None] = lambda check: None,
+) -> list[TaskCheck]:
     checks = []
     for task in tasks:
         try:

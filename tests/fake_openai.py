@@ -55,14 +55,17 @@ class FakeOpenAI:
                 if "raw" in entry:
                     return self._send(200, entry["raw"], {})
                 if "status" in entry:
-                    body = json.dumps({"error": {"message": entry.get("message", "scripted"),
-                                                 "type": "scripted"}}).encode()
+                    body = json.dumps(
+                        {"error": {"message": entry.get("message", "scripted"), "type": "scripted"}}
+                    ).encode()
                     return self._send(entry["status"], body, entry.get("headers", {}))
                 message = {"role": "assistant", "content": entry["content"]}
                 if "reasoning_content" in entry:
                     message["reasoning_content"] = entry["reasoning_content"]
                 body = {
-                    "id": "c1", "object": "chat.completion", "created": 0,
+                    "id": "c1",
+                    "object": "chat.completion",
+                    "created": 0,
                     "model": server.requests[-1].get("model", "m"),
                     "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
                 }
@@ -81,8 +84,7 @@ class FakeOpenAI:
 
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         # A short poll keeps shutdown, and so each test, quick.
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -99,13 +101,21 @@ class FakeOpenAI:
 
 
 def deepseek_usage(hit: int, miss: int, output: int, reasoning: int = 0) -> dict:
-    return {"prompt_tokens": hit + miss, "completion_tokens": output,
-            "total_tokens": hit + miss + output, "prompt_cache_hit_tokens": hit,
-            "prompt_cache_miss_tokens": miss,
-            "completion_tokens_details": {"reasoning_tokens": reasoning}}
+    return {
+        "prompt_tokens": hit + miss,
+        "completion_tokens": output,
+        "total_tokens": hit + miss + output,
+        "prompt_cache_hit_tokens": hit,
+        "prompt_cache_miss_tokens": miss,
+        "completion_tokens_details": {"reasoning_tokens": reasoning},
+    }
 
 
 def openai_usage(prompt: int, cached: int, output: int, reasoning: int = 0) -> dict:
-    return {"prompt_tokens": prompt, "completion_tokens": output,
-            "total_tokens": prompt + output, "prompt_tokens_details": {"cached_tokens": cached},
-            "completion_tokens_details": {"reasoning_tokens": reasoning}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": output,
+        "total_tokens": prompt + output,
+        "prompt_tokens_details": {"cached_tokens": cached},
+        "completion_tokens_details": {"reasoning_tokens": reasoning},
+    }

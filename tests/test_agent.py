@@ -13,16 +13,19 @@ from harness.prompts import default_prompts
 PRICES = load_prices()
 
 
-@pytest.mark.parametrize("reply, kind", [
-    ("THOUGHT: look\n\n```bash\nls -la\n```", "command"),
-    ("```sh\nls\n```", "command"),
-    ("```diff\n--- a/x\n+++ b/x\n```", "edit"),
-    ("Done.\n```submit\n```", "submit"),
-    ("no block at all", "none"),
-    ("```bash\nls\n```\n```bash\npwd\n```", "none"),
-    ("```bash\n\n```", "none"),
-    ("```python\nprint(1)\n```", "none"),
-])
+@pytest.mark.parametrize(
+    "reply, kind",
+    [
+        ("THOUGHT: look\n\n```bash\nls -la\n```", "command"),
+        ("```sh\nls\n```", "command"),
+        ("```diff\n--- a/x\n+++ b/x\n```", "edit"),
+        ("Done.\n```submit\n```", "submit"),
+        ("no block at all", "none"),
+        ("```bash\nls\n```\n```bash\npwd\n```", "none"),
+        ("```bash\n\n```", "none"),
+        ("```python\nprint(1)\n```", "none"),
+    ],
+)
 def test_parse_action(reply, kind):
     assert parse_action(reply).kind == kind
 
@@ -66,9 +69,14 @@ def fence(lang, body):
 
 
 def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_local):
-    flash = Scripted("deepseek-v4-flash", [fence("diff", calc_task.test_patch),
-                                           fence("diff", wrong_edit(calc_task.patch)),
-                                           fence("submit", "")])
+    flash = Scripted(
+        "deepseek-v4-flash",
+        [
+            fence("diff", calc_task.test_patch),
+            fence("diff", wrong_edit(calc_task.patch)),
+            fence("submit", ""),
+        ],
+    )
     pro = Scripted("deepseek-v4-pro", [fence("bash", "git status --short; git diff")])
     agent = Agent({"flash": flash, "pro": pro}, BUILTIN["cascade"], PRICES)
     trajectory = agent.solve(calc_task, calc_local)
@@ -87,11 +95,11 @@ def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_l
 def test_cascade_escalates_on_patch_failed_with_the_failure_in_context(calc_task, calc_local):
     restored_note = default_prompts().render("restored", observation="").strip()
     policy = replace(BUILTIN["cascade"], escalation_context="with_failure")
-    flash = Scripted("deepseek-v4-flash", [fence("diff", malformed_edit(calc_task.patch)),
-                                           fence("submit", "")])
+    flash = Scripted(
+        "deepseek-v4-flash", [fence("diff", malformed_edit(calc_task.patch)), fence("submit", "")]
+    )
     pro = Scripted("deepseek-v4-pro", [fence("diff", calc_task.patch)])
-    trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task,
-                                                                           calc_local)
+    trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task, calc_local)
     assert trajectory.turns[0].escalated_from == "patch_failed"
     assert trajectory.turns[0].outcome == "ok"
     assert pro.prompts[0][-1]["content"].endswith(restored_note)
@@ -101,12 +109,17 @@ def test_cascade_escalates_on_patch_failed_with_the_failure_in_context(calc_task
 
 def test_vote_split_escalates(calc_task, calc_local):
     policy = replace(BUILTIN["cascade"], vote_samples=3)
-    flash = Scripted("deepseek-v4-flash", [
-        fence("diff", calc_task.patch), fence("diff", wrong_edit(calc_task.patch)),
-        "no action", fence("submit", "")])
+    flash = Scripted(
+        "deepseek-v4-flash",
+        [
+            fence("diff", calc_task.patch),
+            fence("diff", wrong_edit(calc_task.patch)),
+            "no action",
+            fence("submit", ""),
+        ],
+    )
     pro = Scripted("deepseek-v4-pro", [fence("diff", calc_task.patch)])
-    trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task,
-                                                                           calc_local)
+    trajectory = Agent({"flash": flash, "pro": pro}, policy, PRICES).solve(calc_task, calc_local)
     assert trajectory.turns[0].escalated_from == "vote_split"
     assert [c.reason for c in trajectory.calls[:4]] == ["default", "vote", "vote", "vote_split"]
     assert "(ordered[middle - 1] + ordered[middle]) / 2" in trajectory.patch
@@ -114,29 +127,36 @@ def test_vote_split_escalates(calc_task, calc_local):
 
 def test_a_vote_majority_is_applied_without_escalation(calc_task, calc_local):
     policy = replace(BUILTIN["cascade"], vote_samples=3)
-    flash = Scripted("deepseek-v4-flash", [
-        fence("diff", calc_task.patch), "no action", fence("diff", calc_task.patch),
-        fence("submit", "")])
+    flash = Scripted(
+        "deepseek-v4-flash",
+        [
+            fence("diff", calc_task.patch),
+            "no action",
+            fence("diff", calc_task.patch),
+            fence("submit", ""),
+        ],
+    )
     trajectory = Agent({"flash": flash}, policy, PRICES).solve(calc_task, calc_local)
     assert trajectory.turns[0].outcome == "ok" and trajectory.escalations == 0
 
 
 def test_step_and_cost_limits_end_the_loop(calc_task, calc_local):
     looping = Scripted("deepseek-v4-flash", [fence("bash", "true")] * 10)
-    steps = Agent({"flash": looping}, BUILTIN["flash"], PRICES,
-                  Limits(max_steps=3)).solve(calc_task, calc_local)
+    steps = Agent({"flash": looping}, BUILTIN["flash"], PRICES, Limits(max_steps=3)).solve(
+        calc_task, calc_local
+    )
     assert (len(steps.turns), steps.exit_reason) == (3, "step_limit")
     pricey = Scripted("deepseek-v4-flash", [fence("bash", "true")] * 10)
-    costly = Agent({"flash": pricey}, BUILTIN["flash"], PRICES,
-                   Limits(max_cost_usd=0.0002)).solve(calc_task, calc_local)
+    costly = Agent({"flash": pricey}, BUILTIN["flash"], PRICES, Limits(max_cost_usd=0.0002)).solve(
+        calc_task, calc_local
+    )
     assert costly.exit_reason == "cost_limit" and len(costly.turns) == 2
 
 
 def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_local):
     easy = replace(calc_task, difficulty="easy")
     policy = Policy("always-pro", default="pro")
-    models = {"pro": SimModel(easy, "pro", "deepseek-v4-pro", seed=0,
-                              params={**_certain_params()})}
+    models = {"pro": SimModel(easy, "pro", "deepseek-v4-pro", seed=0, params={**_certain_params()})}
     trajectory = Agent(models, policy, PRICES).solve(easy, calc_local)
     kinds = [t.action for t in trajectory.turns]
     assert kinds[0] == "command" and kinds[-1] == "submit"

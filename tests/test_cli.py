@@ -19,21 +19,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def harness(*args, env=None, timeout=600):
     environment = {k: v for k, v in os.environ.items() if k != "DEEPSEEK_API_KEY"}
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**environment, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**environment, **(env or {})},
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--policy", "nonsense"], "unknown policy 'nonsense'"),
-    (["--dataset", "/no/such/file"], "dataset file not found: /no/such/file"),
-    (["--max-steps", "0"], "--max-steps must be positive"),
-    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (["report", "/no/such.jsonl"], "results file not found"),
-    (["--rules", "/no/rules.toml"], "cannot read rules file"),
-    (["--output", "/proc/no/such/out.jsonl"], "cannot write results file"),
-    (["--output", "/tmp"], "results file /tmp is a directory"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--policy", "nonsense"], "unknown policy 'nonsense'"),
+        (["--dataset", "/no/such/file"], "dataset file not found: /no/such/file"),
+        (["--max-steps", "0"], "--max-steps must be positive"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["report", "/no/such.jsonl"], "results file not found"),
+        (["--rules", "/no/rules.toml"], "cannot read rules file"),
+        (["--output", "/proc/no/such/out.jsonl"], "cannot write results file"),
+        (["--output", "/tmp"], "results file /tmp is a directory"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, message):
     result = harness(*args)
     assert result.returncode == 2
@@ -43,11 +51,31 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
 
 def test_help_describes_every_option():
     text = harness("--help").stdout
-    for option in ("--policy", "--rules", "--dataset", "--split", "--instance-ids",
-                   "--repo-mirror", "--seed", "--backend", "--base-url", "--api-key-env",
-                   "--flash-model", "--pro-model", "--prices", "--max-steps", "--max-cost",
-                   "--max-wall", "--command-timeout", "--base-image", "--memory", "--network",
-                   "--output", "--rerun-errors", "--no-progress"):
+    for option in (
+        "--policy",
+        "--rules",
+        "--dataset",
+        "--split",
+        "--instance-ids",
+        "--repo-mirror",
+        "--seed",
+        "--backend",
+        "--base-url",
+        "--api-key-env",
+        "--flash-model",
+        "--pro-model",
+        "--prices",
+        "--max-steps",
+        "--max-cost",
+        "--max-wall",
+        "--command-timeout",
+        "--base-image",
+        "--memory",
+        "--network",
+        "--output",
+        "--rerun-errors",
+        "--no-progress",
+    ):
         assert option in text, option
     for sub in ("setup", "report", "compare"):
         assert sub in text
@@ -57,8 +85,16 @@ def test_help_describes_every_option():
 @pytest.mark.docker
 def test_simulated_run_writes_rows_resumes_and_reports(tmp_path):
     output = tmp_path / "run.jsonl"
-    args = ["--policy", "cascade", "--dataset", str(MINI_SUITE), "--output", str(output),
-            "--run-id", run_id("cli-sim")]
+    args = [
+        "--policy",
+        "cascade",
+        "--dataset",
+        str(MINI_SUITE),
+        "--output",
+        str(output),
+        "--run-id",
+        run_id("cli-sim"),
+    ]
     first = harness(*args)
     assert first.returncode == 0, first.stderr
     assert "using simulated models" in first.stderr and "synthetic" in first.stdout
@@ -78,29 +114,49 @@ def test_simulated_run_writes_rows_resumes_and_reports(tmp_path):
 @pytest.mark.docker
 def test_real_http_endpoint_run_costs_exactly_the_scripted_usage(tmp_path, calc_task):
     fix = f"THOUGHT: fix\n\n```diff\n{calc_task.patch}```"
-    script = [{"content": fix, "usage": deepseek_usage(0, 1200, 150, 40)},
-              {"content": "THOUGHT: done\n\n```submit\n```",
-               "usage": deepseek_usage(1100, 300, 20)}]
+    script = [
+        {"content": fix, "usage": deepseek_usage(0, 1200, 150, 40)},
+        {"content": "THOUGHT: done\n\n```submit\n```", "usage": deepseek_usage(1100, 300, 20)},
+    ]
     output = tmp_path / "api.jsonl"
     with FakeOpenAI(script) as server:
-        result = harness("--policy", "cascade", "--dataset", str(MINI_SUITE), "--base-url",
-                         server.url, "--output", str(output), "--run-id", run_id("cli-http"),
-                         env={"DEEPSEEK_API_KEY": "sk-x"})
+        result = harness(
+            "--policy",
+            "cascade",
+            "--dataset",
+            str(MINI_SUITE),
+            "--base-url",
+            server.url,
+            "--output",
+            str(output),
+            "--run-id",
+            run_id("cli-http"),
+            env={"DEEPSEEK_API_KEY": "sk-x"},
+        )
     assert result.returncode == 0, result.stderr
     row = json.loads(output.read_text())
     expected = (1200 * 0.14 + 150 * 0.28 + 1100 * 0.0028 + 300 * 0.14 + 20 * 0.28) / 1e6
     assert row["cost_usd"] == pytest.approx(expected, rel=1e-12)
     assert row["status"] == "resolved" and row["synthetic"] is False
-    assert row["tokens"]["flash"] == {"cache_hit": 1100, "cache_miss": 1500, "output": 170,
-                                      "reasoning": 40}
+    assert row["tokens"]["flash"] == {
+        "cache_hit": 1100,
+        "cache_miss": 1500,
+        "output": 170,
+        "reasoning": 40,
+    }
     written = [output, *(tmp_path / "api.trajectories").iterdir()]
     assert not any("sk-x" in path.read_text() for path in written)
     assert [r["model"] for r in server.requests] == ["deepseek-v4-flash"] * 2
 
 
 def test_no_engine_is_one_line_and_exit_1(tmp_path):
-    result = harness("--dataset", str(MINI_SUITE), "--output", str(tmp_path / "x.jsonl"),
-                     env={"DOCKER_HOST": f"unix://{tmp_path}/none.sock"})
+    result = harness(
+        "--dataset",
+        str(MINI_SUITE),
+        "--output",
+        str(tmp_path / "x.jsonl"),
+        env={"DOCKER_HOST": f"unix://{tmp_path}/none.sock"},
+    )
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("harness: error")]
     assert len(errors) == 1 and "python -m harness setup" in errors[0]
@@ -112,9 +168,23 @@ def _start_run(tmp_path, name):
 
     run = make_run_id(name)
     process = subprocess.Popen(
-        [sys.executable, "-m", "harness", "--dataset", str(MINI_SUITE), "--output",
-         str(tmp_path / "out.jsonl"), "--run-id", run, "--no-progress"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "--dataset",
+            str(MINI_SUITE),
+            "--output",
+            str(tmp_path / "out.jsonl"),
+            "--run-id",
+            run,
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return run, process
 
 
@@ -153,29 +223,54 @@ def test_kill_9_leaves_nothing_that_gc_does_not_remove(tmp_path, docker_client):
 
 
 @pytest.mark.docker
-def test_a_task_whose_repo_cannot_be_found_is_an_error_row_and_the_run_goes_on(tmp_path,
-                                                                               calc_task):
+def test_a_task_whose_repo_cannot_be_found_is_an_error_row_and_the_run_goes_on(tmp_path, calc_task):
     mirror = tmp_path / "mirror"
-    subprocess.run(["git", "clone", "-q", "--bare", str(calc_task.repo_path),
-                    str(mirror / "acme__calc.git")], check=True)
-    fields = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch",
-              "FAIL_TO_PASS", "PASS_TO_PASS", "difficulty")
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(calc_task.repo_path), str(mirror / "acme__calc.git")],
+        check=True,
+    )
+    fields = (
+        "instance_id",
+        "repo",
+        "base_commit",
+        "problem_statement",
+        "patch",
+        "test_patch",
+        "FAIL_TO_PASS",
+        "PASS_TO_PASS",
+        "difficulty",
+    )
     good = {name: getattr(calc_task, name) for name in fields}
-    good["FAIL_TO_PASS"], good["PASS_TO_PASS"] = list(good["FAIL_TO_PASS"]), \
-        list(good["PASS_TO_PASS"])
+    good["FAIL_TO_PASS"], good["PASS_TO_PASS"] = (
+        list(good["FAIL_TO_PASS"]),
+        list(good["PASS_TO_PASS"]),
+    )
     lost = {**good, "instance_id": "acme__lost-1", "repo": "acme/lost"}
     dataset = tmp_path / "tasks.jsonl"
     dataset.write_text(json.dumps(lost) + "\n" + json.dumps(good) + "\n")
     output = tmp_path / "out.jsonl"
-    result = harness("--dataset", str(dataset), "--repo-mirror", str(mirror), "--policy", "pro",
-                     "--output", str(output), "--run-id", run_id("mirror"))
+    result = harness(
+        "--dataset",
+        str(dataset),
+        "--repo-mirror",
+        str(mirror),
+        "--policy",
+        "pro",
+        "--output",
+        str(output),
+        "--run-id",
+        run_id("mirror"),
+    )
     assert result.returncode == 0, result.stderr
     rows = {r["instance_id"]: r for r in map(json.loads, output.read_text().splitlines())}
     assert rows["acme__lost-1"]["status"] == "error"
     assert "repo acme/lost not found in mirror" in rows["acme__lost-1"]["status_reason"]
     assert rows["acme__calc-1"]["status"] in ("resolved", "unresolved")
-    assert rows["acme__calc-1"]["FAIL_TO_PASS"]["success"] + \
-        rows["acme__calc-1"]["FAIL_TO_PASS"]["failure"] == good["FAIL_TO_PASS"]
+    assert (
+        rows["acme__calc-1"]["FAIL_TO_PASS"]["success"]
+        + rows["acme__calc-1"]["FAIL_TO_PASS"]["failure"]
+        == good["FAIL_TO_PASS"]
+    )
 
 
 @pytest.mark.docker
@@ -183,11 +278,23 @@ def test_kill_9_mid_run_then_resume_gives_every_task_exactly_once(tmp_path, dock
     import time
 
     output = tmp_path / "out.jsonl"
-    args = ["--filter", "routekit|urlkit", "--workers", "2", "--policy", "flash", "--output",
-            str(output), "--no-progress"]
-    first = subprocess.Popen([sys.executable, "-m", "harness", *args, "--run-id",
-                              run_id("resume1")], cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    args = [
+        "--filter",
+        "routekit|urlkit",
+        "--workers",
+        "2",
+        "--policy",
+        "flash",
+        "--output",
+        str(output),
+        "--no-progress",
+    ]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "harness", *args, "--run-id", run_id("resume1")],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and first.poll() is None:
         if output.exists() and len(output.read_text().splitlines()) >= 3:
@@ -212,8 +319,9 @@ def test_images_build_list_and_prune(docker_client):
     assert built.returncode == 0 and "1 of 1 task image(s) ready" in built.stdout
     listed = harness("images", "list")
     assert "cascade-harness/task:" in listed.stdout and "cascade-harness/sandbox:" in listed.stdout
-    docker_client.images.build(fileobj=io.BytesIO(b"FROM scratch\n"), labels={LABEL: "1"},
-                               tag=f"{LABEL}/task:stray")
+    docker_client.images.build(
+        fileobj=io.BytesIO(b"FROM scratch\n"), labels={LABEL: "1"}, tag=f"{LABEL}/task:stray"
+    )
     needed = DockerProvider(docker_client).prepare(load_tasks()[0])
     pruned = harness("images", "prune")  # keeps what the bundled suite needs
     assert pruned.returncode == 0, pruned.stderr
@@ -223,13 +331,25 @@ def test_images_build_list_and_prune(docker_client):
 
 @pytest.mark.docker
 def test_a_task_that_fails_mid_way_keeps_the_cost_already_paid(tmp_path):
-    script = [{"content": "THOUGHT: look\n\n```bash\nls\n```",
-               "usage": deepseek_usage(0, 1000, 100)}, {"status": 401}]
+    script = [
+        {"content": "THOUGHT: look\n\n```bash\nls\n```", "usage": deepseek_usage(0, 1000, 100)},
+        {"status": 401},
+    ]
     output = tmp_path / "api.jsonl"
     with FakeOpenAI(script) as server:
-        result = harness("--policy", "flash", "--dataset", str(MINI_SUITE), "--base-url",
-                         server.url, "--output", str(output), "--run-id", run_id("midway"),
-                         env={"DEEPSEEK_API_KEY": "sk-x"})
+        result = harness(
+            "--policy",
+            "flash",
+            "--dataset",
+            str(MINI_SUITE),
+            "--base-url",
+            server.url,
+            "--output",
+            str(output),
+            "--run-id",
+            run_id("midway"),
+            env={"DEEPSEEK_API_KEY": "sk-x"},
+        )
     assert result.returncode == 1  # every task errored
     row = json.loads(output.read_text())
     assert row["status"] == "error" and "401" in row["status_reason"]

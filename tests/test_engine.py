@@ -15,15 +15,22 @@ def etc_with(tmp_path, sources=None, legacy=None, codename="trixie"):
 
 
 def test_mirror_from_deb822_sources_skips_security(tmp_path):
-    etc = etc_with(tmp_path, sources=(
-        "Types: deb\nURIs: http://security.example/debian-security\nSuites: trixie-security\n\n"
-        "Types: deb\nURIs: http://mirror.example/debian\nSuites: trixie trixie-updates\n"))
+    etc = etc_with(
+        tmp_path,
+        sources=(
+            "Types: deb\nURIs: http://security.example/debian-security\nSuites: trixie-security\n\n"
+            "Types: deb\nURIs: http://mirror.example/debian\nSuites: trixie trixie-updates\n"
+        ),
+    )
     assert debian_mirror_and_suite(etc) == ("http://mirror.example/debian", "trixie")
 
 
 def test_mirror_from_legacy_sources_list(tmp_path):
-    etc = etc_with(tmp_path, legacy="# comment\ndeb http://old.example/debian bookworm main\n",
-                   codename="bookworm")
+    etc = etc_with(
+        tmp_path,
+        legacy="# comment\ndeb http://old.example/debian bookworm main\n",
+        codename="bookworm",
+    )
     assert debian_mirror_and_suite(etc) == ("http://old.example/debian", "bookworm")
 
 

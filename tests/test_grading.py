@@ -1,4 +1,3 @@
-
 from harness.grading import decide, grade, parse_pytest_log, reset_test_files
 from harness.models.sim import wrong_edit
 
@@ -28,9 +27,11 @@ def test_parse_pytest_log():
 
 
 def test_decide_needs_every_listed_test_to_pass(calc_task):
-    statuses = {"tests/test_stats.py::test_median_even": "PASSED",
-                "tests/test_stats.py::test_mean": "PASSED",
-                "tests/test_stats.py::test_median_odd": "PASSED"}
+    statuses = {
+        "tests/test_stats.py::test_median_even": "PASSED",
+        "tests/test_stats.py::test_mean": "PASSED",
+        "tests/test_stats.py::test_median_odd": "PASSED",
+    }
     assert decide(calc_task, statuses).status == "resolved"
     broken = {**statuses, "tests/test_stats.py::test_mean": "FAILED"}
     verdict = decide(calc_task, broken)
@@ -39,12 +40,15 @@ def test_decide_needs_every_listed_test_to_pass(calc_task):
     assert verdict.FAIL_TO_PASS.success == ["tests/test_stats.py::test_median_even"]
     missing = {k: v for k, v in statuses.items() if "even" not in k}
     assert decide(calc_task, missing).FAIL_TO_PASS.failure == [
-        "tests/test_stats.py::test_median_even"]
+        "tests/test_stats.py::test_median_even"
+    ]
 
 
 def test_reset_test_files_restores_tracked_and_removes_new():
-    patch = ("--- a/tests/test_a.py\n+++ b/tests/test_a.py\n@@ -1 +1 @@\n-x\n+y\n"
-             "--- /dev/null\n+++ b/tests/test_new.py\n@@ -0,0 +1 @@\n+z\n")
+    patch = (
+        "--- a/tests/test_a.py\n+++ b/tests/test_a.py\n@@ -1 +1 @@\n-x\n+y\n"
+        "--- /dev/null\n+++ b/tests/test_new.py\n@@ -0,0 +1 @@\n+z\n"
+    )
     script = reset_test_files(patch)
     assert "tests/test_a.py" in script and "tests/test_new.py" in script
     assert script.count("git cat-file") == 2
@@ -97,15 +101,21 @@ def test_a_container_killed_mid_grading_is_an_error(docker, calc_task, calc_imag
 def test_an_eval_script_replaces_the_built_in_test_step(docker, calc_task, calc_image):
     from dataclasses import replace
 
-    script = ("set -e\ncat > /tmp/t.patch <<'EOF'\n" + calc_task.test_patch + "EOF\n"
-              "git apply /tmp/t.patch\npython -m pytest -rA -p no:cacheprovider "
-              "tests/test_stats.py\n")
+    script = (
+        "set -e\ncat > /tmp/t.patch <<'EOF'\n" + calc_task.test_patch + "EOF\n"
+        "git apply /tmp/t.patch\npython -m pytest -rA -p no:cacheprovider "
+        "tests/test_stats.py\n"
+    )
     scripted = replace(calc_task, eval_script=script, log_parser="pytest")
     assert grade(scripted, calc_task.patch, docker, calc_image).status == "resolved"
     unfixed = grade(scripted, wrong_edit(calc_task.patch), docker, calc_image)
-    assert (unfixed.status, unfixed.FAIL_TO_PASS.failure) == ("unresolved",
-                                                             list(calc_task.FAIL_TO_PASS))
+    assert (unfixed.status, unfixed.FAIL_TO_PASS.failure) == (
+        "unresolved",
+        list(calc_task.FAIL_TO_PASS),
+    )
     odd = replace(calc_task, log_parser="django")
     verdict = grade(odd, calc_task.patch, docker, calc_image)
     assert (verdict.status, verdict.reason) == (
-        "error", "unsupported log_parser 'django' (supported: pytest)")
+        "error",
+        "unsupported log_parser 'django' (supported: pytest)",
+    )

@@ -27,13 +27,24 @@ def key(monkeypatch):
     monkeypatch.setenv("TEST_API_KEY", KEY)
 
 
-def model(server_or_url, options=None, timeout=5.0, retry=QUICK, concurrency=8,
-          name="deepseek-v4-flash", **kw):
+def model(
+    server_or_url,
+    options=None,
+    timeout=5.0,
+    retry=QUICK,
+    concurrency=8,
+    name="deepseek-v4-flash",
+    **kw,
+):
     url = getattr(server_or_url, "url", server_or_url)
-    return OpenAIModel(name, base_url=url, key_variable="TEST_API_KEY",
-                       options=options or ModelOptions(),
-                       settings=ClientSettings(timeout, max_concurrency=concurrency,
-                                               **retry), **kw)
+    return OpenAIModel(
+        name,
+        base_url=url,
+        key_variable="TEST_API_KEY",
+        options=options or ModelOptions(),
+        settings=ClientSettings(timeout, max_concurrency=concurrency, **retry),
+        **kw,
+    )
 
 
 def test_usage_deepseek_and_openai_styles():
@@ -62,8 +73,11 @@ def test_completion_over_real_http(key):
 
 def test_thinking_and_effort_are_sent_and_reasoning_is_returned_but_never_sent_back(key):
     options = ModelOptions(thinking="on", reasoning_effort="high")
-    history = [*MESSAGES, {"role": "assistant", "content": "a", "reasoning_content": "secret"},
-               {"role": "user", "content": "next"}]
+    history = [
+        *MESSAGES,
+        {"role": "assistant", "content": "a", "reasoning_content": "secret"},
+        {"role": "user", "content": "next"},
+    ]
     reply = {"content": "b", "reasoning_content": "because", "usage": deepseek_usage(0, 9, 5, 3)}
     with FakeOpenAI([reply]) as srv:
         completion = model(srv, options).complete(history)
@@ -72,8 +86,9 @@ def test_thinking_and_effort_are_sent_and_reasoning_is_returned_but_never_sent_b
     assert all(set(m) == {"role", "content"} for m in sent["messages"])
     assert completion.reasoning_content == "because"
     assert completion.usage.reasoning == 3
-    assert build_request("m", MESSAGES, ModelOptions(thinking="off"))["thinking"] == \
-        {"type": "disabled"}
+    assert build_request("m", MESSAGES, ModelOptions(thinking="off"))["thinking"] == {
+        "type": "disabled"
+    }
 
 
 def test_429_is_retried_honouring_retry_after_in_seconds(key):
@@ -86,8 +101,11 @@ def test_429_is_retried_honouring_retry_after_in_seconds(key):
 
 
 def test_retry_after_ms_is_honoured_with_a_real_wait(key):
-    script = [{"status": 429, "headers": {"retry-after-ms": "50"}},
-              {"status": 503, "headers": FAST}, OK]
+    script = [
+        {"status": 429, "headers": {"retry-after-ms": "50"}},
+        {"status": 503, "headers": FAST},
+        OK,
+    ]
     with FakeOpenAI(script) as srv:
         started = time.monotonic()
         completion = model(srv).complete(MESSAGES)
@@ -122,15 +140,19 @@ def test_other_server_errors_are_retried(key, status):
 
 
 def test_persistent_server_errors_are_infrastructure_after_the_cap(key):
-    with FakeOpenAI([{"status": 503, "headers": FAST}] * 3) as srv, \
-            pytest.raises(InfrastructureError, match=r"HTTP 503; gave up after 3 attempt"):
+    with (
+        FakeOpenAI([{"status": 503, "headers": FAST}] * 3) as srv,
+        pytest.raises(InfrastructureError, match=r"HTTP 503; gave up after 3 attempt"),
+    ):
         model(srv, retry={"max_retries": 2}).complete(MESSAGES)
     assert len(srv.requests) == 3
 
 
 def test_a_retry_after_longer_than_allowed_gives_up_at_once(key):
-    with FakeOpenAI([{"status": 429, "headers": {"retry-after": "3600"}}]) as srv, \
-            pytest.raises(InfrastructureError, match="asks to wait 3600 s"):
+    with (
+        FakeOpenAI([{"status": 429, "headers": {"retry-after": "3600"}}]) as srv,
+        pytest.raises(InfrastructureError, match="asks to wait 3600 s"),
+    ):
         model(srv).complete(MESSAGES)
     assert len(srv.requests) == 1
 
@@ -144,17 +166,20 @@ def test_a_hang_past_the_timeout_is_retried(key):
 
 
 def test_persistent_hangs_are_infrastructure(key):
-    with FakeOpenAI([{"delay": 5, **OK}] * 2) as srv, \
-            pytest.raises(InfrastructureError, match="no answer within 0.5 s"):
-        model(srv, timeout=0.5, retry={"max_retries": 1, "backoff_base_s": 0.01}) \
-            .complete(MESSAGES)
+    with (
+        FakeOpenAI([{"delay": 5, **OK}] * 2) as srv,
+        pytest.raises(InfrastructureError, match="no answer within 0.5 s"),
+    ):
+        model(srv, timeout=0.5, retry={"max_retries": 1, "backoff_base_s": 0.01}).complete(MESSAGES)
 
 
 def test_a_malformed_body_is_retried_then_infrastructure(key):
     with FakeOpenAI([{"raw": b"<html>bad gateway</html>"}, OK]) as srv:
         assert model(srv).complete(MESSAGES).retries == 1
-    with FakeOpenAI([{"raw": b"{not json"}] * 4) as srv, \
-            pytest.raises(InfrastructureError, match="malformed response body"):
+    with (
+        FakeOpenAI([{"raw": b"{not json"}] * 4) as srv,
+        pytest.raises(InfrastructureError, match="malformed response body"),
+    ):
         model(srv).complete(MESSAGES)
     assert len(srv.requests) == 4
 
@@ -168,16 +193,25 @@ def test_connection_errors_are_retried_then_infrastructure(key):
 
 
 def test_401_names_the_variable_and_never_the_key(key):
-    with FakeOpenAI([{"status": 401, "message": f"bad key {KEY}"}]) as srv, \
-            pytest.raises(ModelError) as caught:
+    with (
+        FakeOpenAI([{"status": 401, "message": f"bad key {KEY}"}]) as srv,
+        pytest.raises(ModelError) as caught,
+    ):
         model(srv).complete(MESSAGES)
     assert "TEST_API_KEY" in str(caught.value) and KEY not in str(caught.value)
     assert len(srv.requests) == 1
 
 
-@pytest.mark.parametrize("status, meaning", [
-    (400, "bad request"), (402, "insufficient balance"), (403, "forbidden"),
-    (404, "not found"), (422, "invalid parameters")])
+@pytest.mark.parametrize(
+    "status, meaning",
+    [
+        (400, "bad request"),
+        (402, "insufficient balance"),
+        (403, "forbidden"),
+        (404, "not found"),
+        (422, "invalid parameters"),
+    ],
+)
 def test_client_errors_end_the_call_at_once_with_the_reason(key, status, meaning):
     script = [{"status": status, "message": f"nope, key {KEY} is wrong"}]
     with FakeOpenAI(script) as srv, pytest.raises(ModelError) as caught:
@@ -191,8 +225,9 @@ def test_concurrency_is_limited_per_model_across_objects(key):
     with FakeOpenAI([{"delay": 0.2, **OK}] * 6) as srv:
         models = [model(srv, concurrency=2) for _ in range(3)]
         assert models[0]._slots is models[2]._slots
-        threads = [threading.Thread(target=models[i % 3].complete, args=(MESSAGES,))
-                   for i in range(6)]
+        threads = [
+            threading.Thread(target=models[i % 3].complete, args=(MESSAGES,)) for i in range(6)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

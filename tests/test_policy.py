@@ -41,8 +41,7 @@ def test_a_turn_already_on_the_escalation_tier_is_not_rerun():
 
 
 def test_max_escalations_is_a_per_task_budget():
-    policy = Policy("c", escalate_to="pro", escalate_on=frozenset({"tests_red"}),
-                    max_escalations=2)
+    policy = Policy("c", escalate_to="pro", escalate_on=frozenset({"tests_red"}), max_escalations=2)
     assert escalation(policy, [ESCALATED], "flash", "tests_red") == Route("pro", "tests_red")
     assert escalation(policy, [ESCALATED, FLASH_OK, ESCALATED], "flash", "tests_red") is None
 
@@ -69,7 +68,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_rules_file_defines_policies(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [policies.careful]
 default = "flash"
 escalate_to = "pro"
@@ -78,25 +79,30 @@ vote_samples = 3
 max_escalations = 5
 escalation_context = "with_failure"
 sticky_turns = 1
-""")
+""",
+    )
     policy = load_rules(path)["careful"]
-    assert policy == Policy("careful", "flash", "pro", frozenset({"tests_red"}), 3, 5,
-                            "with_failure", 1)
+    assert policy == Policy(
+        "careful", "flash", "pro", frozenset({"tests_red"}), 3, 5, "with_failure", 1
+    )
     assert resolve_policy("careful", path) == policy
     assert resolve_policy("pro", path) == BUILTIN["pro"]
 
 
-@pytest.mark.parametrize("body, message", [
-    ('[policies.x]\nescalate_on = ["tests_rd"]', "escalate_on: 'tests_rd' is not a failing"),
-    ('[policies.x]\nescalate_on = ["ok"]', "escalate_on: 'ok' is not a failing"),
-    ('[policies.x]\ndefault = "huge"', "policies.x.default: 'huge' is not a tier"),
-    ('[policies.x]\nvote_samples = "3"', "policies.x.vote_samples: must be of type int"),
-    ('[policies.x]\nmax_escalations = -1', "max_escalations: must not be negative"),
-    ('[policies.x]\nescalation_context = "all"', "escalation_context: must be one of"),
-    ('[policies.x]\nretries = 2', "unknown key 'retries'"),
-    ('[other]\na = 1', "no [policies.NAME] table"),
-    ('[policies.x\n', "line 1"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[policies.x]\nescalate_on = ["tests_rd"]', "escalate_on: 'tests_rd' is not a failing"),
+        ('[policies.x]\nescalate_on = ["ok"]', "escalate_on: 'ok' is not a failing"),
+        ('[policies.x]\ndefault = "huge"', "policies.x.default: 'huge' is not a tier"),
+        ('[policies.x]\nvote_samples = "3"', "policies.x.vote_samples: must be of type int"),
+        ("[policies.x]\nmax_escalations = -1", "max_escalations: must not be negative"),
+        ('[policies.x]\nescalation_context = "all"', "escalation_context: must be one of"),
+        ("[policies.x]\nretries = 2", "unknown key 'retries'"),
+        ("[other]\na = 1", "no [policies.NAME] table"),
+        ("[policies.x\n", "line 1"),
+    ],
+)
 def test_invalid_rules_name_the_key(tmp_path, body, message):
     with pytest.raises(HarnessError, match=None) as caught:
         load_rules(write(tmp_path, body))
@@ -104,6 +110,7 @@ def test_invalid_rules_name_the_key(tmp_path, body, message):
 
 
 def test_unknown_policy_lists_the_choices():
-    with pytest.raises(HarnessError, match="unknown policy 'nonsense'; choose from cascade, "
-                                           "flash, pro"):
+    with pytest.raises(
+        HarnessError, match="unknown policy 'nonsense'; choose from cascade, flash, pro"
+    ):
         resolve_policy("nonsense")

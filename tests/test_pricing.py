@@ -35,12 +35,15 @@ def test_unknown_model_names_the_table(tmp_path):
         load_prices().price("gpt-x")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "missing string key 'version'"),
-    ('version = "v1"', "no [models.NAME] tables"),
-    ('version = "v1"\n[models.m]\ninput_cache_hit = 1\noutput = 2', "models.m: missing"),
-    ("version = ", "cannot read price table"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "missing string key 'version'"),
+        ('version = "v1"', "no [models.NAME] tables"),
+        ('version = "v1"\n[models.m]\ninput_cache_hit = 1\noutput = 2', "models.m: missing"),
+        ("version = ", "cannot read price table"),
+    ],
+)
 def test_bad_tables(tmp_path, text, message):
     path = tmp_path / "prices.toml"
     path.write_text(text)
@@ -58,8 +61,10 @@ def test_prices_command_prints_the_table_in_force(tmp_path, capsys):
     assert lines[-2].split() == ["deepseek-v4-flash", "0.0028", "0.14", "0.28"]
     assert lines[-1].split() == ["deepseek-v4-pro", "0.003625", "0.435", "0.87"]
     mine = tmp_path / "mine.toml"
-    mine.write_text('version = "mine-1"\n[models."x/y"]\ninput_cache_hit = 0.1\n'
-                    'input_cache_miss = 1\noutput = 2\n')
+    mine.write_text(
+        'version = "mine-1"\n[models."x/y"]\ninput_cache_hit = 0.1\n'
+        "input_cache_miss = 1\noutput = 2\n"
+    )
     assert main(["prices", "--prices", str(mine)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "mine-1" in lines[0] and lines[-1].split() == ["x/y", "0.1", "1", "2"]

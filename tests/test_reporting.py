@@ -15,20 +15,50 @@ from harness.results import ResultRow
 from harness.stats import bootstrap_totals, mcnemar_exact, quantile, wilson_interval
 
 
-def row(instance_id, status, cost, policy="cascade", seed=0, escalations=0, turns=4,
-        synthetic=True, run_id="r1", **fields):
+def row(
+    instance_id,
+    status,
+    cost,
+    policy="cascade",
+    seed=0,
+    escalations=0,
+    turns=4,
+    synthetic=True,
+    run_id="r1",
+    **fields,
+):
     return ResultRow(
-        instance_id=instance_id, model_name_or_path="sim:cascade:f+p", model_patch="",
-        run_id=run_id, policy=policy, policy_hash="h", backend="sim" if synthetic else "openai",
-        synthetic=synthetic, seed=seed, price_table="v1", status=status, cost_usd=cost,
-        turns=turns, escalations=escalations, **fields)
+        instance_id=instance_id,
+        model_name_or_path="sim:cascade:f+p",
+        model_patch="",
+        run_id=run_id,
+        policy=policy,
+        policy_hash="h",
+        backend="sim" if synthetic else "openai",
+        synthetic=synthetic,
+        seed=seed,
+        price_table="v1",
+        status=status,
+        cost_usd=cost,
+        turns=turns,
+        escalations=escalations,
+        **fields,
+    )
 
 
 def full_row(instance_id, status, cost, **fields):
-    return row(instance_id, status, cost, escalations=1,
-               tokens={"flash": Usage(cache_hit=900, cache_miss=100, output=50),
-                       "pro": Usage(cache_miss=1000, output=20, reasoning=5)},
-               cost_by_tier={"flash": cost / 2, "pro": cost / 2}, **fields)
+    return row(
+        instance_id,
+        status,
+        cost,
+        escalations=1,
+        tokens={
+            "flash": Usage(cache_hit=900, cache_miss=100, output=50),
+            "pro": Usage(cache_miss=1000, output=20, reasoning=5),
+        },
+        cost_by_tier={"flash": cost / 2, "pro": cost / 2},
+        **fields,
+    )
 
 
 def write(path, rows):
@@ -55,13 +85,16 @@ def test_wilson_interval_known_values():
     assert wilson_interval(0, 0) == (0.0, 1.0)
 
 
-@pytest.mark.parametrize("only_a, only_b, p", [
-    (1, 9, 0.021484375),   # 2 * (C(10,0) + C(10,1)) / 2**10 = 22 / 1024
-    (9, 1, 0.021484375),   # two-sided: symmetric
-    (0, 5, 0.0625),        # 2 / 32
-    (3, 3, 1.0),           # 2 * 42 / 64 > 1 is capped
-    (0, 0, 1.0),           # no discordant pairs, no evidence
-])
+@pytest.mark.parametrize(
+    "only_a, only_b, p",
+    [
+        (1, 9, 0.021484375),  # 2 * (C(10,0) + C(10,1)) / 2**10 = 22 / 1024
+        (9, 1, 0.021484375),  # two-sided: symmetric
+        (0, 5, 0.0625),  # 2 / 32
+        (3, 3, 1.0),  # 2 * 42 / 64 > 1 is capped
+        (0, 0, 1.0),  # no discordant pairs, no evidence
+    ],
+)
 def test_exact_mcnemar_on_known_tables(only_a, only_b, p):
     assert mcnemar_exact(only_a, only_b) == pytest.approx(p, abs=1e-15)
 
@@ -91,8 +124,9 @@ def test_bootstrap_with_a_fixed_seed_gives_a_stable_interval():
 
 def test_bootstrap_of_constant_data_is_exact_and_undefined_statistics_are_left_out():
     items = [(1.0, 2.0)] * 8
-    ratio, undefined = bootstrap_totals(items, [lambda t, n: t[1] / t[0], lambda t, n: None],
-                                        resamples=200)
+    ratio, undefined = bootstrap_totals(
+        items, [lambda t, n: t[1] / t[0], lambda t, n: None], resamples=200
+    )
     assert ratio == (2.0, 2.0) and undefined is None
     assert bootstrap_totals([], [lambda t, n: 0.0]) == [None]
 
@@ -101,8 +135,12 @@ def test_bootstrap_of_constant_data_is_exact_and_undefined_statistics_are_left_o
 
 
 def test_errors_are_not_failures():
-    rows = [row("a", "resolved", 0.2), row("b", "unresolved", 0.1), row("c", "error", 0.0),
-            row("d", "empty_patch", 0.1, escalations=2)]
+    rows = [
+        row("a", "resolved", 0.2),
+        row("b", "unresolved", 0.1),
+        row("c", "error", 0.0),
+        row("d", "empty_patch", 0.1, escalations=2),
+    ]
     [summary] = summarize(rows)
     s = summary.metrics
     assert (s.tasks, s.resolved, s.errors, s.graded) == (4, 1, 1, 3)
@@ -123,15 +161,20 @@ def test_summary_table_shows_the_numbers_and_marks_synthetic_policies():
 
 def test_synthetic_and_real_rows_of_one_policy_are_not_added_up():
     rows = [row("a", "resolved", 1.0), row("a", "unresolved", 3.0, synthetic=False)]
-    assert [(s.label, s.metrics.resolved) for s in summarize(rows)] == [("cascade", 0),
-                                                                         ("cascade*", 1)]
+    assert [(s.label, s.metrics.resolved) for s in summarize(rows)] == [
+        ("cascade", 0),
+        ("cascade*", 1),
+    ]
 
 
 def test_tokens_by_tier_show_the_price_of_escalation():
     rows = [full_row("a", "resolved", 0.2), full_row("b", "unresolved", 0.4)]
     text = summary_table(summarize(rows))
-    lines = {line.split()[1]: line.split() for line in text.splitlines()
-             if line.startswith("cascade*") and len(line.split()) == 8}
+    lines = {
+        line.split()[1]: line.split()
+        for line in text.splitlines()
+        if line.startswith("cascade*") and len(line.split()) == 8
+    }
     # flash: 1,800 hit, 200 miss, 100 output, 0 reasoning, hit rate 90%, cost $0.30
     assert lines["flash"][2:] == ["1,800", "200", "100", "0", "90.0%", "$0.3000"]
     assert lines["pro"][2:] == ["0", "2,000", "40", "10", "0.0%", "$0.3000"]
@@ -151,8 +194,15 @@ def test_markdown_format_escapes_the_synthetic_mark():
 
 def test_plot_is_a_png():
     pytest.importorskip("matplotlib")
-    png = plot_png(summarize([full_row("a", "resolved", 0.2), full_row("b", "error", 0.1),
-                              full_row("a", "unresolved", 0.3, policy="flash")]))
+    png = plot_png(
+        summarize(
+            [
+                full_row("a", "resolved", 0.2),
+                full_row("b", "error", 0.1),
+                full_row("a", "unresolved", 0.3, policy="flash"),
+            ]
+        )
+    )
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
@@ -184,11 +234,13 @@ def test_html_page_is_self_contained_and_holds_the_tables():
 
 def test_report_cli_writes_plot_and_html(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2),
-                                          full_row("b", "unresolved", 0.1)])
+    results = write(
+        tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2), full_row("b", "unresolved", 0.1)]
+    )
     png, page = tmp_path / "plot.png", tmp_path / "report.html"
-    code, out, err = run_cli(capsys, "report", results, "--format", "markdown", "--plot",
-                             str(png), "--html", str(page))
+    code, out, err = run_cli(
+        capsys, "report", results, "--format", "markdown", "--plot", str(png), "--html", str(page)
+    )
     assert code == 0, err
     assert out.startswith("| policy |") and "synthetic" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -200,8 +252,9 @@ def test_report_cli_writes_plot_and_html(tmp_path, capsys):
 
 def test_report_cli_cannot_write_is_bad_input(tmp_path, capsys):
     results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
-    code, _, err = run_cli(capsys, "report", results, "--html",
-                           str(tmp_path / "no" / "such" / "dir.html"))
+    code, _, err = run_cli(
+        capsys, "report", results, "--html", str(tmp_path / "no" / "such" / "dir.html")
+    )
     assert code == 2 and "cannot write" in err and err.count("\n") == 1
 
 
@@ -209,9 +262,14 @@ def test_report_cli_cannot_write_is_bad_input(tmp_path, capsys):
 
 
 def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
-    results = write(tmp_path / "r.jsonl", [
-        full_row("a", "resolved", 0.2, run_id="r1"), full_row("b", "resolved", 0.2, run_id="r2"),
-        full_row("b", "unresolved", 0.2, run_id="r2")])
+    results = write(
+        tmp_path / "r.jsonl",
+        [
+            full_row("a", "resolved", 0.2, run_id="r1"),
+            full_row("b", "resolved", 0.2, run_id="r2"),
+            full_row("b", "unresolved", 0.2, run_id="r2"),
+        ],
+    )
     code, out, err = run_cli(capsys, "report", results)
     assert code == 0
     assert f"note: {results} holds rows of 2 runs (r1, r2); they are reported together" in out
@@ -250,10 +308,19 @@ def test_report_on_another_schema_version_is_one_line(tmp_path, capsys):
 
 
 def paired_example():
-    a = [row("t1", "resolved", 1), row("t2", "resolved", 1), row("t3", "unresolved", 1),
-         row("t4", "error", 1)]
-    b = [row("t1", "resolved", 0.5), row("t2", "unresolved", 0.5), row("t3", "resolved", 0.5),
-         row("t4", "resolved", 0.5), row("t5", "resolved", 0.5)]
+    a = [
+        row("t1", "resolved", 1),
+        row("t2", "resolved", 1),
+        row("t3", "unresolved", 1),
+        row("t4", "error", 1),
+    ]
+    b = [
+        row("t1", "resolved", 0.5),
+        row("t2", "unresolved", 0.5),
+        row("t3", "resolved", 0.5),
+        row("t4", "resolved", 0.5),
+        row("t5", "resolved", 0.5),
+    ]
     return a, b
 
 
@@ -288,8 +355,10 @@ def test_compare_text_shows_intervals_and_discordant_tasks_with_costs():
     assert "B / A, cost per resolved task: 0.50x" in text
     assert "B - A, cost per task:          -$0.5000 (95% CI -$0.5000 to -$0.5000)" in text
     assert "discordant tasks:" in text
-    assert any(line.split() == ["t2", "0", "resolved", "unresolved", "$1.0000", "$0.5000",
-                                "-$0.5000"] for line in text.splitlines())
+    assert any(
+        line.split() == ["t2", "0", "resolved", "unresolved", "$1.0000", "$0.5000", "-$0.5000"]
+        for line in text.splitlines()
+    )
 
 
 def test_compare_names_seeds_when_several():
@@ -299,12 +368,27 @@ def test_compare_names_seeds_when_several():
 
 
 def test_compare_cli_needs_one_policy_per_side(tmp_path, capsys):
-    both = write(tmp_path / "both.jsonl", [full_row("a", "resolved", 0.2, policy="pro"),
-                                           full_row("a", "unresolved", 0.1, policy="flash")])
+    both = write(
+        tmp_path / "both.jsonl",
+        [
+            full_row("a", "resolved", 0.2, policy="pro"),
+            full_row("a", "unresolved", 0.1, policy="flash"),
+        ],
+    )
     code, _, err = run_cli(capsys, "compare", both, both)
     assert code == 2 and "holds rows of 2 policies (flash, pro)" in err
-    code, out, _ = run_cli(capsys, "compare", both, both, "--policy-a", "pro", "--policy-b",
-                           "flash", "--resamples", "100")
+    code, out, _ = run_cli(
+        capsys,
+        "compare",
+        both,
+        both,
+        "--policy-a",
+        "pro",
+        "--policy-b",
+        "flash",
+        "--resamples",
+        "100",
+    )
     assert code == 0 and "only A: 1  a" in out
 
 
@@ -313,16 +397,34 @@ def test_compare_cli_needs_one_policy_per_side(tmp_path, capsys):
 
 def runs(tmp_path, resolved_b, cost_b=0.1, n=20, resolved_a=16, errors_b=0):
     """A baseline resolving 16 of 20 at $0.10 a task, and a candidate."""
-    a = [full_row(f"t{i:02}", "resolved" if i < resolved_a else "unresolved", 0.1)
-         for i in range(n)]
-    b = [full_row(f"t{i:02}", "error" if i >= n - errors_b else
-                  "resolved" if i < resolved_b else "unresolved", cost_b) for i in range(n)]
+    a = [
+        full_row(f"t{i:02}", "resolved" if i < resolved_a else "unresolved", 0.1) for i in range(n)
+    ]
+    b = [
+        full_row(
+            f"t{i:02}",
+            "error" if i >= n - errors_b else "resolved" if i < resolved_b else "unresolved",
+            cost_b,
+        )
+        for i in range(n)
+    ]
     return write(tmp_path / "base.jsonl", a), write(tmp_path / "cand.jsonl", b)
 
 
 def check(capsys, base, cand, *extra):
-    return run_cli(capsys, "check", base, cand, "--max-pass-rate-drop", "5",
-                   "--max-cost-per-resolved-increase", "0.10", "--resamples", "500", *extra)
+    return run_cli(
+        capsys,
+        "check",
+        base,
+        cand,
+        "--max-pass-rate-drop",
+        "5",
+        "--max-cost-per-resolved-increase",
+        "0.10",
+        "--resamples",
+        "500",
+        *extra,
+    )
 
 
 def test_check_passes_within_bounds_exactly_at_the_threshold(tmp_path, capsys):
@@ -339,42 +441,65 @@ def test_check_fails_with_a_readable_explanation(tmp_path, capsys):
     # 80% -> 70% is a 10-point drop; $0.125 -> $0.11 * 20 / 14 = $0.1571 is +25.7%
     code, out, _ = check(capsys, *runs(tmp_path, resolved_b=14, cost_b=0.11))
     assert code == 1
-    assert "FAIL  pass rate dropped 10.0 points (80.0% -> 70.0% on 20 paired tasks), more " \
-           "than the allowed 5" in out
-    assert "FAIL  cost per resolved task rose 25.7% ($0.1250 -> $0.1571), more than the " \
-           "allowed +10%" in out
+    assert (
+        "FAIL  pass rate dropped 10.0 points (80.0% -> 70.0% on 20 paired tasks), more "
+        "than the allowed 5" in out
+    )
+    assert (
+        "FAIL  cost per resolved task rose 25.7% ($0.1250 -> $0.1571), more than the "
+        "allowed +10%" in out
+    )
     assert "check failed: 2 of 2 bounds exceeded" in out
 
 
 def test_check_candidate_resolving_nothing_fails(tmp_path, capsys):
-    code, out, _ = run_cli(capsys, "check", *runs(tmp_path, resolved_b=0),
-                           "--max-pass-rate-drop", "100", "--max-cost-per-resolved-increase",
-                           "10", "--resamples", "100")
+    code, out, _ = run_cli(
+        capsys,
+        "check",
+        *runs(tmp_path, resolved_b=0),
+        "--max-pass-rate-drop",
+        "100",
+        "--max-cost-per-resolved-increase",
+        "10",
+        "--resamples",
+        "100",
+    )
     assert code == 1 and "the candidate resolved none of the 20 paired tasks" in out
 
 
 def test_check_github_annotations(tmp_path, capsys):
-    code, out, _ = check(capsys, *runs(tmp_path, resolved_b=14, cost_b=0.09), "--format",
-                         "github")
+    code, out, _ = check(capsys, *runs(tmp_path, resolved_b=14, cost_b=0.09), "--format", "github")
     assert code == 1
     lines = out.splitlines()
     assert all(line.startswith("::") for line in lines)
-    assert any(line.startswith("::error title=harness check%3A pass rate::pass rate dropped "
-                               "10.0 points (80.0%25 -> 70.0%25") for line in lines)
-    assert any(line.startswith("::notice title=harness check%3A cost per resolved task::")
-               for line in lines)
+    assert any(
+        line.startswith(
+            "::error title=harness check%3A pass rate::pass rate dropped "
+            "10.0 points (80.0%25 -> 70.0%25"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith("::notice title=harness check%3A cost per resolved task::")
+        for line in lines
+    )
     assert "synthetic" in out
 
 
 def test_github_annotation_escapes_what_github_would_cut():
-    assert github_annotation("error", "a: b, c", "50% done\nnext") == \
-        "::error title=a%3A b%2C c::50%25 done%0Anext"
+    assert (
+        github_annotation("error", "a: b, c", "50% done\nnext")
+        == "::error title=a%3A b%2C c::50%25 done%0Anext"
+    )
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--min-tasks", "21"], "20 paired task(s) between"),
-    (["--max-pass-rate-drop", "-1"], "--max-pass-rate-drop must be zero or more"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--min-tasks", "21"], "20 paired task(s) between"),
+        (["--max-pass-rate-drop", "-1"], "--max-pass-rate-drop must be zero or more"),
+    ],
+)
 def test_check_bad_input_is_exit_2(tmp_path, capsys, extra, message):
     code, out, err = check(capsys, *runs(tmp_path, resolved_b=15), *extra)
     assert code == 2 and message in err and err.count("\n") == 1 and out == ""

@@ -19,9 +19,19 @@ from harness.results.row import SCHEMA_PATH, SCHEMA_VERSION, json_schema
 
 
 def row(instance_id="t-1", status="resolved", seed=0, policy="cascade"):
-    return ResultRow(instance_id=instance_id, model_name_or_path="m", model_patch="diff",
-                     run_id="r", policy=policy, policy_hash="h", backend="sim", synthetic=True,
-                     seed=seed, price_table="v", status=status)
+    return ResultRow(
+        instance_id=instance_id,
+        model_name_or_path="m",
+        model_patch="diff",
+        run_id="r",
+        policy=policy,
+        policy_hash="h",
+        backend="sim",
+        synthetic=True,
+        seed=seed,
+        price_table="v",
+        status=status,
+    )
 
 
 def test_rows_are_swebench_predictions(tmp_path):
@@ -64,8 +74,11 @@ def test_bad_files_get_one_line_errors(tmp_path):
         read_rows(bad)
     other = tmp_path / "other.jsonl"
     other.write_text('{"schema_version": 99}\n')
-    with pytest.raises(HarnessError, match=r"line 1 is not a result row of schema version 2 "
-                       r"\(schema version 99; this harness reads versions 1, 2\)"):
+    with pytest.raises(
+        HarnessError,
+        match=r"line 1 is not a result row of schema version 2 "
+        r"\(schema version 99; this harness reads versions 1, 2\)",
+    ):
         read_rows(other)
 
 
@@ -78,9 +91,17 @@ def test_trajectories_go_beside_the_results_and_read_back_the_same(tmp_path):
 
 
 def test_a_row_sums_its_trajectory_up():
-    identity = RunIdentity(run_id="r", model_name_or_path="m", policy="cascade",
-                           policy_hash="h", backend="sim", synthetic=True, seed=0,
-                           price_table="v", harness_version="1")
+    identity = RunIdentity(
+        run_id="r",
+        model_name_or_path="m",
+        policy="cascade",
+        policy_hash="h",
+        backend="sim",
+        synthetic=True,
+        seed=0,
+        price_table="v",
+        harness_version="1",
+    )
     made = realistic_trajectory().to_row(identity, 1.23456, "2026-07-01T10:00:00+00:00", "p")
     assert (made.turns, made.escalations, made.status) == (1, 1, "resolved")
     assert made.tokens == {"flash": Usage(0, 100, 10), "pro": Usage(0, 300, 20)}
@@ -97,33 +118,76 @@ def test_row_key():
 
 
 def realistic_trajectory():
-    calls = [ModelCall(turn=0, tier="flash", model="f", reason="default",
-                       usage=Usage(0, 100, 10), cost_usd=0.001),
-             ModelCall(turn=0, tier="pro", model="p", reason="tests_red",
-                       usage=Usage(0, 300, 20), cost_usd=0.003)]
-    turn = Turn(index=0, tier="pro", reason="tests_red", action="edit", outcome="ok",
-                observation="ok", escalated_from="tests_red", failed_reply="bad")
-    return Trajectory(instance_id="acme__calc-1", messages=[{"role": "user", "content": "x"}],
-                      calls=calls, turns=[turn], exit_reason="submitted", patch="diff",
-                      policy="cascade", verdict=Verdict(status="resolved",
-                                                        FAIL_TO_PASS={"success": ["t::a"]}))
+    calls = [
+        ModelCall(
+            turn=0,
+            tier="flash",
+            model="f",
+            reason="default",
+            usage=Usage(0, 100, 10),
+            cost_usd=0.001,
+        ),
+        ModelCall(
+            turn=0,
+            tier="pro",
+            model="p",
+            reason="tests_red",
+            usage=Usage(0, 300, 20),
+            cost_usd=0.003,
+        ),
+    ]
+    turn = Turn(
+        index=0,
+        tier="pro",
+        reason="tests_red",
+        action="edit",
+        outcome="ok",
+        observation="ok",
+        escalated_from="tests_red",
+        failed_reply="bad",
+    )
+    return Trajectory(
+        instance_id="acme__calc-1",
+        messages=[{"role": "user", "content": "x"}],
+        calls=calls,
+        turns=[turn],
+        exit_reason="submitted",
+        patch="diff",
+        policy="cascade",
+        verdict=Verdict(status="resolved", FAIL_TO_PASS={"success": ["t::a"]}),
+    )
 
 
 def realistic_row(**changes):
     return ResultRow(
-        instance_id="acme__calc-1", model_name_or_path="sim:cascade:deepseek-v4-flash+"
-        "deepseek-v4-pro", model_patch="diff --git a/calc.py b/calc.py\n", run_id="run-1",
-        policy="cascade", policy_hash="3f2a", backend="sim", synthetic=True, seed=0,
-        price_table="deepseek-2026-07", status="resolved", status_reason="",
+        instance_id="acme__calc-1",
+        model_name_or_path="sim:cascade:deepseek-v4-flash+deepseek-v4-pro",
+        model_patch="diff --git a/calc.py b/calc.py\n",
+        run_id="run-1",
+        policy="cascade",
+        policy_hash="3f2a",
+        backend="sim",
+        synthetic=True,
+        seed=0,
+        price_table="deepseek-2026-07",
+        status="resolved",
+        status_reason="",
         FAIL_TO_PASS={"success": ["tests/test_calc.py::test_div"], "failure": []},
         PASS_TO_PASS={"success": ["tests/test_calc.py::test_add"], "failure": []},
-        turns=7, escalations=2, exit_reason="submitted",
-        tokens={"flash": Usage(cache_hit=9000, cache_miss=1200, output=400),
-                "pro": Usage(cache_hit=0, cache_miss=5000, output=300, reasoning=120)},
-        cost_usd=0.0041, cost_by_tier={"flash": 0.0012, "pro": 0.0029}, wall_time_s=12.5,
-        started_at="2026-07-01T10:00:00+00:00", harness_version="0.1.0",
-        trajectory="run.trajectories/acme__calc-1.cascade.seed0.json").model_copy(
-            update=changes)
+        turns=7,
+        escalations=2,
+        exit_reason="submitted",
+        tokens={
+            "flash": Usage(cache_hit=9000, cache_miss=1200, output=400),
+            "pro": Usage(cache_hit=0, cache_miss=5000, output=300, reasoning=120),
+        },
+        cost_usd=0.0041,
+        cost_by_tier={"flash": 0.0012, "pro": 0.0029},
+        wall_time_s=12.5,
+        started_at="2026-07-01T10:00:00+00:00",
+        harness_version="0.1.0",
+        trajectory="run.trajectories/acme__calc-1.cascade.seed0.json",
+    ).model_copy(update=changes)
 
 
 def schema_validator():
@@ -138,9 +202,18 @@ def test_rows_written_by_the_store_match_the_json_schema(tmp_path):
     validator = schema_validator()
     store = ResultStore(tmp_path / "out.jsonl")
     store.append(realistic_row())
-    store.append(realistic_row(instance_id="acme__calc-2", status="error",
-                               status_reason="container died", turns=0, escalations=0,
-                               tokens={}, cost_usd=0.0, cost_by_tier={}))
+    store.append(
+        realistic_row(
+            instance_id="acme__calc-2",
+            status="error",
+            status_reason="container died",
+            turns=0,
+            escalations=0,
+            tokens={},
+            cost_usd=0.0,
+            cost_by_tier={},
+        )
+    )
     store.append(row())  # the defaults of a bare row
     for line in (tmp_path / "out.jsonl").read_text().splitlines():
         errors = [e.message for e in validator.iter_errors(json.loads(line))]
@@ -149,14 +222,23 @@ def test_rows_written_by_the_store_match_the_json_schema(tmp_path):
 
 def test_the_committed_schema_is_the_one_the_row_class_generates():
     committed = json.loads(SCHEMA_PATH.read_text())
-    assert committed == json_schema(), ("harness/data/result.schema.json is stale: "
-                                        "harness.results.row.write_schema() rewrites it")
+    assert committed == json_schema(), (
+        "harness/data/result.schema.json is stale: harness.results.row.write_schema() rewrites it"
+    )
     assert committed["properties"]["status"]["enum"] == list(STATUSES)
 
 
-WRONG = [{"status": "passed"}, {"seed": "0"}, {"cost_usd": -1}, {"schema_version": 3},
-         {"extra": 1}, {"tokens": 5}, {"cost_by_tier": [1, 2]}, {"turns": True},
-         {"tokens": {"flash": {"cache_hit": "1"}}}]
+WRONG = [
+    {"status": "passed"},
+    {"seed": "0"},
+    {"cost_usd": -1},
+    {"schema_version": 3},
+    {"extra": 1},
+    {"tokens": 5},
+    {"cost_by_tier": [1, 2]},
+    {"turns": True},
+    {"tokens": {"flash": {"cache_hit": "1"}}},
+]
 
 
 @pytest.mark.parametrize("change", WRONG)
@@ -206,11 +288,11 @@ def test_duplicates_keep_the_last_row_and_warn_once(tmp_path):
     store.append(row("b"))
     warnings = []
     rows = read_rows(store.path, warnings.append)
-    assert [(r.instance_id, r.status) for r in rows] == [("a", "empty_patch"),
-                                                                ("b", "resolved")]
+    assert [(r.instance_id, r.status) for r in rows] == [("a", "empty_patch"), ("b", "resolved")]
     assert len(warnings) == 1
-    assert "2 duplicate row(s) for the same task, policy and seed (e.g. a, cascade, 0)" in \
-        warnings[0]
+    assert (
+        "2 duplicate row(s) for the same task, policy and seed (e.g. a, cascade, 0)" in warnings[0]
+    )
 
 
 def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
@@ -223,17 +305,28 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
     assert store.done(retry_errors=True) == {("a", "cascade", 0)}
 
 
-@pytest.mark.parametrize("line, message", [
-    ("[1, 2]", "line 1 is not a result row of schema version 2 (not a JSON object"),
-    ('{"instance_id": "a"}', "line 1 is not a result row of schema version 2 (no "
-                             "schema_version"),
-    ('{"schema_version": 2, "instance_id": "a"}', "line 1 is not a valid result row: "
-                                                  "model_name_or_path: Field required (and "),
-    (row().to_json().replace('"seed": 0', '"seed": "zero"'),
-     "line 1 is not a valid result row: seed: Input should be a valid integer"),
-    (row().to_json().replace('"status": "resolved"', '"status": "passed"'),
-     "line 1 is not a valid result row: status: Input should be 'resolved', 'unresolved', "),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("[1, 2]", "line 1 is not a result row of schema version 2 (not a JSON object"),
+        (
+            '{"instance_id": "a"}',
+            "line 1 is not a result row of schema version 2 (no schema_version",
+        ),
+        (
+            '{"schema_version": 2, "instance_id": "a"}',
+            "line 1 is not a valid result row: model_name_or_path: Field required (and ",
+        ),
+        (
+            row().to_json().replace('"seed": 0', '"seed": "zero"'),
+            "line 1 is not a valid result row: seed: Input should be a valid integer",
+        ),
+        (
+            row().to_json().replace('"status": "resolved"', '"status": "passed"'),
+            "line 1 is not a valid result row: status: Input should be 'resolved', 'unresolved', ",
+        ),
+    ],
+)
 def test_rows_the_readers_cannot_use_are_named(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(line + "\n")

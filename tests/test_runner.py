@@ -28,12 +28,14 @@ def bundled_runs(docker_client, tmp_path_factory):
         store = ResultStore(folder / f"{policy.name}.jsonl")
         docker = DockerProvider(docker_client, run_id=run_id(policy.name))
         try:
-            rows = run_tasks(tasks, RunConfig(policy=policy, prices=load_prices()), docker,
-                             store, workers=2)
+            rows = run_tasks(
+                tasks, RunConfig(policy=policy, prices=load_prices()), docker, store, workers=2
+            )
         finally:
             docker.cleanup()
-        trajectories = {row.instance_id: json.loads((folder / row.trajectory).read_text())
-                        for row in rows}
+        trajectories = {
+            row.instance_id: json.loads((folder / row.trajectory).read_text()) for row in rows
+        }
         runs[policy.name] = (rows, trajectories)
     return runs
 
@@ -64,10 +66,15 @@ def test_the_sandbox_is_reverted_before_the_rerun(bundled_runs):
     """After a red edit, pro's fix applies cleanly only if flash's edit was undone first: the
     wrong edit sits inside the gold patch's context."""
     _, trajectories = bundled_runs["cascade-vote"]
-    reruns = [turn for t in trajectories.values() for turn in t["turns"]
-              if turn["escalated_from"] == "tests_red" and turn["reply"].startswith(FIX)
-              and "Guard against" not in turn["reply"]
-              and "as I remember it" not in turn["reply"]]
+    reruns = [
+        turn
+        for t in trajectories.values()
+        for turn in t["turns"]
+        if turn["escalated_from"] == "tests_red"
+        and turn["reply"].startswith(FIX)
+        and "Guard against" not in turn["reply"]
+        and "as I remember it" not in turn["reply"]
+    ]
     assert reruns, "no gold fix by pro after a red flash edit"
     assert all(turn["outcome"] == "ok" for turn in reruns)
 
@@ -78,7 +85,8 @@ def test_rows_account_for_every_model_call(bundled_runs):
         calls = trajectories[row.instance_id]["calls"]
         assert row.cost_usd == pytest.approx(sum(c["cost_usd"] for c in calls), rel=1e-12)
         for tier, tokens in row.tokens.items():
-            assert tokens.cache_miss == sum(c["usage"]["cache_miss"] for c in calls
-                                               if c["tier"] == tier)
+            assert tokens.cache_miss == sum(
+                c["usage"]["cache_miss"] for c in calls if c["tier"] == tier
+            )
     escalated = [row for row in rows if row.escalations]
     assert escalated and all("pro" in row.cost_by_tier for row in escalated)

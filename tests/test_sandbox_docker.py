@@ -34,8 +34,9 @@ def test_huge_output_is_capped(calc_sandbox):
 
 def test_containers_are_locked_down(calc_sandbox):
     assert calc_sandbox.run("id -u").output.strip() != "0"
-    offline = calc_sandbox.run("python -c \"import socket; socket.create_connection(('1.1.1.1',"
-                               " 53), timeout=3)\"")
+    offline = calc_sandbox.run(
+        "python -c \"import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)\""
+    )
     assert offline.exit_code != 0 and "unreachable" in offline.output.lower()
     attrs = calc_sandbox.container.attrs["HostConfig"]
     assert attrs["Privileged"] is False and attrs["CapDrop"] == ["ALL"]
@@ -61,10 +62,12 @@ def test_task_images_are_cached_by_content(docker, calc_task, calc_image):
     assert "remotes" not in history.output
 
 
-def test_environment_setup_is_a_shared_layer_and_install_output_is_not_a_diff(docker,
-                                                                               calc_task):
-    env = replace(calc_task.environment, setup="mkdir -p /opt/env && touch /opt/env/marker",
-                  install="mkdir -p build && touch build/artifact")
+def test_environment_setup_is_a_shared_layer_and_install_output_is_not_a_diff(docker, calc_task):
+    env = replace(
+        calc_task.environment,
+        setup="mkdir -p /opt/env && touch /opt/env/marker",
+        install="mkdir -p build && touch build/artifact",
+    )
     task = replace(calc_task, environment=env)
     other = replace(task, instance_id="acme__calc-9", environment=replace(env, install=""))
     images = docker.images
@@ -88,8 +91,9 @@ def test_run_containers_carry_labels_and_cleanup_removes_them(docker, calc_task,
     labels = sandbox.container.labels
     assert labels[LABEL] == "1" and labels[RUN_LABEL] == docker.run_id
     assert docker.cleanup() >= 1
-    assert not docker.client.containers.list(all=True,
-                                             filters={"label": f"{RUN_LABEL}={docker.run_id}"})
+    assert not docker.client.containers.list(
+        all=True, filters={"label": f"{RUN_LABEL}={docker.run_id}"}
+    )
 
 
 def test_a_fork_bomb_is_contained(calc_sandbox):
@@ -107,12 +111,14 @@ def test_a_fork_bomb_is_contained(calc_sandbox):
 
 
 def test_memory_past_the_limit_is_killed(docker, calc_task, calc_image):
-    small = DockerProvider(docker.client, run_id=docker.run_id,
-                           settings=SandboxSettings(memory="128m"))
+    small = DockerProvider(
+        docker.client, run_id=docker.run_id, settings=SandboxSettings(memory="128m")
+    )
     sandbox = small.start(calc_task, calc_image)
     try:
-        result = sandbox.run("python -c \"x = bytearray(512 * 1024 * 1024); print('survived')\"",
-                             timeout=60)
+        result = sandbox.run(
+            "python -c \"x = bytearray(512 * 1024 * 1024); print('survived')\"", timeout=60
+        )
         assert result.exit_code == 137 and "survived" not in result.output
         assert sandbox.run("echo alive").output.strip() == "alive"
     finally:
@@ -128,8 +134,9 @@ def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_task, calc_
     try:
         removed = collect_garbage(docker_client)
         assert dead.run_id in removed and alive.run_id not in removed
-        assert docker_client.containers.list(all=True,
-                                             filters={"label": f"{RUN_LABEL}={alive.run_id}"})
+        assert docker_client.containers.list(
+            all=True, filters={"label": f"{RUN_LABEL}={alive.run_id}"}
+        )
     finally:
         alive.cleanup()
         dead.cleanup()

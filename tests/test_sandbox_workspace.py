@@ -19,8 +19,10 @@ def test_commands_run_in_the_repository_with_standard_input(sandbox):
 
 def test_snapshot_and_restore_undo_every_kind_of_change(sandbox):
     before = sandbox.snapshot()
-    sandbox.run("echo changed >> calc/stats.py && rm calc/__init__.py && "
-                "mkdir -p new && echo x > new/file.py")
+    sandbox.run(
+        "echo changed >> calc/stats.py && rm calc/__init__.py && "
+        "mkdir -p new && echo x > new/file.py"
+    )
     assert sandbox.snapshot() != before
     sandbox.restore(before)
     assert sandbox.snapshot() == before
@@ -33,5 +35,3 @@ def test_diff_includes_new_files_and_leaves_the_index_alone(sandbox):
     diff = sandbox.diff()
     assert "+++ b/calc/extra.py" in diff and "+# note" in diff
     assert sandbox.run("git diff --cached --name-only").output.strip() == ""
-
-

@@ -48,9 +48,10 @@ def test_same_seed_same_replies_and_other_seeds_differ(calc_task):
         for _ in range(8):
             completion = model.complete(history)
             replies.append((completion.content, completion.usage))
-            history = history + [{"role": "assistant", "content": completion.content},
-                                 {"role": "user", "content": "Edit applied; the check command "
-                                                             "failed (exit 1)."}]
+            history = history + [
+                {"role": "assistant", "content": completion.content},
+                {"role": "user", "content": "Edit applied; the check command failed (exit 1)."},
+            ]
         return replies
 
     assert run(1) == run(1)
@@ -64,8 +65,11 @@ def test_the_simulated_model_follows_the_protocol(calc_task):
     second = model.complete(conversation(first, "Exit code 0.")).content
     assert second.startswith(REPRODUCE)
     assert parse_action(second).body.strip() == calc_task.test_patch.strip()
-    third = model.complete(conversation(first, "Exit code 0.", second, "Edit applied; the "
-                                        "check command failed (exit 1).")).content
+    third = model.complete(
+        conversation(
+            first, "Exit code 0.", second, "Edit applied; the check command failed (exit 1)."
+        )
+    ).content
     assert third.startswith(ATTEMPT)
 
 

@@ -15,10 +15,18 @@ DIFF = "--- a/{0}\n+++ b/{0}\n@@ -1 +1 @@\n-old\n+new\n"
 
 
 def swe_row(instance_id="o__r-1", **extra):
-    return {"instance_id": instance_id, "repo": "o/r", "base_commit": "abc",
-            "problem_statement": "it breaks", "patch": DIFF.format("x.py"),
-            "test_patch": DIFF.format("tests/test_x.py"), "FAIL_TO_PASS": '["t::a"]',
-            "PASS_TO_PASS": ["t::b"], "version": 1.2, **extra}
+    return {
+        "instance_id": instance_id,
+        "repo": "o/r",
+        "base_commit": "abc",
+        "problem_statement": "it breaks",
+        "patch": DIFF.format("x.py"),
+        "test_patch": DIFF.format("tests/test_x.py"),
+        "FAIL_TO_PASS": '["t::a"]',
+        "PASS_TO_PASS": ["t::b"],
+        "version": 1.2,
+        **extra,
+    }
 
 
 def test_bundled_folders_become_swebench_rows(calc_task):
@@ -26,8 +34,13 @@ def test_bundled_folders_become_swebench_rows(calc_task):
     assert calc_task.FAIL_TO_PASS == ("tests/test_stats.py::test_median_even",)
     assert calc_task.difficulty == "easy"
     assert "median()" in calc_task.problem_statement
-    log = subprocess.run(["git", "log", "--format=%H"], cwd=calc_task.repo_path,
-                         capture_output=True, text=True, check=True).stdout.split()
+    log = subprocess.run(
+        ["git", "log", "--format=%H"],
+        cwd=calc_task.repo_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert log == [calc_task.base_commit]
 
 
@@ -42,8 +55,7 @@ def test_json_list_dict_and_jsonl(tmp_path):
     listed = tmp_path / "tasks.json"
     listed.write_text(json.dumps([swe_row("a"), swe_row("b")]))
     keyed = tmp_path / "keyed.json"
-    keyed.write_text(json.dumps({"a": {k: v for k, v in swe_row().items()
-                                       if k != "instance_id"}}))
+    keyed.write_text(json.dumps({"a": {k: v for k, v in swe_row().items() if k != "instance_id"}}))
     lines = tmp_path / "tasks.jsonl"
     lines.write_text("\n".join(json.dumps(swe_row(i)) for i in "xyz") + "\n")
     assert [t.instance_id for t in load_tasks(str(listed))] == ["a", "b"]
@@ -69,19 +81,20 @@ def test_parquet_through_datasets(tmp_path):
 
 
 def test_swebench_v5_fields_are_kept():
-    task = task_from_row(swe_row(image="swebench/x:v1", eval_script="run.sh",
-                                 log_parser="pytest"))
-    assert (task.image, task.eval_script, task.log_parser) == ("swebench/x:v1", "run.sh",
-                                                               "pytest")
+    task = task_from_row(swe_row(image="swebench/x:v1", eval_script="run.sh", log_parser="pytest"))
+    assert (task.image, task.eval_script, task.log_parser) == ("swebench/x:v1", "run.sh", "pytest")
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"repo": None}, "row 1: missing field 'repo'"),
-    ({"patch": 5}, "row 1: field 'patch' must be a string"),
-    ({"patch": "just text"}, "row 1: field 'patch' is not a unified diff"),
-    ({"FAIL_TO_PASS": "[oops"}, "row 1: FAIL_TO_PASS: not a JSON list"),
-    ({"PASS_TO_PASS": [1, 2]}, "row 1: PASS_TO_PASS: must be a list of test ids"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"repo": None}, "row 1: missing field 'repo'"),
+        ({"patch": 5}, "row 1: field 'patch' must be a string"),
+        ({"patch": "just text"}, "row 1: field 'patch' is not a unified diff"),
+        ({"FAIL_TO_PASS": "[oops"}, "row 1: FAIL_TO_PASS: not a JSON list"),
+        ({"PASS_TO_PASS": [1, 2]}, "row 1: PASS_TO_PASS: must be a list of test ids"),
+    ],
+)
 def test_bad_rows_are_skipped_and_named_or_fail_a_strict_load(tmp_path, change, message):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps([{**swe_row(), **change}, swe_row("good")]))
@@ -117,8 +130,9 @@ def test_a_broken_task_folder_is_skipped(tmp_path):
     (suite / "instances" / "acme__calc-2").mkdir()
     (suite / "instances" / "acme__calc-2" / "task.toml").write_text('repo = "acme/gone"\n')
     skipped = []
-    assert [t.instance_id for t in load_tasks(str(suite), on_skip=skipped.append)] == \
-        ["acme__calc-1"]
+    assert [t.instance_id for t in load_tasks(str(suite), on_skip=skipped.append)] == [
+        "acme__calc-1"
+    ]
     assert "acme__calc-2" in skipped[0]
 
 
@@ -133,16 +147,20 @@ def test_environments_file_applies_to_any_source(tmp_path):
 
 def test_hub_failure_is_one_clear_line():
     # Offline here; online it is "not found": either way one line naming the dataset.
-    with pytest.raises(HarnessError, match="cannot load dataset 'nobody/nothing' split 'test' "
-                                           "from the Hugging Face hub: ") as caught:
+    with pytest.raises(
+        HarnessError,
+        match="cannot load dataset 'nobody/nothing' split 'test' from the Hugging Face hub: ",
+    ) as caught:
         load_tasks("nobody/nothing")
     assert "\n" not in str(caught.value)
 
 
 def test_repo_mirror(tmp_path, calc_task):
     mirror = tmp_path / "mirror"
-    subprocess.run(["git", "clone", "-q", "--bare", str(calc_task.repo_path),
-                    str(mirror / "acme__calc.git")], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(calc_task.repo_path), str(mirror / "acme__calc.git")],
+        check=True,
+    )
     task = task_from_row({**swe_row(), "repo": "acme/calc"})
     assert resolve_repo(task, mirror) == mirror / "acme__calc.git"
     with pytest.raises(HarnessError, match="repo acme/other not found in mirror"):
@@ -166,23 +184,30 @@ def test_shards_are_disjoint_and_cover_the_set():
 
 def test_ids_filter_and_slice():
     tasks = many(12)
-    assert [t.instance_id for t in select_tasks(tasks, instance_ids=["o__r-3", "o__r-1"])] == \
-        ["o__r-1", "o__r-3"]
+    assert [t.instance_id for t in select_tasks(tasks, instance_ids=["o__r-3", "o__r-1"])] == [
+        "o__r-1",
+        "o__r-3",
+    ]
     assert len(select_tasks(tasks, pattern=r"-1\d$")) == 2
-    assert [t.instance_id for t in select_tasks(tasks, slice_text="::5")] == \
-        ["o__r-0", "o__r-5", "o__r-10"]
-    assert [t.instance_id for t in select_tasks(tasks, slice_text="-2:")] == \
-        ["o__r-10", "o__r-11"]
+    assert [t.instance_id for t in select_tasks(tasks, slice_text="::5")] == [
+        "o__r-0",
+        "o__r-5",
+        "o__r-10",
+    ]
+    assert [t.instance_id for t in select_tasks(tasks, slice_text="-2:")] == ["o__r-10", "o__r-11"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"instance_ids": ["nope"]}, "unknown instance id 'nope'"),
-    ({"pattern": "("}, "--filter '('"),
-    ({"slice_text": "3"}, "expected START:STOP[:STEP]"),
-    ({"slice_text": "::0"}, "STEP must not be zero"),
-    ({"shard": "0/4"}, "I must be between 1 and N"),
-    ({"shard": "a/b"}, "expected I/N"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"instance_ids": ["nope"]}, "unknown instance id 'nope'"),
+        ({"pattern": "("}, "--filter '('"),
+        ({"slice_text": "3"}, "expected START:STOP[:STEP]"),
+        ({"slice_text": "::0"}, "STEP must not be zero"),
+        ({"shard": "0/4"}, "I must be between 1 and N"),
+        ({"shard": "a/b"}, "expected I/N"),
+    ],
+)
 def test_bad_selection(kwargs, message):
     with pytest.raises(HarnessError) as caught:
         select_tasks(many(3), **kwargs)
@@ -191,9 +216,11 @@ def test_bad_selection(kwargs, message):
 
 def test_environment_specs_by_repo_and_version(tmp_path):
     path = tmp_path / "environments.toml"
-    path.write_text('[default]\ntest_cmd = "pytest -rA"\n'
-                    '["o/r"."1.2"]\ninstall = "pip install -e ."\n'
-                    '["o/r"."*"]\ninstall = "make"\n')
+    path.write_text(
+        '[default]\ntest_cmd = "pytest -rA"\n'
+        '["o/r"."1.2"]\ninstall = "pip install -e ."\n'
+        '["o/r"."*"]\ninstall = "make"\n'
+    )
     specs = load_environments(path)
     task = task_from_row(swe_row())
     assert environment_for(task, specs).install == "pip install -e ."

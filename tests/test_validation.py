@@ -13,8 +13,7 @@ def test_judge_accepts_a_good_task(calc_task):
 
 
 def test_judge_names_what_is_wrong(calc_task):
-    gold = Verdict(status="unresolved", reason="tests failed",
-                   FAIL_TO_PASS=TestSplit(failure=F2P))
+    gold = Verdict(status="unresolved", reason="tests failed", FAIL_TO_PASS=TestSplit(failure=F2P))
     bare = Verdict(status="unresolved", FAIL_TO_PASS=TestSplit(success=F2P))
     problems = judge(calc_task, gold, bare)
     assert problems[0].startswith("gold patch: unresolved tests failed tests/test_stats.py")

@@ -30,8 +30,7 @@ class Command:
 
 DEFAULT = "run"
 REGISTRY = [
-    Command("run", "run a task set under one policy (the default when no subcommand is "
-            "given)"),
+    Command("run", "run a task set under one policy (the default when no subcommand is given)"),
     Command("setup", "make sure a Docker engine runs and the sandbox base image exists"),
     Command("tasks", "list or validate the tasks of a source"),
     Command("images", "build, list or prune sandbox images"),
@@ -40,7 +39,6 @@ REGISTRY = [
     Command("report", "summarise one or more results files per policy"),
     Command("compare", "compare two results files task by task"),
     Command("check", "CI gate: exit 1 when a candidate results file is worse than a baseline"),
-    Command("prices", "print the price table in force (per model, dollars per million "
-            "tokens)"),
+    Command("prices", "print the price table in force (per model, dollars per million tokens)"),
 ]
 COMMANDS = {command.name: command for command in REGISTRY}

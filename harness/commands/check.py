@@ -24,8 +24,11 @@ class CheckParser(Parser):
 
     github = False
 
-    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
-                         namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+    def parse_known_args(
+        self,
+        args: Sequence[str] | None = None,  # type: ignore[override]
+        namespace: Any = None,
+    ) -> tuple[argparse.Namespace, list[str]]:
         self.github = args is not None and "github" in args
         return super().parse_known_args(args, namespace)
 
@@ -39,29 +42,55 @@ class CheckParser(Parser):
 
 
 def parser() -> Parser:
-    parser = CheckParser(prog=f"{PROG} check",
-                    description="CI gate: compare a candidate results file with a baseline on "
-                                "their paired tasks. Exit 0 within bounds, 1 when the pass rate "
-                                "dropped or the cost per resolved task rose more than allowed, "
-                                "2 on bad input (a missing or empty file, too few paired "
-                                "tasks). The thresholds apply to the point estimates; the 95% "
-                                "bootstrap intervals are printed beside them.")
+    parser = CheckParser(
+        prog=f"{PROG} check",
+        description="CI gate: compare a candidate results file with a baseline on "
+        "their paired tasks. Exit 0 within bounds, 1 when the pass rate "
+        "dropped or the cost per resolved task rose more than allowed, "
+        "2 on bad input (a missing or empty file, too few paired "
+        "tasks). The thresholds apply to the point estimates; the 95% "
+        "bootstrap intervals are printed beside them.",
+    )
     parser.add_argument("baseline", type=Path, metavar="BASELINE", help="results JSONL")
     parser.add_argument("candidate", type=Path, metavar="CANDIDATE", help="results JSONL")
-    parser.add_argument("--max-pass-rate-drop", type=float, required=True, metavar="POINTS",
-                        help="largest allowed drop of the pass rate, in percentage points "
-                             "(5 means 5 points, e.g. 80%% -> 75%%)")
-    parser.add_argument("--max-cost-per-resolved-increase", type=float, required=True,
-                        metavar="FRACTION", help="largest allowed rise of the cost per resolved "
-                        "task, as a fraction (0.10 means +10%%)")
-    parser.add_argument("--min-tasks", type=int, default=1, metavar="N",
-                        help="fewest paired tasks to decide on; fewer is bad input (default: 1)")
-    parser.add_argument("--format", choices=["text", "github"], default="text",
-                        help="plain text, or GitHub Actions annotations (default: text)")
-    parser.add_argument("--baseline-policy", metavar="NAME",
-                        help="policy to take from BASELINE when it holds several")
-    parser.add_argument("--candidate-policy", metavar="NAME",
-                        help="policy to take from CANDIDATE when it holds several")
+    parser.add_argument(
+        "--max-pass-rate-drop",
+        type=float,
+        required=True,
+        metavar="POINTS",
+        help="largest allowed drop of the pass rate, in percentage points "
+        "(5 means 5 points, e.g. 80%% -> 75%%)",
+    )
+    parser.add_argument(
+        "--max-cost-per-resolved-increase",
+        type=float,
+        required=True,
+        metavar="FRACTION",
+        help="largest allowed rise of the cost per resolved task, as a fraction (0.10 means +10%%)",
+    )
+    parser.add_argument(
+        "--min-tasks",
+        type=int,
+        default=1,
+        metavar="N",
+        help="fewest paired tasks to decide on; fewer is bad input (default: 1)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "github"],
+        default="text",
+        help="plain text, or GitHub Actions annotations (default: text)",
+    )
+    parser.add_argument(
+        "--baseline-policy",
+        metavar="NAME",
+        help="policy to take from BASELINE when it holds several",
+    )
+    parser.add_argument(
+        "--candidate-policy",
+        metavar="NAME",
+        help="policy to take from CANDIDATE when it holds several",
+    )
     add_bootstrap_options(parser)
     return parser
 
@@ -72,21 +101,25 @@ def run(args: argparse.Namespace) -> int:
             if not getattr(args, name) >= 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be zero or more")
         require_positive(args, "min_tasks")
-        comparison, notes = paired(args, args.baseline, args.candidate, args.baseline_policy,
-                                   args.candidate_policy)
+        comparison, notes = paired(
+            args, args.baseline, args.candidate, args.baseline_policy, args.candidate_policy
+        )
         if comparison.n < args.min_tasks:
-            raise UsageError(f"{comparison.n} paired task(s) between {args.baseline} and "
-                             f"{args.candidate}, fewer than --min-tasks {args.min_tasks}"
-                             if comparison.n else f"no paired tasks between {args.baseline} "
-                             f"and {args.candidate} (rows with status error are left out)")
+            raise UsageError(
+                f"{comparison.n} paired task(s) between {args.baseline} and "
+                f"{args.candidate}, fewer than --min-tasks {args.min_tasks}"
+                if comparison.n
+                else f"no paired tasks between {args.baseline} "
+                f"and {args.candidate} (rows with status error are left out)"
+            )
     except UsageError as exc:
         if args.format == "github":
             print(github_annotation("error", "harness check: bad input", str(exc)))
         raise
-    findings = check_findings(comparison, args.max_pass_rate_drop,
-                              args.max_cost_per_resolved_increase)
+    findings = check_findings(
+        comparison, args.max_pass_rate_drop, args.max_cost_per_resolved_increase
+    )
     context = check_context(comparison, notes)
     show = check_github if args.format == "github" else check_text
     print(show(findings, context))
     return 0 if all(f.ok for f in findings) else 1
-

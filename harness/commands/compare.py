@@ -18,35 +18,47 @@ from harness.reporting.summary import file_notes
 
 
 def parser() -> Parser:
-    parser = Parser(prog=f"{PROG} compare",
-                    description="Pair two results files on (instance_id, seed): resolved by "
-                                "both, only A, only B, neither, with the exact McNemar p-value; "
-                                "each side's cost; bootstrap 95% intervals for the pass-rate "
-                                "difference, the ratio of cost per resolved task and the cost "
-                                "difference per task; the tasks that differ. Rows with status "
-                                "error are left out of the pairing and counted.")
+    parser = Parser(
+        prog=f"{PROG} compare",
+        description="Pair two results files on (instance_id, seed): resolved by "
+        "both, only A, only B, neither, with the exact McNemar p-value; "
+        "each side's cost; bootstrap 95% intervals for the pass-rate "
+        "difference, the ratio of cost per resolved task and the cost "
+        "difference per task; the tasks that differ. Rows with status "
+        "error are left out of the pairing and counted.",
+    )
     parser.add_argument("a", type=Path, metavar="A", help="results JSONL (baseline)")
     parser.add_argument("b", type=Path, metavar="B", help="results JSONL (candidate)")
-    parser.add_argument("--policy-a", metavar="NAME",
-                        help="policy to take from A when it holds several")
-    parser.add_argument("--policy-b", metavar="NAME",
-                        help="policy to take from B when it holds several")
-    parser.add_argument("--all-tasks", action="store_true",
-                        help="list every paired task with its cost, not only the discordant ones")
+    parser.add_argument(
+        "--policy-a", metavar="NAME", help="policy to take from A when it holds several"
+    )
+    parser.add_argument(
+        "--policy-b", metavar="NAME", help="policy to take from B when it holds several"
+    )
+    parser.add_argument(
+        "--all-tasks",
+        action="store_true",
+        help="list every paired task with its cost, not only the discordant ones",
+    )
     add_bootstrap_options(parser)
     return parser
 
 
-def paired(args: argparse.Namespace, path_a: Path, path_b: Path, policy_a: str | None,
-           policy_b: str | None) -> tuple[Comparison, list[str]]:
+def paired(
+    args: argparse.Namespace, path_a: Path, path_b: Path, policy_a: str | None, policy_b: str | None
+) -> tuple[Comparison, list[str]]:
     """Both files read, one policy each, paired; and the notes on mixed runs."""
     require_positive(args, "resamples")
-    sides = [bad_input(one_policy, read_results(path), str(path), policy)
-             for path, policy in ((path_a, policy_a), (path_b, policy_b))]
-    notes = [note for path, rows in zip((path_a, path_b), sides)
-             for note in file_notes(str(path), rows)]
-    comparison = compare_runs(sides[0], sides[1], str(path_a), str(path_b), args.resamples,
-                              args.bootstrap_seed)
+    sides = [
+        bad_input(one_policy, read_results(path), str(path), policy)
+        for path, policy in ((path_a, policy_a), (path_b, policy_b))
+    ]
+    notes = [
+        note for path, rows in zip((path_a, path_b), sides) for note in file_notes(str(path), rows)
+    ]
+    comparison = compare_runs(
+        sides[0], sides[1], str(path_a), str(path_b), args.resamples, args.bootstrap_seed
+    )
     return comparison, notes
 
 

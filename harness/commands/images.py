@@ -15,14 +15,19 @@ from harness.sandbox.images import Images, harness_images
 
 
 def parser() -> Parser:
-    parser = Parser(prog=f"{PROG} images",
-                    description="Build, list and prune the sandbox images of tasks.")
-    actions = parser.add_subparsers(dest="action", required=True,
-                                    metavar="{build,list,prune}", parser_class=Parser)
+    parser = Parser(
+        prog=f"{PROG} images", description="Build, list and prune the sandbox images of tasks."
+    )
+    actions = parser.add_subparsers(
+        dest="action", required=True, metavar="{build,list,prune}", parser_class=Parser
+    )
     build = actions.add_parser("build", help="build the images of a task selection")
     actions.add_parser("list", help="list the harness's images")
-    prune = actions.add_parser("prune", help="remove harness images that the selected tasks "
-                               "do not need (by default: the bundled suite)")
+    prune = actions.add_parser(
+        "prune",
+        help="remove harness images that the selected tasks "
+        "do not need (by default: the bundled suite)",
+    )
     prune.add_argument("--all", action="store_true", help="remove every harness image")
     for sub in (build, prune):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
@@ -34,8 +39,14 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     client = connect()
     if args.action == "list":
-        rows = [[", ".join(image.tags) or image.short_id, f"{image.attrs['Size'] / 1e6:.0f} MB",
-                 image.attrs["Created"][:19]] for image in harness_images(client)]
+        rows = [
+            [
+                ", ".join(image.tags) or image.short_id,
+                f"{image.attrs['Size'] / 1e6:.0f} MB",
+                image.attrs["Created"][:19],
+            ]
+            for image in harness_images(client)
+        ]
         print(format_table(["image", "size", "created"], rows))
         return 0
     tasks = load_selection(args, args.source)

@@ -12,20 +12,34 @@ from harness.reporting.summary import combine_files, summarize, summary_table
 
 
 def parser() -> Parser:
-    parser = Parser(prog=f"{PROG} report",
-                    description="Per policy: tasks, resolved, pass rate with a 95% interval, "
-                                "errors, total cost, cost per task, cost per resolved task, "
-                                "tokens by tier, escalations per turn. Results of simulated "
-                                "models are marked synthetic.")
+    parser = Parser(
+        prog=f"{PROG} report",
+        description="Per policy: tasks, resolved, pass rate with a 95% interval, "
+        "errors, total cost, cost per task, cost per resolved task, "
+        "tokens by tier, escalations per turn. Results of simulated "
+        "models are marked synthetic.",
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results JSONL")
-    parser.add_argument("--format", choices=["table", "markdown"], default="table",
-                        help="terminal table or GitHub markdown (default: table)")
-    parser.add_argument("--plot", type=Path, metavar="PATH",
-                        help="write a cost-vs-pass-rate PNG, one point per policy with its "
-                             f"interval (needs matplotlib: {page.PLOT_HINT})")
-    parser.add_argument("--html", type=Path, metavar="PATH",
-                        help="write a self-contained HTML page: the tables, the plot (when "
-                             "matplotlib is installed) and every task's row")
+    parser.add_argument(
+        "--format",
+        choices=["table", "markdown"],
+        default="table",
+        help="terminal table or GitHub markdown (default: table)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="PATH",
+        help="write a cost-vs-pass-rate PNG, one point per policy with its "
+        f"interval (needs matplotlib: {page.PLOT_HINT})",
+    )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="PATH",
+        help="write a self-contained HTML page: the tables, the plot (when "
+        "matplotlib is installed) and every task's row",
+    )
     return parser
 
 

@@ -42,42 +42,70 @@ DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 def parser() -> Parser:
     epilog = "subcommands (each has --help):\n" + "\n".join(
-        f"  {command.name:<8} {command.summary}" for command in REGISTRY)
-    parser = Parser(prog=PROG, description="Run a task set under one routing policy: each task "
-                    "is solved by the edit-test agent in a Docker sandbox, graded in a fresh "
-                    "container, and written as one JSON row to a results file.",
-                    epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        f"  {command.name:<8} {command.summary}" for command in REGISTRY
+    )
+    parser = Parser(
+        prog=PROG,
+        description="Run a task set under one routing policy: each task "
+        "is solved by the edit-test agent in a Docker sandbox, graded in a fresh "
+        "container, and written as one JSON row to a results file.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
     what = parser.add_argument_group("what to run")
-    what.add_argument("--policy", default="cascade",
-                      help="routing policy: pro, flash, cascade, or a name from --rules "
-                           "(default: cascade)")
-    what.add_argument("--rules", type=Path, metavar="FILE",
-                      help="TOML file of routing policies ([policies.NAME] tables)")
+    what.add_argument(
+        "--policy",
+        default="cascade",
+        help="routing policy: pro, flash, cascade, or a name from --rules (default: cascade)",
+    )
+    what.add_argument(
+        "--rules",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of routing policies ([policies.NAME] tables)",
+    )
     what.add_argument("--dataset", metavar="SOURCE", help=SOURCE_HELP)
     add_selection_options(what)
-    what.add_argument("--seed", type=int, default=0, help="seed of the simulated models "
-                      "(default: 0)")
+    what.add_argument(
+        "--seed", type=int, default=0, help="seed of the simulated models (default: 0)"
+    )
     models = parser.add_argument_group("models")
     add_options(models, ModelSettings)
-    models.add_argument("--prices", type=Path, metavar="FILE",
-                        help="price table (TOML) instead of the bundled one")
+    models.add_argument(
+        "--prices", type=Path, metavar="FILE", help="price table (TOML) instead of the bundled one"
+    )
     add_options(models, ModelOptions)
     add_options(models, ClientSettings)
     add_options(parser.add_argument_group("limits"), Limits)
     add_options(parser.add_argument_group("sandbox"), SandboxSettings)
     out = parser.add_argument_group("output")
-    out.add_argument("--output", type=Path, metavar="FILE",
-                     help="results JSONL; an existing file is resumed: finished tasks are "
-                          "skipped (default: results/<policy>-<backend>-<time>.jsonl)")
-    out.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
-                     help="tasks run in parallel; rows still go through one writer (default: "
-                          f"{DEFAULT_WORKERS}, this machine's cores up to 4)")
-    out.add_argument("--rerun-errors", action="store_true",
-                     help="when resuming, run again the tasks whose row has status error")
+    out.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="results JSONL; an existing file is resumed: finished tasks are "
+        "skipped (default: results/<policy>-<backend>-<time>.jsonl)",
+    )
+    out.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help="tasks run in parallel; rows still go through one writer (default: "
+        f"{DEFAULT_WORKERS}, this machine's cores up to 4)",
+    )
+    out.add_argument(
+        "--rerun-errors",
+        action="store_true",
+        help="when resuming, run again the tasks whose row has status error",
+    )
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
-    out.add_argument("--run-id", metavar="ID", help="name of this run, in every row and on "
-                     "every container (default: random)")
+    out.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="name of this run, in every row and on every container (default: random)",
+    )
     return parser
 
 
@@ -88,8 +116,13 @@ def configure(args: argparse.Namespace) -> RunConfig:
     policy = bad_input(resolve_policy, args.policy, args.rules)
     prices = bad_input(load_prices, args.prices)
     settings = from_args(ModelSettings, args)
-    models = ModelFamily(settings, settings.backend_for(), from_args(ModelOptions, args),
-                         from_args(ClientSettings, args), args.seed)
+    models = ModelFamily(
+        settings,
+        settings.backend_for(),
+        from_args(ModelOptions, args),
+        from_args(ClientSettings, args),
+        args.seed,
+    )
     if not models.synthetic:
         for tier in policy.tiers:  # fail before any work, not after the first call
             bad_input(prices.price, settings.names[tier])
@@ -103,30 +136,45 @@ def run(args: argparse.Namespace) -> int:
     if not tasks:
         raise UsageError("the selection holds no tasks")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    output = args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-" \
-        f"{stamp}.jsonl"
+    output = (
+        args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-{stamp}.jsonl"
+    )
     store = bad_input(ResultStore, output)
     bad_input(store.done)  # a resumed file must be readable before any work starts
     if config.models.synthetic:
-        warn(f"No API key in {config.models.settings.api_key_env}: using simulated models. "
-             "These results are synthetic.")
+        warn(
+            f"No API key in {config.models.settings.api_key_env}: using simulated models. "
+            "These results are synthetic."
+        )
     sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
-    warn(f"Running {len(tasks)} task(s) under policy {config.policy.name} "
-         f"({config.models.backend} backend), run {sandboxes.run_id}")
+    warn(
+        f"Running {len(tasks)} task(s) under policy {config.policy.name} "
+        f"({config.models.backend} backend), run {sandboxes.run_id}"
+    )
     # disable=None: no bar when stderr is not a terminal (CI logs, pipes)
-    bar = tqdm(total=len(tasks), unit="task", disable=True if args.no_progress else None,
-               file=sys.stderr)
+    bar = tqdm(
+        total=len(tasks), unit="task", disable=True if args.no_progress else None, file=sys.stderr
+    )
     finished: list[ResultRow] = []
 
     def on_row(row: ResultRow) -> None:
         finished.append(row)
         bar.update(1)
-        bar.set_postfix(resolved=sum(r.status == "resolved" for r in finished),
-                        errors=sum(r.status == "error" for r in finished))
+        bar.set_postfix(
+            resolved=sum(r.status == "resolved" for r in finished),
+            errors=sum(r.status == "error" for r in finished),
+        )
 
     try:
-        run_tasks(tasks, config, sandboxes, store, on_row, retry_errors=args.rerun_errors,
-                  workers=args.workers)
+        run_tasks(
+            tasks,
+            config,
+            sandboxes,
+            store,
+            on_row,
+            retry_errors=args.rerun_errors,
+            workers=args.workers,
+        )
     finally:
         bar.close()
         sandboxes.cleanup()

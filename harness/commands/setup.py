@@ -10,10 +10,13 @@ from harness.sandbox.engine import ensure_base_image, ensure_engine
 
 
 def parser() -> Parser:
-    return Parser(prog=f"{PROG} setup", description="Make sure a Docker engine answers (as "
-                  "root on Debian: install docker.io and start dockerd) and that the sandbox "
-                  "base image exists (pulled, or built with debootstrap when no registry "
-                  "answers).")
+    return Parser(
+        prog=f"{PROG} setup",
+        description="Make sure a Docker engine answers (as "
+        "root on Debian: install docker.io and start dockerd) and that the sandbox "
+        "base image exists (pulled, or built with debootstrap when no registry "
+        "answers).",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

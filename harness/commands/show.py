@@ -10,8 +10,11 @@ from harness.reporting.show import find_trajectories, format_trajectory
 
 
 def parser() -> Parser:
-    parser = Parser(prog=f"{PROG} show", description="Print a task's trajectory turn by turn: "
-                    "actions, observations, model calls, escalations marked.")
+    parser = Parser(
+        prog=f"{PROG} show",
+        description="Print a task's trajectory turn by turn: "
+        "actions, observations, model calls, escalations marked.",
+    )
     parser.add_argument("results", type=Path, metavar="RESULTS", help="results JSONL")
     parser.add_argument("instance_id", metavar="INSTANCE_ID")
     return parser

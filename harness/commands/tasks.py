@@ -17,12 +17,15 @@ from harness.validation import validate_tasks
 
 def parser() -> Parser:
     parser = Parser(prog=f"{PROG} tasks", description="Inspect and validate tasks.")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="{list,validate}",
-                                    parser_class=Parser)
+    actions = parser.add_subparsers(
+        dest="action", required=True, metavar="{list,validate}", parser_class=Parser
+    )
     listing = actions.add_parser("list", help="show what a source holds")
     validate = actions.add_parser(
-        "validate", help="run every task with its gold patch (must resolve) and with no patch "
-        "(every FAIL_TO_PASS must fail), twice; report invalid and flaky tasks")
+        "validate",
+        help="run every task with its gold patch (must resolve) and with no patch "
+        "(every FAIL_TO_PASS must fail), twice; report invalid and flaky tasks",
+    )
     validate.add_argument("--runs", type=int, default=2, help="runs of each check (default: 2)")
     for sub in (listing, validate):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
@@ -33,10 +36,21 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     tasks = load_selection(args, args.source)
     if args.action == "list":
-        print(format_table(["instance_id", "repo", "difficulty", "FAIL_TO_PASS",
-                            "PASS_TO_PASS"],
-                           [[t.instance_id, t.repo, t.difficulty or "-", str(len(t.FAIL_TO_PASS)),
-                             str(len(t.PASS_TO_PASS))] for t in tasks]))
+        print(
+            format_table(
+                ["instance_id", "repo", "difficulty", "FAIL_TO_PASS", "PASS_TO_PASS"],
+                [
+                    [
+                        t.instance_id,
+                        t.repo,
+                        t.difficulty or "-",
+                        str(len(t.FAIL_TO_PASS)),
+                        str(len(t.PASS_TO_PASS)),
+                    ]
+                    for t in tasks
+                ],
+            )
+        )
         print(f"{len(tasks)} task(s)")
         return 0
     return validate(tasks, args)
@@ -52,12 +66,22 @@ def validate(tasks: list[Task], args: argparse.Namespace) -> int:
         sandboxes.cleanup()
     bad = [c for c in checks if not c.valid]
     if bad:
-        print(format_table(["instance_id", "verdict", "problems"],
-                           [[c.instance_id, "flaky" if c.flaky and not c.problems else "invalid",
-                             "; ".join(c.problems) or "results differ between runs"]
-                            for c in bad]))
+        print(
+            format_table(
+                ["instance_id", "verdict", "problems"],
+                [
+                    [
+                        c.instance_id,
+                        "flaky" if c.flaky and not c.problems else "invalid",
+                        "; ".join(c.problems) or "results differ between runs",
+                    ]
+                    for c in bad
+                ],
+            )
+        )
     invalid = sum(1 for c in bad if c.problems)
     flaky = sum(1 for c in checks if c.flaky)
-    print(f"{len(checks)} task(s): {len(checks) - len(bad)} valid, {invalid} invalid, "
-          f"{flaky} flaky")
+    print(
+        f"{len(checks)} task(s): {len(checks) - len(bad)} valid, {invalid} invalid, {flaky} flaky"
+    )
     return 1 if bad else 0

@@ -49,12 +49,16 @@ class _Retryable(Exception):
 class OpenAIModel:
     """Any OpenAI-compatible chat endpoint (DeepSeek by default)."""
 
-    def __init__(self, name: str, base_url: str = DEEPSEEK_BASE_URL,
-                 key_variable: str = DEFAULT_KEY_VARIABLE,
-                 options: ModelOptions = ModelOptions(),
-                 settings: ClientSettings = ClientSettings(),
-                 recorder: Recorder | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        name: str,
+        base_url: str = DEEPSEEK_BASE_URL,
+        key_variable: str = DEFAULT_KEY_VARIABLE,
+        options: ModelOptions = ModelOptions(),
+        settings: ClientSettings = ClientSettings(),
+        recorder: Recorder | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         key = os.environ.get(key_variable)
         if not key:
             raise HarnessError(f"no API key: set {key_variable}")
@@ -67,8 +71,9 @@ class OpenAIModel:
         self._sleep = sleep
         self._rng = random.Random()
         self._slots = concurrency_slots(base_url, name, settings.max_concurrency)
-        self._client = openai.OpenAI(api_key=key, base_url=base_url,
-                                     timeout=settings.request_timeout, max_retries=0)
+        self._client = openai.OpenAI(
+            api_key=key, base_url=base_url, timeout=settings.request_timeout, max_retries=0
+        )
 
     def complete(self, messages: list[Message]) -> Completion:
         request = build_request(self.name, messages, self.options)
@@ -78,9 +83,14 @@ class OpenAIModel:
         if self._recorder is not None:
             self._recorder.save(request, body)
         reply = parse_response(self.name, body)
-        return Completion(content=reply.content, usage=reply.usage,
-                          latency_s=time.monotonic() - started, retries=retries,
-                          reasoning_content=reply.reasoning_content, retry_wait_s=waited)
+        return Completion(
+            content=reply.content,
+            usage=reply.usage,
+            latency_s=time.monotonic() - started,
+            retries=retries,
+            reasoning_content=reply.reasoning_content,
+            retry_wait_s=waited,
+        )
 
     def _send(self, request: dict[str, Any]) -> tuple[dict[str, Any], int, float]:
         """The response body, the number of retries and the seconds waited between them."""
@@ -94,11 +104,13 @@ class OpenAIModel:
                 if wait is not None and wait > policy.max_retry_after_s:
                     raise InfrastructureError(
                         f"{self.name}: {failure.reason}; the server asks to wait {wait:.0f} s, "
-                        f"more than the {policy.max_retry_after_s:.0f} s allowed") from None
+                        f"more than the {policy.max_retry_after_s:.0f} s allowed"
+                    ) from None
                 if retries >= policy.max_retries:
                     raise InfrastructureError(
                         f"{self.name}: {failure.reason}; gave up after {retries + 1} "
-                        f"attempt(s) and {waited:.1f} s of waiting") from None
+                        f"attempt(s) and {waited:.1f} s of waiting"
+                    ) from None
                 wait = policy.backoff(retries, self._rng) if wait is None else wait
                 self._sleep(wait)
                 waited += wait
@@ -109,7 +121,8 @@ class OpenAIModel:
         try:
             with self._slots:
                 raw = self._client.chat.completions.with_raw_response.create(
-                    model=request["model"], messages=request["messages"], extra_body=extra)
+                    model=request["model"], messages=request["messages"], extra_body=extra
+                )
                 text = raw.text
         except openai.APIStatusError as exc:
             raise self._status_failure(exc) from None
@@ -122,8 +135,9 @@ class OpenAIModel:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise _Retryable(f"malformed response body (not a JSON object): "
-                             f"{self._scrub(_short(text, 80))!r}")
+            raise _Retryable(
+                f"malformed response body (not a JSON object): {self._scrub(_short(text, 80))!r}"
+            )
         return body
 
     def _status_failure(self, exc: Any) -> Exception:
@@ -131,8 +145,10 @@ class OpenAIModel:
         if status in RETRYABLE_STATUS:
             return _Retryable(f"HTTP {status}", retry_after_s(exc.response.headers))
         if status == 401:
-            return ModelError(f"{self.name}: the API key was refused (HTTP 401); check the key "
-                              f"in {self.key_variable}")
+            return ModelError(
+                f"{self.name}: the API key was refused (HTTP 401); check the key "
+                f"in {self.key_variable}"
+            )
         detail = self._scrub(_short(_error_message(exc)))
         meaning = FATAL_STATUS.get(status, "server error" if status >= 500 else "refused")
         error = InfrastructureError if status >= 500 else ModelError

@@ -26,21 +26,35 @@ DEFAULT_MODELS: dict[Tier, str] = {"flash": "deepseek-v4-flash", "pro": "deepsee
 
 @dataclass(frozen=True)
 class ModelSettings:
-    backend: str = option("auto", "sim: simulated models; openai: an OpenAI-compatible "
-                          "endpoint; auto: openai when the API key variable is set, else sim",
-                          choices=("auto", "sim", "openai"))
-    base_url: str | None = option(None, "OpenAI-compatible endpoint (default: "
-                                  f"{DEEPSEEK_BASE_URL})")
-    api_key_env: str = option(DEFAULT_KEY_VARIABLE, "environment variable holding the API key",
-                              metavar="VAR")
+    backend: str = option(
+        "auto",
+        "sim: simulated models; openai: an OpenAI-compatible "
+        "endpoint; auto: openai when the API key variable is set, else sim",
+        choices=("auto", "sim", "openai"),
+    )
+    base_url: str | None = option(
+        None, f"OpenAI-compatible endpoint (default: {DEEPSEEK_BASE_URL})"
+    )
+    api_key_env: str = option(
+        DEFAULT_KEY_VARIABLE, "environment variable holding the API key", metavar="VAR"
+    )
     flash_model: str = option(DEFAULT_MODELS["flash"], "model name of the cheap tier")
     pro_model: str = option(DEFAULT_MODELS["pro"], "model name of the expensive tier")
-    record: Path | None = option(None, "store every request and response in DIR, one JSON "
-                                 "file each, named by the request's sha256", metavar="DIR",
-                                 type=Path)
-    replay: Path | None = option(None, "serve responses recorded with --record from DIR: no "
-                                 "network, no key; a request that was not recorded fails its "
-                                 "task", metavar="DIR", type=Path)
+    record: Path | None = option(
+        None,
+        "store every request and response in DIR, one JSON "
+        "file each, named by the request's sha256",
+        metavar="DIR",
+        type=Path,
+    )
+    replay: Path | None = option(
+        None,
+        "serve responses recorded with --record from DIR: no "
+        "network, no key; a request that was not recorded fails its "
+        "task",
+        metavar="DIR",
+        type=Path,
+    )
 
     @property
     def names(self) -> dict[Tier, str]:
@@ -54,18 +68,22 @@ class ModelSettings:
             raise UsageError("--record and --replay exclude each other")
         if self.replay:
             if self.backend == "sim":
-                raise UsageError("--replay serves recorded endpoint responses; not with "
-                                 "--backend sim")
+                raise UsageError(
+                    "--replay serves recorded endpoint responses; not with --backend sim"
+                )
             if not self.replay.is_dir():
                 raise UsageError(f"no recordings folder: {self.replay}")
             return "openai"
-        backend: Backend = "openai" if self.backend == "openai" or (
-            self.backend == "auto" and key) else "sim"
+        backend: Backend = (
+            "openai" if self.backend == "openai" or (self.backend == "auto" and key) else "sim"
+        )
         if backend == "openai" and not key:
             raise UsageError(f"--backend openai needs an API key in {self.api_key_env}")
         if backend == "sim" and self.record:
-            raise UsageError(f"--record records endpoint calls, and the simulated models make "
-                             f"none: set the key in {self.api_key_env}")
+            raise UsageError(
+                f"--record records endpoint calls, and the simulated models make "
+                f"none: set the key in {self.api_key_env}"
+            )
         return backend
 
 
@@ -93,8 +111,16 @@ class ModelFamily:
         if self.settings.replay is not None:
             tape = Tape(self.settings.replay, task.instance_id)
             return {tier: ReplayModel(names[tier], tape, self.options) for tier in tiers}
-        recorder = Tape(self.settings.record, task.instance_id) if self.settings.record \
-            else None
+        recorder = Tape(self.settings.record, task.instance_id) if self.settings.record else None
         base_url = self.settings.base_url or DEEPSEEK_BASE_URL
-        return {tier: OpenAIModel(names[tier], base_url, self.settings.api_key_env,
-                                  self.options, self.client, recorder) for tier in tiers}
+        return {
+            tier: OpenAIModel(
+                names[tier],
+                base_url,
+                self.settings.api_key_env,
+                self.options,
+                self.client,
+                recorder,
+            )
+            for tier in tiers
+        }

@@ -45,8 +45,9 @@ VOLATILE = [
 
 
 def canonical(request: dict[str, Any]) -> bytes:
-    return json.dumps(request, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+    return json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def stable(request: dict[str, Any]) -> dict[str, Any]:
@@ -71,8 +72,11 @@ def turn_of(messages: list[Message]) -> int:
     the restore note, which belong to the turn being re-run, not to a new one."""
     note = default_prompts().render("restored", observation="").strip()
     turn = sum(1 for m in messages if m.get("role") == "assistant")
-    if messages and messages[-1].get("role") == "user" \
-            and messages[-1].get("content", "").endswith(note):
+    if (
+        messages
+        and messages[-1].get("role") == "user"
+        and messages[-1].get("content", "").endswith(note)
+    ):
         turn -= 1
     return turn
 
@@ -96,13 +100,15 @@ class Tape:
 
     def save(self, request: dict[str, Any], response: dict[str, Any]) -> None:
         path = self._next(request_hash(request))
-        text = json.dumps({"request": request, "response": response}, ensure_ascii=False,
-                          indent=1, sort_keys=True)
+        text = json.dumps(
+            {"request": request, "response": response}, ensure_ascii=False, indent=1, sort_keys=True
+        )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # Written whole or not at all: a crash must not leave a half file to replay.
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.directory,
-                                             suffix=".tmp", delete=False) as out:
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.directory, suffix=".tmp", delete=False
+            ) as out:
                 out.write(text)
             os.replace(out.name, path)
         except OSError as exc:
@@ -115,13 +121,18 @@ class Tape:
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ReplayMiss(f"replay: {where}: this request to {request['model']} was not "
-                             f"recorded (no {path.name} in {self.directory})") from None
+            raise ReplayMiss(
+                f"replay: {where}: this request to {request['model']} was not "
+                f"recorded (no {path.name} in {self.directory})"
+            ) from None
         except (OSError, ValueError) as exc:
             raise ReplayMiss(f"replay: {where}: cannot read {path}: {exc}") from None
-        if not isinstance(stored, dict) or not isinstance(stored.get("request"), dict) \
-                or request_hash(stored["request"]) != digest \
-                or not isinstance(stored.get("response"), dict):
+        if (
+            not isinstance(stored, dict)
+            or not isinstance(stored.get("request"), dict)
+            or request_hash(stored["request"]) != digest
+            or not isinstance(stored.get("response"), dict)
+        ):
             raise ReplayMiss(f"replay: {where}: {path} does not hold this request")
         return stored["response"]
 

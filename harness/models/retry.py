@@ -16,10 +16,14 @@ DEFAULT_MAX_CONCURRENCY = 8
 # Worth another attempt: the server is busy or broken right now, not the request.
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Never worth another attempt: the same request will fail the same way.
-FATAL_STATUS = {400: "bad request", 401: "the API key was refused",
-                402: "insufficient balance", 403: "forbidden",
-                404: "not found; check the model name and --base-url",
-                422: "invalid parameters"}
+FATAL_STATUS = {
+    400: "bad request",
+    401: "the API key was refused",
+    402: "insufficient balance",
+    403: "forbidden",
+    404: "not found; check the model name and --base-url",
+    422: "invalid parameters",
+}
 
 
 @dataclass(frozen=True)
@@ -33,19 +37,31 @@ class RetryPolicy:
     max_retry_after_s: float = 300.0  # a server asking for longer than this is given up on
 
     def backoff(self, retry: int, rng: random.Random) -> float:
-        return rng.uniform(0.0, min(self.cap_s, self.base_s * 2 ** retry))
+        return rng.uniform(0.0, min(self.cap_s, self.base_s * 2**retry))
 
 
 @dataclass(frozen=True)
 class ClientSettings:
     """How we talk to the endpoint; unlike ModelOptions, none of this changes a reply."""
 
-    request_timeout: float = option(300.0, "timeout of one HTTP request to the endpoint, in "
-                                    "seconds", metavar="SECONDS", check=positive)
-    max_retries: int = option(6, "retries of a call after 429, 5xx, a timeout, a connection "
-                              "error or a malformed body", metavar="N", check=non_negative)
-    max_concurrency: int = option(DEFAULT_MAX_CONCURRENCY, "requests in flight per model and "
-                                  "endpoint", metavar="N", check=positive)
+    request_timeout: float = option(
+        300.0,
+        "timeout of one HTTP request to the endpoint, in seconds",
+        metavar="SECONDS",
+        check=positive,
+    )
+    max_retries: int = option(
+        6,
+        "retries of a call after 429, 5xx, a timeout, a connection error or a malformed body",
+        metavar="N",
+        check=non_negative,
+    )
+    max_concurrency: int = option(
+        DEFAULT_MAX_CONCURRENCY,
+        "requests in flight per model and endpoint",
+        metavar="N",
+        check=positive,
+    )
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
 

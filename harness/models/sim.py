@@ -100,7 +100,7 @@ def wrong_edit(gold: str) -> str | None:
         source = [line for line in hunk if line.is_context or line.is_removed]
         changed = next((i for i, line in enumerate(hunk) if line.is_added or line.is_removed), 0)
         position = sum(1 for line in list(hunk)[:changed] if line.is_context or line.is_removed)
-        window = source[max(0, position - 3): position + 3]
+        window = source[max(0, position - 3) : position + 3]
         if not window:
             continue
         at = position - max(0, position - 3)
@@ -109,9 +109,10 @@ def wrong_edit(gold: str) -> str | None:
         body = [" " + line.value.rstrip("\n") for line in window]
         body.insert(at, f"+{indent}# Guard against the reported edge case.")
         start = window[0].source_line_no
-        return (f"--- a/{patched.path}\n+++ b/{patched.path}\n"
-                f"@@ -{start},{len(window)} +{start},{len(window) + 1} @@\n" + "\n".join(body)
-                + "\n")
+        return (
+            f"--- a/{patched.path}\n+++ b/{patched.path}\n"
+            f"@@ -{start},{len(window)} +{start},{len(window) + 1} @@\n" + "\n".join(body) + "\n"
+        )
     return None
 
 
@@ -131,8 +132,9 @@ def malformed_edit(gold: str) -> str:
 class SimModel:
     """One tier of the simulated family, for one task."""
 
-    def __init__(self, task: Task, tier: Tier, name: str, seed: int = 0,
-                 params: dict[str, Any] | None = None):
+    def __init__(
+        self, task: Task, tier: Tier, name: str, seed: int = 0, params: dict[str, Any] | None = None
+    ):
         self.task = task
         self.tier = tier
         self.name = name
@@ -149,8 +151,12 @@ class SimModel:
         hit, miss = self.cache.usage_for(messages)
         jitter = _rng(self.seed, self.task.instance_id, self.tier, prompt_key, sample, "r")
         reasoning = int(self.params["reasoning"][self.tier] * jitter.uniform(0.5, 1.5))
-        usage = Usage(cache_hit=hit, cache_miss=miss,
-                      output=count_tokens(content) + reasoning, reasoning=reasoning)
+        usage = Usage(
+            cache_hit=hit,
+            cache_miss=miss,
+            output=count_tokens(content) + reasoning,
+            reasoning=reasoning,
+        )
         return Completion(content=content, usage=usage)
 
     # -- the policy of the simulated model -----------------------------------------------------
@@ -169,8 +175,11 @@ class SimModel:
         last_was_fix = bool(mine) and mine[-1].startswith(ATTEMPT)
         if last_was_fix and "passed" in last_observation.splitlines()[0]:
             return f"{SUBMIT}\n\n{_fence('submit', '')}"
-        if last_was_fix and "failed" in last_observation.splitlines()[0] \
-                and "restored" not in last_observation:
+        if (
+            last_was_fix
+            and "failed" in last_observation.splitlines()[0]
+            and "restored" not in last_observation
+        ):
             files = " ".join(patch_paths(self.task.patch))
             return f"{REVERT}\n\n{_fence('bash', f'git checkout -- {files}')}"
         if attempts >= behaviour["max_fix_attempts"]:

@@ -22,11 +22,15 @@ class ModelOptions:
     """Request parameters beyond model and messages; they are part of a recorded request."""
 
     thinking: str | None = option(
-        None, 'thinking mode, sent as {"thinking": {"type": ...}} (default: the provider\'s)',
-        choices=THINKING)
+        None,
+        'thinking mode, sent as {"thinking": {"type": ...}} (default: the provider\'s)',
+        choices=THINKING,
+    )
     reasoning_effort: str | None = option(
-        None, "reasoning effort, sent as reasoning_effort (default: the provider's)",
-        choices=REASONING_EFFORTS)
+        None,
+        "reasoning effort, sent as reasoning_effort (default: the provider's)",
+        choices=REASONING_EFFORTS,
+    )
     temperature: float | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -77,5 +81,8 @@ def parse_response(model: str, body: dict[str, Any]) -> Completion:
     if body.get("usage") is None:
         raise ModelError(f"{model}: the response carries no usage; its cost cannot be known")
     message = choices[0].get("message") or {}
-    return Completion(content=message.get("content") or "", usage=parse_usage(body["usage"]),
-                      reasoning_content=message.get("reasoning_content"))
+    return Completion(
+        content=message.get("content") or "",
+        usage=parse_usage(body["usage"]),
+        reasoning_content=message.get("reasoning_content"),
+    )

@@ -43,15 +43,17 @@ class Prompts:
     def render(self, name: str, **values: Any) -> str:
         expected = PLACEHOLDERS[name]
         if set(values) != expected:
-            raise HarnessError(f"prompt {name!r} takes {sorted(expected)}, "
-                               f"was given {sorted(values)}")
+            raise HarnessError(
+                f"prompt {name!r} takes {sorted(expected)}, was given {sorted(values)}"
+            )
         return self.templates[name].substitute(values)
 
 
 def _read_templates(folder: Path) -> dict[str, str]:
     try:
-        texts = {path.stem: path.read_text(encoding="utf-8")
-                 for path in sorted(folder.glob("*.md"))}
+        texts = {
+            path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.md"))
+        }
         table = tomllib.loads((folder / "observations.toml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise HarnessError(f"cannot read the prompts in {folder}: {exc}") from None
@@ -65,15 +67,18 @@ def _read_templates(folder: Path) -> dict[str, str]:
 def _checked(name: str, text: str) -> Template:
     template = Template(text)
     if not template.is_valid():
-        raise HarnessError(f"prompt {name!r}: a '$' that starts no placeholder (write $$ for "
-                           "a literal dollar sign)")
+        raise HarnessError(
+            f"prompt {name!r}: a '$' that starts no placeholder (write $$ for "
+            "a literal dollar sign)"
+        )
     used, expected = set(template.get_identifiers()), PLACEHOLDERS[name]
     if used - expected:
-        raise HarnessError(f"prompt {name!r}: unknown placeholder ${sorted(used - expected)[0]} "
-                           f"(it takes: {', '.join(sorted(expected)) or 'none'})")
+        raise HarnessError(
+            f"prompt {name!r}: unknown placeholder ${sorted(used - expected)[0]} "
+            f"(it takes: {', '.join(sorted(expected)) or 'none'})"
+        )
     if expected - used:
-        raise HarnessError(f"prompt {name!r}: placeholder ${sorted(expected - used)[0]} is "
-                           "missing")
+        raise HarnessError(f"prompt {name!r}: placeholder ${sorted(expected - used)[0]} is missing")
     return template
 
 
@@ -85,8 +90,9 @@ def load_prompts(folder: Path = FOLDER) -> Prompts:
     digest = hashlib.sha256()
     for name in sorted(PLACEHOLDERS):
         digest.update(f"{name}\0{texts[name]}\0".encode())
-    return Prompts({name: _checked(name, texts[name]) for name in PLACEHOLDERS},
-                   digest.hexdigest()[:12])
+    return Prompts(
+        {name: _checked(name, texts[name]) for name in PLACEHOLDERS}, digest.hexdigest()[:12]
+    )
 
 
 @cache

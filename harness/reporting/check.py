@@ -21,8 +21,9 @@ class Finding:
     message: str
 
 
-def check_findings(c: Comparison, max_pass_rate_drop: float,
-                   max_cost_increase: float) -> list[Finding]:
+def check_findings(
+    c: Comparison, max_pass_rate_drop: float, max_cost_increase: float
+) -> list[Finding]:
     """Baseline A against candidate B. The thresholds apply to the point estimates on the
     paired tasks, which makes a verdict predictable and reproducible; the 95% intervals are
     printed beside them so that a reader can tell a real regression from noise.
@@ -30,21 +31,27 @@ def check_findings(c: Comparison, max_pass_rate_drop: float,
     `max_pass_rate_drop` is in percentage points, `max_cost_increase` a fraction (0.1 = 10%)."""
     if not c.n or c.pass_rate_diff is None:
         raise HarnessError("no paired tasks to check")
-    return [_pass_rate(c, c.pass_rate_diff, max_pass_rate_drop),
-            _cost(c, max_cost_increase)]
+    return [_pass_rate(c, c.pass_rate_diff, max_pass_rate_drop), _cost(c, max_cost_increase)]
 
 
 def _pass_rate(c: Comparison, diff: float, max_drop: float) -> Finding:
     drop = -100 * diff
-    rates = (f"{percent(c.a.metrics.pass_rate)} -> {percent(c.b.metrics.pass_rate)} on {c.n} "
-             "paired tasks")
+    rates = (
+        f"{percent(c.a.metrics.pass_rate)} -> {percent(c.b.metrics.pass_rate)} on {c.n} "
+        "paired tasks"
+    )
     spread = interval_text(c.pass_rate_diff_interval, signed_points)
     context = f"{signed_points(diff)} points{spread}"
     if drop > max_drop + EPSILON:
-        return Finding("pass rate", False, f"pass rate dropped {drop:.1f} points ({rates}), "
-                       f"more than the allowed {max_drop:g} points; {context}")
-    return Finding("pass rate", True, f"pass rate {rates}: {context}; allowed drop "
-                   f"{max_drop:g} points")
+        return Finding(
+            "pass rate",
+            False,
+            f"pass rate dropped {drop:.1f} points ({rates}), "
+            f"more than the allowed {max_drop:g} points; {context}",
+        )
+    return Finding(
+        "pass rate", True, f"pass rate {rates}: {context}; allowed drop {max_drop:g} points"
+    )
 
 
 def _cost(c: Comparison, max_increase: float) -> Finding:
@@ -54,17 +61,32 @@ def _cost(c: Comparison, max_increase: float) -> Finding:
     value = c.cost_ratio
     span = interval_text(c.cost_ratio_interval, _ratio_percent)
     if value is None:
-        return Finding(title, True, "cost per resolved task: not comparable, neither side "
-                       "resolved a paired task")
+        return Finding(
+            title,
+            True,
+            "cost per resolved task: not comparable, neither side resolved a paired task",
+        )
     if math.isinf(value):
-        return Finding(title, False, "cost per resolved task is unbounded: the candidate "
-                       f"resolved none of the {c.n} paired tasks (the baseline "
-                       f"{c.a.metrics.resolved})")
+        return Finding(
+            title,
+            False,
+            "cost per resolved task is unbounded: the candidate "
+            f"resolved none of the {c.n} paired tasks (the baseline "
+            f"{c.a.metrics.resolved})",
+        )
     if value - 1 > max_increase + EPSILON:
-        return Finding(title, False, f"cost per resolved task rose {100 * (value - 1):.1f}% "
-                       f"({costs}), more than the allowed {allowed}{span}")
-    return Finding(title, True, f"cost per resolved task {costs}: {_ratio_percent(value)}"
-                   f"{span}; allowed increase {allowed}")
+        return Finding(
+            title,
+            False,
+            f"cost per resolved task rose {100 * (value - 1):.1f}% "
+            f"({costs}), more than the allowed {allowed}{span}",
+        )
+    return Finding(
+        title,
+        True,
+        f"cost per resolved task {costs}: {_ratio_percent(value)}"
+        f"{span}; allowed increase {allowed}",
+    )
 
 
 def _ratio_percent(value: float) -> str:
@@ -73,13 +95,16 @@ def _ratio_percent(value: float) -> str:
 
 def check_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
     """What the check compared, and what to keep in mind reading it."""
-    lines = [f"baseline:  {c.a.name} ({c.a.label})",
-             f"candidate: {c.b.name} ({c.b.label})",
-             f"paired tasks: {c.n}; left out: {c.a.errors} error row(s) in the baseline, "
-             f"{c.b.errors} in the candidate; {c.a.unpaired + c.b.unpaired} row(s) without a "
-             "partner",
-             "thresholds apply to the point estimates; 95% intervals (percentile bootstrap, "
-             f"{c.resamples} resamples, seed {c.seed}) are shown for context", *notes]
+    lines = [
+        f"baseline:  {c.a.name} ({c.a.label})",
+        f"candidate: {c.b.name} ({c.b.label})",
+        f"paired tasks: {c.n}; left out: {c.a.errors} error row(s) in the baseline, "
+        f"{c.b.errors} in the candidate; {c.a.unpaired + c.b.unpaired} row(s) without a "
+        "partner",
+        "thresholds apply to the point estimates; 95% intervals (percentile bootstrap, "
+        f"{c.resamples} resamples, seed {c.seed}) are shown for context",
+        *notes,
+    ]
     if c.synthetic:
         lines.append(SYNTHETIC_BANNER)
     return lines
@@ -88,8 +113,11 @@ def check_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
 def check_text(findings: list[Finding], context: list[str]) -> str:
     failed = [f for f in findings if not f.ok]
     lines = [*context, *(f"{'ok  ' if f.ok else 'FAIL'}  {f.message}" for f in findings)]
-    lines.append(f"check failed: {len(failed)} of {len(findings)} bounds exceeded" if failed
-                 else "check passed: within bounds")
+    lines.append(
+        f"check failed: {len(failed)} of {len(findings)} bounds exceeded"
+        if failed
+        else "check passed: within bounds"
+    )
     return "\n".join(lines)
 
 
@@ -109,6 +137,8 @@ def github_annotation(level: str, title: str, message: str) -> str:
 
 def check_github(findings: list[Finding], context: list[str]) -> str:
     lines = [github_annotation("notice", "harness check", "\n".join(context))]
-    lines += [github_annotation("notice" if f.ok else "error", f"harness check: {f.title}",
-                                f.message) for f in findings]
+    lines += [
+        github_annotation("notice" if f.ok else "error", f"harness check: {f.title}", f.message)
+        for f in findings
+    ]
     return "\n".join(lines)

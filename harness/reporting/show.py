@@ -28,8 +28,9 @@ def find_trajectories(results: Path, instance_id: str) -> list[tuple[ResultRow, 
         except OSError as exc:
             raise HarnessError(f"cannot read trajectory {path}: {exc.strerror}") from None
         except ValidationError as exc:
-            raise HarnessError(f"trajectory {path} is not valid: {validation_summary(exc)}") \
-                from None
+            raise HarnessError(
+                f"trajectory {path} is not valid: {validation_summary(exc)}"
+            ) from None
     return found
 
 
@@ -46,19 +47,24 @@ def _action_text(reply: str) -> str:
 
 
 def format_trajectory(row: ResultRow, trajectory: Trajectory) -> str:
-    header = (f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
-              f"turns {row.turns}  escalations {row.escalations}  cost ${row.cost_usd:.5f}  "
-              f"exit {trajectory.exit_reason or '-'}")
+    header = (
+        f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
+        f"turns {row.turns}  escalations {row.escalations}  cost ${row.cost_usd:.5f}  "
+        f"exit {trajectory.exit_reason or '-'}"
+    )
     lines = [header + ("  [synthetic]" if row.synthetic else "")]
     for turn in trajectory.turns:
         mark = f"  ^ ESCALATED after {turn.escalated_from}" if turn.escalated_from else ""
-        lines.append(f"\n--- turn {turn.index}  {turn.tier}  {turn.action}  "
-                     f"-> {turn.outcome}{mark}")
+        lines.append(
+            f"\n--- turn {turn.index}  {turn.tier}  {turn.action}  -> {turn.outcome}{mark}"
+        )
         for call in (c for c in trajectory.calls if c.turn == turn.index):
             usage = call.usage
-            lines.append(f"  call {call.tier:<5} {call.model}  reason {call.reason}  "
-                         f"hit {usage.cache_hit} miss {usage.cache_miss} "
-                         f"out {usage.output}  ${call.cost_usd:.5f}")
+            lines.append(
+                f"  call {call.tier:<5} {call.model}  reason {call.reason}  "
+                f"hit {usage.cache_hit} miss {usage.cache_miss} "
+                f"out {usage.output}  ${call.cost_usd:.5f}"
+            )
         if turn.failed_reply:
             lines.append("  default tier's failed attempt:")
             lines.append(_clip(_action_text(turn.failed_reply)))

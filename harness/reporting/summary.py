@@ -106,20 +106,25 @@ def summarize(rows: Iterable[ResultRow]) -> list[Summary]:
     groups: dict[tuple[str, bool], Metrics] = defaultdict(Metrics)
     for row in rows:
         groups[(row.policy, row.synthetic)].add(row)
-    return [Summary(policy, synthetic, metrics)
-            for (policy, synthetic), metrics in sorted(groups.items())]
+    return [
+        Summary(policy, synthetic, metrics)
+        for (policy, synthetic), metrics in sorted(groups.items())
+    ]
 
 
-def combine_files(files: Sequence[tuple[str, list[ResultRow]]],
-                  warn: Callable[[str], None]) -> tuple[list[ResultRow], list[str]]:
+def combine_files(
+    files: Sequence[tuple[str, list[ResultRow]]], warn: Callable[[str], None]
+) -> tuple[list[ResultRow], list[str]]:
     """The rows of several results files as one set, and the notes a reader should see.
 
     A task given twice (the same file twice, or overlapping runs) would count twice, so only
     its last row is kept, with a warning."""
     names = ", ".join(n for n, _ in files)
-    rows = unique_rows([row for _, file_rows in files for row in file_rows],
-                       lambda message: warn(f"warning: {names}: {message}"),
-                       key=lambda r: (r.policy, r.synthetic, r.instance_id, r.seed))
+    rows = unique_rows(
+        [row for _, file_rows in files for row in file_rows],
+        lambda message: warn(f"warning: {names}: {message}"),
+        key=lambda r: (r.policy, r.synthetic, r.instance_id, r.seed),
+    )
     notes = [note for name, file_rows in files for note in file_notes(name, file_rows)]
     return rows, notes + policy_notes(rows)
 
@@ -128,8 +133,10 @@ def file_notes(name: str, rows: list[ResultRow]) -> list[str]:
     """Things about one file that do not stop a report but change how to read it."""
     runs = {r.run_id for r in rows}
     if len(runs) > 1:
-        return [f"note: {name} holds rows of {len(runs)} runs ({listed(runs)}); they are "
-                "reported together"]
+        return [
+            f"note: {name} holds rows of {len(runs)} runs ({listed(runs)}); they are "
+            "reported together"
+        ]
     return []
 
 
@@ -142,9 +149,12 @@ def policy_notes(rows: list[ResultRow]) -> list[str]:
         for r in rows:
             if value := getattr(r, key):
                 seen[r.policy].add(str(value))
-        notes += [f"note: policy {policy} has rows of {len(values)} {what} ({key} "
-                  f"{listed(values)}); they are counted together"
-                  for policy, values in sorted(seen.items()) if len(values) > 1]
+        notes += [
+            f"note: policy {policy} has rows of {len(values)} {what} ({key} "
+            f"{listed(values)}); they are counted together"
+            for policy, values in sorted(seen.items())
+            if len(values) > 1
+        ]
     return notes
 
 
@@ -155,16 +165,45 @@ def rate_with_interval(m: Metrics) -> str:
     return f"{percent(m.pass_rate)} ({100 * low:.0f}-{100 * high:.0f}%)"
 
 
-SUMMARY_HEADERS = ["policy", "tasks", "resolved", "pass rate (95% CI)", "errors", "total cost",
-                   "cost/task", "cost/resolved", "escalations/turn"]
-TOKEN_HEADERS = ["policy", "model tier", "cache hit", "cache miss", "output", "reasoning",
-                 "cache hit rate", "cost"]
+SUMMARY_HEADERS = [
+    "policy",
+    "tasks",
+    "resolved",
+    "pass rate (95% CI)",
+    "errors",
+    "total cost",
+    "cost/task",
+    "cost/resolved",
+    "escalations/turn",
+]
+TOKEN_HEADERS = [
+    "policy",
+    "model tier",
+    "cache hit",
+    "cache miss",
+    "output",
+    "reasoning",
+    "cache hit rate",
+    "cost",
+]
 
 
 def summary_rows(summaries: list[Summary]) -> list[list[str]]:
-    return [[s.label, str(m.tasks), str(m.resolved), rate_with_interval(m), str(m.errors),
-             money(m.cost_usd), money(m.cost_per_task), money(m.cost_per_resolved),
-             percent(m.escalation_rate)] for s in summaries for m in [s.metrics]]
+    return [
+        [
+            s.label,
+            str(m.tasks),
+            str(m.resolved),
+            rate_with_interval(m),
+            str(m.errors),
+            money(m.cost_usd),
+            money(m.cost_per_task),
+            money(m.cost_per_resolved),
+            percent(m.escalation_rate),
+        ]
+        for s in summaries
+        for m in [s.metrics]
+    ]
 
 
 def token_rows(summaries: list[Summary]) -> list[list[str]]:
@@ -177,14 +216,19 @@ def token_rows(summaries: list[Summary]) -> list[list[str]]:
             tiers.append(("all", sum((usage for _, usage in tiers), Usage())))
         for tier, usage in tiers:
             cost = s.metrics.cost_usd if tier == "all" else s.metrics.cost_by_tier.get(tier)
-            rows.append([s.label, tier, *(count(getattr(usage, k)) for k in TOKEN_KINDS),
-                         percent(usage.cache_hit / usage.prompt if usage.prompt else None),
-                         money(cost)])
+            rows.append(
+                [
+                    s.label,
+                    tier,
+                    *(count(getattr(usage, k)) for k in TOKEN_KINDS),
+                    percent(usage.cache_hit / usage.prompt if usage.prompt else None),
+                    money(cost),
+                ]
+            )
     return rows
 
 
-def summary_table(summaries: list[Summary], notes: Sequence[str] = (),
-                  fmt: str = "table") -> str:
+def summary_table(summaries: list[Summary], notes: Sequence[str] = (), fmt: str = "table") -> str:
     """The per-policy table, the token table when rows carry tokens, then notes and the
     synthetic banner; `fmt` is "table" (terminal) or "markdown"."""
     markdown = fmt == "markdown"

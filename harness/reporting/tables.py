@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterable, Sequence
 
 SYNTHETIC_MARK = "*"
-SYNTHETIC_BANNER = (f"{SYNTHETIC_MARK} Results from simulated models are synthetic: they test "
-                    "the harness, not a model.")
+SYNTHETIC_BANNER = (
+    f"{SYNTHETIC_MARK} Results from simulated models are synthetic: they test "
+    "the harness, not a model."
+)
 
 
 def money(value: float | None) -> str:
@@ -46,10 +48,16 @@ def listed(values: Iterable[str], limit: int = 3) -> str:
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table: first column left-aligned, the others (numbers) right-aligned."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(str(c).rjust(w) if i else str(c).ljust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    lines = [
+        "  ".join(str(h).ljust(w) for h, w in zip(headers, widths)),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += [
+        "  ".join(
+            str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+        )
+        for row in rows
+    ]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -59,7 +67,9 @@ def markdown_cell(text: str) -> str:
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A GitHub-flavoured table: first column left, numbers right, as in the terminal."""
-    lines = ["| " + " | ".join(map(markdown_cell, headers)) + " |",
-             "|" + "|".join([":---"] + ["---:"] * (len(headers) - 1)) + "|"]
+    lines = [
+        "| " + " | ".join(map(markdown_cell, headers)) + " |",
+        "|" + "|".join([":---"] + ["---:"] * (len(headers) - 1)) + "|",
+    ]
     lines += ["| " + " | ".join(map(markdown_cell, row)) + " |" for row in rows]
     return "\n".join(lines)

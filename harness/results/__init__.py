@@ -12,5 +12,18 @@ from harness.results.row import (
 from harness.results.store import ResultStore, read_rows, unique_rows
 from harness.results.trajectory import ModelCall, Trajectory, Turn
 
-__all__ = ["STATUSES", "ModelCall", "ResultRow", "ResultStore", "RunIdentity", "RunSettings",
-           "Status", "TestSplit", "Trajectory", "Turn", "Verdict", "read_rows", "unique_rows"]
+__all__ = [
+    "STATUSES",
+    "ModelCall",
+    "ResultRow",
+    "ResultStore",
+    "RunIdentity",
+    "RunSettings",
+    "Status",
+    "TestSplit",
+    "Trajectory",
+    "Turn",
+    "Verdict",
+    "read_rows",
+    "unique_rows",
+]

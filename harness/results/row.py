@@ -57,11 +57,14 @@ class Verdict(Record):
 class RunSettings(Record):
     """What the run was configured with, beyond the policy and the models' names."""
 
-    limits: dict[str, float] = Field(default_factory=dict,
-                                     description="The agent's limits: steps, cost, time, ...")
+    limits: dict[str, float] = Field(
+        default_factory=dict, description="The agent's limits: steps, cost, time, ..."
+    )
     model_options: dict[str, str | float | None] = Field(
-        default_factory=dict, description="Request parameters: thinking, reasoning effort, "
-        "temperature (null: the provider's default).")
+        default_factory=dict,
+        description="Request parameters: thinking, reasoning effort, "
+        "temperature (null: the provider's default).",
+    )
     models: dict[str, str] = Field(default_factory=dict, description="Model name by tier.")
     prompt_hash: str = Field("", description="Hash of every prompt template the model reads.")
 
@@ -70,45 +73,56 @@ class ResultRow(Record):
     instance_id: str = Field(min_length=1, description="SWE-bench instance id of the task.")
     model_name_or_path: str = Field(
         description="SWE-bench predictions field: the policy and its models, prefixed 'sim:' "
-        "for simulated models.")
-    model_patch: str = Field(description="The submitted patch (git diff against the base "
-                             "commit); empty when nothing was changed.")
+        "for simulated models."
+    )
+    model_patch: str = Field(
+        description="The submitted patch (git diff against the base "
+        "commit); empty when nothing was changed."
+    )
     run_id: str = Field(description="Name of the run that wrote the row.")
     policy: str = Field(min_length=1, description="Routing policy name.")
-    policy_hash: str = Field(description="Hash of the policy's rules: the same name with other "
-                             "rules gives another hash.")
-    backend: str = Field(description="Model backend: 'sim' (simulated models) or 'openai' (an "
-                         "OpenAI-compatible endpoint).")
-    synthetic: bool = Field(description="True for results of simulated models: they test the "
-                            "harness, not a model.")
+    policy_hash: str = Field(
+        description="Hash of the policy's rules: the same name with other rules gives another hash."
+    )
+    backend: str = Field(
+        description="Model backend: 'sim' (simulated models) or 'openai' (an "
+        "OpenAI-compatible endpoint)."
+    )
+    synthetic: bool = Field(
+        description="True for results of simulated models: they test the harness, not a model."
+    )
     seed: int = Field(description="Seed of the run (it drives the simulated models).")
-    price_table: str = Field(description="Version of the price table the cost was computed "
-                             "with.")
-    status: Status = Field(description="Verdict. 'error' is an infrastructure failure: it is "
-                           "never counted as unresolved and the pass rate leaves it out.")
-    status_reason: str = Field("", description="Why the status, e.g. the tests that failed or "
-                               "the infrastructure error.")
+    price_table: str = Field(description="Version of the price table the cost was computed with.")
+    status: Status = Field(
+        description="Verdict. 'error' is an infrastructure failure: it is "
+        "never counted as unresolved and the pass rate leaves it out."
+    )
+    status_reason: str = Field(
+        "", description="Why the status, e.g. the tests that failed or the infrastructure error."
+    )
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     turns: Count = Field(0, description="Agent turns.")
     escalations: Count = Field(0, description="Turns re-run on the escalation model.")
     exit_reason: str = Field("", description="Why the agent stopped (submitted, a limit, ...).")
     tokens: dict[Tier, Usage] = Field(
-        default_factory=dict, description="Tokens by model tier, split by price tier. 'output' "
-        "includes 'reasoning'.")
-    cost_usd: Dollars = Field(0.0, description="Cost of every model call of the task, in "
-                              "dollars.")
-    cost_by_tier: dict[Tier, Dollars] = Field(default_factory=dict,
-                                              description="Cost in dollars by model tier.")
+        default_factory=dict,
+        description="Tokens by model tier, split by price tier. 'output' includes 'reasoning'.",
+    )
+    cost_usd: Dollars = Field(0.0, description="Cost of every model call of the task, in dollars.")
+    cost_by_tier: dict[Tier, Dollars] = Field(
+        default_factory=dict, description="Cost in dollars by model tier."
+    )
     wall_time_s: Annotated[float, Field(ge=0)] = Field(
-        0.0, description="Wall time of the task (agent and grading), in seconds.")
+        0.0, description="Wall time of the task (agent and grading), in seconds."
+    )
     started_at: str = Field("", description="When the task started: ISO 8601 with time zone.")
     harness_version: str = Field("", description="Version of the harness that wrote the row.")
     settings: RunSettings = Field(default_factory=RunSettings)
-    trajectory: str = Field("", description="Path of the task's trajectory file, relative to "
-                            "the results file's folder.")
-    schema_version: Literal[1, 2] = Field(SCHEMA_VERSION,
-                                          description="Version of this row schema.")
+    trajectory: str = Field(
+        "", description="Path of the task's trajectory file, relative to the results file's folder."
+    )
+    schema_version: Literal[1, 2] = Field(SCHEMA_VERSION, description="Version of this row schema.")
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -137,13 +151,14 @@ class RunIdentity(Record):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a row, as committed in data/result.schema.json."""
     schema = ResultRow.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": f"cascade-harness result row, schema version {SCHEMA_VERSION}",
-            "description": "One line of a results JSONL file: one task solved under one "
-                           "routing policy with one seed. A superset of SWE-bench's "
-                           "predictions format (instance_id, model_name_or_path, model_patch).",
-            **{k: v for k, v in schema.items() if k not in ("title", "description")}}
-
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"cascade-harness result row, schema version {SCHEMA_VERSION}",
+        "description": "One line of a results JSONL file: one task solved under one "
+        "routing policy with one seed. A superset of SWE-bench's "
+        "predictions format (instance_id, model_name_or_path, model_patch).",
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
 
 
 def write_schema() -> None:

@@ -1,5 +1,4 @@
-"""The results file: rows appended one line at a time, read back checked, resumed after a crash.
-"""
+"""The results file: rows appended one line at a time, read back checked, resumed after a crash."""
 
 from __future__ import annotations
 
@@ -41,8 +40,7 @@ class ResultStore:
     def done(self, retry_errors: bool = False) -> set[tuple[str, str, int]]:
         if not self.path.exists():
             return set()
-        return {r.key for r in read_rows(self.path)
-                if not (retry_errors and r.status == "error")}
+        return {r.key for r in read_rows(self.path) if not (retry_errors and r.status == "error")}
 
     def append(self, row: ResultRow) -> None:
         line = row.to_json() + "\n"
@@ -106,8 +104,10 @@ def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
                 parsed = json.loads(line.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 if number == len(lines):  # the last line, with no newline after it
-                    warn(f"warning: {path}: line {number} is truncated (a run stopped "
-                         "mid-write); skipped")
+                    warn(
+                        f"warning: {path}: line {number} is truncated (a run stopped "
+                        "mid-write); skipped"
+                    )
                     continue
                 raise HarnessError(f"{path}: line {number} is not valid JSON") from None
             raise HarnessError(row_problem(parsed, f"{path}: line {number}")) from None
@@ -118,10 +118,17 @@ def row_problem(parsed: object, where: str) -> str:
     """What is wrong with a parsed line that is not a valid row, in one line."""
     version = parsed.get("schema_version") if isinstance(parsed, dict) else None
     if version not in READABLE_VERSIONS:
-        found = ("not a JSON object" if not isinstance(parsed, dict) else
-                 "no schema_version" if version is None else f"schema version {version!r}")
-        return (f"{where} is not a result row of schema version {SCHEMA_VERSION} ({found}; "
-                f"this harness reads versions {', '.join(map(str, READABLE_VERSIONS))})")
+        found = (
+            "not a JSON object"
+            if not isinstance(parsed, dict)
+            else "no schema_version"
+            if version is None
+            else f"schema version {version!r}"
+        )
+        return (
+            f"{where} is not a result row of schema version {SCHEMA_VERSION} ({found}; "
+            f"this harness reads versions {', '.join(map(str, READABLE_VERSIONS))})"
+        )
     try:
         ResultRow.model_validate_json(json.dumps(parsed))
     except ValidationError as exc:
@@ -137,8 +144,9 @@ def validation_summary(exc: ValidationError) -> str:
     return f"{where}: {error['msg']}{more}"
 
 
-def unique_rows(rows: Iterable[ResultRow], warn: Warn,
-                key: Callable[[ResultRow], Hashable] = lambda r: r.key) -> list[ResultRow]:
+def unique_rows(
+    rows: Iterable[ResultRow], warn: Warn, key: Callable[[ResultRow], Hashable] = lambda r: r.key
+) -> list[ResultRow]:
     """One row per key, the last one written. A row replacing an error row is what
     `--rerun-errors` does, so that passes silently; any other duplicate is warned about once
     (how many, and one example), since it would otherwise count a task twice."""
@@ -153,6 +161,8 @@ def unique_rows(rows: Iterable[ResultRow], warn: Warn,
     if duplicates:
         first = duplicates[0]
         example = ", ".join(map(str, first)) if isinstance(first, tuple) else str(first)
-        warn(f"{len(duplicates)} duplicate row(s) for the same task, policy and seed "
-             f"(e.g. {example}); the last of each is kept")
+        warn(
+            f"{len(duplicates)} duplicate row(s) for the same task, policy and seed "
+            f"(e.g. {example}); the last of each is kept"
+        )
     return list(kept.values())

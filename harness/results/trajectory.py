@@ -25,8 +25,10 @@ class ModelCall(Record):
     turn: int = Field(description="Index of the turn the call belongs to, from 0.")
     tier: Tier
     model: str
-    reason: str = Field(description="Why this tier ran: 'default', 'sticky', 'vote', or the "
-                        "outcome that escalated the turn.")
+    reason: str = Field(
+        description="Why this tier ran: 'default', 'sticky', 'vote', or the "
+        "outcome that escalated the turn."
+    )
     usage: Usage
     cost_usd: float
     latency_s: float = 0.0
@@ -43,9 +45,11 @@ class Turn(Record):
     observation: str
     reply: str = ""
     escalated_from: Outcome | None = Field(
-        None, description="The outcome on the default tier that caused a re-run.")
-    failed_reply: str | None = Field(None, description="What the default tier answered "
-                                     "before the re-run.")
+        None, description="The outcome on the default tier that caused a re-run."
+    )
+    failed_reply: str | None = Field(
+        None, description="What the default tier answered before the re-run."
+    )
     failed_observation: str | None = None
 
 
@@ -88,16 +92,27 @@ class Trajectory(Record):
     def from_json(cls, text: str | bytes) -> Trajectory:
         return cls.model_validate_json(text)
 
-    def to_row(self, identity: RunIdentity, wall_time_s: float, started_at: str,
-               path: str) -> ResultRow:
+    def to_row(
+        self, identity: RunIdentity, wall_time_s: float, started_at: str, path: str
+    ) -> ResultRow:
         """The result row that sums this trajectory up; `path` is where it was written,
         relative to the results file's folder."""
         verdict = self.verdict or Verdict(status="error", reason="the task was not graded")
         return ResultRow(
-            instance_id=self.instance_id, model_patch=self.patch, status=verdict.status,
-            status_reason=verdict.reason, FAIL_TO_PASS=verdict.FAIL_TO_PASS,
-            PASS_TO_PASS=verdict.PASS_TO_PASS, turns=len(self.turns),
-            escalations=self.escalations, exit_reason=self.exit_reason,
-            tokens=self.tokens_by_tier(), cost_usd=self.cost_usd,
-            cost_by_tier=self.cost_by_tier(), wall_time_s=round(wall_time_s, 3),
-            started_at=started_at, trajectory=path, **identity.model_dump())
+            instance_id=self.instance_id,
+            model_patch=self.patch,
+            status=verdict.status,
+            status_reason=verdict.reason,
+            FAIL_TO_PASS=verdict.FAIL_TO_PASS,
+            PASS_TO_PASS=verdict.PASS_TO_PASS,
+            turns=len(self.turns),
+            escalations=self.escalations,
+            exit_reason=self.exit_reason,
+            tokens=self.tokens_by_tier(),
+            cost_usd=self.cost_usd,
+            cost_by_tier=self.cost_by_tier(),
+            wall_time_s=round(wall_time_s, 3),
+            started_at=started_at,
+            trajectory=path,
+            **identity.model_dump(),
+        )

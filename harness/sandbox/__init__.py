@@ -73,8 +73,9 @@ class SandboxProvider(Protocol):
         """Make the task's environment ready (e.g. build its image); returns its name."""
         ...
 
-    def start(self, task: Task, environment: str,
-              output_limit: int = DEFAULT_OUTPUT_LIMIT) -> Sandbox:
+    def start(
+        self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT
+    ) -> Sandbox:
         """A fresh sandbox from a prepared environment."""
         ...
 

@@ -22,13 +22,16 @@ def run_labels(run_id: str) -> dict[str, str]:
     return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner()}
 
 
-def _labelled(client: docker.DockerClient,
-              labels: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+def _labelled(
+    client: docker.DockerClient, labels: dict[str, str]
+) -> list[tuple[str, dict[str, str]]]:
     """(id, labels) of matching containers, from the list call alone: a container removed by
     someone else meanwhile cannot make the listing fail."""
     filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
-    return [(c.id, c.attrs.get("Labels") or {})
-            for c in client.containers.list(all=True, filters=filters, sparse=True)]
+    return [
+        (c.id, c.attrs.get("Labels") or {})
+        for c in client.containers.list(all=True, filters=filters, sparse=True)
+    ]
 
 
 def _remove(client: docker.DockerClient, container_id: str) -> bool:

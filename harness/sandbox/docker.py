@@ -31,17 +31,18 @@ class Executor:
 
     def __init__(self, container: Any):
         api = container.client.api
-        exec_id = api.exec_create(container.id, ["python3", "-u", "-c", EXECUTOR_SOURCE],
-                                  stdin=True, workdir=WORKDIR)["Id"]
+        exec_id = api.exec_create(
+            container.id, ["python3", "-u", "-c", EXECUTOR_SOURCE], stdin=True, workdir=WORKDIR
+        )["Id"]
         self._socket = api.exec_start(exec_id, socket=True)
         self._raw = getattr(self._socket, "_sock", self._socket)
         self._frames = frames_iter(self._socket, tty=False)
         self._buffer = b""
 
-    def request(self, command: str, timeout: float, limit: int,
-                stdin: str | None) -> dict[str, Any]:
-        line = json.dumps({"command": command, "timeout": timeout, "limit": limit,
-                           "stdin": stdin})
+    def request(
+        self, command: str, timeout: float, limit: int, stdin: str | None
+    ) -> dict[str, Any]:
+        line = json.dumps({"command": command, "timeout": timeout, "limit": limit, "stdin": stdin})
         self._raw.settimeout(timeout + 30)  # the executor enforces the timeout itself
         self._raw.sendall(line.encode() + b"\n")
         while b"\n" not in self._buffer:
@@ -75,8 +76,9 @@ class DockerSandbox(GitWorkspace):
             except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
                 self._drop_executor()
                 if attempt == 2 or not self._alive():
-                    raise InfrastructureError(f"command failed in container: "
-                                              f"{type(exc).__name__}: {exc}") from None
+                    raise InfrastructureError(
+                        f"command failed in container: {type(exc).__name__}: {exc}"
+                    ) from None
         if "error" in reply:
             raise InfrastructureError(f"executor: {reply['error']}")
         return CommandResult.from_reply(reply, timeout)
@@ -135,9 +137,13 @@ def _absolute(path: str) -> str:
 class DockerProvider:
     """Task images and locked-down containers of one run, all labelled with its run id."""
 
-    def __init__(self, client: docker.DockerClient, run_id: str | None = None,
-                 settings: SandboxSettings = SandboxSettings(),
-                 repo_mirror: Path | None = None):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        run_id: str | None = None,
+        settings: SandboxSettings = SandboxSettings(),
+        repo_mirror: Path | None = None,
+    ):
         self.client = client
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.settings = settings
@@ -147,8 +153,9 @@ class DockerProvider:
     def prepare(self, task: Task) -> str:
         return self.images.task_image(task)
 
-    def start(self, task: Task, environment: str,
-              output_limit: int = DEFAULT_OUTPUT_LIMIT) -> DockerSandbox:
+    def start(
+        self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT
+    ) -> DockerSandbox:
         settings = self.settings
         # our images have an unprivileged user; a task's own image runs as it was made
         user = "agent" if self.images.is_ours(environment) else None
@@ -156,17 +163,26 @@ class DockerProvider:
         # process limit after its process group is killed
         try:
             container = self.client.containers.run(
-                environment, ["sleep", "infinity"], detach=True, labels=self._labels, init=True,
-                working_dir=WORKDIR, user=user,
+                environment,
+                ["sleep", "infinity"],
+                detach=True,
+                labels=self._labels,
+                init=True,
+                working_dir=WORKDIR,
+                user=user,
                 network_mode="bridge" if settings.network else "none",
-                mem_limit=settings.memory, memswap_limit=settings.memory,
-                nano_cpus=int(settings.cpus * 1e9), pids_limit=settings.pids,
-                cap_drop=["ALL"], security_opt=["no-new-privileges"],
+                mem_limit=settings.memory,
+                memswap_limit=settings.memory,
+                nano_cpus=int(settings.cpus * 1e9),
+                pids_limit=settings.pids,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
                 environment={"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
             )
         except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"cannot start a container from {environment}: {exc}") \
-                from None
+            raise InfrastructureError(
+                f"cannot start a container from {environment}: {exc}"
+            ) from None
         return DockerSandbox(container, output_limit)
 
     def cleanup(self) -> int:

@@ -21,8 +21,9 @@ import docker.errors
 from harness import HarnessError, first_line
 
 REGISTRY_BASE_IMAGE = "python:3.11-slim"
-BASE_PACKAGES = ("python3,python3-pytest,python3-pip,python-is-python3,git,patch,"
-                 "ca-certificates,procps")
+BASE_PACKAGES = (
+    "python3,python3-pytest,python3-pip,python-is-python3,git,patch,ca-certificates,procps"
+)
 # The tag names what went in, so a change to the package list builds a new base.
 _PACKAGES_DIGEST = hashlib.sha256(BASE_PACKAGES.encode()).hexdigest()[:8]
 LOCAL_BASE_IMAGE = f"cascade-harness/base:local-{_PACKAGES_DIGEST}"
@@ -72,8 +73,9 @@ def ensure_engine(log=print, wait_seconds: float = 90) -> docker.DockerClient:
         _apt_install("docker.io")
     log(f"Starting dockerd in the background (log: {DOCKERD_LOG}) ...")
     with open(DOCKERD_LOG, "ab") as out:
-        subprocess.Popen(["dockerd"], stdout=out, stderr=out, stdin=subprocess.DEVNULL,
-                         start_new_session=True)
+        subprocess.Popen(
+            ["dockerd"], stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         try:
@@ -112,10 +114,13 @@ def ensure_base_image(client: docker.DockerClient, log=print) -> str:
         return name
     except docker.errors.APIError as exc:
         if name != REGISTRY_BASE_IMAGE:
-            raise HarnessError(f"base image {name} is not here and cannot be pulled: "
-                               f"{first_line(exc, 200)}") from None
-        log(f"No registry answers ({first_line(exc, 200)[:80]}); building {LOCAL_BASE_IMAGE} "
-            "with debootstrap (about a minute) ...")
+            raise HarnessError(
+                f"base image {name} is not here and cannot be pulled: {first_line(exc, 200)}"
+            ) from None
+        log(
+            f"No registry answers ({first_line(exc, 200)[:80]}); building {LOCAL_BASE_IMAGE} "
+            "with debootstrap (about a minute) ..."
+        )
     build_local_base_image(client)
     return LOCAL_BASE_IMAGE
 
@@ -141,24 +146,35 @@ def debian_mirror_and_suite(etc: Path = Path("/etc")) -> tuple[str, str]:
             parts = line.split()
             if len(parts) >= 3 and parts[0] == "deb" and "security" not in parts[1]:
                 return parts[1], suite or parts[2]
-    raise HarnessError("no Debian mirror found in /etc/apt/sources.list.d or "
-                       "/etc/apt/sources.list; set HARNESS_BASE_IMAGE to an image with "
-                       "python3, git and pytest")
+    raise HarnessError(
+        "no Debian mirror found in /etc/apt/sources.list.d or "
+        "/etc/apt/sources.list; set HARNESS_BASE_IMAGE to an image with "
+        "python3, git and pytest"
+    )
 
 
 def build_local_base_image(client: docker.DockerClient) -> None:
     if not _is_root_on_debian():
-        raise HarnessError("no registry answers and building a base image needs root on Debian "
-                           "(debootstrap); set HARNESS_BASE_IMAGE to a local image instead")
+        raise HarnessError(
+            "no registry answers and building a base image needs root on Debian "
+            "(debootstrap); set HARNESS_BASE_IMAGE to a local image instead"
+        )
     if shutil.which("debootstrap") is None:
         _apt_install("debootstrap")
     mirror, suite = debian_mirror_and_suite()
     with tempfile.TemporaryDirectory(prefix="harness-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         result = subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}", suite,
-             str(rootfs), mirror],
-            capture_output=True, text=True,
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={BASE_PACKAGES}",
+                suite,
+                str(rootfs),
+                mirror,
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             tail = (result.stdout + result.stderr).strip().splitlines()[-1:]
@@ -167,7 +183,11 @@ def build_local_base_image(client: docker.DockerClient) -> None:
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
         repository, _, tag = LOCAL_BASE_IMAGE.partition(":")
         client.api.import_image_from_file(
-            str(archive), repository=repository, tag=tag,
-            changes=["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                     'CMD ["bash"]'],
+            str(archive),
+            repository=repository,
+            tag=tag,
+            changes=[
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                'CMD ["bash"]',
+            ],
         )

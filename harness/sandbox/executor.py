@@ -33,13 +33,18 @@ def feed(pipe, data):
 
 def run(command, timeout, limit, cwd, stdin=None):
     started = time.monotonic()
-    process = subprocess.Popen(["bash", "-c", command], cwd=cwd,
-                               stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     if stdin is not None:
-        threading.Thread(target=feed, args=(process.stdin, stdin.encode("utf-8")),
-                         daemon=True).start()
+        threading.Thread(
+            target=feed, args=(process.stdin, stdin.encode("utf-8")), daemon=True
+        ).start()
     half = limit // 2
     head, tail, total, timed_out = bytearray(), bytearray(), 0, False
     selector = selectors.DefaultSelector()
@@ -72,18 +77,28 @@ def run(command, timeout, limit, cwd, stdin=None):
         exit_code = 128 - exit_code
     cut = max(0, total - len(head) - min(len(tail), half)) if total > limit else 0
     kept_tail = bytes(tail[-half:]) if cut else bytes(tail)
-    return {"exit_code": exit_code, "timed_out": timed_out, "total": total, "cut": cut,
-            "head": bytes(head).decode("utf-8", "replace"),
-            "tail": kept_tail.decode("utf-8", "replace"),
-            "seconds": time.monotonic() - started}
+    return {
+        "exit_code": exit_code,
+        "timed_out": timed_out,
+        "total": total,
+        "cut": cut,
+        "head": bytes(head).decode("utf-8", "replace"),
+        "tail": kept_tail.decode("utf-8", "replace"),
+        "seconds": time.monotonic() - started,
+    }
 
 
 def main():
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            reply = run(request["command"], request["timeout"], request["limit"],
-                        request.get("cwd", "/testbed"), request.get("stdin"))
+            reply = run(
+                request["command"],
+                request["timeout"],
+                request["limit"],
+                request.get("cwd", "/testbed"),
+                request.get("stdin"),
+            )
         except Exception as exc:  # report, never die: the host is waiting for a line
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         sys.stdout.write(json.dumps(reply) + "\n")

@@ -41,25 +41,42 @@ def tar_bytes(files: dict[str, bytes], extra: tarfile.TarFile | None = None) -> 
 class Images:
     """Builds, names and finds the images tasks run in."""
 
-    def __init__(self, client: docker.DockerClient, base_image: str | None = None,
-                 repo_mirror: Path | None = None):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        base_image: str | None = None,
+        repo_mirror: Path | None = None,
+    ):
         self.client = client
         self.base_image = base_image or default_base_image(client)
         self.repo_mirror = repo_mirror
 
-    def _build(self, tag: str, files: dict[str, bytes], repo: tarfile.TarFile | None = None,
-               buildargs: dict[str, str] | None = None) -> str:
+    def _build(
+        self,
+        tag: str,
+        files: dict[str, bytes],
+        repo: tarfile.TarFile | None = None,
+        buildargs: dict[str, str] | None = None,
+    ) -> str:
         if image_exists(self.client, tag):
             return tag
         context = tar_bytes(files, repo)
         try:
-            self.client.images.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag,
-                                     buildargs=buildargs or {}, labels={LABEL: "1"}, rm=True,
-                                     forcerm=True, network_mode="default")
+            self.client.images.build(
+                fileobj=io.BytesIO(context),
+                custom_context=True,
+                tag=tag,
+                buildargs=buildargs or {},
+                labels={LABEL: "1"},
+                rm=True,
+                forcerm=True,
+                network_mode="default",
+            )
         except docker.errors.BuildError as exc:
             log = "".join(str(item.get("stream", item.get("error", ""))) for item in exc.build_log)
-            raise InfrastructureError(f"image {tag} failed to build: {log.strip()[-300:]}") \
-                from None
+            raise InfrastructureError(
+                f"image {tag} failed to build: {log.strip()[-300:]}"
+            ) from None
         except docker.errors.APIError as exc:
             raise InfrastructureError(f"image {tag} failed to build: {exc}") from None
         return tag
@@ -68,10 +85,14 @@ class Images:
         dockerfile = (PROJECT_ROOT / "Dockerfile").read_bytes()
         if not image_exists(self.client, self.base_image):
             raise InfrastructureError(
-                f"base image {self.base_image} is missing; run `python -m harness setup`")
+                f"base image {self.base_image} is missing; run `python -m harness setup`"
+            )
         digest = self._digest(self.base_image, dockerfile.decode())
-        return self._build(f"{LABEL}/sandbox:{digest}", {"Dockerfile": dockerfile},
-                           buildargs={"BASE_IMAGE": self.base_image})
+        return self._build(
+            f"{LABEL}/sandbox:{digest}",
+            {"Dockerfile": dockerfile},
+            buildargs={"BASE_IMAGE": self.base_image},
+        )
 
     def environment_image(self, task: Task) -> str:
         """The sandbox image plus the environment's `setup`, shared by every task that has
@@ -81,8 +102,9 @@ class Images:
         if not setup:
             return parent
         dockerfile = f"FROM {parent}\nUSER root\nRUN {setup}\nUSER agent\n"
-        return self._build(f"{LABEL}/env:{self._digest(parent, dockerfile)}",
-                           {"Dockerfile": dockerfile.encode()})
+        return self._build(
+            f"{LABEL}/env:{self._digest(parent, dockerfile)}", {"Dockerfile": dockerfile.encode()}
+        )
 
     def _digest(self, parent: str, *inputs: str) -> str:
         """Names an image by its parent's id and everything else that goes into it."""
@@ -108,8 +130,9 @@ class Images:
         """The tag of a task's image: a hash of everything that goes into it."""
         if task.image:
             return task.image
-        digest = self._digest(self.environment_image(task), self._task_dockerfile(task),
-                              task.repo, task.base_commit)
+        digest = self._digest(
+            self.environment_image(task), self._task_dockerfile(task), task.repo, task.base_commit
+        )
         return f"{LABEL}/task:{digest}"
 
     def task_image(self, task: Task) -> str:
@@ -121,11 +144,16 @@ class Images:
         if task.image:
             return self._pull(task.instance_id, task.image)
         repo = resolve_repo(task, self.repo_mirror)
-        archive = subprocess.run(["git", "archive", "--format=tar", "--prefix=repo/",
-                                  task.base_commit], cwd=repo, capture_output=True)
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", "--prefix=repo/", task.base_commit],
+            cwd=repo,
+            capture_output=True,
+        )
         if archive.returncode != 0:
-            raise HarnessError(f"{task.instance_id}: base_commit {task.base_commit} not found in "
-                               f"{task.repo} ({archive.stderr.decode().strip()[-200:]})")
+            raise HarnessError(
+                f"{task.instance_id}: base_commit {task.base_commit} not found in "
+                f"{task.repo} ({archive.stderr.decode().strip()[-200:]})"
+            )
         dockerfile = self._task_dockerfile(task).encode()
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as repo_tar:
             return self._build(tag, {"Dockerfile": dockerfile}, repo_tar)
@@ -135,8 +163,9 @@ class Images:
         try:
             self.client.images.pull(repository, tag=tag or "latest")
         except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"{instance_id}: image {image} is not here and "
-                                      f"cannot be pulled ({str(exc)[:150]})") from None
+            raise InfrastructureError(
+                f"{instance_id}: image {image} is not here and cannot be pulled ({str(exc)[:150]})"
+            ) from None
         return image
 
     def is_ours(self, image: str) -> bool:
@@ -149,8 +178,10 @@ class Images:
         keep: set[str] = set()
         if keep_tasks is not None:
             keep = {self.sandbox_image()} | {
-                tag for task in keep_tasks
-                for tag in (self.environment_image(task), self.task_image_tag(task))}
+                tag
+                for task in keep_tasks
+                for tag in (self.environment_image(task), self.task_image_tag(task))
+            }
         removed = 0
         for image in harness_images(self.client):
             if not keep & set(image.tags):

@@ -18,8 +18,14 @@ from harness.sandbox import executor as local_executor
 from harness.sandbox.workspace import GitWorkspace
 from harness.tasks import Task, resolve_repo
 
-GIT_IDENTITY = ["-c", "user.name=agent", "-c", "user.email=agent@localhost",
-                "-c", "commit.gpgsign=false"]
+GIT_IDENTITY = [
+    "-c",
+    "user.name=agent",
+    "-c",
+    "user.email=agent@localhost",
+    "-c",
+    "commit.gpgsign=false",
+]
 
 
 class LocalSandbox(GitWorkspace):
@@ -29,8 +35,7 @@ class LocalSandbox(GitWorkspace):
         self.output_limit = output_limit
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
-        reply = local_executor.run(command, timeout, self.output_limit, str(self.workdir),
-                                   stdin)
+        reply = local_executor.run(command, timeout, self.output_limit, str(self.workdir), stdin)
         return CommandResult.from_reply(reply, timeout)
 
     def _path(self, path: str) -> Path:
@@ -62,28 +67,39 @@ class LocalProvider:
     def prepare(self, task: Task) -> str:
         return str(resolve_repo(task, self.repo_mirror))
 
-    def start(self, task: Task, environment: str,
-              output_limit: int = DEFAULT_OUTPUT_LIMIT) -> LocalSandbox:
-        archive = subprocess.run(["git", "archive", "--format=tar", task.base_commit],
-                                 cwd=environment, capture_output=True)
+    def start(
+        self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT
+    ) -> LocalSandbox:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", task.base_commit],
+            cwd=environment,
+            capture_output=True,
+        )
         if archive.returncode != 0:
-            raise HarnessError(f"{task.instance_id}: base_commit {task.base_commit} not found "
-                               f"in {environment}")
-        sandbox = LocalSandbox(Path(tempfile.mkdtemp(prefix=f"harness-{self.run_id}-")),
-                               output_limit)
+            raise HarnessError(
+                f"{task.instance_id}: base_commit {task.base_commit} not found in {environment}"
+            )
+        sandbox = LocalSandbox(
+            Path(tempfile.mkdtemp(prefix=f"harness-{self.run_id}-")), output_limit
+        )
         sandbox.workdir.mkdir()
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as repo:
             repo.extractall(sandbox.workdir, filter="data")
         setup = [task.environment.install] if task.environment.install else []
         # what the sandbox image's global gitignore keeps out of diffs in a container
         ignore = "printf '__pycache__/\\n*.pyc\\n.pytest_cache/\\n' >> .git/info/exclude"
-        for command in [*setup, f"git init -q -b main && {ignore} && git add -A",
-                        f"git {' '.join(GIT_IDENTITY)} commit -q --no-verify -m base"]:
+        for command in [
+            *setup,
+            f"git init -q -b main && {ignore} && git add -A",
+            f"git {' '.join(GIT_IDENTITY)} commit -q --no-verify -m base",
+        ]:
             result = sandbox.run(command, 600)
             if result.exit_code != 0:
                 sandbox.close()
-                raise HarnessError(f"{task.instance_id}: local sandbox set-up failed: "
-                                   f"{result.output.strip()[-200:]}")
+                raise HarnessError(
+                    f"{task.instance_id}: local sandbox set-up failed: "
+                    f"{result.output.strip()[-200:]}"
+                )
         self._open.append(sandbox)
         return sandbox
 

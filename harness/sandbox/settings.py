@@ -25,7 +25,10 @@ class SandboxSettings:
     memory: str = option("2g", "memory limit per container", check=memory_size)
     network: bool = option(False, "give task containers network access (default: none)")
     base_image: str | None = option(
-        None, "base image of the sandbox Dockerfile (default: the one `setup` made, else "
-        "python:3.11-slim)", metavar="IMAGE")
+        None,
+        "base image of the sandbox Dockerfile (default: the one `setup` made, else "
+        "python:3.11-slim)",
+        metavar="IMAGE",
+    )
     cpus: float = 1.0
     pids: int = 512

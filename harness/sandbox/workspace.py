@@ -14,8 +14,7 @@ SNAPSHOT_INDEX = ".git/harness-snapshot-index"
 
 
 class Shell(Protocol):
-    def run(self, command: str, timeout: float = 60,
-            stdin: str | None = None) -> CommandResult: ...
+    def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult: ...
 
 
 class GitWorkspace:
@@ -24,7 +23,9 @@ class GitWorkspace:
     def snapshot(self: Shell) -> str:
         result = self.run(
             f"export GIT_INDEX_FILE={SNAPSHOT_INDEX}; cp .git/index $GIT_INDEX_FILE 2>/dev/null;"
-            " git add -A . >/dev/null && git write-tree", timeout=120)
+            " git add -A . >/dev/null && git write-tree",
+            timeout=120,
+        )
         if result.exit_code != 0:
             raise InfrastructureError(f"snapshot failed: {result.output.strip()[-200:]}")
         return result.output.strip()
@@ -33,7 +34,9 @@ class GitWorkspace:
         result = self.run(
             f"export GIT_INDEX_FILE={SNAPSHOT_INDEX}; git read-tree {shlex.quote(snapshot)}"
             " && git checkout-index -a -f"
-            " && git ls-files -z --others --exclude-standard | xargs -0 -r rm -f --", timeout=120)
+            " && git ls-files -z --others --exclude-standard | xargs -0 -r rm -f --",
+            timeout=120,
+        )
         if result.exit_code != 0:
             raise InfrastructureError(f"restore failed: {result.output.strip()[-200:]}")
 

@@ -42,25 +42,34 @@ def suite_rows(root: Path) -> list[Candidate]:
     """One candidate per instance folder; each is read only when asked for."""
     env_file = root / "environments.toml"
     environments = load_environments(env_file) if env_file.is_file() else {}
-    return [(str(folder / "task.toml"), lambda folder=folder: _row(root, folder),
-             environments) for folder in sorted((root / "instances").iterdir())
-            if folder.is_dir()]
+    return [
+        (str(folder / "task.toml"), lambda folder=folder: _row(root, folder), environments)
+        for folder in sorted((root / "instances").iterdir())
+        if folder.is_dir()
+    ]
 
 
 def _row(root: Path, folder: Path) -> dict[str, Any]:
     meta_file = folder / "task.toml"
     try:
         meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
-        patches = {name: (folder / file).read_text(encoding="utf-8")
-                   for name, file in (("patch", "gold.patch"), ("test_patch", "test.patch"))}
+        patches = {
+            name: (folder / file).read_text(encoding="utf-8")
+            for name, file in (("patch", "gold.patch"), ("test_patch", "test.patch"))
+        }
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise HarnessError(f"{meta_file}: {exc}") from None
     repo_dir = root / "repos" / str(meta.get("repo", "")).replace("/", "__")
     if not meta.get("repo") or not repo_dir.is_dir():
         raise HarnessError(f"{meta_file}: repo folder {repo_dir} not found")
     repo_path, commit = materialize_repo(repo_dir)
-    return {**meta, **patches, "instance_id": folder.name, "base_commit": commit,
-            "repo_path": repo_path}
+    return {
+        **meta,
+        **patches,
+        "instance_id": folder.name,
+        "base_commit": commit,
+        "repo_path": repo_path,
+    }
 
 
 def _tree_digest(folder: Path) -> str:
@@ -82,12 +91,20 @@ def materialize_repo(folder: Path) -> tuple[Path, str]:
     subprocess.run(["rm", "-rf", str(staging)], check=True)
     staging.mkdir(parents=True)
     subprocess.run(["cp", "-a", f"{folder}/.", str(staging)], check=True)
-    subprocess.run(["find", str(staging), "-name", "__pycache__", "-prune", "-exec", "rm", "-rf",
-                    "{}", "+"], check=True)
+    subprocess.run(
+        ["find", str(staging), "-name", "__pycache__", "-prune", "-exec", "rm", "-rf", "{}", "+"],
+        check=True,
+    )
     git("init", "-q", "-b", "main", cwd=staging)
     git("add", "-A", cwd=staging)
-    git("commit", "-q", "-m", f"{folder.name} at its base state", cwd=staging,
-        env=_FIXED_GIT_IDENTITY)
+    git(
+        "commit",
+        "-q",
+        "-m",
+        f"{folder.name} at its base state",
+        cwd=staging,
+        env=_FIXED_GIT_IDENTITY,
+    )
     try:
         staging.rename(target)
     except OSError:  # another process made it first; theirs is identical

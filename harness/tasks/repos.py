@@ -18,7 +18,10 @@ def cache_dir() -> Path:
 def git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         ["git", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", *args],
-        cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise HarnessError(f"git {args[0]} failed in {cwd}: {result.stderr.strip()}")
@@ -45,8 +48,9 @@ def resolve_repo(task: Task, mirror: Path | None = None) -> Path:
     if not clone.is_dir():
         clone.parent.mkdir(parents=True, exist_ok=True)
         url = f"https://github.com/{task.repo}"
-        result = subprocess.run(["git", "clone", "-q", "--bare", url, str(clone)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["git", "clone", "-q", "--bare", url, str(clone)], capture_output=True, text=True
+        )
         if result.returncode != 0:
             last = result.stderr.strip().splitlines()[-1:] or ["git clone failed"]
             raise HarnessError(f"{task.instance_id}: cannot clone {url}: {last[0]}")

@@ -23,7 +23,7 @@ def parse_slice(text: str) -> slice:
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """"I/N", 1-based: shard I of N."""
+    """ "I/N", 1-based: shard I of N."""
     try:
         index, count = (int(p) for p in text.split("/"))
     except ValueError:
@@ -33,9 +33,13 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, count
 
 
-def select_tasks(tasks: list[Task], instance_ids: list[str] | None = None,
-                 pattern: str | None = None, slice_text: str | None = None,
-                 shard: str | None = None) -> list[Task]:
+def select_tasks(
+    tasks: list[Task],
+    instance_ids: list[str] | None = None,
+    pattern: str | None = None,
+    slice_text: str | None = None,
+    shard: str | None = None,
+) -> list[Task]:
     """Filter in this order: ids, regex on instance_id, slice, shard. Shards split the
     selection sorted by instance_id round-robin: disjoint, covering, stable."""
     if instance_ids:
@@ -55,5 +59,5 @@ def select_tasks(tasks: list[Task], instance_ids: list[str] | None = None,
     if shard:
         index, count = parse_shard(shard)
         ordered = sorted(tasks, key=lambda t: t.instance_id)
-        tasks = ordered[index - 1::count]
+        tasks = ordered[index - 1 :: count]
     return tasks

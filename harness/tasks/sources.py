@@ -22,9 +22,13 @@ from harness.tasks.task import (
 LOCAL_SUFFIXES = {".json", ".jsonl", ".parquet"}
 
 
-def load_tasks(source: str | None = None, split: str = "test", strict: bool = False,
-               environments: Path | None = None,
-               on_skip: Callable[[str], None] = warn) -> list[Task]:
+def load_tasks(
+    source: str | None = None,
+    split: str = "test",
+    strict: bool = False,
+    environments: Path | None = None,
+    on_skip: Callable[[str], None] = warn,
+) -> list[Task]:
     """Load tasks from the bundled suite (None), a tasks/-like folder, a local file, or a
     Hugging Face dataset name. A bad row is skipped and reported through `on_skip`, naming
     the row and the field; with `strict`, it fails the load."""
@@ -41,16 +45,21 @@ def load_tasks(source: str | None = None, split: str = "test", strict: bool = Fa
             origin, rows = str(path), _read_file(path)
         else:
             origin, rows = source, _read_hub(source, split)
-        candidates = [(f"{origin}: row {i + 1}", lambda row=row: row, None)
-                      for i, row in enumerate(rows)]
+        candidates = [
+            (f"{origin}: row {i + 1}", lambda row=row: row, None) for i, row in enumerate(rows)
+        ]
     tasks = _build_tasks(candidates, strict, on_skip, specs)
     if not tasks:
         raise HarnessError(f"no valid tasks in {source or BUNDLED_DIR}")
     return tasks
 
 
-def _build_tasks(candidates: list[Candidate], strict: bool, on_skip: Callable[[str], None],
-                 specs: EnvironmentSpecs | None) -> list[Task]:
+def _build_tasks(
+    candidates: list[Candidate],
+    strict: bool,
+    on_skip: Callable[[str], None],
+    specs: EnvironmentSpecs | None,
+) -> list[Task]:
     tasks, seen = [], set()
     for where, read, suite_specs in candidates:
         try:
@@ -87,8 +96,10 @@ def _read_file(path: Path) -> list[Any]:
     except json.JSONDecodeError as exc:
         raise HarnessError(f"cannot read {path}: {exc}") from None
     if isinstance(data, dict):  # keyed by instance_id
-        return [{"instance_id": key, **value} if isinstance(value, dict) else value
-                for key, value in data.items()]
+        return [
+            {"instance_id": key, **value} if isinstance(value, dict) else value
+            for key, value in data.items()
+        ]
     if isinstance(data, list):
         return data
     raise HarnessError(f"{path}: expected a list of tasks or an object keyed by instance_id")
@@ -125,8 +136,9 @@ def _read_hub(name: str, split: str) -> list[Any]:
         try:
             HfApi().dataset_info(name, timeout=15)
         except Exception as exc:
-            raise HarnessError(f"{where}: {first_line(exc)} (offline? HF_HUB_OFFLINE=1 uses a "
-                               "cached copy)") from None
+            raise HarnessError(
+                f"{where}: {first_line(exc)} (offline? HF_HUB_OFFLINE=1 uses a cached copy)"
+            ) from None
     try:
         return list(datasets.load_dataset(name, split=split))
     except Exception as exc:  # the hub raises many kinds; all mean the same to the user

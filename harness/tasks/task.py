@@ -14,10 +14,17 @@ from typing import Any
 from harness import HarnessError
 from harness.diffs import patch_paths
 
-REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch",
-                   "test_patch")
-OPTIONAL_FIELDS = ("version", "environment_setup_commit", "hints_text", "created_at", "image",
-                   "eval_script", "log_parser", "difficulty")
+REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch")
+OPTIONAL_FIELDS = (
+    "version",
+    "environment_setup_commit",
+    "hints_text",
+    "created_at",
+    "image",
+    "eval_script",
+    "log_parser",
+    "difficulty",
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def load_environments(path: Path) -> EnvironmentSpecs:
     for repo, versions in data.items():
         if not isinstance(versions, dict):
             raise HarnessError(f"{path}: {repo}: expected a table of versions")
-        for version, spec in (versions.items() if repo != "default" else [("*", versions)]):
+        for version, spec in versions.items() if repo != "default" else [("*", versions)]:
             where = f"{path}: {repo}.{version}"
             if not isinstance(spec, dict) or set(spec) - known:
                 raise HarnessError(f"{where}: expected a table with keys {', '.join(known)}")
