@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
 
 TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$|conftest\.py$")
 
@@ -23,7 +24,7 @@ def patch_paths(diff: str) -> list[str]:
     return [f.path for f in patch] if patch else []
 
 
-def normalise(diff: str) -> tuple | None:
+def normalise(diff: str) -> tuple[Any, ...] | None:
     """What a diff changes, ignoring line numbers, context and whitespace, so that two samples
     of the same edit compare equal; None if it is not a diff."""
     patch = parse(diff)

@@ -37,7 +37,7 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
     if n == 0:
         return 1.0
     tail = sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1))
-    return min(1.0, 2 * tail / 2**n)
+    return min(1.0, float(2 * tail) / float(2**n))
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:

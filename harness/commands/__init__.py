@@ -24,7 +24,7 @@ class Command:
     summary: str
 
     def load(self) -> CommandModule:
-        module: CommandModule = importlib.import_module(f"harness.commands.{self.name}")  # type: ignore[assignment]
+        module: CommandModule = importlib.import_module(f"harness.commands.{self.name}")
         return module
 
 

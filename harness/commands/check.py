@@ -24,9 +24,9 @@ class CheckParser(Parser):
 
     github = False
 
-    def parse_known_args(
+    def parse_known_args(  # type: ignore[override]
         self,
-        args: Sequence[str] | None = None,  # type: ignore[override]
+        args: Sequence[str] | None = None,
         namespace: Any = None,
     ) -> tuple[argparse.Namespace, list[str]]:
         self.github = args is not None and "github" in args

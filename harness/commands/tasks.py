@@ -12,7 +12,7 @@ from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.tasks import Task
-from harness.validation import validate_tasks
+from harness.validation import TaskCheck, validate_tasks
 
 
 def parser() -> Parser:
@@ -59,8 +59,12 @@ def run(args: argparse.Namespace) -> int:
 def validate(tasks: list[Task], args: argparse.Namespace) -> int:
     sandboxes = DockerProvider(connect(), repo_mirror=args.repo_mirror)
     bar = tqdm(total=len(tasks), unit="task", disable=None, file=sys.stderr)
+
+    def advance(check: TaskCheck) -> None:
+        bar.update()
+
     try:
-        checks = validate_tasks(tasks, sandboxes, args.runs, lambda check: bar.update(1))
+        checks = validate_tasks(tasks, sandboxes, args.runs, advance)
     finally:
         bar.close()
         sandboxes.cleanup()

@@ -134,7 +134,8 @@ class Tape:
             or not isinstance(stored.get("response"), dict)
         ):
             raise ReplayMiss(f"replay: {where}: {path} does not hold this request")
-        return stored["response"]
+        response: dict[str, Any] = stored["response"]
+        return response
 
 
 class ReplayModel:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unidiff import PatchSet
+from unidiff.patch import PatchSet
 
 from harness.diffs import patch_paths
 from harness.models.base import Completion, Message
@@ -196,7 +196,7 @@ class SimModel:
         solve = self.params["solve"]
         base = solve[self.tier].get(self.task.difficulty or "medium", solve[self.tier]["medium"])
         offset = _rng(self.seed, self.task.instance_id, "task").uniform(-1, 1)
-        return min(1.0, max(0.0, base + offset * solve["task_spread"]))
+        return float(min(1.0, max(0.0, base + offset * solve["task_spread"])))
 
     def _fix_attempt(self, attempt: int, sample: int) -> str:
         # One draw per (task, attempt, sample) shared by both tiers: what flash solves, pro

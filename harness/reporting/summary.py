@@ -211,11 +211,13 @@ def token_rows(summaries: list[Summary]) -> list[list[str]]:
     escalation model are the hidden price of escalating, and this is where they show."""
     rows = []
     for s in summaries:
+        costs: dict[str, float] = {str(t): c for t, c in s.metrics.cost_by_tier.items()}
         tiers: list[tuple[str, Usage]] = list(s.metrics.tokens.items())
         if len(tiers) > 1:
             tiers.append(("all", sum((usage for _, usage in tiers), Usage())))
+            costs["all"] = s.metrics.cost_usd
         for tier, usage in tiers:
-            cost = s.metrics.cost_usd if tier == "all" else s.metrics.cost_by_tier.get(tier)
+            cost = costs.get(tier)
             rows.append(
                 [
                     s.label,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.policy import Tier
 from harness.pricing import Usage
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION: Literal[2] = 2
 READABLE_VERSIONS = (1, 2)  # version 1 rows lack `settings`, which defaults to empty
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 

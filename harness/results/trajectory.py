@@ -14,7 +14,7 @@ from harness.policy import Outcome, Tier
 from harness.pricing import Usage
 from harness.results.row import Record, ResultRow, RunIdentity, Verdict
 
-TRAJECTORY_VERSION = 1
+TRAJECTORY_VERSION: Literal[1] = 1
 
 ActionKind = Literal["command", "edit", "submit", "none"]
 # Why the agent stopped; empty while it runs, and when the task failed before it stopped.

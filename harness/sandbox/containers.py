@@ -27,9 +27,11 @@ def _labelled(
 ) -> list[tuple[str, dict[str, str]]]:
     """(id, labels) of matching containers, from the list call alone: a container removed by
     someone else meanwhile cannot make the listing fail."""
-    filters = {"label": [f"{key}={value}" for key, value in labels.items()]}
+    filters: dict[str, str | list[str] | bool] = {
+        "label": [f"{key}={value}" for key, value in labels.items()]
+    }
     return [
-        (c.id, c.attrs.get("Labels") or {})
+        (str(c.id), c.attrs.get("Labels") or {})
         for c in client.containers.list(all=True, filters=filters, sparse=True)
     ]
 

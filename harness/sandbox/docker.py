@@ -36,7 +36,7 @@ class Executor:
         )["Id"]
         self._socket = api.exec_start(exec_id, socket=True)
         self._raw = getattr(self._socket, "_sock", self._socket)
-        self._frames = frames_iter(self._socket, tty=False)
+        self._frames = frames_iter(self._socket, tty=False)  # type: ignore[no-untyped-call]
         self._buffer = b""
 
     def request(

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
@@ -27,6 +28,7 @@ BASE_PACKAGES = (
 # The tag names what went in, so a change to the package list builds a new base.
 _PACKAGES_DIGEST = hashlib.sha256(BASE_PACKAGES.encode()).hexdigest()[:8]
 LOCAL_BASE_IMAGE = f"cascade-harness/base:local-{_PACKAGES_DIGEST}"
+Log = Callable[[str], None]
 DOCKERD_LOG = Path("/var/log/cascade-harness-dockerd.log")
 
 
@@ -58,7 +60,7 @@ def _apt_install(*packages: str) -> None:
             raise HarnessError(f"{' '.join(args[:2])} failed: {' '.join(tail)}")
 
 
-def ensure_engine(log=print, wait_seconds: float = 90) -> docker.DockerClient:
+def ensure_engine(log: Log = print, wait_seconds: float = 90) -> docker.DockerClient:
     """Return a live engine; as root on Debian, install Debian's docker.io and start dockerd."""
     try:
         return connect()
@@ -101,7 +103,7 @@ def default_base_image(client: docker.DockerClient) -> str:
     return LOCAL_BASE_IMAGE if image_exists(client, LOCAL_BASE_IMAGE) else REGISTRY_BASE_IMAGE
 
 
-def ensure_base_image(client: docker.DockerClient, log=print) -> str:
+def ensure_base_image(client: docker.DockerClient, log: Log = print) -> str:
     """Make sure a base image is present: pulled from a registry when one answers, else built
     here with debootstrap from the machine's own Debian mirror."""
     name = default_base_image(client)

@@ -5,6 +5,10 @@ sends one JSON request per line on stdin and reads one JSON reply per line on st
 persistent process saves the cost of a `docker exec` per command. Each command runs in its own
 session, so on timeout its whole process group is killed and the executor lives on.
 
+A command ends when its own process exits: output still arriving from processes it left in the
+background is read for a moment, then those processes are killed, found by a mark in their
+environment that a new session or process group does not shed.
+
 Standard library only, and Python 3.6 syntax: it runs on whatever python3 a task image has.
 """
 
@@ -17,9 +21,14 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from typing import IO, Any
+
+MARK = "HARNESS_COMMAND"
+DRAIN_SECONDS = 0.2  # how long output of what a command left behind is still read
 
 
-def feed(pipe, data):
+def feed(pipe: "IO[bytes]", data: bytes) -> None:
     """Write a command's standard input from a thread, so that a command that prints before it
     reads cannot deadlock against us."""
     try:
@@ -31,64 +40,123 @@ def feed(pipe, data):
             pipe.close()
 
 
-def run(command, timeout, limit, cwd, stdin=None):
+def marked(mark: bytes) -> "list[int]":
+    """Processes whose environment carries `mark`: everything a command started."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as environ:
+                if mark in environ.read().split(b"\0"):
+                    found.append(int(name))
+        except OSError:  # gone meanwhile, or not ours
+            continue
+    return found
+
+
+def kill_all(process: "subprocess.Popen[bytes]", mark: bytes) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    for pid in marked(mark):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+class Capture:
+    """The head and the tail of a stream, `limit` bytes in all, and how much went by."""
+
+    def __init__(self, limit: int) -> None:
+        self.half = limit // 2
+        self.limit = limit
+        self.head, self.tail, self.total = bytearray(), bytearray(), 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if len(self.head) < self.half:
+            take = self.half - len(self.head)
+            self.head += chunk[:take]
+            chunk = chunk[take:]
+        self.tail += chunk
+        if len(self.tail) > 2 * self.half:
+            del self.tail[: len(self.tail) - self.half]
+
+    def reply(self) -> "dict[str, Any]":
+        cut = 0
+        if self.total > self.limit:
+            cut = max(0, self.total - len(self.head) - min(len(self.tail), self.half))
+        tail = bytes(self.tail[-self.half :]) if cut else bytes(self.tail)
+        return {
+            "total": self.total,
+            "cut": cut,
+            "head": bytes(self.head).decode("utf-8", "replace"),
+            "tail": tail.decode("utf-8", "replace"),
+        }
+
+
+def run(
+    command: str, timeout: float, limit: int, cwd: str, stdin: "str | None" = None
+) -> "dict[str, Any]":
     started = time.monotonic()
+    mark = f"{MARK}={uuid.uuid4().hex}"
+    env = dict(os.environ)
+    env[MARK] = mark.split("=", 1)[1]
     process = subprocess.Popen(
         ["bash", "-c", command],
         cwd=cwd,
+        env=env,
         stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    if stdin is not None:
+    if stdin is not None and process.stdin is not None:
         threading.Thread(
             target=feed, args=(process.stdin, stdin.encode("utf-8")), daemon=True
         ).start()
-    half = limit // 2
-    head, tail, total, timed_out = bytearray(), bytearray(), 0, False
+    assert process.stdout is not None
+    output = process.stdout.fileno()
+    capture = Capture(limit)
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
+    selector.register(output, selectors.EVENT_READ)
     deadline = started + timeout
+    exited_at = None  # when the command's own process was seen to have exited
+    timed_out = False
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
+        now = time.monotonic()
+        if exited_at is None and process.poll() is not None:
+            exited_at = now
+        if exited_at is not None and now - exited_at > DRAIN_SECONDS:
+            break  # what it left behind still holds the pipe open
+        if now >= deadline:
+            timed_out = exited_at is None
             break
-        if not selector.select(min(remaining, 1.0)):
+        wait = min(deadline - now, 0.05)
+        if not selector.select(wait):
             continue
-        chunk = os.read(process.stdout.fileno(), 65536)
-        if not chunk:
+        chunk = os.read(output, 65536)
+        if not chunk:  # every writer has closed the pipe
             break
-        total += len(chunk)
-        if len(head) < half:
-            take = half - len(head)
-            head += chunk[:take]
-            chunk = chunk[take:]
-        tail += chunk
-        if len(tail) > 2 * half:
-            del tail[: len(tail) - half]
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # also ends background children
+        capture.add(chunk)
+    if not timed_out:
+        try:  # output ended; the process itself may still run (it closed its stdout)
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+    kill_all(process, mark.encode())
     exit_code = process.wait()
     selector.close()
     process.stdout.close()
     if exit_code < 0:
         exit_code = 128 - exit_code
-    cut = max(0, total - len(head) - min(len(tail), half)) if total > limit else 0
-    kept_tail = bytes(tail[-half:]) if cut else bytes(tail)
-    return {
-        "exit_code": exit_code,
-        "timed_out": timed_out,
-        "total": total,
-        "cut": cut,
-        "head": bytes(head).decode("utf-8", "replace"),
-        "tail": kept_tail.decode("utf-8", "replace"),
-        "seconds": time.monotonic() - started,
-    }
+    reply = capture.reply()
+    reply.update(
+        {"exit_code": exit_code, "timed_out": timed_out, "seconds": time.monotonic() - started}
+    )
+    return reply
 
 
-def main():
+def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:

@@ -108,7 +108,7 @@ class Images:
 
     def _digest(self, parent: str, *inputs: str) -> str:
         """Names an image by its parent's id and everything else that goes into it."""
-        parent_id = self.client.images.get(parent).id
+        parent_id = str(self.client.images.get(parent).id)
         return hashlib.sha256("\0".join([parent_id, *inputs]).encode()).hexdigest()[:16]
 
     def _task_dockerfile(self, task: Task) -> str:

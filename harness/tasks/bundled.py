@@ -11,6 +11,7 @@ import os
 import subprocess
 import tomllib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def suite_rows(root: Path) -> list[Candidate]:
     env_file = root / "environments.toml"
     environments = load_environments(env_file) if env_file.is_file() else {}
     return [
-        (str(folder / "task.toml"), lambda folder=folder: _row(root, folder), environments)
+        (str(folder / "task.toml"), partial(_row, root, folder), environments)
         for folder in sorted((root / "instances").iterdir())
         if folder.is_dir()
     ]

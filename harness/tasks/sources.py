@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,16 @@ def load_tasks(
         else:
             origin, rows = source, _read_hub(source, split)
         candidates = [
-            (f"{origin}: row {i + 1}", lambda row=row: row, None) for i, row in enumerate(rows)
+            (f"{origin}: row {i + 1}", partial(_given, row), None) for i, row in enumerate(rows)
         ]
     tasks = _build_tasks(candidates, strict, on_skip, specs)
     if not tasks:
         raise HarnessError(f"no valid tasks in {source or BUNDLED_DIR}")
     return tasks
+
+
+def _given(row: Any) -> Any:
+    return row
 
 
 def _build_tasks(
