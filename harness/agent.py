@@ -1,9 +1,9 @@
 """The edit-test agent: one loop, one action per turn, routed and re-run by a policy.
 
 Each turn the routed model answers with a thought and one fenced action: a shell command, an
-edit as a unified diff (checked, applied, then the repo's check command runs), or submit. A turn
-ends in one outcome (see policy.Outcome); when the policy escalates, the sandbox goes back to
-its state before the turn and the escalation model runs the same turn.
+edit as a unified diff (applied, then checked: see check.py), or submit. A turn ends in one
+outcome (see policy.Outcome); when the policy escalates, the sandbox goes back to its state
+before the turn and the escalation model runs the same turn.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from harness.check import apply_and_check
+from harness.baseline import BaselineCache
+from harness.check import EditCheck
 from harness.diffs import normalise
 from harness.models import Message, Model
 from harness.options import option, positive
@@ -22,8 +23,10 @@ from harness.pricing import PriceTable, cost
 from harness.prompts import Prompts, default_prompts
 from harness.results import ModelCall, Trajectory, Turn
 from harness.results.trajectory import ActionKind, ExitReason
-from harness.sandbox import Sandbox
+from harness.sandbox import DEFAULT_OUTPUT_LIMIT, Sandbox
 from harness.tasks import Task
+from harness.testsuite import suite_for
+from harness.tokens import prompt_tokens
 
 ACTION_LANGS: dict[str, ActionKind] = {
     "bash": "command",
@@ -56,6 +59,32 @@ class Limits:
         metavar="SECONDS",
         check=positive,
     )
+    check_timeout_s: float = option(
+        300.0,
+        "time budget of the tests run after an edit; a check over it ends the turn as "
+        "check_timeout",
+        flag="--check-timeout",
+        metavar="SECONDS",
+        check=positive,
+    )
+    context_tokens: int = option(
+        120_000,
+        "prompt tokens one model call may carry (estimated); a call that would carry more "
+        "ends the task with exit reason context_limit before it is sent",
+        metavar="N",
+        check=positive,
+    )
+    observation_bytes: int = option(
+        DEFAULT_OUTPUT_LIMIT,
+        "bytes of a command's output, or of a check's report, the model is shown (head and "
+        "tail, the cut marked)",
+        metavar="N",
+        check=positive,
+    )
+
+
+class ContextFull(Exception):
+    """The next call would not fit the model's context budget."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +135,12 @@ class Agent:
         # still has the calls already paid for
         self.trajectory: Trajectory | None = None
 
-    def solve(self, task: Task, sandbox: Sandbox) -> Trajectory:
+    def solve(
+        self, task: Task, sandbox: Sandbox, baselines: BaselineCache | None = None
+    ) -> Trajectory:
+        """Work on the task until it submits or a limit is reached. `baselines` holds the
+        statuses of the untouched repository's tests (see check.py); shared across runs of
+        the same environment, they are measured once."""
         render = self.prompts.render
         system = render(
             "system",
@@ -118,11 +152,22 @@ class Agent:
             instance_id=task.instance_id,
             messages=[{"role": "system", "content": system}, {"role": "user", "content": issue}],
         )
+        check = EditCheck(
+            sandbox,
+            suite_for(task),
+            baselines or BaselineCache(task.instance_id),
+            self.limits.check_timeout_s,
+            self.prompts,
+            self.limits.observation_bytes,
+        )
         started = time.monotonic()
-        while not (reason := self._limit_reached(trajectory, started)):
-            if self._turn(task, sandbox, trajectory).action.kind == "submit":
-                reason = "submitted"
-                break
+        try:
+            while not (reason := self._limit_reached(trajectory, started)):
+                if self._turn(check, sandbox, trajectory).action.kind == "submit":
+                    reason = "submitted"
+                    break
+        except ContextFull:
+            reason = "context_limit"
         trajectory.exit_reason = reason
         trajectory.patch = sandbox.diff()
         return trajectory
@@ -136,12 +181,12 @@ class Agent:
             return "time_limit"
         return ""
 
-    def _turn(self, task: Task, sandbox: Sandbox, trajectory: Trajectory) -> Step:
+    def _turn(self, check: EditCheck, sandbox: Sandbox, trajectory: Trajectory) -> Step:
         history = [TurnRecord(t.tier, t.outcome, bool(t.escalated_from)) for t in trajectory.turns]
         index = len(trajectory.turns)
         route = route_turn(self.policy, history)
         before = sandbox.snapshot() if self.policy.escalate_to else None
-        step = self._step(task, sandbox, trajectory, trajectory.messages, route, index)
+        step = self._step(check, sandbox, trajectory, trajectory.messages, route, index)
         failed = None
         if (up := escalation(self.policy, history, route.tier, step.outcome)) is not None:
             assert before is not None
@@ -154,7 +199,7 @@ class Agent:
                     {"role": "user", "content": note},
                 ]
             route, failed = up, step
-            step = self._step(task, sandbox, trajectory, context, up, index)
+            step = self._step(check, sandbox, trajectory, context, up, index)
         trajectory.messages += [
             {"role": "assistant", "content": step.reply},
             {"role": "user", "content": step.observation},
@@ -184,6 +229,8 @@ class Agent:
         reason: str | None = None,
     ) -> str:
         model = self.models[route.tier]
+        if prompt_tokens(messages) > self.limits.context_tokens:
+            raise ContextFull
         completion = model.complete(messages)
         trajectory.calls.append(
             ModelCall(
@@ -202,7 +249,7 @@ class Agent:
 
     def _step(
         self,
-        task: Task,
+        check: EditCheck,
         sandbox: Sandbox,
         trajectory: Trajectory,
         messages: list[Message],
@@ -220,7 +267,7 @@ class Agent:
             if winner is None:
                 return Step(reply, action, "vote_split", self.prompts.render("vote_split"))
             reply, action = winner, parse_action(winner)
-        outcome, observation = self._execute(task, sandbox, action)
+        outcome, observation = self._execute(check, sandbox, action)
         return Step(reply, action, outcome, observation)
 
     def _vote(
@@ -240,7 +287,7 @@ class Agent:
             return None
         return replies[keys.index(key)]
 
-    def _execute(self, task: Task, sandbox: Sandbox, action: Action) -> tuple[Outcome, str]:
+    def _execute(self, check: EditCheck, sandbox: Sandbox, action: Action) -> tuple[Outcome, str]:
         render = self.prompts.render
         timeout = self.limits.command_timeout_s
         if action.kind == "none":
@@ -251,6 +298,4 @@ class Agent:
             result = sandbox.run(action.body, timeout)
             outcome: Outcome = "ok" if result.exit_code == 0 else "command_failed"
             return outcome, render("command", exit_code=result.exit_code, output=result.output)
-        return apply_and_check(
-            sandbox, action.body, task.environment.check_cmd, timeout, self.prompts
-        )
+        return check.edit(action.body)

@@ -6,7 +6,6 @@ are pure functions; `grade` is the I/O around them.
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Callable
 
@@ -15,9 +14,8 @@ from harness.diffs import patch_paths
 from harness.results import TestSplit, Verdict
 from harness.sandbox import Sandbox, SandboxProvider
 from harness.tasks import Task
+from harness.testsuite import PASSING, parse_pytest_log
 
-PASSING = {"PASSED", "XFAIL"}
-STATUS_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+?)(?: - .*)?$")
 # The patch comes on standard input, kept in a file for the fallbacks. The SWE-bench harness's
 # order: strict git apply, then a 3-way merge, then patch with fuzz.
 APPLY_PATCH = (
@@ -28,16 +26,6 @@ APPLY_PATCH = (
 APPLY_TEST_PATCH = "git apply -"
 RUN_SCRIPT = 'script=$(mktemp) && cat > "$script" && bash "$script"'
 LOG_TAIL = 5000
-
-
-def parse_pytest_log(log: str) -> dict[str, str]:
-    """Test id -> status from pytest's `-rA` short summary."""
-    statuses = {}
-    for line in log.splitlines():
-        match = STATUS_LINE.match(line.strip())
-        if match:
-            statuses[match.group(2).strip()] = match.group(1)
-    return statuses
 
 
 def split(tests: tuple[str, ...], statuses: dict[str, str]) -> TestSplit:

@@ -18,7 +18,15 @@ from harness import HarnessError
 
 Tier = Literal["flash", "pro"]
 # How a turn ended; every one but "ok" may be listed in a policy's escalate_on.
-Outcome = Literal["ok", "format_error", "patch_failed", "tests_red", "command_failed", "vote_split"]
+Outcome = Literal[
+    "ok",
+    "format_error",
+    "patch_failed",
+    "tests_red",
+    "command_failed",
+    "vote_split",
+    "check_timeout",
+]
 Context = Literal["same", "with_failure"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from harness import HarnessError, __version__
 from harness.agent import Agent, Limits
+from harness.baseline import BaselineCache
 from harness.grading import grade
 from harness.models.factory import ModelFamily
 from harness.policy import Policy
@@ -68,7 +69,7 @@ def run_task(
     agent: Agent | None = None
     try:
         environment = sandboxes.prepare(task)
-        sandbox = sandboxes.start(task, environment)
+        sandbox = sandboxes.start(task, environment, config.limits.observation_bytes)
         try:
             agent = Agent(
                 config.models.build(task, config.policy.tiers),
@@ -77,7 +78,8 @@ def run_task(
                 config.limits,
                 config.prompts,
             )
-            patch = agent.solve(task, sandbox).patch
+            baselines = BaselineCache.on_disk(f"{environment}@{task.base_commit}")
+            patch = agent.solve(task, sandbox, baselines).patch
         finally:
             sandbox.close()
         verdict = grade(task, patch, sandboxes, environment, config.grade_timeout_s)

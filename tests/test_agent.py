@@ -170,3 +170,19 @@ def _certain_params():
     params["solve"]["pro"] = {"easy": 1.0, "medium": 1.0, "hard": 1.0}
     params["solve"]["task_spread"] = 0.0
     return params
+
+
+def test_a_call_past_the_context_budget_ends_the_task_before_it_is_sent(calc_task, local):
+    chatty = Scripted("deepseek-v4-flash", [fence("bash", "seq 1 3000")] * 10)
+    limits = Limits(context_tokens=4000, observation_bytes=8000)
+    # the runner starts sandboxes with the limits' observation size, as here
+    sandbox = local.start(calc_task, local.prepare(calc_task), limits.observation_bytes)
+    trajectory = Agent({"flash": chatty}, BUILTIN["flash"], PRICES, limits).solve(
+        calc_task, sandbox
+    )
+    assert trajectory.exit_reason == "context_limit"
+    assert 0 < len(chatty.prompts) < 10  # calls stopped before the budget was exceeded
+    assert all(sum(len(m["content"]) for m in prompt) / 4 < 4000 for prompt in chatty.prompts)
+    # each observation holds at most the configured bytes of output, the cut marked
+    assert all(len(t.observation) < 8200 for t in trajectory.turns)
+    assert "bytes of output cut" in trajectory.turns[0].observation

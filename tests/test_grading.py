@@ -1,5 +1,6 @@
-from harness.grading import decide, grade, parse_pytest_log, reset_test_files
+from harness.grading import decide, grade, reset_test_files
 from harness.models.sim import wrong_edit
+from harness.testsuite import parse_pytest_log
 
 LOG = """\
 ============================= test session starts ==============================

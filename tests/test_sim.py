@@ -8,11 +8,10 @@ from harness.models.sim import (
     REPRODUCE,
     PrefixCache,
     SimModel,
-    count_tokens,
     malformed_edit,
-    message_tokens,
     wrong_edit,
 )
+from harness.tokens import count_tokens, message_tokens
 
 
 def conversation(*replies_and_observations):

@@ -12,7 +12,6 @@ provider would: a model's first call in a task, e.g. after an escalation, pays c
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 import tomllib
 from dataclasses import dataclass, field
@@ -26,9 +25,9 @@ from harness.models.base import Completion, Message
 from harness.policy import Tier
 from harness.pricing import Usage
 from harness.tasks import Task
+from harness.tokens import count_tokens, message_tokens
 
 PARAMS_FILE = Path(__file__).parent.parent / "data" / "sim.toml"
-MESSAGE_OVERHEAD_TOKENS = 4
 SYNTHETIC_NOTE = "synthetic: simulated models, not real model behaviour"
 
 # Each reply opens with a thought; the simulated model reads its own past thoughts to know
@@ -41,16 +40,6 @@ UNSURE = f"{ATTEMPT} but I need to think about this more."
 REVERT = "THOUGHT: That fix did not work; I will undo it and think again."
 SUBMIT = "THOUGHT: The fix works and the tests pass; submitting."
 GIVE_UP = "THOUGHT: I could not fix it; submitting what I have."
-
-
-def count_tokens(text: str) -> int:
-    """Estimated tokens: one per four bytes of UTF-8, a common rule of thumb for code and
-    English with BPE tokenizers (tokenizer files cannot be downloaded here)."""
-    return math.ceil(len(text.encode("utf-8")) / 4)
-
-
-def message_tokens(message: Message) -> int:
-    return MESSAGE_OVERHEAD_TOKENS + count_tokens(message.get("content") or "")
 
 
 def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:

@@ -18,7 +18,7 @@ TRAJECTORY_VERSION: Literal[1] = 1
 
 ActionKind = Literal["command", "edit", "submit", "none"]
 # Why the agent stopped; empty while it runs, and when the task failed before it stopped.
-ExitReason = Literal["", "submitted", "step_limit", "cost_limit", "time_limit"]
+ExitReason = Literal["", "submitted", "step_limit", "cost_limit", "time_limit", "context_limit"]
 
 
 class ModelCall(Record):

@@ -1,0 +1,69 @@
+"""Test statuses at the base commit, per test file: what the check compares an edit against.
+
+They depend only on the task's environment and the test command, so they are kept on disk and
+shared by every run, policy and worker that checks the same task image: the untouched
+repository's tests run once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from harness.tasks.repos import cache_dir
+from harness.testsuite import Statuses
+
+WHOLE_SUITE = "*"  # the key of a run of the default selection
+
+
+class BaselineCache:
+    def __init__(self, environment: str, folder: Path | None = None):
+        """`environment` names what the statuses depend on besides the command: the task
+        image, or the repository and base commit. Without a folder they live in memory."""
+        self.environment = environment
+        self.folder = folder
+        self._memory: dict[tuple[str, str], Statuses] = {}
+
+    @classmethod
+    def on_disk(cls, environment: str) -> BaselineCache:
+        return cls(environment, cache_dir() / "baselines")
+
+    def _path(self, command: str, file: str) -> Path | None:
+        if self.folder is None:
+            return None
+        key = "\0".join((self.environment, command, file)).encode()
+        return self.folder / f"{hashlib.sha256(key).hexdigest()[:32]}.json"
+
+    def get(self, command: str, file: str) -> Statuses | None:
+        if (command, file) in self._memory:
+            return self._memory[(command, file)]
+        path = self._path(command, file)
+        if path is None or not path.is_file():
+            return None
+        try:
+            statuses = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # a damaged entry is run again, never trusted
+        if not isinstance(statuses, dict):
+            return None
+        self._memory[(command, file)] = statuses
+        return statuses
+
+    def put(self, command: str, file: str, statuses: Statuses) -> None:
+        self._memory[(command, file)] = statuses
+        path = self._path(command, file)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # written whole or not at all: workers of other runs read the same folder
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
+            ) as out:
+                json.dump(statuses, out)
+            os.replace(out.name, path)
+        except OSError:
+            pass  # a cache that cannot be written costs time, never correctness

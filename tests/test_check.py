@@ -1,0 +1,161 @@
+"""The edit-test check on a repository with a pre-existing failure, a slow test and tests tied
+to its modules by name and by import (tests/data/checks), in local sandboxes."""
+
+import difflib
+
+import pytest
+
+from harness.baseline import BaselineCache
+from harness.check import EditCheck, judge
+from harness.prompts import default_prompts
+from harness.tasks import load_tasks
+from harness.testsuite import pytest_suite, suite_for
+
+from .conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def shop_task():
+    [task] = load_tasks(str(DATA / "checks"))
+    return task
+
+
+@pytest.fixture
+def shop(local, shop_task):
+    return local.start(shop_task, local.prepare(shop_task))
+
+
+def checker(sandbox, task, baselines=None, timeout=60):
+    return EditCheck(
+        sandbox, suite_for(task), baselines or BaselineCache("test"), timeout, default_prompts()
+    )
+
+
+def edit(sandbox, path, old, new):
+    """A unified diff that replaces `old` with `new` in a file of the sandbox."""
+    before = sandbox.read_file(path).decode() if old is not None else ""
+    after = before.replace(old, new) if old is not None else new
+    lines = difflib.unified_diff(
+        before.splitlines(True),
+        after.splitlines(True),
+        "/dev/null" if old is None else f"a/{path}",
+        f"b/{path}",
+    )
+    return "".join(lines)
+
+
+def test_the_gold_fix_is_ok_and_the_report_is_short(shop, shop_task):
+    check = checker(shop, shop_task)
+    outcome, seen = check.edit(shop_task.test_patch)  # the reproduction test alone
+    assert outcome == "ok" and seen.startswith("Edit applied; the check failed.")
+    assert "tests/test_cart.py::test_total_counts_quantity" in seen
+    assert "assert 2.0 == 6.0" in seen  # its own failure output, not the whole log
+    outcome, seen = check.edit(shop_task.patch)
+    assert outcome == "ok", seen
+    assert seen.splitlines()[0] == "Edit applied; the check passed."
+    assert "Ran 1 test file(s) related to your changes: 3 passed, 0 failed" in seen
+    assert "Full log: .git/harness/check-2.log" in seen
+    assert "test_slow_inventory_count" not in shop.read_file(".git/harness/check-2.log").decode()
+
+
+def test_a_wrong_fix_leaves_the_agents_own_test_red(shop, shop_task):
+    check = checker(shop, shop_task)
+    check.edit(shop_task.test_patch)
+    wrong = edit(shop, "shop/cart.py", "return len(self.lines)", "return len(self.lines) + 0")
+    outcome, seen = check.edit(wrong)
+    assert outcome == "tests_red"
+    assert "Failing tests in test files you added or changed: 1" in seen
+
+
+def test_breaking_a_test_that_passed_before_is_red(shop, shop_task):
+    broken = edit(shop, "shop/cart.py", "return len(self.lines)", "return 0")
+    outcome, seen = checker(shop, shop_task).edit(broken)
+    assert outcome == "tests_red"
+    assert "Tests that passed before your changes and fail now: 1" in seen
+    assert "tests/test_cart.py::test_count_lines" in seen
+
+
+def test_a_test_file_that_no_longer_collects_is_red(shop, shop_task):
+    broken = edit(shop, "shop/cart.py", "class Cart:", "class Cart(:")
+    outcome, seen = checker(shop, shop_task).edit(broken)
+    assert outcome == "tests_red"
+    assert "tests/test_cart.py::test_empty_cart_totals_zero" in seen
+
+
+def test_a_pre_existing_failure_never_makes_a_turn_red(shop, shop_task):
+    harmless = edit(shop, "shop/tax.py", "RATE = 0.2", "RATE = 0.2  # standard rate")
+    outcome, seen = checker(shop, shop_task).edit(harmless)
+    assert outcome == "ok", seen
+    assert "1 test(s) failed before your changes too; they are not counted." in seen
+
+
+def test_an_edit_no_test_relates_to_runs_the_whole_suite_within_its_budget(shop, shop_task):
+    unrelated = edit(shop, "shop/labels.py", "line(s)", "lines")
+    outcome, seen = checker(shop, shop_task, timeout=1).edit(unrelated)
+    assert outcome == "check_timeout"
+    assert "did not finish within 1 s" in seen and ".git/harness/check-1.log" in seen
+    outcome, seen = checker(shop, shop_task, timeout=60).edit(
+        edit(shop, "shop/labels.py", "lines", "line(s)")
+    )
+    assert outcome == "ok" and "Ran the whole test suite" in seen
+
+
+def test_edits_that_do_not_apply(shop, shop_task):
+    check = checker(shop, shop_task)
+    assert check.edit("not a diff")[0] == "patch_failed"
+    stale = edit(shop, "shop/cart.py", "return len(self.lines)", "return 1")
+    check.edit(stale)
+    outcome, seen = check.edit(stale)
+    assert outcome == "patch_failed" and seen.startswith("The edit could not be applied:")
+
+
+def test_base_statuses_are_measured_once_per_environment(tmp_path, local, shop_task):
+    cache = BaselineCache("shop-image", tmp_path)
+    first = local.start(shop_task, local.prepare(shop_task))
+    assert checker(first, shop_task, cache).edit(shop_task.patch)[0] == "ok"
+    assert "base.log" in first.run("ls .git/harness").output  # measured at the base commit
+    assert len(list(tmp_path.iterdir())) == 1  # tests/test_cart.py, on disk
+    second = local.start(shop_task, local.prepare(shop_task))
+    broken = edit(second, "shop/cart.py", "return len(self.lines)", "return 0")
+    outcome, _ = checker(second, shop_task, BaselineCache("shop-image", tmp_path)).edit(broken)
+    assert outcome == "tests_red"  # judged against the cached base
+    assert "base.log" not in second.run("ls .git/harness").output  # not measured again
+
+
+def test_judge_is_relative_to_the_base():
+    suite = pytest_suite()
+    base = {"t.py::a": "PASSED", "t.py::b": "FAILED", "u.py::c": "PASSED"}
+    same = {"t.py::a": "PASSED", "t.py::b": "FAILED"}
+    assert not judge(same, base, {"t.py"}, set(), suite, True).red
+    worse = {"t.py::a": "FAILED", "t.py::b": "FAILED"}
+    assert judge(worse, base, {"t.py"}, set(), suite, True).newly_failing == ["t.py::a"]
+    gone = {"t.py": "ERROR"}  # the file no longer collects
+    assert judge(gone, base, {"t.py"}, set(), suite, True).red
+    assert not judge(worse, base, {"t.py"}, set(), suite, False).red  # a test-only edit
+    own = {"n.py::new": "FAILED"}
+    assert judge(own, {}, {"n.py"}, {"n.py"}, suite, True).own_failing == ["n.py::new"]
+
+
+@pytest.mark.scenario
+def test_no_gold_edit_of_the_bundled_suite_is_ever_red(local):
+    """Every bundled task: its reproduction test, then its gold fix, each checked as an edit.
+    The gold fix must never be red; the simulated family's wrong edit should be."""
+    from harness.models.sim import wrong_edit
+
+    false_reds, caught = [], 0
+    tasks = load_tasks()
+    for task in tasks:
+        sandbox = local.start(task, local.prepare(task))
+        check = checker(sandbox, task)
+        assert check.edit(task.test_patch)[0] == "ok", task.instance_id
+        before = sandbox.snapshot()
+        wrong = wrong_edit(task.patch)
+        if wrong and check.edit(wrong)[0] == "tests_red":
+            caught += 1
+        sandbox.restore(before)
+        outcome, seen = check.edit(task.patch)
+        if outcome != "ok" or not seen.startswith("Edit applied; the check passed."):
+            false_reds.append((task.instance_id, seen[:300]))
+        sandbox.close()
+    assert false_reds == []
+    assert caught >= len(tasks) - 2  # a wrong edit that fixes nothing leaves the repro red
