@@ -119,8 +119,12 @@ class EditCheck:
     # -- what to run --------------------------------------------------------------------------
 
     def _lines(self, command: str) -> list[str]:
-        result = self.sandbox.run(command, 120)
-        return [line for line in result.output.splitlines() if line.strip()]
+        """The lines a command prints, all of them: through a file, since a listing of a
+        large repository is longer than the output cap of a command."""
+        listing = f"{LOG_DIR}/listing.txt"
+        self.sandbox.run(f"mkdir -p {LOG_DIR} && {{ {command} ; }} > {listing} 2>/dev/null", 120)
+        text = self.sandbox.read_file(listing).decode("utf-8", "replace")
+        return [line for line in text.splitlines() if line.strip()]
 
     def _changed_files(self) -> list[str]:
         """Files changed against the base commit, new ones included, that still exist."""

@@ -159,3 +159,10 @@ def test_no_gold_edit_of_the_bundled_suite_is_ever_red(local):
         sandbox.close()
     assert false_reds == []
     assert caught >= len(tasks) - 2  # a wrong edit that fixes nothing leaves the repro red
+
+
+def test_related_tests_are_found_in_a_listing_longer_than_the_output_cap(shop, shop_task):
+    shop.run("mkdir -p aaa zzz && for i in $(seq 1 1500); do touch aaa/m_$i.py zzz/m_$i.py; done")
+    broken = edit(shop, "shop/cart.py", "return len(self.lines)", "return 0")
+    outcome, seen = checker(shop, shop_task).edit(broken)
+    assert outcome == "tests_red" and "Ran 1 test file(s) related to your changes" in seen
