@@ -43,9 +43,22 @@ EDIT = f"""--- a/{SOURCE}
 
 def fetch(version: str, folder: Path) -> Path:
     """The source release, unpacked: a real repository with its tests."""
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                    "--no-binary", ":all:", f"networkx=={version}", "-d", str(folder)],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"networkx=={version}",
+            "-d",
+            str(folder),
+        ],
+        check=True,
+    )
     [archive] = folder.glob("networkx-*.tar.gz")
     with tarfile.open(archive) as release:
         release.extractall(folder, filter="data")
@@ -69,8 +82,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         repo, commit = materialize_repo(fetch(args.version, Path(tmp)))
-        task = Task(instance_id="networkx-bench", repo="networkx/networkx", base_commit=commit,
-                    problem_statement="", patch="", test_patch="", repo_path=repo)
+        task = Task(
+            instance_id="networkx-bench",
+            repo="networkx/networkx",
+            base_commit=commit,
+            problem_statement="",
+            patch="",
+            test_patch="",
+            repo_path=repo,
+        )
         provider = LocalProvider()
         cache = BaselineCache("bench", Path(tmp) / "baselines")
         print(f"networkx {args.version}: a one-file edit to {SOURCE}")
@@ -84,8 +104,10 @@ def main() -> None:
     print(f"{'check, cold base cache':<28} {cold:8.1f} s")
     print(f"{'check, warm base cache':<28} {warm:8.1f} s")
     print(f"{'whole suite':<28} {full:8.1f} s")
-    print(f"the check of a one-file edit takes {warm / full:.1%} of a whole-suite run "
-          f"({full / warm:.0f}x faster; {full / cold:.0f}x with a cold cache)")
+    print(
+        f"the check of a one-file edit takes {warm / full:.1%} of a whole-suite run "
+        f"({full / warm:.0f}x faster; {full / cold:.0f}x with a cold cache)"
+    )
 
 
 if __name__ == "__main__":
