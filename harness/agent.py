@@ -151,6 +151,7 @@ class Agent:
         trajectory = self.trajectory = Trajectory(
             instance_id=task.instance_id,
             messages=[{"role": "system", "content": system}, {"role": "user", "content": issue}],
+            warnings=list(sandbox.warnings),
         )
         check = EditCheck(
             sandbox,

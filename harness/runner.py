@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from harness import HarnessError, __version__
 from harness.agent import Agent, Limits
@@ -16,11 +17,15 @@ from harness.baseline import BaselineCache
 from harness.grading import grade
 from harness.models.factory import ModelFamily
 from harness.policy import Policy
+from harness.predictions import Prediction
+from harness.preflight import check_task
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
 from harness.results import ResultRow, ResultStore, RunIdentity, RunSettings, Trajectory, Verdict
 from harness.sandbox import SandboxProvider
 from harness.tasks import Task
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ def run_task(
     started = time.monotonic()
     agent: Agent | None = None
     try:
+        check_task(task)  # what can be known without Docker, before any other work
         environment = sandboxes.prepare(task)
         sandbox = sandboxes.start(task, environment, config.limits.observation_bytes)
         try:
@@ -112,17 +118,30 @@ def run_tasks(
     retry_errors: bool = False,
     workers: int = 1,
 ) -> list[ResultRow]:
-    """Run every task that has no row yet in the store, `workers` at a time. Rows go through
-    one writer, in the order tasks finish; after an interrupt no more rows are written, so a
-    task cut short runs again on resume instead of counting as an error."""
+    """Run every task that has no row yet in the store, `workers` at a time."""
     done = store.done(retry_errors)
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
+    return run_all(
+        todo, lambda task: run_task(task, config, sandboxes, store), store, on_row, workers
+    )
+
+
+def run_all(
+    items: Sequence[T],
+    work: Callable[[T], ResultRow],
+    store: ResultStore,
+    on_row: Callable[[ResultRow], None],
+    workers: int,
+) -> list[ResultRow]:
+    """`work` on every item, `workers` at a time. Rows go through one writer, in the order
+    items finish; after an interrupt no more rows are written, so an item cut short runs again
+    on resume instead of counting as an error."""
     writer = threading.Lock()
     stopped = threading.Event()
     rows: list[ResultRow] = []
 
-    def run_one(task: Task) -> None:
-        row = run_task(task, config, sandboxes, store)
+    def run_one(item: T) -> None:
+        row = work(item)
         with writer:
             if stopped.is_set():
                 return
@@ -131,12 +150,12 @@ def run_tasks(
             on_row(row)
 
     if workers <= 1:
-        for task in todo:
-            run_one(task)
+        for item in items:
+            run_one(item)
         return rows
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="task")
     try:
-        for future in [pool.submit(run_one, task) for task in todo]:
+        for future in [pool.submit(run_one, item) for item in items]:
             future.result()
     except BaseException:
         stopped.set()
@@ -144,3 +163,51 @@ def run_tasks(
         raise
     pool.shutdown()
     return rows
+
+
+def grade_prediction(
+    task: Task,
+    prediction: Prediction,
+    sandboxes: SandboxProvider,
+    store: ResultStore,
+    timeout_s: float = 900.0,
+) -> ResultRow:
+    """Grade a patch made elsewhere: a row whose cost is unknown (null), with a trajectory
+    that holds the patch and the verdict."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    try:
+        check_task(task)
+        environment = sandboxes.prepare(task) if prediction.model_patch.strip() else ""
+        verdict = grade(task, prediction.model_patch, sandboxes, environment, timeout_s)
+    except HarnessError as exc:
+        verdict = Verdict(status="error", reason=str(exc))
+    except Exception as exc:  # a bug must not end the run or pass as 'unresolved'
+        verdict = Verdict(
+            status="error",
+            reason=f"internal error: {type(exc).__name__}: {exc}",
+            log=traceback.format_exc(),
+        )
+    name = prediction.model_name_or_path
+    trajectory = Trajectory(
+        instance_id=task.instance_id,
+        patch=prediction.model_patch,
+        policy=name,
+        run_id=sandboxes.run_id,
+        synthetic=name.startswith("sim:"),
+        verdict=verdict,
+    )
+    identity = RunIdentity(
+        run_id=sandboxes.run_id,
+        model_name_or_path=name,
+        policy=name,
+        policy_hash="",
+        backend="predictions",
+        synthetic=trajectory.synthetic,
+        seed=0,
+        price_table="",
+        harness_version=__version__,
+    )
+    path = store.write_trajectory(trajectory)
+    row = trajectory.to_row(identity, time.monotonic() - started, started_at, path)
+    return row.model_copy(update={"cost_usd": None})

@@ -77,7 +77,9 @@ def test_parquet_through_datasets(tmp_path):
     pq.write_table(table, tmp_path / "tasks.parquet")
     tasks = load_tasks(str(tmp_path / "tasks.parquet"))
     assert [t.instance_id for t in tasks] == ["p1", "p2"]
-    assert tasks[1].image == "registry/img:1" and tasks[0].image is None
+    # a row without an image runs in the official SWE-bench image of its instance
+    assert tasks[1].image == "registry/img:1"
+    assert tasks[0].image == "swebench/sweb.eval.x86_64.p1:latest"
 
 
 def test_swebench_v5_fields_are_kept():
@@ -149,7 +151,7 @@ def test_hub_failure_is_one_clear_line():
     # Offline here; online it is "not found": either way one line naming the dataset.
     with pytest.raises(
         HarnessError,
-        match="cannot load dataset 'nobody/nothing' split 'test' from the Hugging Face hub: ",
+        match=r"cannot load dataset 'nobody/nothing' \(split 'test'\) from the Hugging Face hub: ",
     ) as caught:
         load_tasks("nobody/nothing")
     assert "\n" not in str(caught.value)

@@ -65,6 +65,13 @@ def add_selection_options(group: Any) -> None:
         help="TOML of install and test commands per repo and version (see tasks/README.md)",
     )
     group.add_argument(
+        "--image-namespace",
+        metavar="NS",
+        help="registry namespace of official SWE-bench images (default: swebench, as the "
+        "published ones), e.g. registry.example.com/swebench for a private mirror; '' names "
+        "images built locally with SWE-bench's own tools",
+    )
+    group.add_argument(
         "--repo-mirror",
         type=Path,
         metavar="DIR",
@@ -73,11 +80,22 @@ def add_selection_options(group: Any) -> None:
     )
 
 
+def load_source(args: argparse.Namespace, source: str | None) -> list[Task]:
+    """Every task of a source; bad input is exit 2."""
+    bad_input(check_mirror, args.repo_mirror)
+    return bad_input(
+        load_tasks, source, args.split, args.strict, args.environments, warn, args.image_namespace
+    )
+
+
+def select(args: argparse.Namespace, tasks: list[Task]) -> list[Task]:
+    """The tasks the selection options choose; bad input is exit 2."""
+    return bad_input(select_tasks, tasks, args.instance_ids, args.filter, args.slice, args.shard)
+
+
 def load_selection(args: argparse.Namespace, source: str | None) -> list[Task]:
     """The tasks the selection options choose from a source; bad input is exit 2."""
-    bad_input(check_mirror, args.repo_mirror)
-    tasks = bad_input(load_tasks, source, args.split, args.strict, args.environments)
-    return bad_input(select_tasks, tasks, args.instance_ids, args.filter, args.slice, args.shard)
+    return select(args, load_source(args, source))
 
 
 def read_results(path: Path, required: bool = True) -> list[ResultRow]:
@@ -122,3 +140,57 @@ def require_positive(args: argparse.Namespace, *names: str) -> None:
     for name in names:
         if not getattr(args, name) > 0:
             raise UsageError(f"--{name.replace('_', '-')} must be positive")
+
+
+def images_present() -> set[str] | None:
+    """Tags of the images the engine has; None when no engine answers (a listing still
+    works without one)."""
+    from harness.sandbox.engine import connect
+
+    try:
+        client = connect()
+    except HarnessError:
+        return None
+    return {tag for image in client.images.list() for tag in image.tags}
+
+
+def plan_table(tasks: list[Task], present: set[str] | None) -> str:
+    """Per task: its image and where it comes from, its log parser, its environment, and
+    what stops it from being graded; then the totals."""
+    from harness.preflight import plan
+    from harness.reporting.tables import format_table
+
+    plans = [(task, plan(task, present)) for task in tasks]
+    table = format_table(
+        ["instance_id", "image", "from", "parser", "environment", "F2P", "P2P", "problem"],
+        [
+            [
+                t.instance_id,
+                p.image,
+                p.source,
+                p.parser,
+                p.environment,
+                str(len(t.FAIL_TO_PASS)),
+                str(len(t.PASS_TO_PASS)),
+                p.problem or "-",
+            ]
+            for t, p in plans
+        ],
+    )
+    sources = [p.source for _, p in plans]
+    counts = ", ".join(
+        f"{sources.count(s)} {label}"
+        for s, label in (
+            ("here", "here"),
+            ("pull", "to pull"),
+            ("build", "to build"),
+            ("?", "unknown"),
+        )
+        if s in sources
+    )
+    named = sum(1 for t, _ in plans if t.image)
+    bad = sum(1 for _, p in plans if not p.ok)
+    return (
+        f"{table}\n{len(tasks)} task(s): {len(tasks) - bad} gradable, {bad} not; "
+        f"{named} named image(s); images: {counts}"
+    )

@@ -1,27 +1,36 @@
-"""`python -m harness images build|list|prune`: the sandbox images of tasks."""
+"""`python -m harness images build|pull|list|prune`: the images tasks run in."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from tqdm import tqdm
 
 from harness import HarnessError, warn
 from harness.commands.common import PROG, SOURCE_HELP, Parser, add_selection_options, load_selection
 from harness.reporting.tables import format_table
-from harness.sandbox.engine import connect
+from harness.sandbox.engine import connect, image_exists
 from harness.sandbox.images import Images, harness_images
+from harness.sandbox.pull import Progress
 
 
 def parser() -> Parser:
     parser = Parser(
-        prog=f"{PROG} images", description="Build, list and prune the sandbox images of tasks."
+        prog=f"{PROG} images", description="Build, pull, list and prune the images of tasks."
     )
     actions = parser.add_subparsers(
-        dest="action", required=True, metavar="{build,list,prune}", parser_class=Parser
+        dest="action", required=True, metavar="{build,pull,list,prune}", parser_class=Parser
     )
-    build = actions.add_parser("build", help="build the images of a task selection")
+    build = actions.add_parser(
+        "build", help="make ready the image of every selected task: build it, or pull it"
+    )
+    pull = actions.add_parser(
+        "pull",
+        help="pull the images of the selected tasks that name one (official SWE-bench "
+        "images, see --image-namespace) and are not here yet, with progress and retries",
+    )
     actions.add_parser("list", help="list the harness's images")
     prune = actions.add_parser(
         "prune",
@@ -29,7 +38,7 @@ def parser() -> Parser:
         "do not need (by default: the bundled suite)",
     )
     prune.add_argument("--all", action="store_true", help="remove every harness image")
-    for sub in (build, prune):
+    for sub in (build, pull, prune):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
         add_selection_options(sub)
         sub.add_argument("--base-image", metavar="IMAGE", help="base image of the Dockerfile")
@@ -55,6 +64,13 @@ def run(args: argparse.Namespace) -> int:
         removed, kept = images.prune(None if args.all else tasks)
         print(f"removed {removed} image(s), kept {kept}")
         return 0
+    if args.action == "pull":
+        named = sorted({t.image for t in tasks if t.image})
+        todo = [image for image in named if not image_exists(client, image)]
+        warn(f"{len(named) - len(todo)} of {len(named)} image(s) already here")
+        tasks = [t for t in tasks if t.image in set(todo)]
+        tasks = list({t.image: t for t in tasks}.values())  # one pull per image
+        images.progress = byte_bars
     failed = 0
     for task in tqdm(tasks, unit="image", disable=None, file=sys.stderr):
         try:
@@ -62,5 +78,18 @@ def run(args: argparse.Namespace) -> int:
         except HarnessError as exc:
             failed += 1
             warn(f"error: {exc}")
-    print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready")
+    print(f"{len(tasks) - failed} of {len(tasks)} image(s) ready")
     return 1 if failed else 0
+
+
+def byte_bars(image: str) -> Progress:
+    """A progress bar in bytes for one pull, on stderr when it is a terminal."""
+    bar = tqdm(desc=image, unit="B", unit_scale=True, leave=False, disable=None, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    update_fn: Callable[[int, int], None] = update
+    return update_fn

@@ -19,7 +19,9 @@ from harness.commands.common import (
     Parser,
     add_selection_options,
     bad_input,
+    images_present,
     load_selection,
+    plan_table,
     require_positive,
 )
 from harness.models.factory import ModelFamily, ModelSettings
@@ -27,6 +29,7 @@ from harness.models.retry import ClientSettings
 from harness.models.wire import ModelOptions
 from harness.options import add_options, from_args
 from harness.policy import resolve_policy
+from harness.preflight import problem
 from harness.pricing import load_prices
 from harness.prompts import default_prompts
 from harness.reporting.summary import summarize, summary_table
@@ -35,6 +38,7 @@ from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.sandbox.settings import SandboxSettings
+from harness.tasks import Task
 
 RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
@@ -102,6 +106,12 @@ def parser() -> Parser:
     )
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     out.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the selection and what each task needs (images to pull or build, parser, "
+        "environment, problems), then stop: no container, no model call, no file written",
+    )
+    out.add_argument(
         "--run-id",
         metavar="ID",
         help="name of this run, in every row and on every container (default: random)",
@@ -135,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
     tasks = load_selection(args, args.dataset)
     if not tasks:
         raise UsageError("the selection holds no tasks")
+    if args.dry_run:
+        print(plan_table(tasks, images_present()))
+        return 0
+    warn_unusable(tasks)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     output = (
         args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-{stamp}.jsonl"
@@ -179,6 +193,17 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         sandboxes.cleanup()
     return print_summary(store.path, config.policy.name)
+
+
+def warn_unusable(tasks: list[Task]) -> None:
+    """Say up front which tasks will be error rows without any work."""
+    unusable = [(task, reason) for task in tasks if (reason := problem(task))]
+    if unusable:
+        task, reason = unusable[0]
+        warn(
+            f"warning: {len(unusable)} task(s) cannot be graded and get an error row at no "
+            f"cost, e.g. {task.instance_id}: {reason}"
+        )
 
 
 def print_summary(path: Path, policy: str) -> int:

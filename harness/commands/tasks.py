@@ -7,7 +7,15 @@ import sys
 
 from tqdm import tqdm
 
-from harness.commands.common import PROG, SOURCE_HELP, Parser, add_selection_options, load_selection
+from harness.commands.common import (
+    PROG,
+    SOURCE_HELP,
+    Parser,
+    add_selection_options,
+    images_present,
+    load_selection,
+    plan_table,
+)
 from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -20,7 +28,11 @@ def parser() -> Parser:
     actions = parser.add_subparsers(
         dest="action", required=True, metavar="{list,validate}", parser_class=Parser
     )
-    listing = actions.add_parser("list", help="show what a source holds")
+    listing = actions.add_parser(
+        "list",
+        help="show what a source holds: per task its image (here, to pull or to build), log "
+        "parser, environment, and what would stop it from being graded",
+    )
     validate = actions.add_parser(
         "validate",
         help="run every task with its gold patch (must resolve) and with no patch "
@@ -36,22 +48,7 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     tasks = load_selection(args, args.source)
     if args.action == "list":
-        print(
-            format_table(
-                ["instance_id", "repo", "difficulty", "FAIL_TO_PASS", "PASS_TO_PASS"],
-                [
-                    [
-                        t.instance_id,
-                        t.repo,
-                        t.difficulty or "-",
-                        str(len(t.FAIL_TO_PASS)),
-                        str(len(t.PASS_TO_PASS)),
-                    ]
-                    for t in tasks
-                ],
-            )
-        )
-        print(f"{len(tasks)} task(s)")
+        print(plan_table(tasks, images_present()))
         return 0
     return validate(tasks, args)
 

@@ -127,13 +127,16 @@ class Comparison:
         a, b = self.a.metrics, self.b.metrics
         return (
             cost_per_resolved_ratio(a.cost_usd, a.resolved, b.cost_usd, b.resolved)
-            if self.n
+            if self.n and not a.uncosted and not b.uncosted
             else None
         )
 
     @property
     def cost_diff_per_task(self) -> float | None:
-        return (self.b.metrics.cost_usd - self.a.metrics.cost_usd) / self.n if self.n else None
+        a, b = self.a.metrics, self.b.metrics
+        if not self.n or a.uncosted or b.uncosted:
+            return None
+        return (b.cost_usd - a.cost_usd) / self.n
 
     @property
     def p_value(self) -> float:
@@ -172,7 +175,9 @@ def compare_runs(
     good_a = {k for k, r in a.items() if r.status != "error"}
     good_b = {k for k, r in b.items() if r.status != "error"}
     pairs = [Pair(k[0], k[1], a[k], b[k]) for k in sorted(good_a & good_b)]
-    items = [(float(p.won_a), float(p.won_b), p.a.cost_usd, p.b.cost_usd) for p in pairs]
+    items = [
+        (float(p.won_a), float(p.won_b), p.a.cost_usd or 0.0, p.b.cost_usd or 0.0) for p in pairs
+    ]
     diff, cost_ratio, cost = bootstrap_totals(
         items,
         [
@@ -201,6 +206,7 @@ def compare_runs(
             paired,
         )
 
+    costed = all(p.a.cost_usd is not None and p.b.cost_usd is not None for p in pairs)
     return Comparison(
         a=side(name_a, rows_a, a, good_a, good_b, Metrics.of(p.a for p in pairs)),
         b=side(name_b, rows_b, b, good_b, good_a, Metrics.of(p.b for p in pairs)),
@@ -208,8 +214,9 @@ def compare_runs(
         resamples=resamples,
         seed=seed,
         pass_rate_diff_interval=diff,
-        cost_ratio_interval=cost_ratio,
-        cost_diff_interval=cost,
+        # an unknown cost (graded predictions) has no interval, rather than one of zeros
+        cost_ratio_interval=cost_ratio if costed else None,
+        cost_diff_interval=cost if costed else None,
     )
 
 
@@ -260,7 +267,7 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
                     label,
                     str(m.resolved),
                     percent(m.pass_rate),
-                    money(m.cost_usd),
+                    money(m.total_cost),
                     money(m.cost_per_task),
                     money(m.cost_per_resolved),
                 ]
@@ -295,7 +302,9 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
                         p.b.status,
                         money(p.a.cost_usd),
                         money(p.b.cost_usd),
-                        signed_money(p.b.cost_usd - p.a.cost_usd),
+                        "-"
+                        if p.a.cost_usd is None or p.b.cost_usd is None
+                        else signed_money(p.b.cost_usd - p.a.cost_usd),
                     ]
                     for p in shown_pairs
                 ],

@@ -47,9 +47,10 @@ def _action_text(reply: str) -> str:
 
 
 def format_trajectory(row: ResultRow, trajectory: Trajectory) -> str:
+    cost = "-" if row.cost_usd is None else f"${row.cost_usd:.5f}"
     header = (
         f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
-        f"turns {row.turns}  escalations {row.escalations}  cost ${row.cost_usd:.5f}  "
+        f"turns {row.turns}  escalations {row.escalations}  cost {cost}  "
         f"exit {trajectory.exit_reason or '-'}"
     )
     lines = [header + ("  [synthetic]" if row.synthetic else "")]

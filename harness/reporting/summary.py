@@ -37,6 +37,9 @@ class Metrics:
     resolved: int = 0
     errors: int = 0
     cost_usd: float = 0.0
+    uncosted: int = 0  # rows whose cost is unknown (graded predictions made elsewhere)
+    suspicious: int = 0  # rows whose patch changed how tests run (put back before grading)
+    suspicious_resolved: int = 0
     escalations: int = 0
     turns: int = 0
     tokens: dict[Tier, Usage] = field(default_factory=dict)
@@ -53,7 +56,12 @@ class Metrics:
         self.tasks += 1
         self.resolved += row.status == "resolved"
         self.errors += row.status == "error"
-        self.cost_usd += row.cost_usd
+        self.suspicious += bool(row.suspicious)
+        self.suspicious_resolved += bool(row.suspicious) and row.status == "resolved"
+        if row.cost_usd is None:
+            self.uncosted += 1
+        else:
+            self.cost_usd += row.cost_usd
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
@@ -75,12 +83,17 @@ class Metrics:
         return wilson_interval(self.resolved, self.graded)
 
     @property
+    def total_cost(self) -> float | None:
+        """None when some row's cost is unknown: a partial sum would pass for the whole."""
+        return None if self.uncosted else self.cost_usd
+
+    @property
     def cost_per_task(self) -> float | None:
-        return self.cost_usd / self.tasks if self.tasks else None
+        return self.cost_usd / self.tasks if self.tasks and not self.uncosted else None
 
     @property
     def cost_per_resolved(self) -> float | None:
-        return self.cost_usd / self.resolved if self.resolved else None
+        return self.cost_usd / self.resolved if self.resolved and not self.uncosted else None
 
     @property
     def escalation_rate(self) -> float | None:
@@ -188,22 +201,33 @@ TOKEN_HEADERS = [
 ]
 
 
-def summary_rows(summaries: list[Summary]) -> list[list[str]]:
-    return [
-        [
-            s.label,
-            str(m.tasks),
-            str(m.resolved),
-            rate_with_interval(m),
-            str(m.errors),
-            money(m.cost_usd),
-            money(m.cost_per_task),
-            money(m.cost_per_resolved),
-            percent(m.escalation_rate),
-        ]
-        for s in summaries
-        for m in [s.metrics]
-    ]
+SUSPICIOUS_NOTE = (
+    "suspicious: rows whose patch changed how tests are run or reported; grading put those "
+    "changes back first, so their status stands (resolved ones in brackets)"
+)
+
+
+def summary_rows(summaries: list[Summary], suspicious: bool = False) -> list[list[str]]:
+    """One row per summary; with `suspicious`, a column counting such rows after errors."""
+    rows = []
+    for s in summaries:
+        m = s.metrics
+        flagged = [f"{m.suspicious} ({m.suspicious_resolved})"] if suspicious else []
+        rows.append(
+            [
+                s.label,
+                str(m.tasks),
+                str(m.resolved),
+                rate_with_interval(m),
+                str(m.errors),
+                *flagged,
+                money(m.total_cost),
+                money(m.cost_per_task),
+                money(m.cost_per_resolved),
+                percent(m.escalation_rate),
+            ]
+        )
+    return rows
 
 
 def token_rows(summaries: list[Summary]) -> list[list[str]]:
@@ -235,11 +259,18 @@ def summary_table(summaries: list[Summary], notes: Sequence[str] = (), fmt: str 
     synthetic banner; `fmt` is "table" (terminal) or "markdown"."""
     markdown = fmt == "markdown"
     table = markdown_table if markdown else format_table
-    tables = [table(SUMMARY_HEADERS, summary_rows(summaries))]
+    # only when there is something to count, so that ordinary reports keep their shape
+    suspicious = any(s.metrics.suspicious for s in summaries)
+    headers = list(SUMMARY_HEADERS)
+    if suspicious:
+        headers.insert(headers.index("errors") + 1, "suspicious")
+    tables = [table(headers, summary_rows(summaries, suspicious))]
     tokens = token_rows(summaries)
     if tokens:
         tables.append(table(TOKEN_HEADERS, tokens))
     footer = list(notes)
+    if suspicious:
+        footer.append(SUSPICIOUS_NOTE)
     if any(s.synthetic for s in summaries):
         footer.append(SYNTHETIC_BANNER)
     if markdown:

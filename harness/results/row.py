@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.policy import Tier
 from harness.pricing import Usage
 
-SCHEMA_VERSION: Literal[2] = 2
-READABLE_VERSIONS = (1, 2)  # version 1 rows lack `settings`, which defaults to empty
+SCHEMA_VERSION: Literal[3] = 3
+# version 1 rows lack `settings`, version 2 rows `suspicious`; both default to empty
+READABLE_VERSIONS = (1, 2, 3)
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 
 Status = Literal["resolved", "unresolved", "empty_patch", "error"]
@@ -52,6 +53,11 @@ class Verdict(Record):
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     log: str = Field("", description="The tail of the test log.")
+    suspicious: str = Field(
+        "",
+        description="Why grading distrusts the patch (it changed how tests are run or "
+        "reported; those changes were put back before the tests ran), or empty.",
+    )
 
 
 class RunSettings(Record):
@@ -100,6 +106,13 @@ class ResultRow(Record):
     status_reason: str = Field(
         "", description="Why the status, e.g. the tests that failed or the infrastructure error."
     )
+    suspicious: str = Field(
+        "",
+        description="Why grading distrusts the patch, or empty: it changed how tests are run "
+        "or reported (conftest.py, pytest or tox configuration, plugin entry points, the test "
+        "runner); those changes were put back before the tests ran, so the status stands, "
+        "and reports count such rows apart.",
+    )
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     turns: Count = Field(0, description="Agent turns.")
@@ -109,7 +122,11 @@ class ResultRow(Record):
         default_factory=dict,
         description="Tokens by model tier, split by price tier. 'output' includes 'reasoning'.",
     )
-    cost_usd: Dollars = Field(0.0, description="Cost of every model call of the task, in dollars.")
+    cost_usd: Dollars | None = Field(
+        0.0,
+        description="Cost of every model call of the task, in dollars; null when the row "
+        "grades a patch made elsewhere (`grade`), whose cost the harness never saw.",
+    )
     cost_by_tier: dict[Tier, Dollars] = Field(
         default_factory=dict, description="Cost in dollars by model tier."
     )
@@ -122,7 +139,9 @@ class ResultRow(Record):
     trajectory: str = Field(
         "", description="Path of the task's trajectory file, relative to the results file's folder."
     )
-    schema_version: Literal[1, 2] = Field(SCHEMA_VERSION, description="Version of this row schema.")
+    schema_version: Literal[1, 2, 3] = Field(
+        SCHEMA_VERSION, description="Version of this row schema."
+    )
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -55,7 +55,9 @@ class ResultStore:
         """Write a trajectory whole (or not at all); its path relative to the results file's
         folder, as rows record it."""
         self.trajectory_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{trajectory.instance_id}.{trajectory.policy}.seed{trajectory.seed}.json"
+        # a policy may be a model's name from a predictions file, slashes and all
+        policy = trajectory.policy.replace("/", "__")
+        name = f"{trajectory.instance_id}.{policy}.seed{trajectory.seed}.json"
         path = self.trajectory_dir / name
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(trajectory.model_dump_json(indent=1), encoding="utf-8")

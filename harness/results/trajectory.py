@@ -60,6 +60,9 @@ class Trajectory(Record):
     turns: list[Turn] = Field(default_factory=list)
     exit_reason: ExitReason = ""
     patch: str = ""
+    warnings: list[str] = Field(
+        default_factory=list, description="What a reader should know about how the task ran."
+    )
     # Filled in by the runner once the task is over.
     policy: str = ""
     seed: int = 0
@@ -103,6 +106,7 @@ class Trajectory(Record):
             model_patch=self.patch,
             status=verdict.status,
             status_reason=verdict.reason,
+            suspicious=verdict.suspicious,
             FAIL_TO_PASS=verdict.FAIL_TO_PASS,
             PASS_TO_PASS=verdict.PASS_TO_PASS,
             turns=len(self.turns),

@@ -40,6 +40,10 @@ class CommandResult:
 class Sandbox(Protocol):
     """A working copy of a task's repository at its base commit, and a shell in it."""
 
+    # What a reader of the trajectory should know about this sandbox (e.g. a slower way of
+    # running commands because the image has no Python).
+    warnings: list[str]
+
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         """Run a bash command in the repository; on timeout its whole process group is
         killed. `stdin`, when given, is the command's standard input."""

@@ -2,75 +2,44 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import tarfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
-from docker.utils.socket import STDOUT, frames_iter
 
 from harness import HarnessError, InfrastructureError
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
+from harness.sandbox.channel import NO_PYTHON_WARNING, Channel, Probe, open_channel, probe
 from harness.sandbox.containers import RUN_LABEL, remove_containers, run_labels
 from harness.sandbox.images import Images, tar_bytes
 from harness.sandbox.settings import SandboxSettings
 from harness.sandbox.workspace import GitWorkspace
 from harness.tasks import Task
 
-EXECUTOR_SOURCE = (Path(__file__).parent / "executor.py").read_text(encoding="utf-8")
-
-
-class Executor:
-    """The persistent process in a container (sandbox/executor.py) that runs commands; one
-    JSON line out, one back, over an attached exec socket."""
-
-    def __init__(self, container: Any):
-        api = container.client.api
-        exec_id = api.exec_create(
-            container.id, ["python3", "-u", "-c", EXECUTOR_SOURCE], stdin=True, workdir=WORKDIR
-        )["Id"]
-        self._socket = api.exec_start(exec_id, socket=True)
-        self._raw = getattr(self._socket, "_sock", self._socket)
-        self._frames = frames_iter(self._socket, tty=False)  # type: ignore[no-untyped-call]
-        self._buffer = b""
-
-    def request(
-        self, command: str, timeout: float, limit: int, stdin: str | None
-    ) -> dict[str, Any]:
-        line = json.dumps({"command": command, "timeout": timeout, "limit": limit, "stdin": stdin})
-        self._raw.settimeout(timeout + 30)  # the executor enforces the timeout itself
-        self._raw.sendall(line.encode() + b"\n")
-        while b"\n" not in self._buffer:
-            stream, data = next(self._frames)  # StopIteration: the executor died
-            if stream == STDOUT:
-                self._buffer += data
-        reply, _, self._buffer = self._buffer.partition(b"\n")
-        result: dict[str, Any] = json.loads(reply)
-        return result
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._raw.close()
-
 
 class DockerSandbox(GitWorkspace):
-    """One running container with the task's repository in /testbed."""
+    """One running container with the task's repository in /testbed; commands run in the
+    environment the probe found (see sandbox/channel.py)."""
 
-    def __init__(self, container: Any, output_limit: int = DEFAULT_OUTPUT_LIMIT):
+    def __init__(
+        self, container: Any, output_limit: int = DEFAULT_OUTPUT_LIMIT, found: Probe = Probe()
+    ):
         self.container = container
         self.output_limit = output_limit
-        self._executor: Executor | None = None
+        self.found = found
+        self.warnings = [] if found.python else [NO_PYTHON_WARNING]
+        self._executor: Channel | None = None
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
             try:
                 if self._executor is None:
-                    self._executor = Executor(self.container)
+                    self._executor = open_channel(self.container, self.found)
                 reply = self._executor.request(command, timeout, self.output_limit, stdin)
                 break
             except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
@@ -149,6 +118,8 @@ class DockerProvider:
         self.settings = settings
         self.images = Images(client, settings.base_image, repo_mirror)
         self._labels = run_labels(self.run_id)
+        self._probes: dict[tuple[str, str], Probe] = {}
+        self._probe_lock = threading.Lock()
 
     def prepare(self, task: Task) -> str:
         return self.images.task_image(task)
@@ -183,7 +154,23 @@ class DockerProvider:
             raise InfrastructureError(
                 f"cannot start a container from {environment}: {exc}"
             ) from None
-        return DockerSandbox(container, output_limit)
+        try:
+            found = self._probe(container, environment, task.environment.activate)
+        except InfrastructureError:
+            container.remove(force=True)
+            raise
+        return DockerSandbox(container, output_limit, found)
+
+    def _probe(self, container: Any, image: str, activate: str) -> Probe:
+        """The environment of an image, found in its first container and reused."""
+        key = (image, activate)
+        with self._probe_lock:
+            known = self._probes.get(key)
+        if known is None:
+            known = probe(container, activate)
+            with self._probe_lock:
+                self._probes[key] = known
+        return known
 
     def cleanup(self) -> int:
         return remove_containers(self.client, {RUN_LABEL: self.run_id})

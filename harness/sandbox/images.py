@@ -11,6 +11,7 @@ import hashlib
 import io
 import subprocess
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from harness import HarnessError, InfrastructureError
 from harness.sandbox import WORKDIR
 from harness.sandbox.containers import LABEL
 from harness.sandbox.engine import default_base_image, image_exists
+from harness.sandbox.pull import Progress, pull
 from harness.tasks import PROJECT_ROOT, Task, resolve_repo
 
 
@@ -50,6 +52,8 @@ class Images:
         self.client = client
         self.base_image = base_image or default_base_image(client)
         self.repo_mirror = repo_mirror
+        # a progress display for each image pulled, when someone watches
+        self.progress: Callable[[str], Progress] | None = None
 
     def _build(
         self,
@@ -159,13 +163,10 @@ class Images:
             return self._build(tag, {"Dockerfile": dockerfile}, repo_tar)
 
     def _pull(self, instance_id: str, image: str) -> str:
-        repository, _, tag = image.partition(":")
         try:
-            self.client.images.pull(repository, tag=tag or "latest")
-        except docker.errors.DockerException as exc:
-            raise InfrastructureError(
-                f"{instance_id}: image {image} is not here and cannot be pulled ({str(exc)[:150]})"
-            ) from None
+            pull(self.client, image, self.progress(image) if self.progress else None)
+        except InfrastructureError as exc:
+            raise InfrastructureError(f"{instance_id}: {exc}") from None
         return image
 
     def is_ours(self, image: str) -> bool:

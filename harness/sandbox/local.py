@@ -33,6 +33,7 @@ class LocalSandbox(GitWorkspace):
         self.root = root
         self.workdir = root / "testbed"
         self.output_limit = output_limit
+        self.warnings: list[str] = []
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         reply = local_executor.run(command, timeout, self.output_limit, str(self.workdir), stdin)

@@ -14,7 +14,9 @@ from typing import Any
 from harness import HarnessError
 from harness.diffs import patch_paths
 
-REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch")
+REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch")
+# Empty when the tests are already in the repository (SWE-smith style data).
+TEXT_FIELDS = ("test_patch",)
 OPTIONAL_FIELDS = (
     "version",
     "environment_setup_commit",
@@ -23,6 +25,7 @@ OPTIONAL_FIELDS = (
     "image",
     "eval_script",
     "log_parser",
+    "eval_type",
     "difficulty",
 )
 
@@ -33,10 +36,13 @@ class Environment:
 
     `setup` builds the environment image that every task of the repo and version shares (system
     packages, pinned dependencies; run as root, without the repository); `install` runs in the
-    task image once the repository is in /testbed (e.g. `pip install -e .`)."""
+    task image once the repository is in /testbed (e.g. `pip install -e .`). `activate` is the
+    shell that makes the test environment current (official SWE-bench images: their conda
+    environment); agent commands, the check and grading all run with it."""
 
     setup: str = ""
     install: str = ""
+    activate: str = ""
     test_cmd: str = "python -m pytest -rA -p no:cacheprovider"
     check_cmd: str = "python -m pytest -q -p no:cacheprovider"
 
@@ -48,7 +54,7 @@ class Task:
     base_commit: str
     problem_statement: str
     patch: str
-    test_patch: str
+    test_patch: str = ""
     FAIL_TO_PASS: tuple[str, ...] = ()
     PASS_TO_PASS: tuple[str, ...] = ()
     version: str = ""
@@ -58,6 +64,7 @@ class Task:
     image: str | None = None
     eval_script: str | None = None
     log_parser: str | None = None
+    eval_type: str = "pass_and_fail"
     difficulty: str = ""
     environment: Environment = field(default_factory=Environment)
     # A local git repository holding base_commit, when the source already knows one.
@@ -113,19 +120,20 @@ def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
     missing = [name for name in REQUIRED_FIELDS if not row.get(name)]
     if missing:
         raise HarnessError(f"{where}: missing field {missing[0]!r}")
-    for name in REQUIRED_FIELDS:
-        if not isinstance(row[name], str):
+    for name in (*REQUIRED_FIELDS, *TEXT_FIELDS):
+        if not isinstance(row.get(name, ""), str):
             raise HarnessError(f"{where}: field {name!r} must be a string")
-    extras: dict[str, Any] = {k: row[k] for k in OPTIONAL_FIELDS if row.get(k) is not None}
+    extras: dict[str, Any] = {k: row[k] for k in OPTIONAL_FIELDS if row.get(k) not in (None, "")}
     if "version" in extras:
         extras["version"] = str(extras["version"])
     for name in ("patch", "test_patch"):
-        if not patch_paths(row[name]):
+        if str(row.get(name) or "").strip() and not patch_paths(row[name]):
             raise HarnessError(f"{where}: field {name!r} is not a unified diff")
     if row.get("repo_path") is not None:
         extras["repo_path"] = Path(row["repo_path"])
     return Task(
         **{name: row[name] for name in REQUIRED_FIELDS},
+        test_patch=row.get("test_patch") or "",
         FAIL_TO_PASS=_test_list(row.get("FAIL_TO_PASS", []), f"{where}: FAIL_TO_PASS"),
         PASS_TO_PASS=_test_list(row.get("PASS_TO_PASS", []), f"{where}: PASS_TO_PASS"),
         **extras,

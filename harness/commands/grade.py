@@ -1,0 +1,176 @@
+"""`python -m harness grade PREDICTIONS --dataset SOURCE`: grade patches made by another tool.
+
+Each prediction is graded in a fresh container exactly as a run's patches are; the rows go to a
+results file (cost unknown: null) and the official harness's run report to `report.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from harness import UsageError, warn
+from harness.commands.common import (
+    PROG,
+    SOURCE_HELP,
+    Parser,
+    add_selection_options,
+    bad_input,
+    images_present,
+    load_source,
+    plan_table,
+    require_positive,
+    select,
+    write_output,
+)
+from harness.commands.run import DEFAULT_WORKERS, RESULTS_DIR, warn_unusable
+from harness.options import add_options, from_args
+from harness.predictions import Prediction, read_predictions, run_report, safe_name
+from harness.reporting.summary import summarize, summary_table
+from harness.results import ResultRow, ResultStore, read_rows
+from harness.runner import grade_prediction, run_all
+from harness.sandbox.docker import DockerProvider
+from harness.sandbox.engine import connect
+from harness.sandbox.settings import SandboxSettings
+from harness.tasks import Task
+
+
+def parser() -> Parser:
+    parser = Parser(
+        prog=f"{PROG} grade",
+        description="Grade SWE-bench predictions (a JSON list, a JSON object keyed by "
+        "instance_id, or JSONL; results files too) in fresh containers: result rows with "
+        "the cost left empty, and a SWE-bench-style report.json.",
+    )
+    parser.add_argument("predictions", type=Path, metavar="PREDICTIONS")
+    what = parser.add_argument_group("tasks")
+    what.add_argument("--dataset", metavar="SOURCE", help=SOURCE_HELP)
+    add_selection_options(what)
+    add_options(parser.add_argument_group("sandbox"), SandboxSettings)
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="results JSONL; an existing file is resumed (default: results/grade-<time>.jsonl)",
+    )
+    out.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="the run report (default: beside the results, <results>.report.json; one per "
+        "model, <results>.<model>.report.json, when the predictions hold several)",
+    )
+    out.add_argument(
+        "--workers", type=int, default=DEFAULT_WORKERS, metavar="N", help="gradings in parallel"
+    )
+    out.add_argument(
+        "--timeout",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="timeout of one task's tests (default: 1800, as SWE-bench's harness)",
+    )
+    out.add_argument("--rerun-errors", action="store_true", help="grade error rows again")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument("--run-id", metavar="ID", help="name of this run (default: random)")
+    out.add_argument(
+        "--dry-run", action="store_true", help="print what would be graded and needed, then stop"
+    )
+    return parser
+
+
+def matched(
+    args: argparse.Namespace, predictions: list[Prediction]
+) -> tuple[list[tuple[Task, Prediction]], list[str]]:
+    """Each prediction with its task, and the ids of the selection; a prediction for a task
+    the source does not hold is bad input, one for a task outside the selection is left
+    out."""
+    tasks = load_source(args, args.dataset)
+    by_id = {task.instance_id: task for task in tasks}
+    unknown = sorted({p.instance_id for p in predictions} - set(by_id))
+    if unknown:
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise UsageError(f"prediction for {unknown[0]!r}{more}, which the dataset does not hold")
+    chosen = [task.instance_id for task in select(args, tasks)]
+    pairs = [(by_id[p.instance_id], p) for p in predictions if p.instance_id in chosen]
+    if not pairs:
+        raise UsageError("no prediction is for a task of the selection")
+    if len(pairs) < len(predictions):
+        warn(f"{len(predictions) - len(pairs)} prediction(s) outside the selection left out")
+    return pairs, chosen
+
+
+def run(args: argparse.Namespace) -> int:
+    require_positive(args, "workers", "timeout")
+    settings = from_args(SandboxSettings, args)
+    predictions = bad_input(read_predictions, args.predictions)
+    pairs, selection = matched(args, predictions)
+    if args.dry_run:
+        print(plan_table([task for task, p in pairs if p.model_patch.strip()], images_present()))
+        return 0
+    warn_unusable([task for task, _ in pairs])
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = bad_input(ResultStore, args.output or RESULTS_DIR / f"grade-{stamp}.jsonl")
+    done = bad_input(store.done, args.rerun_errors)
+    todo = [(t, p) for t, p in pairs if (t.instance_id, p.model_name_or_path, 0) not in done]
+    sandboxes = DockerProvider(connect(), args.run_id, settings, args.repo_mirror)
+    warn(f"Grading {len(todo)} prediction(s) of {len(pairs)}, run {sandboxes.run_id}")
+    bar = tqdm(
+        total=len(todo), unit="task", disable=True if args.no_progress else None, file=sys.stderr
+    )
+
+    def advance(row: ResultRow) -> None:
+        bar.update(1)
+
+    try:
+        run_all(
+            todo,
+            lambda pair: grade_prediction(pair[0], pair[1], sandboxes, store, args.timeout),
+            store,
+            advance,
+            args.workers,
+        )
+    finally:
+        bar.close()
+        sandboxes.cleanup()
+    return write_reports(args, store.path, pairs, selection)
+
+
+def write_reports(
+    args: argparse.Namespace,
+    path: Path,
+    pairs: list[tuple[Task, Prediction]],
+    selection: list[str],
+) -> int:
+    """One report per model over every row the results file holds for it; exit 1 when every
+    prediction ended in an error."""
+    models = sorted({p.model_name_or_path for _, p in pairs})
+    rows = [r for r in read_rows(path) if r.policy in models]
+    for model in models:
+        report = run_report(
+            [r for r in rows if r.policy == model],
+            [p for _, p in pairs if p.model_name_or_path == model],
+            selection,
+        )
+        target = report_path(args.report, path, model, len(models) > 1)
+        write_output(target, (json.dumps(report, indent=2) + "\n").encode(), "Report")
+    print(summary_table(summarize(rows)))
+    print(f"Results: {path}")
+    errors: list[ResultRow] = [r for r in rows if r.status == "error"]
+    for row in errors[:5]:
+        warn(f"error: {row.instance_id}: {row.status_reason}")
+    return 1 if rows and len(errors) == len(rows) else 0
+
+
+def report_path(given: Path | None, results: Path, model: str, several: bool) -> Path:
+    base = given or results.with_name(results.stem + ".report.json")
+    if not several:
+        return base
+    stem = base.name.removesuffix(".json").removesuffix(".report")
+    return base.with_name(f"{stem}.{safe_name(model)}.report.json")

@@ -1,0 +1,195 @@
+"""Grading: apply a patch in a fresh sandbox, run the task's tests, decide the verdict.
+
+Only grading sees test_patch, FAIL_TO_PASS and PASS_TO_PASS. The parts are pure (the script,
+the log, the verdict); this module is the I/O around them.
+
+A run whose log reports on none of the task's tests, or that timed out, says nothing about the
+patch by itself: the environment may be unable to run the tests at all. Grading then runs the
+untouched base the same way (and, when that reports nothing either, the gold patch), once per
+task and image. If one of them reports on the tests, the patch broke the test run and the
+verdict is `unresolved`; if neither does, the environment cannot run the tests and the row is an
+`error`, which never counts against the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+
+from harness import HarnessError, InfrastructureError
+from harness.diffs import patch_paths
+from harness.grading.guard import Guard, runner_files
+from harness.grading.script import Markers, grading_script, read_log
+from harness.grading.testrunner import TestRunner, test_runner
+from harness.grading.verdict import decide, has_results, reports_failure
+from harness.results import Verdict
+from harness.sandbox import Sandbox, SandboxProvider
+from harness.tasks import Task
+
+# The patch comes on standard input, kept in a file for the fallbacks. The SWE-bench harness's
+# order: strict git apply, then a 3-way merge, then patch with fuzz.
+APPLY_PATCH = (
+    'patch_file=$(mktemp) && cat > "$patch_file" && { git apply --verbose "$patch_file"'
+    ' || git apply --verbose --3way "$patch_file"'
+    ' || patch --batch --fuzz=5 -p1 -i "$patch_file"; }'
+)
+LOG_TAIL = 5000
+GRADING_OUTPUT_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """One run of a task's tests: the statuses read from its log, or why there are none."""
+
+    __test__ = False
+    statuses: dict[str, str]
+    log: str
+    problem: str = ""  # set when the run reported nothing usable
+    early: Verdict | None = None  # a verdict reached before the tests ran
+    suspicious: str = ""
+
+
+def grade(
+    task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout_s: float = 900
+) -> Verdict:
+    """Grade one submission in a fresh sandbox from the task's environment."""
+    if not patch.strip():
+        return Verdict(status="empty_patch", reason="the submission changes nothing")
+    return evaluate(task, patch, sandboxes, environment, timeout_s)
+
+
+def evaluate(
+    task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout_s: float = 900
+) -> Verdict:
+    """Apply `patch` (may be empty), then the task's tests, and decide."""
+    try:
+        runner = test_runner(task)
+        run = run_tests(task, runner, patch, sandboxes, environment, timeout_s)
+    except InfrastructureError as exc:
+        return Verdict(status="error", reason=str(exc))
+    except HarnessError as exc:  # the task itself cannot be graded (parser, eval script)
+        return Verdict(status="error", reason=f"cannot grade: {exc}")
+    if run.early is not None:
+        return run.early
+    tail = run.log[-LOG_TAIL:]
+    if not run.problem:
+        verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
+        return verdict.model_copy(update={"log": tail, "suspicious": run.suspicious})
+    if not BASELINES.runs_tests(task, runner, sandboxes, environment, timeout_s):
+        return Verdict(
+            status="error",
+            reason=f"the environment cannot run the task's tests: {run.problem}, and so "
+            "did the untouched base and the gold patch",
+            log=tail,
+        )
+    return Verdict(
+        status="unresolved",
+        reason=f"the patch broke the test run: {run.problem}",
+        log=tail,
+        suspicious=run.suspicious,
+    )
+
+
+def run_tests(
+    task: Task,
+    runner: TestRunner,
+    patch: str,
+    sandboxes: SandboxProvider,
+    environment: str,
+    timeout_s: float,
+) -> TestRun:
+    sandbox = sandboxes.start(task, environment, output_limit=GRADING_OUTPUT_LIMIT)
+    try:
+        return _run_in(sandbox, task, runner, patch, timeout_s)
+    finally:
+        sandbox.close()
+
+
+def _run_in(
+    sandbox: Sandbox, task: Task, runner: TestRunner, patch: str, timeout_s: float
+) -> TestRun:
+    suspicious = ""
+    if patch.strip():
+        applied = sandbox.run(
+            APPLY_PATCH, 120, stdin=patch if patch.endswith("\n") else patch + "\n"
+        )
+        if applied.exit_code != 0:
+            early = Verdict(
+                status="unresolved",
+                reason="the patch does not apply",
+                log=applied.output[-LOG_TAIL:],
+            )
+            return TestRun({}, applied.output, early=early)
+        own_tests = set(patch_paths(task.test_patch))
+        runner_paths = tuple(p for p in runner_files(runner.command) if p not in own_tests)
+        suspicious = Guard(sandbox, runner_paths).protect(patch)
+    markers = Markers.fresh()
+    script_path, log_path = f"/tmp/{markers.nonce}.sh", f"/tmp/{markers.nonce}.log"
+    sandbox.write_file(script_path, grading_script(task, markers))
+    result = sandbox.run(f"bash {script_path} > {log_path} 2>&1", timeout_s)
+    log = sandbox.read_file(log_path).decode("utf-8", "replace")
+    if result.timed_out:
+        return TestRun({}, log, f"the tests timed out after {timeout_s:g} s", suspicious=suspicious)
+    return _read(task, runner, log, markers, suspicious)
+
+
+def _read(task: Task, runner: TestRunner, log: str, markers: Markers, suspicious: str) -> TestRun:
+    test_log = read_log(log, markers)
+    if test_log.section is None:
+        if markers.patch_failed in log:
+            raise HarnessError("the task's test_patch does not apply")
+        return TestRun(
+            {}, log, "the script never reached the end of the tests", suspicious=suspicious
+        )
+    statuses = runner.parse(test_log.section)
+    if not has_results(task.FAIL_TO_PASS, task.PASS_TO_PASS, statuses):
+        problem = f"no results for the task's tests (exit {test_log.exit_code})"
+        return TestRun(statuses, log, problem, suspicious=suspicious)
+    if test_log.exit_code not in (None, 0) and not reports_failure(statuses):
+        # SWE-bench's check: a failing test command that reports no failure is not the log of
+        # the run that happened (e.g. code that prints its own PASSED lines)
+        problem = f"the test command exited {test_log.exit_code} but reported no failure"
+        return TestRun(statuses, log, problem, suspicious=suspicious)
+    return TestRun(statuses, log, suspicious=suspicious)
+
+
+class Baselines:
+    """Whether a task's environment can run its tests at all, found out once per task and
+    image by running the untouched base, then the gold patch."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def _key(self, task: Task, environment: str) -> str:
+        parts = [environment, task.instance_id, task.eval_script or "", task.test_patch]
+        parts += [task.environment.test_cmd, task.patch]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def runs_tests(
+        self,
+        task: Task,
+        runner: TestRunner,
+        sandboxes: SandboxProvider,
+        environment: str,
+        timeout_s: float,
+    ) -> bool:
+        key = self._key(task, environment)
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._known:
+                self._known[key] = any(
+                    _reported(run_tests(task, runner, patch, sandboxes, environment, timeout_s))
+                    for patch in ("", task.patch)
+                )
+            return self._known[key]
+
+
+def _reported(run: TestRun) -> bool:
+    return run.early is None and not run.problem
+
+
+BASELINES = Baselines()

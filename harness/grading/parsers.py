@@ -1,0 +1,86 @@
+"""Test-log parsers, by the names a task's `log_parser` field gives.
+
+Every name SWE-bench data uses (`parse_log_django`, `parse_log_pytest`, ...) comes from the
+`swebench` package's own registry, so a log is read exactly as the official harness reads it.
+Tasks that name no parser (the bundled suite) use the built-in pytest parser, which needs no
+import of `swebench`: that import takes about a second, so it happens only for tasks that need
+it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from harness import HarnessError
+
+Parser = Callable[[str], dict[str, str]]
+BUILTIN = "pytest"
+EVAL_TYPES = ("pass_and_fail", "fail_only")
+
+STATUS_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+?)(?: - .*)?$")
+
+
+def parse_pytest_log(log: str) -> dict[str, str]:
+    """Test id -> status from pytest's `-rA` short summary."""
+    statuses = {}
+    for line in log.splitlines():
+        match = STATUS_LINE.match(line.strip())
+        if match:
+            statuses[match.group(2).strip()] = match.group(1)
+    return statuses
+
+
+@contextmanager
+def _environment_kept() -> Iterator[None]:
+    """Importing swebench.harness loads a `.env` file from the folders above the package into
+    os.environ; a run's environment is the user's, so whatever it adds is taken out again."""
+    before = dict(os.environ)
+    os.environ.setdefault("PYTHON_DOTENV_DISABLED", "1")
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+
+
+@functools.cache
+def swebench_registry() -> Mapping[str, Callable[[str, Any], dict[str, str]]]:
+    """SWE-bench's parser registry: name -> parse(log, test_spec)."""
+    with _environment_kept():
+        from swebench.harness.log_parsers import PARSER_REGISTRY
+    registry: Mapping[str, Callable[[str, Any], dict[str, str]]] = PARSER_REGISTRY
+    return registry
+
+
+def is_builtin(name: str | None) -> bool:
+    return not name or name == BUILTIN
+
+
+def check_parser(name: str | None) -> None:
+    """Raise HarnessError naming the parser when no registry has it."""
+    if not is_builtin(name) and name not in swebench_registry():
+        raise HarnessError(
+            f"unknown log_parser {name!r} (neither the built-in {BUILTIN!r} nor one of the "
+            f"{len(swebench_registry())} parsers of the installed swebench package)"
+        )
+
+
+def check_eval_type(eval_type: str | None) -> None:
+    if eval_type and eval_type not in EVAL_TYPES:
+        raise HarnessError(f"unknown eval_type {eval_type!r} (known: {', '.join(EVAL_TYPES)})")
+
+
+def resolve(name: str | None, spec: Any = None) -> Parser:
+    """The parser of that name, as a function of the log alone. `spec` is what SWE-bench's
+    parsers take as their second argument (a few non-Python ones read the instance id or
+    version from it); see `test_spec`."""
+    if is_builtin(name):
+        return parse_pytest_log
+    check_parser(name)
+    parse = swebench_registry()[str(name)]
+    return lambda log: parse(log, spec)

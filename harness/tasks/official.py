@@ -1,0 +1,98 @@
+"""SWE-bench's own conventions, where the harness must match them exactly: dataset names, the
+names of the published images, the environment inside them, and how an eval script turns the
+files of a test patch into test-runner arguments.
+
+Everything here is a pure function of strings, so that it costs nothing to import.
+"""
+
+from __future__ import annotations
+
+import re
+
+OFFICIAL_NAMESPACE = "swebench"
+# The eval scripts of SWE-bench data start with exactly this activation; official images keep
+# the test environment in conda at /opt/miniconda3, as the environment `testbed`.
+CONDA_ACTIVATE = "source /opt/miniconda3/bin/activate && conda activate testbed"
+ACTIVATION_LINE = re.compile(r"^(source \S+/bin/activate|conda activate \S+)\s*$")
+
+# What `load_swebench_dataset` and the `swebench` CLI accept, lowercased, and the hub id each
+# stands for; any other name is used as given.
+DATASET_ALIASES = {
+    **dict.fromkeys(("swe-bench", "swebench", "swe_bench", "full"), "SWE-bench/SWE-bench"),
+    **dict.fromkeys(
+        ("swe-bench-lite", "swebench-lite", "swe_bench_lite", "swe-bench_lite", "lite"),
+        "SWE-bench/SWE-bench_Lite",
+    ),
+    **dict.fromkeys(
+        ("swe-bench-verified", "swebench-verified", "swe_bench_verified", "verified"),
+        "SWE-bench/SWE-bench_Verified",
+    ),
+}
+
+# Files a test patch may touch that are data, not tests (SWE-bench's NON_TEST_EXTS).
+NON_TEST_SUFFIXES = (
+    ".json",
+    ".png",
+    "csv",
+    ".txt",
+    ".md",
+    ".jpg",
+    ".jpeg",
+    ".pkl",
+    ".yml",
+    ".yaml",
+    ".toml",
+)
+
+
+def dataset_name(name: str) -> str:
+    """The hub id of a short dataset name (`lite`, `verified`, `full`, ...), else `name`."""
+    return DATASET_ALIASES.get(name.strip().lower(), name)
+
+
+def image_name(
+    instance_id: str, namespace: str | None = OFFICIAL_NAMESPACE, arch: str = "x86_64"
+) -> str:
+    """The image SWE-bench publishes for an instance: with a namespace, every `__` becomes
+    `_1776_` (Docker Hub refuses double underscores); without one, the local build's name."""
+    key = f"sweb.eval.{arch}.{instance_id}:latest"
+    if namespace:
+        key = f"{namespace}/{key}".replace("__", "_1776_")
+    return key.lower()
+
+
+def relocated(image: str, instance_id: str, namespace: str) -> str:
+    """A row's image under another namespace (a private mirror; "" for the names of images
+    built locally with SWE-bench's tools). Images that are not the official one of their
+    instance keep their name, apart from an official namespace prefix."""
+    if image == image_name(instance_id):
+        return image_name(instance_id, namespace or None)
+    prefix = f"{OFFICIAL_NAMESPACE}/"
+    if namespace and image.startswith(prefix):
+        return namespace.rstrip("/") + "/" + image[len(prefix) :]
+    return image
+
+
+def activation(eval_script: str | None) -> str:
+    """The shell that activates a task's test environment: the activation lines an eval
+    script starts with, or the official conda environment."""
+    lines = []
+    for line in (eval_script or "").splitlines():
+        if ACTIVATION_LINE.match(line.strip()):
+            lines.append(line.strip())
+        elif lines:
+            break
+    return " && ".join(lines) or CONDA_ACTIVATE
+
+
+def test_directives(repo: str, test_files: list[str]) -> list[str]:
+    """The test-runner arguments for test files, as SWE-bench's eval scripts write them:
+    data files dropped; for Django, module labels instead of paths."""
+    files = [f for f in test_files if not f.endswith(NON_TEST_SUFFIXES)]
+    if repo != "django/django":
+        return files
+    labels = []
+    for path in files:
+        path = path.removesuffix(".py").removeprefix("tests/")
+        labels.append(path.replace("/", "."))
+    return labels
