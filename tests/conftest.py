@@ -27,7 +27,7 @@ def run_id(name: str = "") -> str:
     return f"{SESSION}-{name or uuid.uuid4().hex[:6]}"
 
 
-DOCKER_FIXTURES = {"docker_client", "docker", "calc_image", "calc_sandbox"}
+DOCKER_FIXTURES = {"docker_client", "docker", "calc_image", "calc_sandbox", "official_images"}
 
 
 def pytest_collection_modifyitems(items):
@@ -92,3 +92,30 @@ def calc_sandbox(docker, calc_task, calc_image):
 def calc_local(local, calc_task):
     """The calc task's repository in a local sandbox: no isolation, no engine, fast."""
     return local.start(calc_task, local.prepare(calc_task))
+
+
+@pytest.fixture(scope="session")
+def official_images(docker_client):
+    """Images laid out like SWE-bench's official ones (tests/official_images.py): instance
+    id -> image name."""
+    from .official_images import build_images
+
+    return build_images(docker_client)
+
+
+@pytest.fixture(scope="session")
+def official_rows():
+    """The hand-written rows of the fixture projects, SWE-bench's fields (a fresh copy each)."""
+    from .official_images import rows
+
+    return rows()
+
+
+@pytest.fixture
+def official_dataset(tmp_path, official_images, official_rows):
+    """The fixture rows as a JSONL dataset file, their images ready."""
+    import json
+
+    path = tmp_path / "swebench.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in official_rows))
+    return path

@@ -14,6 +14,7 @@ verdict is `unresolved`; if neither does, the environment cannot run the tests a
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ APPLY_PATCH = (
     ' || patch --batch --fuzz=5 -p1 -i "$patch_file"; }'
 )
 LOG_TAIL = 5000
+ERROR_LINE = re.compile(r"^.*\b\w+(?:Error|Exception): .*$", re.M)
 GRADING_OUTPUT_LIMIT = 2_000_000
 
 
@@ -77,10 +79,11 @@ def evaluate(
         verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
         return verdict.model_copy(update={"log": tail, "suspicious": run.suspicious})
     if not BASELINES.runs_tests(task, runner, sandboxes, environment, timeout_s):
+        cause = last_error(run.log)
         return Verdict(
             status="error",
-            reason=f"the environment cannot run the task's tests: {run.problem}, and so "
-            "did the untouched base and the gold patch",
+            reason="the environment cannot run the task's tests (the untouched base and the "
+            f"gold patch get no results either): {run.problem}" + (f"; {cause}" if cause else ""),
             log=tail,
         )
     return Verdict(
@@ -89,6 +92,12 @@ def evaluate(
         log=tail,
         suspicious=run.suspicious,
     )
+
+
+def last_error(log: str) -> str:
+    """The last line of a log that names an exception, e.g. a missing module."""
+    found = ERROR_LINE.findall(log)
+    return found[-1].strip()[:200] if found else ""
 
 
 def run_tests(

@@ -75,14 +75,17 @@ def relocated(image: str, instance_id: str, namespace: str) -> str:
 
 def activation(eval_script: str | None) -> str:
     """The shell that activates a task's test environment: the activation lines an eval
-    script starts with, or the official conda environment."""
+    script starts with (none: nothing to activate), or without a script the official conda
+    environment."""
+    if eval_script is None:
+        return CONDA_ACTIVATE
     lines = []
     for line in (eval_script or "").splitlines():
         if ACTIVATION_LINE.match(line.strip()):
             lines.append(line.strip())
         elif lines:
             break
-    return " && ".join(lines) or CONDA_ACTIVATE
+    return " && ".join(lines)
 
 
 def test_directives(repo: str, test_files: list[str]) -> list[str]:

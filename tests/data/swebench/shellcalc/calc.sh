@@ -1,0 +1,3 @@
+# shellcalc: integer arithmetic for shell scripts.
+add() { echo $(($1 + $2)); }
+mul() { echo $(($1 * $2)); }
