@@ -13,14 +13,14 @@ from dataclasses import dataclass, replace
 
 from harness import HarnessError
 from harness.grading import parsers
-from harness.grading.testrunner import test_runner
+from harness.grading.testrunner import runner_for
 from harness.tasks import Environment, Task
 
 
 def check_task(task: Task) -> None:
     """Raise HarnessError saying why the task cannot be graded."""
     parsers.check_eval_type(task.eval_type)
-    test_runner(task)
+    runner_for(task)
     if task.image and not task.eval_script and not configured(task.environment):
         raise HarnessError(
             "the row has no eval_script (rows of SWE-bench 5 datasets carry one; older copies, "

@@ -3,7 +3,7 @@
 from harness.grading.evaluate import evaluate, grade
 from harness.grading.parsers import parse_pytest_log
 from harness.grading.script import reset_test_files
-from harness.grading.testrunner import TestRunner, test_runner
+from harness.grading.testrunner import TestRunner, runner_for
 from harness.grading.verdict import decide
 
 __all__ = [
@@ -13,5 +13,5 @@ __all__ = [
     "grade",
     "parse_pytest_log",
     "reset_test_files",
-    "test_runner",
+    "runner_for",
 ]

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from harness import HarnessError, InfrastructureError
 from harness.diffs import patch_paths
+from harness.grading import parsers
 from harness.grading.guard import Guard, runner_files
 from harness.grading.script import Markers, grading_script, read_log
-from harness.grading.testrunner import TestRunner, test_runner
+from harness.grading.testrunner import TestRunner, runner_for
 from harness.grading.verdict import decide, has_results, reports_failure
 from harness.results import Verdict
 from harness.sandbox import Sandbox, SandboxProvider
@@ -36,6 +37,7 @@ APPLY_PATCH = (
     ' || patch --batch --fuzz=5 -p1 -i "$patch_file"; }'
 )
 LOG_TAIL = 5000
+CONTRADICTION = "but reported no failure"
 ERROR_LINE = re.compile(r"^.*\b\w+(?:Error|Exception): .*$", re.M)
 GRADING_OUTPUT_LIMIT = 2_000_000
 
@@ -66,7 +68,7 @@ def evaluate(
 ) -> Verdict:
     """Apply `patch` (may be empty), then the task's tests, and decide."""
     try:
-        runner = test_runner(task)
+        runner = runner_for(task)
         run = run_tests(task, runner, patch, sandboxes, environment, timeout_s)
     except InfrastructureError as exc:
         return Verdict(status="error", reason=str(exc))
@@ -86,11 +88,16 @@ def evaluate(
             f"gold patch get no results either): {run.problem}" + (f"; {cause}" if cause else ""),
             log=tail,
         )
+    # a log that contradicts the test command's exit status, in an environment that works:
+    # output printed by the patch's code posing as test results, most likely
+    forged = (
+        CONTRADICTION in run.problem and "the test log contradicts the test command's exit status"
+    )
     return Verdict(
         status="unresolved",
         reason=f"the patch broke the test run: {run.problem}",
         log=tail,
-        suspicious=run.suspicious,
+        suspicious="; ".join(filter(None, [run.suspicious, forged or ""])),
     )
 
 
@@ -140,10 +147,14 @@ def _run_in(
     log = sandbox.read_file(log_path).decode("utf-8", "replace")
     if result.timed_out:
         return TestRun({}, log, f"the tests timed out after {timeout_s:g} s", suspicious=suspicious)
-    return _read(task, runner, log, markers, suspicious)
+    return read_run(task, runner, log, markers, suspicious)
 
 
-def _read(task: Task, runner: TestRunner, log: str, markers: Markers, suspicious: str) -> TestRun:
+def read_run(
+    task: Task, runner: TestRunner, log: str, markers: Markers, suspicious: str = ""
+) -> TestRun:
+    """What a grading log says about the task's tests: their statuses, or why it says nothing
+    usable (then the environment is put to the test, see `evaluate`)."""
     test_log = read_log(log, markers)
     if test_log.section is None:
         if markers.patch_failed in log:
@@ -152,13 +163,18 @@ def _read(task: Task, runner: TestRunner, log: str, markers: Markers, suspicious
             {}, log, "the script never reached the end of the tests", suspicious=suspicious
         )
     statuses = runner.parse(test_log.section)
-    if not has_results(task.FAIL_TO_PASS, task.PASS_TO_PASS, statuses):
+    if task.eval_type == "fail_only":
+        # runners that print failures only: any report, or a sign the suite ran, is a result
+        if not statuses and not parsers.suite_ran(test_log.section):
+            problem = f"no test results (exit {test_log.exit_code})"
+            return TestRun(statuses, log, problem, suspicious=suspicious)
+    elif not has_results(task.FAIL_TO_PASS, task.PASS_TO_PASS, statuses):
         problem = f"no results for the task's tests (exit {test_log.exit_code})"
         return TestRun(statuses, log, problem, suspicious=suspicious)
     if test_log.exit_code not in (None, 0) and not reports_failure(statuses):
         # SWE-bench's check: a failing test command that reports no failure is not the log of
         # the run that happened (e.g. code that prints its own PASSED lines)
-        problem = f"the test command exited {test_log.exit_code} but reported no failure"
+        problem = f"the test command exited {test_log.exit_code} {CONTRADICTION}"
         return TestRun(statuses, log, problem, suspicious=suspicious)
     return TestRun(statuses, log, suspicious=suspicious)
 

@@ -57,6 +57,14 @@ def swebench_registry() -> Mapping[str, Callable[[str, Any], dict[str, str]]]:
     return registry
 
 
+def suite_ran(log: str) -> bool:
+    """SWE-bench's evidence that a test runner ran although it reported no test by name (JS
+    runners that print failures only)."""
+    with _environment_kept():
+        from swebench.harness.grading import SUITE_RAN
+    return bool(SUITE_RAN.search(log))
+
+
 def is_builtin(name: str | None) -> bool:
     return not name or name == BUILTIN
 

@@ -6,7 +6,7 @@ command followed by the test files of the test patch (Django: as module labels),
 names the log parser. For other tasks, the environment's `test_cmd` runs and the built-in
 pytest parser reads it.
 
-    runner = test_runner(task)
+    runner = runner_for(task)
     result = sandbox.run(runner.command_for(["tests/test_x.py"]), timeout)
     statuses = runner.parse(result.output)     # test id -> PASSED / FAILED / ...
 """
@@ -78,7 +78,7 @@ class TestRunner:
         return parsers.resolve(self.parser, self.spec)(log)
 
 
-def test_runner(task: Task) -> TestRunner:
+def runner_for(task: Task) -> TestRunner:
     """How this task's tests run. Raises HarnessError for an eval script without markers or
     an unknown parser: the task cannot be graded."""
     parsers.check_parser(task.log_parser)
