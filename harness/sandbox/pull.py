@@ -54,7 +54,8 @@ def pull(
             _follow(events, progress)
             return
         except docker.errors.DockerException as exc:
-            reason = first_line(exc, 200)
+            # the engine's own words ('Get "https://...": connection refused'), not the SDK's
+            reason = first_line(getattr(exc, "explanation", None) or exc, 200)
             if PERMANENT.search(reason) or attempt == attempts:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 raise InfrastructureError(f"cannot pull image {image}{tries}: {reason}") from None
