@@ -22,7 +22,7 @@ from harness import HarnessError
 from harness.diffs import patch_paths
 from harness.grading import parsers
 from harness.tasks import Task
-from harness.tasks.official import test_directives
+from harness.tasks.official import runner_arguments
 
 OFFICIAL_START = ": '>>>>> Start Test Output'"
 OFFICIAL_END = ": '>>>>> End Test Output'"
@@ -69,7 +69,7 @@ class TestRunner:
     def command_for(self, files: Sequence[str] = ()) -> str:
         """The shell command that runs these test files (all the command's tests when none
         are given or the command cannot name files)."""
-        arguments = test_directives(self.repo, list(files)) if self.targeted else []
+        arguments = runner_arguments(self.repo, list(files)) if self.targeted else []
         command = " ".join([self.command, *map(shlex.quote, arguments)])
         return " && ".join([*self.exports, command])
 
@@ -88,7 +88,7 @@ def runner_for(task: Task) -> TestRunner:
         return TestRunner(task.environment.test_cmd, task.repo, parser, targeted=False)
     parts = cut_eval_script(task.eval_script)
     command = " ".join(line.strip() for line in parts.tests)
-    directives = " ".join(test_directives(task.repo, patch_paths(task.test_patch)))
+    directives = " ".join(runner_arguments(task.repo, patch_paths(task.test_patch)))
     targeted = bool(directives) and command.endswith(" " + directives)
     if targeted:
         command = command[: -len(directives)].rstrip()

@@ -88,7 +88,7 @@ def activation(eval_script: str | None) -> str:
     return " && ".join(lines)
 
 
-def test_directives(repo: str, test_files: list[str]) -> list[str]:
+def runner_arguments(repo: str, test_files: list[str]) -> list[str]:
     """The test-runner arguments for test files, as SWE-bench's eval scripts write them:
     data files dropped; for Django, module labels instead of paths."""
     files = [f for f in test_files if not f.endswith(NON_TEST_SUFFIXES)]
