@@ -11,7 +11,7 @@ import datasets
 import pytest
 
 from harness import HarnessError
-from harness.tasks import Environment, load_tasks
+from harness.tasks import load_tasks
 from harness.tasks.official import activation, dataset_name, image_name, relocated, runner_arguments
 
 from .test_tasks import swe_row
@@ -103,15 +103,20 @@ def test_an_empty_test_patch_is_valid(tmp_path):
 
 def test_rows_run_in_their_image_or_the_official_one_of_their_instance(tmp_path):
     path = tmp_path / "rows.json"
-    official = swe_row("django__django-11099")
+    official = swe_row("django__django-11099", repo="django/django")  # an older copy's row
     given = swe_row("o__r-2", image="swebench/sweb.eval.x86_64.o_1776_r-2:latest")
-    path.write_text(json.dumps([official, given, swe_row("o__r-3", image="mine/x:1")]))
+    shaped = swe_row("o__r-4", eval_script=": '>>>>> Start Test Output'\n")
+    rows = [official, given, swe_row("o__r-3", image="mine/x:1"), shaped, swe_row("o__r-5")]
+    path.write_text(json.dumps(rows))
     tasks = load_tasks(str(path))
     assert [t.image for t in tasks] == [
         "swebench/sweb.eval.x86_64.django_1776_django-11099:latest",
         "swebench/sweb.eval.x86_64.o_1776_r-2:latest",
         "mine/x:1",
+        "swebench/sweb.eval.x86_64.o_1776_r-4:latest",
+        None,  # your own repository: built here
     ]
+    assert tasks[0].log_parser == "parse_log_django"  # SWE-bench's parser for the repository
     assert (
         tasks[0].environment.activate
         == "source /opt/miniconda3/bin/activate && conda activate testbed"
@@ -121,19 +126,33 @@ def test_rows_run_in_their_image_or_the_official_one_of_their_instance(tmp_path)
         "registry.local:5000/swe/sweb.eval.x86_64.django_1776_django-11099:latest",
         "registry.local:5000/swe/sweb.eval.x86_64.o_1776_r-2:latest",
         "mine/x:1",
+        "registry.local:5000/swe/sweb.eval.x86_64.o_1776_r-4:latest",
+        None,
     ]
     local = load_tasks(str(path), namespace="")
     assert local[0].image == "sweb.eval.x86_64.django__django-11099:latest"
 
 
-def test_a_task_with_its_environment_defined_here_is_built_here(tmp_path, calc_task):
+def test_parsers_of_older_copies_come_from_swebenchs_repo_maps():
+    from harness.tasks.official import official_parser
+
+    assert official_parser("pallets/flask") == "parse_log_flask"
+    assert official_parser("scikit-learn/scikit-learn") == "parse_log_scikit"
+    assert official_parser("pytest-dev/pytest") == "parse_log_pytest"
+    assert official_parser("acme/calc") is None
+
+
+def test_an_older_row_without_eval_script_cannot_be_graded_without_a_test_command(tmp_path):
+    from harness.preflight import problem
+
     path = tmp_path / "rows.json"
-    path.write_text(json.dumps([swe_row()]))
+    path.write_text(json.dumps([swe_row("django__django-1", repo="django/django")]))
+    [task] = load_tasks(str(path))
+    assert problem(task).startswith("the row has no eval_script")
     envs = tmp_path / "environments.toml"
-    envs.write_text('["o/r"."*"]\ninstall = "pip install -e ."\n')
-    [task] = load_tasks(str(path), environments=envs)
-    assert task.image is None and task.environment == Environment(install="pip install -e .")
-    assert calc_task.image is None  # the bundled suite
+    envs.write_text('["django/django"."*"]\ntest_cmd = "./tests/runtests.py"\n')
+    [configured] = load_tasks(str(path), environments=envs)
+    assert configured.image and problem(configured) == ""
 
 
 def test_official_naming_rules():

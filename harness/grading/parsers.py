@@ -10,13 +10,12 @@ it.
 from __future__ import annotations
 
 import functools
-import os
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness import HarnessError
+from harness.tasks.official import environment_kept, swebench_log_parsers
 
 Parser = Callable[[str], dict[str, str]]
 BUILTIN = "pytest"
@@ -35,32 +34,19 @@ def parse_pytest_log(log: str) -> dict[str, str]:
     return statuses
 
 
-@contextmanager
-def _environment_kept() -> Iterator[None]:
-    """Importing swebench.harness loads a `.env` file from the folders above the package into
-    os.environ; a run's environment is the user's, so whatever it adds is taken out again."""
-    before = dict(os.environ)
-    os.environ.setdefault("PYTHON_DOTENV_DISABLED", "1")
-    try:
-        yield
-    finally:
-        for key in set(os.environ) - set(before):
-            del os.environ[key]
-
-
 @functools.cache
 def swebench_registry() -> Mapping[str, Callable[[str, Any], dict[str, str]]]:
     """SWE-bench's parser registry: name -> parse(log, test_spec)."""
-    with _environment_kept():
-        from swebench.harness.log_parsers import PARSER_REGISTRY
-    registry: Mapping[str, Callable[[str, Any], dict[str, str]]] = PARSER_REGISTRY
+    registry: Mapping[str, Callable[[str, Any], dict[str, str]]] = (
+        swebench_log_parsers().PARSER_REGISTRY
+    )
     return registry
 
 
 def suite_ran(log: str) -> bool:
     """SWE-bench's evidence that a test runner ran although it reported no test by name (JS
     runners that print failures only)."""
-    with _environment_kept():
+    with environment_kept():
         from swebench.harness.grading import SUITE_RAN
     return bool(SUITE_RAN.search(log))
 

@@ -2,12 +2,18 @@
 names of the published images, the environment inside them, and how an eval script turns the
 files of a test patch into test-runner arguments.
 
-Everything here is a pure function of strings, so that it costs nothing to import.
+Everything here but `swebench_log_parsers` is a pure function of strings, so that it costs
+nothing to import; that one imports the `swebench` package, which takes about a second.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
 
 OFFICIAL_NAMESPACE = "swebench"
 # The eval scripts of SWE-bench data start with exactly this activation; official images keep
@@ -99,3 +105,54 @@ def runner_arguments(repo: str, test_files: list[str]) -> list[str]:
         path = path.removesuffix(".py").removeprefix("tests/")
         labels.append(path.replace("/", "."))
     return labels
+
+
+@contextmanager
+def environment_kept() -> Iterator[None]:
+    """Importing swebench.harness loads a `.env` file from the folders above the package into
+    os.environ; a run's environment is the user's, so whatever it adds is taken out again."""
+    before = dict(os.environ)
+    os.environ.setdefault("PYTHON_DOTENV_DISABLED", "1")
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+
+
+@functools.cache
+def swebench_log_parsers() -> ModuleType:
+    """`swebench.harness.log_parsers`: the parser registry and the repo maps of every
+    language."""
+    with environment_kept():
+        import swebench.harness.log_parsers as module
+    loaded: ModuleType = module
+    return loaded
+
+
+def _repo_parsers() -> dict[str, object]:
+    module = swebench_log_parsers()
+    found: dict[str, object] = {}
+    for language in vars(module).values():
+        for name, value in vars(language).items() if isinstance(language, ModuleType) else ():
+            if name.startswith("MAP_REPO_TO_PARSER") and isinstance(value, dict):
+                found.update(value)
+    return found
+
+
+def has_official_images(repo: str) -> bool:
+    """Whether SWE-bench publishes images for a repository (one its parser maps know)."""
+    return repo in _repo_parsers()
+
+
+def official_parser(repo: str) -> str | None:
+    """The registry name of the parser SWE-bench uses for a repository, for rows that do not
+    name one (copies that predate SWE-bench 5): the alias named after the repository when there
+    is one (parse_log_flask, not parse_log_pytest)."""
+    function = _repo_parsers().get(repo)
+    if function is None:
+        return None
+    registry = swebench_log_parsers().PARSER_REGISTRY
+    names: list[str] = [name for name, parser in registry.items() if parser is function]
+    words = repo.split("/")[-1]
+    return next((n for n in names if n.removeprefix("parse_log_") in words), names[0])

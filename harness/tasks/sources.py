@@ -18,7 +18,6 @@ from harness import HarnessError, first_line, warn
 from harness.tasks import official
 from harness.tasks.bundled import BUNDLED_DIR, Candidate, is_suite_folder, suite_rows
 from harness.tasks.task import (
-    Environment,
     EnvironmentSpecs,
     Task,
     environment_for,
@@ -59,20 +58,23 @@ def load_tasks(
 
 def place(task: Task, namespace: str | None = None) -> Task:
     """Decide where a task runs. A row's own `image` is used (moved to `namespace` when one is
-    given); a task whose environment is defined here (the bundled suite, --environments) is
-    built locally; any other row runs in the official SWE-bench image of its instance, with
-    that image's conda environment active."""
+    given); a row in SWE-bench 5's shape (it brings an eval script), or of a repository
+    SWE-bench publishes images for, runs in the official image of its instance (and, when it
+    names no log parser, gets SWE-bench's for the repository); any other task (the bundled
+    suite, your own repositories) is built here. In an official image the row's test
+    environment is active."""
     if task.image:
         image = (
             task.image
             if namespace is None
             else official.relocated(task.image, task.instance_id, namespace)
         )
-    elif task.repo_path is not None or task.environment != Environment():
-        return task
-    else:
+    elif task.repo_path is None and (task.eval_script or official.has_official_images(task.repo)):
         ns = official.OFFICIAL_NAMESPACE if namespace is None else namespace
         image = official.image_name(task.instance_id, ns or None)
+        task = replace(task, log_parser=task.log_parser or official.official_parser(task.repo))
+    else:
+        return task
     activate = task.environment.activate or official.activation(task.eval_script)
     return replace(task, image=image, environment=replace(task.environment, activate=activate))
 
