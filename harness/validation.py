@@ -23,6 +23,16 @@ class TaskCheck:
     def valid(self) -> bool:
         return not self.problems and not self.flaky
 
+    @property
+    def verdict(self) -> str:
+        """invalid (the task is wrong), unrunnable (its environment or image fails, so nothing
+        can be said), flaky, or valid."""
+        if any(": error " in p or p.startswith("error:") for p in self.problems):
+            return "unrunnable"
+        if self.problems:
+            return "invalid"
+        return "flaky" if self.flaky else "valid"
+
 
 def judge(task: Task, gold: Verdict, bare: Verdict) -> list[str]:
     """What is wrong with a task, from one gold run and one run without a patch."""

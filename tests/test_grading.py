@@ -121,6 +121,8 @@ def test_decide_follows_swebench_5_rules():
 def test_only_this_runs_nonce_marks_the_test_output():
     markers, other = Markers.fresh(), Markers.fresh()
     assert markers.nonce != other.nonce and len(markers.nonce) == 32
+    # what the code under test can read of the log while it runs gives nothing else away
+    assert markers.start_nonce not in markers.end + markers.exit
     log = (
         f"{markers.start}\nPASSED t::real\n"
         ": '>>>>> End Test Output'\n>>>>> End Test Output\n"  # printed by the code under test

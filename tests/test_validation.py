@@ -28,3 +28,14 @@ def test_validate_on_real_containers(docker, calc_task):
     check = validate_task(wrong, docker)
     assert not check.valid and not check.flaky
     assert any("already pass" in p for p in check.problems)
+
+
+def test_a_task_whose_environment_cannot_run_its_tests_is_unrunnable(docker, official_dataset):
+    from harness.tasks import load_tasks
+
+    task = next(t for t in load_tasks(str(official_dataset)) if t.instance_id == "pytoolz__toolz-2")
+    check = validate_task(task, docker, runs=1)
+    assert check.verdict == "unrunnable", check
+    assert check.problems[0].startswith(
+        "gold patch: error the environment cannot run the task's tests"
+    )

@@ -73,16 +73,18 @@ def validate(tasks: list[Task], args: argparse.Namespace) -> int:
                 [
                     [
                         c.instance_id,
-                        "flaky" if c.flaky and not c.problems else "invalid",
+                        c.verdict,
                         "; ".join(c.problems) or "results differ between runs",
                     ]
                     for c in bad
                 ],
             )
         )
-    invalid = sum(1 for c in bad if c.problems)
+    counts = {v: sum(1 for c in bad if c.verdict == v) for v in ("invalid", "unrunnable")}
     flaky = sum(1 for c in checks if c.flaky)
     print(
-        f"{len(checks)} task(s): {len(checks) - len(bad)} valid, {invalid} invalid, {flaky} flaky"
+        f"{len(checks)} task(s): {len(checks) - len(bad)} valid, {counts['invalid']} invalid, "
+        f"{counts['unrunnable']} unrunnable (an error, e.g. the environment cannot run the "
+        f"tests), {flaky} flaky"
     )
     return 1 if bad else 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import threading
 from dataclasses import dataclass
 
@@ -141,8 +142,10 @@ def _run_in(
         runner_paths = tuple(p for p in runner_files(runner.command) if p not in own_tests)
         suspicious = Guard(sandbox, runner_paths).protect(patch)
     markers = Markers.fresh()
-    script_path, log_path = f"/tmp/{markers.nonce}.sh", f"/tmp/{markers.nonce}.log"
-    sandbox.write_file(script_path, grading_script(task, markers))
+    # names that give nothing away; the script removes itself once bash has it open
+    name = f"/tmp/harness-{secrets.token_hex(8)}"
+    script_path, log_path = f"{name}.sh", f"{name}.log"
+    sandbox.write_file(script_path, 'rm -f -- "$0"\n' + grading_script(task, markers))
     result = sandbox.run(f"bash {script_path} > {log_path} 2>&1", timeout_s)
     log = sandbox.read_file(log_path).decode("utf-8", "replace")
     if result.timed_out:

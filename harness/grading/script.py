@@ -24,33 +24,42 @@ EXIT_VARIABLE = "HARNESS_TEST_EXIT_CODE"
 
 @dataclass(frozen=True)
 class Markers:
-    """The markers of one grading run."""
+    """The markers of one grading run, each with a nonce of its own: the start marker is in
+    the log while the tests run (code under test can read its own output), and must not give
+    away the end marker or the exit-code line."""
 
-    nonce: str
+    start_nonce: str
+    end_nonce: str
+    exit_nonce: str
 
     @classmethod
     def fresh(cls) -> Markers:
-        return cls(secrets.token_hex(16))
+        return cls(secrets.token_hex(16), secrets.token_hex(16), secrets.token_hex(16))
+
+    @property
+    def nonce(self) -> str:
+        """The nonce the code under test can never have seen before the tests end."""
+        return self.end_nonce
 
     @property
     def start(self) -> str:
-        return f"harness-test-output-start-{self.nonce}"
+        return f"harness-test-output-start-{self.start_nonce}"
 
     @property
     def end(self) -> str:
-        return f"harness-test-output-end-{self.nonce}"
+        return f"harness-test-output-end-{self.end_nonce}"
 
     @property
     def exit(self) -> str:
-        return f"harness-test-exit-code-{self.nonce}"
+        return f"harness-test-exit-code-{self.exit_nonce}"
 
     @property
     def patch_failed(self) -> str:
-        return f"harness-test-patch-failed-{self.nonce}"
+        return f"harness-test-patch-failed-{self.start_nonce}"
 
     @property
     def heredoc(self) -> str:
-        return f"EOF_{self.nonce}"
+        return f"EOF_{self.start_nonce}"
 
     def around_tests(self, tests: list[str]) -> list[str]:
         """The test lines between the markers, the test command's status recorded after the
