@@ -194,3 +194,18 @@ def plan_table(tasks: list[Task], present: set[str] | None) -> str:
         f"{table}\n{len(tasks)} task(s): {len(tasks) - bad} gradable, {bad} not; "
         f"{named} named image(s); images: {counts}"
     )
+
+
+def byte_bars(image: str) -> Callable[[int, int], None]:
+    """A progress bar in bytes for one image pull, on stderr when it is a terminal."""
+    import sys
+
+    from tqdm import tqdm
+
+    bar = tqdm(desc=image, unit="B", unit_scale=True, leave=False, disable=None, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    return update

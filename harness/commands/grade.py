@@ -21,6 +21,7 @@ from harness.commands.common import (
     Parser,
     add_selection_options,
     bad_input,
+    byte_bars,
     images_present,
     load_source,
     plan_table,
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     done = bad_input(store.done, args.rerun_errors)
     todo = [(t, p) for t, p in pairs if (t.instance_id, p.model_name_or_path, 0) not in done]
     sandboxes = DockerProvider(connect(), args.run_id, settings, args.repo_mirror)
+    sandboxes.images.progress = byte_bars
     warn(f"Grading {len(todo)} prediction(s) of {len(pairs)}, run {sandboxes.run_id}")
     bar = tqdm(
         total=len(todo), unit="task", disable=True if args.no_progress else None, file=sys.stderr

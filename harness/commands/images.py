@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
 from tqdm import tqdm
 
 from harness import HarnessError, warn
-from harness.commands.common import PROG, SOURCE_HELP, Parser, add_selection_options, load_selection
+from harness.commands.common import (
+    PROG,
+    SOURCE_HELP,
+    Parser,
+    add_selection_options,
+    byte_bars,
+    load_selection,
+)
 from harness.reporting.tables import format_table
 from harness.sandbox.engine import connect, image_exists
 from harness.sandbox.images import Images, harness_images
-from harness.sandbox.pull import Progress
 
 
 def parser() -> Parser:
@@ -80,16 +85,3 @@ def run(args: argparse.Namespace) -> int:
             warn(f"error: {exc}")
     print(f"{len(tasks) - failed} of {len(tasks)} image(s) ready")
     return 1 if failed else 0
-
-
-def byte_bars(image: str) -> Progress:
-    """A progress bar in bytes for one pull, on stderr when it is a terminal."""
-    bar = tqdm(desc=image, unit="B", unit_scale=True, leave=False, disable=None, file=sys.stderr)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    update_fn: Callable[[int, int], None] = update
-    return update_fn

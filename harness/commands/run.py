@@ -19,6 +19,7 @@ from harness.commands.common import (
     Parser,
     add_selection_options,
     bad_input,
+    byte_bars,
     images_present,
     load_selection,
     plan_table,
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             "These results are synthetic."
         )
     sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
+    sandboxes.images.progress = byte_bars  # official images are gigabytes: show their pulls
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"

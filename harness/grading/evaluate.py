@@ -71,17 +71,26 @@ def evaluate(
     try:
         runner = runner_for(task)
         run = run_tests(task, runner, patch, sandboxes, environment, timeout_s)
+        if run.early is not None:
+            return run.early
+        if not run.problem:
+            verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
+            return verdict.model_copy(
+                update={"log": run.log[-LOG_TAIL:], "suspicious": run.suspicious}
+            )
+        works = BASELINES.runs_tests(task, runner, sandboxes, environment, timeout_s)
     except InfrastructureError as exc:
         return Verdict(status="error", reason=str(exc))
     except HarnessError as exc:  # the task itself cannot be graded (parser, eval script)
         return Verdict(status="error", reason=f"cannot grade: {exc}")
-    if run.early is not None:
-        return run.early
+    return unusable(run, works)
+
+
+def unusable(run: TestRun, environment_works: bool) -> Verdict:
+    """The verdict on a run that reported nothing usable: the patch's fault when the
+    environment can run the tests, else an error."""
     tail = run.log[-LOG_TAIL:]
-    if not run.problem:
-        verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
-        return verdict.model_copy(update={"log": tail, "suspicious": run.suspicious})
-    if not BASELINES.runs_tests(task, runner, sandboxes, environment, timeout_s):
+    if not environment_works:
         cause = last_error(run.log)
         return Verdict(
             status="error",
