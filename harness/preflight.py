@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from harness import HarnessError
-from harness.grading import parsers
-from harness.grading.testrunner import runner_for
+from harness import HarnessError, parsers
 from harness.tasks import Environment, Task
+from harness.testsuite import grading_suite
 
 
 def check_task(task: Task) -> None:
     """Raise HarnessError saying why the task cannot be graded."""
     parsers.check_eval_type(task.eval_type)
-    runner_for(task)
+    grading_suite(task)
     if task.image and not task.eval_script and not configured(task.environment):
         raise HarnessError(
             "the row has no eval_script (rows of SWE-bench 5 datasets carry one; older copies, "

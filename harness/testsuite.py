@@ -1,5 +1,15 @@
 """How a repository's tests are run and read: the command for a set of test files, and the parser
-that turns the run's log into a status per test. The agent's check and grading share it."""
+that turns the run's log into a status per test. The agent's check and grading share it.
+
+For a SWE-bench row the eval script says it all: the line between its output markers is the test
+command followed by the test files of the test patch (Django: as module labels), and the row
+names its log parser, which comes from the `swebench` package's registry (`grading_suite`).
+Other tasks run the environment's commands and are read by the built-in pytest parser.
+
+    suite = grading_suite(task)
+    result = sandbox.run(suite.for_files(["tests/test_x.py"]), timeout)
+    statuses = suite.parse(result.output)     # test id -> PASSED / FAILED / ...
+"""
 
 from __future__ import annotations
 
@@ -7,8 +17,13 @@ import re
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
+from harness import parsers
+from harness.diffs import patch_paths
 from harness.tasks import Task
+from harness.tasks.official import cut_eval_script, runner_arguments
 
 PASSING = frozenset({"PASSED", "XFAIL"})
 FAILING = frozenset({"FAILED", "ERROR"})
@@ -59,10 +74,14 @@ class TestSuite:
     parse: Callable[[str], Statuses] = parse_pytest_log
     file_of: Callable[[str], str] = pytest_file_of
     failure_text: Callable[[str, str], str] = pytest_failure_text
+    # how test files become the command's arguments (Django's runner takes module labels)
+    arguments: Callable[[list[str]], list[str]] = list
+    exports: tuple[str, ...] = ()  # `export` lines an eval script runs before its tests
 
     def for_files(self, files: Iterable[str]) -> str:
         """The command that runs just these test files."""
-        return " ".join([self.command, *(shlex.quote(f) for f in sorted(files))])
+        command = " ".join([self.command, *map(shlex.quote, self.arguments(sorted(files)))])
+        return " && ".join([*self.exports, command])
 
 
 def pytest_suite(command: str = "python -m pytest -rA -p no:cacheprovider") -> TestSuite:
@@ -75,3 +94,60 @@ def pytest_suite(command: str = "python -m pytest -rA -p no:cacheprovider") -> T
 def suite_for(task: Task) -> TestSuite:
     """The suite the agent's check runs: the environment's check command."""
     return pytest_suite(task.environment.check_cmd)
+
+
+def django_file_of(test_id: str) -> str:
+    """The file of a Django test id, `test_x (auth_tests.test_validators.Tests)`: the module
+    label up to the class, under tests/."""
+    label = test_id.rpartition("(")[2].rstrip(")")
+    parts = label.split(".")
+    end = next((i for i, part in enumerate(parts) if part[:1].isupper()), len(parts))
+    return "tests/" + "/".join(parts[:end]) + ".py" if end else ""
+
+
+def log_parser(task: Task) -> Callable[[str], Statuses]:
+    """The parser a task's log is read with: the row's from SWE-bench's registry, or the
+    built-in pytest parser. Raises HarnessError for a name no registry has."""
+    if parsers.is_builtin(task.log_parser):
+        return parse_pytest_log
+    return parsers.registry_parser(str(task.log_parser), swebench_spec(task))
+
+
+def grading_suite(task: Task) -> TestSuite:
+    """The suite grading runs and reads a task with: a SWE-bench row's eval-script command and
+    log parser, else the environment's test command. Raises HarnessError for an eval script
+    without its markers or an unknown parser: the task cannot be graded."""
+    parse = log_parser(task)
+    if not task.eval_script:
+        return TestSuite(task.environment.test_cmd, parse)
+    parts = cut_eval_script(task.eval_script)
+    command = " ".join(line.strip() for line in parts.tests)
+    directives = " ".join(runner_arguments(task.repo, patch_paths(task.test_patch)))
+    if directives and command.endswith(" " + directives):
+        command = command[: -len(directives)].rstrip()
+    exports = tuple(line.strip() for line in parts.before if line.strip().startswith("export "))
+    django = task.repo == "django/django"
+    return TestSuite(
+        command,
+        parse,
+        file_of=django_file_of if django else pytest_file_of,
+        arguments=partial(runner_arguments, task.repo),
+        exports=exports,
+    )
+
+
+def swebench_spec(task: Task) -> Any:
+    """The `swebench.types.TestSpec` of a task, for parsers that read it (cheap to import)."""
+    from swebench.types import TestSpec
+
+    return TestSpec(
+        instance_id=task.instance_id,
+        image=task.image or "",
+        eval_script_list=[],
+        repo=task.repo,
+        version=task.version,
+        FAIL_TO_PASS=list(task.FAIL_TO_PASS),
+        PASS_TO_PASS=list(task.PASS_TO_PASS),
+        log_parser=task.log_parser or "",
+        eval_type=task.eval_type or "",
+    )

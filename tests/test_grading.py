@@ -3,13 +3,14 @@ from dataclasses import replace
 import pytest
 
 from harness import HarnessError
-from harness.grading import decide, grade, parse_pytest_log, reset_test_files, runner_for
+from harness.grading import decide, grade, reset_test_files
 from harness.grading.evaluate import read_run
-from harness.grading.parsers import check_parser, resolve
 from harness.grading.script import Markers, grading_script, read_log
 from harness.grading.verdict import has_results
 from harness.models.sim import wrong_edit
+from harness.parsers import check_parser, registry_parser
 from harness.tasks import task_from_row
+from harness.testsuite import grading_suite, parse_pytest_log
 
 LOG = """\
 ============================= test session starts ==============================
@@ -159,7 +160,7 @@ def test_an_official_script_gets_fresh_markers_and_records_the_exit_code():
 )
 def test_an_eval_script_without_its_markers_cannot_grade(script):
     with pytest.raises(HarnessError, match="eval_script needs one"):
-        runner_for(django_task(eval_script=script))
+        grading_suite(django_task(eval_script=script))
 
 
 def test_a_generated_script_applies_the_test_patch_in_swebench_shape(calc_task):
@@ -172,22 +173,23 @@ def test_a_generated_script_applies_the_test_patch_in_swebench_shape(calc_task):
     assert script.count("git cat-file -e HEAD:tests/test_stats.py") == 2  # reset before and after
 
 
-def test_the_test_runner_of_a_task_names_test_files_as_its_eval_script_does():
-    runner = runner_for(django_task())
-    assert runner.command == "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1"
-    assert runner.exports == ("export LANG=en_US.UTF-8",)
-    assert runner.command_for(["tests/forms_tests/test_x.py", "tests/a b.py"]) == (
+def test_the_suite_of_a_row_names_test_files_as_its_eval_script_does():
+    suite = grading_suite(django_task())
+    assert suite.command == "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1"
+    assert suite.exports == ("export LANG=en_US.UTF-8",)
+    assert suite.for_files(["tests/forms_tests/test_x.py", "tests/a b.py"]) == (
         "export LANG=en_US.UTF-8 && ./tests/runtests.py --verbosity 2 --settings=test_sqlite "
-        "--parallel 1 forms_tests.test_x 'a b'"
+        "--parallel 1 'a b' forms_tests.test_x"
     )
-    log = "test_ascii (auth_tests.test_validators.Tests) ... ok\n"
-    assert runner.parse(log) == {"test_ascii (auth_tests.test_validators.Tests)": "PASSED"}
+    test = "test_ascii (auth_tests.test_validators.Tests)"
+    assert suite.parse(f"{test} ... ok\n") == {test: "PASSED"}
+    assert suite.file_of(test) == "tests/auth_tests/test_validators.py"
 
 
-def test_the_bundled_suites_runner_runs_its_test_command(calc_task):
-    runner = runner_for(calc_task)
-    assert runner.command_for(["tests/test_stats.py"]) == calc_task.environment.test_cmd
-    assert runner.parse(LOG)["tests/test_stats.py::test_mean"] == "PASSED"
+def test_the_bundled_suites_grading_runs_its_test_command(calc_task):
+    suite = grading_suite(calc_task)
+    assert suite.command == calc_task.environment.test_cmd
+    assert suite.parse(LOG)["tests/test_stats.py::test_mean"] == "PASSED"
 
 
 def test_parsers_come_from_the_swebench_registry():
@@ -195,7 +197,7 @@ def test_parsers_come_from_the_swebench_registry():
 
     for name in ("parse_log_django", "parse_log_sympy", "parse_log_pytest", "parse_log_scikit"):
         check_parser(name)
-        assert resolve(name)("FAILED a::b - x\n") == PARSER_REGISTRY[name](
+        assert registry_parser(name)("FAILED a::b - x\n") == PARSER_REGISTRY[name](
             "FAILED a::b - x\n", None
         )
     with pytest.raises(HarnessError, match="unknown log_parser 'parse_log_cobol'"):
@@ -208,7 +210,7 @@ def test_importing_swebench_leaves_the_environment_alone(tmp_path):
 
     (tmp_path / ".env").write_text("HARNESS_FROM_DOTENV=leaked\n")
     code = (
-        "import os; from harness.grading.parsers import swebench_registry; swebench_registry(); "
+        "import os; from harness.parsers import swebench_registry; swebench_registry(); "
         "print(os.environ.get('HARNESS_FROM_DOTENV', 'absent'))"
     )
     result = subprocess.run(
@@ -222,7 +224,7 @@ def test_importing_swebench_leaves_the_environment_alone(tmp_path):
 
 
 def test_a_log_without_the_tasks_tests_has_no_results(calc_task):
-    runner, markers = runner_for(calc_task), Markers.fresh()
+    runner, markers = grading_suite(calc_task), Markers.fresh()
     section = "ERROR tests/test_stats.py - ImportError"
     log = f"{markers.start}\n{section}\n{markers.end}\n{markers.exit}: 2"
     run = read_run(calc_task, runner, log, markers)

@@ -24,9 +24,9 @@ from swebench.harness.utils import make_test_spec
 
 from harness.grading.evaluate import read_run
 from harness.grading.script import Markers
-from harness.grading.testrunner import runner_for
 from harness.grading.verdict import decide
 from harness.tasks import task_from_row
+from harness.testsuite import grading_suite
 
 STATUSES = ["PASSED", "FAILED", "ERROR", "SKIPPED", "XFAIL", "missing"]
 NOISE = [
@@ -191,7 +191,7 @@ def test_verdicts_equal_swebench_grading(family, tmp_path):
         )
         task = task_from_row(row)
         markers = Markers.fresh()
-        run = read_run(task, runner_for(task), harness_log(section, code, markers), markers)
+        run = read_run(task, grading_suite(task), harness_log(section, code, markers), markers)
         compared += 1
         if run.problem:  # the harness asks the environment; swebench must not say resolved
             assert not official_resolved, (row["instance_id"], section, run.problem)

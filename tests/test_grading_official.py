@@ -6,10 +6,11 @@ import pytest
 from swebench.harness.grading import get_eval_tests_report, get_logs_eval, get_resolution_status
 from swebench.harness.utils import make_test_spec
 
-from harness.grading import decide, evaluate, runner_for
-from harness.grading.evaluate import BASELINES, run_tests
+from harness.grading import decide, evaluate
+from harness.grading.evaluate import ENVIRONMENTS, run_tests
 from harness.grading.script import Markers, read_log
 from harness.tasks import load_tasks
+from harness.testsuite import grading_suite
 
 from .conftest import run_id
 
@@ -54,7 +55,7 @@ def test_real_logs_grade_as_swebench_grades_them(
     )
     environment = official.prepare(task)
     for patch, resolved in ((task.patch, True), ("", False)):
-        run = run_tests(task, runner_for(task), patch, official, environment, 300)
+        run = run_tests(task, grading_suite(task), patch, official, environment, 300)
         assert not run.problem and read_log(run.log, seen[-1]).section is not None
         verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses)
         assert (verdict.status == "resolved") is resolved, run.log[-2000:]
@@ -116,7 +117,7 @@ def test_fake_passed_lines_and_fake_end_markers_do_not_resolve(
     )
     assert verdict.suspicious.startswith("the test log contradicts the test command's exit")
     # the same run, read with the official fixed markers, would have passed as resolved
-    run = run_tests(task, runner_for(task), forged, official, official.prepare(task), 300)
+    run = run_tests(task, grading_suite(task), forged, official, official.prepare(task), 300)
     path = tmp_path / "log.txt"
     path.write_text(as_official_log(run.log, seen[-1]))
     row = next(r for r in official_rows if r["instance_id"] == task.instance_id)
@@ -145,7 +146,7 @@ def test_a_missing_dependency_is_an_error_and_the_base_is_graded_once(
     assert len(started) == 3  # the patch, then the untouched base, then the gold patch
     second = evaluate(task, "", official, environment, 300)
     assert (second.status, len(started)) == ("error", 4)  # the base's answer was kept
-    BASELINES._known.clear()
+    ENVIRONMENTS._known.clear()
 
 
 def test_a_patch_that_breaks_the_test_run_is_the_patchs_fault(official, official_tasks):

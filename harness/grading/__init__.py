@@ -1,17 +1,8 @@
-"""Grading: the script, the log, the verdict, and the I/O that runs them in a sandbox."""
+"""Grading: the script, the log, the verdict, and the I/O that runs them in a sandbox. How a
+task's tests are run and read is testsuite.py's (`grading_suite`), shared with the check."""
 
 from harness.grading.evaluate import evaluate, grade
-from harness.grading.parsers import parse_pytest_log
 from harness.grading.script import reset_test_files
-from harness.grading.testrunner import TestRunner, runner_for
 from harness.grading.verdict import decide
 
-__all__ = [
-    "TestRunner",
-    "decide",
-    "evaluate",
-    "grade",
-    "parse_pytest_log",
-    "reset_test_files",
-    "runner_for",
-]
+__all__ = ["decide", "evaluate", "grade", "reset_test_files"]

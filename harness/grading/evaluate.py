@@ -19,16 +19,15 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from harness import HarnessError, InfrastructureError
+from harness import HarnessError, InfrastructureError, parsers
 from harness.diffs import patch_paths
-from harness.grading import parsers
 from harness.grading.guard import Guard, runner_files
 from harness.grading.script import Markers, grading_script, read_log
-from harness.grading.testrunner import TestRunner, runner_for
 from harness.grading.verdict import decide, has_results, reports_failure
 from harness.results import Verdict
 from harness.sandbox import Sandbox, SandboxProvider
 from harness.tasks import Task
+from harness.testsuite import TestSuite, grading_suite
 
 # The patch comes on standard input, kept in a file for the fallbacks. The SWE-bench harness's
 # order: strict git apply, then a 3-way merge, then patch with fuzz.
@@ -69,8 +68,8 @@ def evaluate(
 ) -> Verdict:
     """Apply `patch` (may be empty), then the task's tests, and decide."""
     try:
-        runner = runner_for(task)
-        run = run_tests(task, runner, patch, sandboxes, environment, timeout_s)
+        suite = grading_suite(task)
+        run = run_tests(task, suite, patch, sandboxes, environment, timeout_s)
         if run.early is not None:
             return run.early
         if not run.problem:
@@ -78,7 +77,7 @@ def evaluate(
             return verdict.model_copy(
                 update={"log": run.log[-LOG_TAIL:], "suspicious": run.suspicious}
             )
-        works = BASELINES.runs_tests(task, runner, sandboxes, environment, timeout_s)
+        works = ENVIRONMENTS.runs_tests(task, suite, sandboxes, environment, timeout_s)
     except InfrastructureError as exc:
         return Verdict(status="error", reason=str(exc))
     except HarnessError as exc:  # the task itself cannot be graded (parser, eval script)
@@ -119,7 +118,7 @@ def last_error(log: str) -> str:
 
 def run_tests(
     task: Task,
-    runner: TestRunner,
+    suite: TestSuite,
     patch: str,
     sandboxes: SandboxProvider,
     environment: str,
@@ -127,13 +126,13 @@ def run_tests(
 ) -> TestRun:
     sandbox = sandboxes.start(task, environment, output_limit=GRADING_OUTPUT_LIMIT)
     try:
-        return _run_in(sandbox, task, runner, patch, timeout_s)
+        return _run_in(sandbox, task, suite, patch, timeout_s)
     finally:
         sandbox.close()
 
 
 def _run_in(
-    sandbox: Sandbox, task: Task, runner: TestRunner, patch: str, timeout_s: float
+    sandbox: Sandbox, task: Task, suite: TestSuite, patch: str, timeout_s: float
 ) -> TestRun:
     suspicious = ""
     if patch.strip():
@@ -148,7 +147,7 @@ def _run_in(
             )
             return TestRun({}, applied.output, early=early)
         own_tests = set(patch_paths(task.test_patch))
-        runner_paths = tuple(p for p in runner_files(runner.command) if p not in own_tests)
+        runner_paths = tuple(p for p in runner_files(suite.command) if p not in own_tests)
         suspicious = Guard(sandbox, runner_paths).protect(patch)
     markers = Markers.fresh()
     # names that give nothing away; the script removes itself once bash has it open
@@ -159,11 +158,11 @@ def _run_in(
     log = sandbox.read_file(log_path).decode("utf-8", "replace")
     if result.timed_out:
         return TestRun({}, log, f"the tests timed out after {timeout_s:g} s", suspicious=suspicious)
-    return read_run(task, runner, log, markers, suspicious)
+    return read_run(task, suite, log, markers, suspicious)
 
 
 def read_run(
-    task: Task, runner: TestRunner, log: str, markers: Markers, suspicious: str = ""
+    task: Task, suite: TestSuite, log: str, markers: Markers, suspicious: str = ""
 ) -> TestRun:
     """What a grading log says about the task's tests: their statuses, or why it says nothing
     usable (then the environment is put to the test, see `evaluate`)."""
@@ -174,7 +173,7 @@ def read_run(
         return TestRun(
             {}, log, "the script never reached the end of the tests", suspicious=suspicious
         )
-    statuses = runner.parse(test_log.section)
+    statuses = suite.parse(test_log.section)
     if task.eval_type == "fail_only":
         # runners that print failures only: any report, or a sign the suite ran, is a result
         if not statuses and not parsers.suite_ran(test_log.section):
@@ -191,7 +190,7 @@ def read_run(
     return TestRun(statuses, log, suspicious=suspicious)
 
 
-class Baselines:
+class EnvironmentChecks:
     """Whether a task's environment can run its tests at all, found out once per task and
     image by running the untouched base, then the gold patch."""
 
@@ -208,7 +207,7 @@ class Baselines:
     def runs_tests(
         self,
         task: Task,
-        runner: TestRunner,
+        suite: TestSuite,
         sandboxes: SandboxProvider,
         environment: str,
         timeout_s: float,
@@ -219,7 +218,7 @@ class Baselines:
         with lock:
             if key not in self._known:
                 self._known[key] = any(
-                    _reported(run_tests(task, runner, patch, sandboxes, environment, timeout_s))
+                    _reported(run_tests(task, suite, patch, sandboxes, environment, timeout_s))
                     for patch in ("", task.patch)
                 )
             return self._known[key]
@@ -229,4 +228,4 @@ def _reported(run: TestRun) -> bool:
     return run.early is None and not run.problem
 
 
-BASELINES = Baselines()
+ENVIRONMENTS = EnvironmentChecks()

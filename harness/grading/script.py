@@ -15,9 +15,9 @@ import shlex
 from dataclasses import dataclass
 
 from harness.diffs import patch_paths
-from harness.grading.testrunner import SCRIPT_HEADER, cut_eval_script
 from harness.sandbox import WORKDIR
 from harness.tasks import Task
+from harness.tasks.official import SCRIPT_HEADER, cut_eval_script
 
 EXIT_VARIABLE = "HARNESS_TEST_EXIT_CODE"
 

@@ -13,7 +13,10 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import ModuleType
+
+from harness import HarnessError
 
 OFFICIAL_NAMESPACE = "swebench"
 # The eval scripts of SWE-bench data start with exactly this activation; official images keep
@@ -34,6 +37,11 @@ DATASET_ALIASES = {
         "SWE-bench/SWE-bench_Verified",
     ),
 }
+
+OFFICIAL_START = ": '>>>>> Start Test Output'"
+OFFICIAL_END = ": '>>>>> End Test Output'"
+# Lines official eval scripts start with that are not commands.
+SCRIPT_HEADER = ("#!/bin/bash", "set -uxo pipefail")
 
 # Files a test patch may touch that are data, not tests (SWE-bench's NON_TEST_EXTS).
 NON_TEST_SUFFIXES = (
@@ -105,6 +113,30 @@ def runner_arguments(repo: str, test_files: list[str]) -> list[str]:
         path = path.removesuffix(".py").removeprefix("tests/")
         labels.append(path.replace("/", "."))
     return labels
+
+
+@dataclass(frozen=True)
+class ScriptParts:
+    """An official eval script cut at its output markers."""
+
+    before: tuple[str, ...]
+    tests: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+def cut_eval_script(script: str) -> ScriptParts:
+    """Split an eval script at its start and end markers, which must each be there once, in
+    that order, with the test command between them."""
+    lines = [line for line in script.strip().split("\n") if line.strip() not in SCRIPT_HEADER]
+    starts = [i for i, line in enumerate(lines) if line.strip() == OFFICIAL_START]
+    ends = [i for i, line in enumerate(lines) if line.strip() == OFFICIAL_END]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] <= starts[0] + 1:
+        raise HarnessError(
+            f"eval_script needs one {OFFICIAL_START} line and one {OFFICIAL_END} line after "
+            f"it, with the test command between them (found {len(starts)} and {len(ends)})"
+        )
+    start, end = starts[0], ends[0]
+    return ScriptParts(tuple(lines[:start]), tuple(lines[start + 1 : end]), tuple(lines[end + 1 :]))
 
 
 @contextmanager

@@ -2,15 +2,14 @@
 
 Every name SWE-bench data uses (`parse_log_django`, `parse_log_pytest`, ...) comes from the
 `swebench` package's own registry, so a log is read exactly as the official harness reads it.
-Tasks that name no parser (the bundled suite) use the built-in pytest parser, which needs no
-import of `swebench`: that import takes about a second, so it happens only for tasks that need
-it.
+Tasks that name no parser (the bundled suite) use the built-in pytest parser of testsuite.py,
+which needs no import of `swebench`: that import takes about a second, so it happens only for
+tasks that need it.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,18 +19,6 @@ from harness.tasks.official import environment_kept, swebench_log_parsers
 Parser = Callable[[str], dict[str, str]]
 BUILTIN = "pytest"
 EVAL_TYPES = ("pass_and_fail", "fail_only")
-
-STATUS_LINE = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+?)(?: - .*)?$")
-
-
-def parse_pytest_log(log: str) -> dict[str, str]:
-    """Test id -> status from pytest's `-rA` short summary."""
-    statuses = {}
-    for line in log.splitlines():
-        match = STATUS_LINE.match(line.strip())
-        if match:
-            statuses[match.group(2).strip()] = match.group(1)
-    return statuses
 
 
 @functools.cache
@@ -69,12 +56,10 @@ def check_eval_type(eval_type: str | None) -> None:
         raise HarnessError(f"unknown eval_type {eval_type!r} (known: {', '.join(EVAL_TYPES)})")
 
 
-def resolve(name: str | None, spec: Any = None) -> Parser:
-    """The parser of that name, as a function of the log alone. `spec` is what SWE-bench's
+def registry_parser(name: str, spec: Any = None) -> Parser:
+    """SWE-bench's parser of that name, as a function of the log alone. `spec` is what its
     parsers take as their second argument (a few non-Python ones read the instance id or
-    version from it); see `test_spec`."""
-    if is_builtin(name):
-        return parse_pytest_log
+    version from it)."""
     check_parser(name)
-    parse = swebench_registry()[str(name)]
+    parse = swebench_registry()[name]
     return lambda log: parse(log, spec)
