@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import tarfile
 import uuid
 
 import pytest
@@ -25,12 +27,10 @@ def tiny_image(docker_client):
     tag = f"harness-fixture/tiny:{uuid.uuid4().hex[:8]}"
     dockerfile = f"FROM scratch\nLABEL {LABEL}=1\nCOPY data /data\n"
     context = io.BytesIO()
-    import tarfile
-
     with tarfile.open(fileobj=context, mode="w") as archive:
         for name, data in (
             ("Dockerfile", dockerfile.encode()),
-            ("data", uuid.uuid4().bytes * 4096),
+            ("data", os.urandom(16 * 2**20)),
         ):
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -91,7 +91,7 @@ def test_official_images_come_from_a_private_mirror(
         assert name in listed.stdout and "1 to pull" in listed.stdout
         pulled = harness("images", "pull", str(dataset), "--image-namespace", namespace)
         assert pulled.returncode == 0, pulled.stderr
-        assert "1 of 1 image(s) ready" in pulled.stdout and image_exists(docker_client, name)
+        assert "1 of 1 task image(s) ready" in pulled.stdout and image_exists(docker_client, name)
         again = harness("images", "pull", str(dataset), "--image-namespace", namespace)
         assert "1 of 1 image(s) already here" in again.stderr
     finally:

@@ -83,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
         except HarnessError as exc:
             failed += 1
             warn(f"error: {exc}")
-    print(f"{len(tasks) - failed} of {len(tasks)} image(s) ready")
+    print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready")
     return 1 if failed else 0
