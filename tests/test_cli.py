@@ -320,7 +320,10 @@ def test_images_build_list_and_prune(docker_client):
     listed = harness("images", "list")
     assert "cascade-harness/task:" in listed.stdout and "cascade-harness/sandbox:" in listed.stdout
     docker_client.images.build(
-        fileobj=io.BytesIO(b"FROM scratch\n"), labels={LABEL: "1"}, tag=f"{LABEL}/task:stray"
+        fileobj=io.BytesIO(b"FROM scratch\n"),
+        labels={LABEL: "1"},
+        tag=f"{LABEL}/task:stray",
+        rm=True,  # no build container left behind
     )
     needed = DockerProvider(docker_client).prepare(load_tasks()[0])
     pruned = harness("images", "prune")  # keeps what the bundled suite needs
