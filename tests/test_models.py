@@ -240,3 +240,16 @@ def test_missing_key_names_the_variable(monkeypatch):
     monkeypatch.delenv("TEST_API_KEY", raising=False)
     with pytest.raises(Exception, match="set TEST_API_KEY"):
         OpenAIModel("m", key_variable="TEST_API_KEY")
+
+
+def test_temperature_is_an_option_sent_in_the_request_and_recorded_in_rows(key):
+    from harness.commands import run
+
+    config = run.configure(run.parser().parse_args(["--temperature", "0.3"]))
+    assert config.models.options.temperature == 0.3
+    assert config.identity("r").settings.model_options["temperature"] == 0.3
+    with FakeOpenAI([OK]) as srv:
+        model(srv, config.models.options).complete(MESSAGES)
+    assert srv.requests[0]["temperature"] == 0.3
+    default = run.configure(run.parser().parse_args([]))
+    assert "temperature" not in build_request("m", MESSAGES, default.models.options)

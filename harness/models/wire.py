@@ -31,7 +31,13 @@ class ModelOptions:
         "reasoning effort, sent as reasoning_effort (default: the provider's)",
         choices=REASONING_EFFORTS,
     )
-    temperature: float | None = None
+    temperature: float | None = option(
+        None,
+        "sampling temperature, 0 to 2 (default: the provider's)",
+        metavar="T",
+        type=float,
+        check=lambda t: None if 0 <= t <= 2 else "must be between 0 and 2",
+    )
 
     def parameters(self) -> dict[str, Any]:
         """The parameters as the JSON body carries them. DeepSeek takes thinking as
