@@ -52,17 +52,39 @@ def test_resume_knows_finished_rows_and_can_retry_errors(tmp_path):
     assert store.done(retry_errors=True) == {("a", "cascade", 0), ("a", "cascade", 1)}
 
 
-def test_a_truncated_last_line_is_skipped_with_a_warning_then_replaced(tmp_path):
+def test_a_truncated_last_line_is_skipped_with_a_warning_and_kept(tmp_path):
     path = tmp_path / "out.jsonl"
     store = ResultStore(path)
     store.append(row("a"))
+    torn = '{"instance_id": "b", "stat'
     with open(path, "a") as out:
-        out.write('{"instance_id": "b", "stat')  # a crash mid-write
+        out.write(torn)  # a crash mid-write
     warnings = []
     assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a"]
     assert "line 2 is truncated" in warnings[0]
     store.append(row("b"))
-    assert [r.instance_id for r in read_rows(path)] == ["a", "b"]
+    assert path.read_text().splitlines() == [row("a").to_json(), torn, row("b").to_json()]
+    warnings.clear()
+    assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a", "b"]
+    assert "line 2 is truncated" in warnings[0]
+
+
+def test_a_complete_last_row_without_a_newline_is_done_and_never_removed(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text(row("a").to_json())  # e.g. a tool that strips the final newline
+    store = ResultStore(path)
+    assert store.done() == {("a", "cascade", 0)}
+    store.append(row("b"))
+    assert path.read_text() == row("a").to_json() + "\n" + row("b").to_json() + "\n"
+
+
+@pytest.mark.parametrize("text", ["hello", "my notes\nmore notes", "x = 1\n", "{not json}"])
+def test_a_file_that_holds_no_rows_is_refused_and_left_alone(tmp_path, text):
+    path = tmp_path / "notes.txt"
+    path.write_text(text)
+    with pytest.raises(HarnessError, match="line 1 is not valid JSON"):
+        ResultStore(path).done()
+    assert path.read_text() == text
 
 
 def test_bad_files_get_one_line_errors(tmp_path):

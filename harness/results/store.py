@@ -6,7 +6,6 @@ import json
 import os
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
-from typing import IO
 
 from pydantic import ValidationError
 
@@ -43,11 +42,15 @@ class ResultStore:
         return {r.key for r in read_rows(self.path) if not (retry_errors and r.status == "error")}
 
     def append(self, row: ResultRow) -> None:
-        line = row.to_json() + "\n"
-        with open(self.path, "r+b" if self.path.exists() else "w+b") as out:
-            out.truncate(_end_of_last_full_line(out))
-            out.seek(0, os.SEEK_END)
-            out.write(line.encode("utf-8"))
+        """Add one row at the end. Nothing already in the file is ever removed: a last line
+        without its newline (a row another tool left, or a write cut short) gets one first."""
+        line = row.to_json().encode("utf-8") + b"\n"
+        with open(self.path, "a+b") as out:
+            if out.seek(0, os.SEEK_END) > 0:
+                out.seek(-1, os.SEEK_END)
+                if out.read(1) != b"\n":
+                    line = b"\n" + line
+            out.write(line)
             out.flush()
             os.fsync(out.fileno())
 
@@ -63,26 +66,31 @@ class ResultStore:
         return str(path.relative_to(self.path.parent))
 
 
-def _end_of_last_full_line(handle: IO[bytes], chunk: int = 65536) -> int:
-    """Offset just past the last newline: a crash mid-write leaves a partial line after it,
-    which is dropped (its task has no row yet, so it runs again)."""
-    end = handle.seek(0, os.SEEK_END)
-    position = end
-    while position > 0:
-        start = max(0, position - chunk)
-        handle.seek(start)
-        block = handle.read(position - start)
-        newline = block.rfind(b"\n")
-        if newline >= 0:
-            return start + newline + 1
-        position = start
-    return 0
+def unfinished(line: bytes) -> bool:
+    """A JSON object that was begun and never closed: what a write cut short leaves. Anything
+    else that does not parse (a text file, a line garbled in the middle) is not one."""
+    text = line.decode("utf-8", "replace").strip()
+    if not text.startswith("{"):
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return False
+    return True
 
 
 def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
     """Rows of a results file, one per (instance_id, policy, seed).
 
-    A truncated last line (a crash mid-write) is reported and skipped; anything else malformed
+    A truncated line (a crash mid-write) is reported and skipped; anything else malformed
     is an error naming the line, so that a report never rests on rows it misread. Duplicate
     rows keep the last one (see `unique_rows`). An empty file gives no rows: callers say
     what that means for them."""
@@ -103,7 +111,7 @@ def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
             try:
                 parsed = json.loads(line.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
-                if number == len(lines):  # the last line, with no newline after it
+                if unfinished(line):  # kept in the file: nothing written is ever removed
                     warn(
                         f"warning: {path}: line {number} is truncated (a run stopped "
                         "mid-write); skipped"
