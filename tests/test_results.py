@@ -360,3 +360,50 @@ def test_rows_the_readers_cannot_use_are_named(tmp_path, line, message):
 def test_a_folder_is_not_a_results_file(tmp_path):
     with pytest.raises(HarnessError, match="cannot read results file"):
         read_rows(tmp_path)
+
+
+# --- one writer per file -----------------------------------------------------------------------
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_file(tmp_path):
+    path = tmp_path / "out.jsonl"
+    first = ResultStore(path)
+    first.append(row("a"))
+    with pytest.raises(HarnessError, match="is being written by another run"):
+        ResultStore(path)
+    first.append(row("b"))
+    first.close()
+    second = ResultStore(path)  # free again once the first writer is done
+    second.append(row("c"))
+    assert [r.instance_id for r in read_rows(path)] == ["a", "b", "c"]
+
+
+def test_a_second_run_on_a_file_another_process_writes_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "out.jsonl"
+    ResultStore(path).append(row("a"))
+    before = path.read_bytes()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from harness.results import ResultStore; "
+            "s = ResultStore(Path(sys.argv[1])); print('locked', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        from .test_cli import harness
+
+        result = harness("--output", str(path), "--no-progress")
+    finally:
+        holder.communicate("")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "is being written by another run" in result.stderr
+    assert path.read_bytes() == before

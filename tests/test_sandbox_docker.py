@@ -140,3 +140,20 @@ def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_task, calc_
     finally:
         alive.cleanup()
         dead.cleanup()
+
+
+def test_a_runs_cleanup_never_removes_another_live_runs_containers(
+    docker_client, calc_task, calc_image
+):
+    shared = run_id("shared")  # two runs given the same --run-id
+    first = DockerProvider(docker_client, run_id=shared)
+    second = DockerProvider(docker_client, run_id=shared)
+    mine = first.start(calc_task, calc_image)
+    theirs = second.start(calc_task, calc_image)
+    try:
+        assert first.cleanup() == 1
+        assert theirs.run("echo alive").output.strip() == "alive"
+        assert second.cleanup() == 1
+    finally:
+        mine.close()
+        theirs.close()

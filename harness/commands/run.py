@@ -178,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         sandboxes.cleanup()
+        store.close()
     return print_summary(store.path, config.policy.name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Hashable, Iterable
@@ -19,7 +20,10 @@ Warn = Callable[[str], None]
 
 class ResultStore:
     """Appends rows one line at a time, flushed and fsynced, so a crash loses at most the row
-    being written; `done()` tells a rerun what to skip."""
+    being written; `done()` tells a rerun what to skip.
+
+    A store holds an exclusive lock on its file until it is closed (or its process ends, even
+    by kill -9: the kernel drops the lock), so that two runs never write one file at once."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -27,10 +31,36 @@ class ResultStore:
             raise HarnessError(f"results file {path} is a directory")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "ab"):  # fail now, not after the first task's work
-                pass
+            # held open until close(): the lock lives with it; opening fails now, not after
+            # the first task's work
+            self._file = open(path, "a+b")  # noqa: SIM115
         except OSError as exc:
             raise HarnessError(f"cannot write results file {path}: {exc.strerror}") from None
+        self._lock()
+
+    def _lock(self) -> None:
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise HarnessError(
+                f"results file {self.path} is being written by another run; wait for it to "
+                "end, or give another --output"
+            ) from None
+        except OSError as exc:  # a file system without locks: say so, and go on
+            warn_on_stderr(
+                f"warning: cannot lock {self.path} ({exc.strerror}); make sure no other run "
+                "writes to it"
+            )
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def trajectory_dir(self) -> Path:
@@ -45,14 +75,14 @@ class ResultStore:
         """Add one row at the end. Nothing already in the file is ever removed: a last line
         without its newline (a row another tool left, or a write cut short) gets one first."""
         line = row.to_json().encode("utf-8") + b"\n"
-        with open(self.path, "a+b") as out:
-            if out.seek(0, os.SEEK_END) > 0:
-                out.seek(-1, os.SEEK_END)
-                if out.read(1) != b"\n":
-                    line = b"\n" + line
-            out.write(line)
-            out.flush()
-            os.fsync(out.fileno())
+        out = self._file
+        if out.seek(0, os.SEEK_END) > 0:
+            out.seek(-1, os.SEEK_END)
+            if out.read(1) != b"\n":
+                line = b"\n" + line
+        out.write(line)  # the file is open for appending: this goes at the end
+        out.flush()
+        os.fsync(out.fileno())
 
     def write_trajectory(self, trajectory: Trajectory) -> str:
         """Write a trajectory whole (or not at all); its path relative to the results file's

@@ -11,15 +11,18 @@ import docker.errors
 LABEL = "cascade-harness"
 RUN_LABEL = "cascade-harness.run"
 OWNER_LABEL = "cascade-harness.owner"  # host:pid of the run, so gc can tell a dead run
+# Unique to one provider object: a run removes only its own containers, even when another
+# live run was given the same --run-id.
+INSTANCE_LABEL = "cascade-harness.instance"
 
 
 def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_labels(run_id: str) -> dict[str, str]:
+def run_labels(run_id: str, instance: str) -> dict[str, str]:
     """The labels every container of a run carries."""
-    return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner()}
+    return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner(), INSTANCE_LABEL: instance}
 
 
 def _labelled(

@@ -16,7 +16,7 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from harness import HarnessError, InfrastructureError
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
-from harness.sandbox.containers import RUN_LABEL, remove_containers, run_labels
+from harness.sandbox.containers import INSTANCE_LABEL, remove_containers, run_labels
 from harness.sandbox.images import Images, tar_bytes
 from harness.sandbox.settings import SandboxSettings
 from harness.sandbox.workspace import GitWorkspace
@@ -146,9 +146,10 @@ class DockerProvider:
     ):
         self.client = client
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.instance = uuid.uuid4().hex  # this process's containers, whatever the run id
         self.settings = settings
         self.images = Images(client, settings.base_image, repo_mirror)
-        self._labels = run_labels(self.run_id)
+        self._labels = run_labels(self.run_id, self.instance)
 
     def prepare(self, task: Task) -> str:
         return self.images.task_image(task)
@@ -186,4 +187,4 @@ class DockerProvider:
         return DockerSandbox(container, output_limit)
 
     def cleanup(self) -> int:
-        return remove_containers(self.client, {RUN_LABEL: self.run_id})
+        return remove_containers(self.client, {INSTANCE_LABEL: self.instance})
