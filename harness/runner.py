@@ -19,7 +19,9 @@ from harness.policy import Policy
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
 from harness.results import ResultRow, ResultStore, RunIdentity, RunSettings, Trajectory, Verdict
+from harness.results.resume import finished
 from harness.sandbox import SandboxProvider
+from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
 
 
@@ -31,6 +33,7 @@ class RunConfig:
     limits: Limits = field(default_factory=Limits)
     grade_timeout_s: float = 900.0
     prompts: Prompts = field(default_factory=default_prompts)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 
     @property
     def model_name_or_path(self) -> str:
@@ -56,6 +59,7 @@ class RunConfig:
                 model_options=asdict(self.models.options),
                 models={tier: names[tier] for tier in self.policy.tiers},
                 prompt_hash=self.prompts.digest,
+                sandbox=asdict(self.sandbox),
             ),
         )
 
@@ -100,7 +104,9 @@ def run_task(
     trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
     trajectory.verdict = verdict
     path = store.write_trajectory(trajectory)
-    return trajectory.to_row(identity, time.monotonic() - started, started_at, path)
+    return trajectory.to_row(
+        identity, time.monotonic() - started, started_at, path, task.content_hash
+    )
 
 
 def run_tasks(
@@ -111,11 +117,13 @@ def run_tasks(
     on_row: Callable[[ResultRow], None] = lambda row: None,
     retry_errors: bool = False,
     workers: int = 1,
+    append_run: bool = False,
 ) -> list[ResultRow]:
     """Run every task that has no row yet in the store, `workers` at a time. Rows go through
     one writer, in the order tasks finish; after an interrupt no more rows are written, so a
-    task cut short runs again on resume instead of counting as an error."""
-    done = store.done(retry_errors)
+    task cut short runs again on resume instead of counting as an error. A store holding rows
+    of another configuration is refused unless `append_run` (see results/resume.py)."""
+    done = finished(store.path, config.identity(sandboxes.run_id), tasks, retry_errors, append_run)
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
     writer = threading.Lock()
     stopped = threading.Event()

@@ -98,8 +98,8 @@ def test_bad_files_get_one_line_errors(tmp_path):
     other.write_text('{"schema_version": 99}\n')
     with pytest.raises(
         HarnessError,
-        match=r"line 1 is not a result row of schema version 2 "
-        r"\(schema version 99; this harness reads versions 1, 2\)",
+        match=r"line 1 is not a result row of schema version 3 "
+        r"\(schema version 99; this harness reads versions 1, 2, 3\)",
     ):
         read_rows(other)
 
@@ -254,7 +254,7 @@ WRONG = [
     {"status": "passed"},
     {"seed": "0"},
     {"cost_usd": -1},
-    {"schema_version": 3},
+    {"schema_version": 4},
     {"extra": 1},
     {"tokens": 5},
     {"cost_by_tier": [1, 2]},
@@ -330,10 +330,10 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("[1, 2]", "line 1 is not a result row of schema version 2 (not a JSON object"),
+        ("[1, 2]", "line 1 is not a result row of schema version 3 (not a JSON object"),
         (
             '{"instance_id": "a"}',
-            "line 1 is not a result row of schema version 2 (no schema_version",
+            "line 1 is not a result row of schema version 3 (no schema_version",
         ),
         (
             '{"schema_version": 2, "instance_id": "a"}',

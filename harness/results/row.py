@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from harness.policy import Tier
 from harness.pricing import Usage
 
-SCHEMA_VERSION: Literal[2] = 2
-READABLE_VERSIONS = (1, 2)  # version 1 rows lack `settings`, which defaults to empty
+SCHEMA_VERSION: Literal[3] = 3
+# Version 1 rows lack `settings`, version 2 rows `task_hash` and `settings.sandbox`: they
+# default to empty, which resuming reads as "not recorded".
+READABLE_VERSIONS = (1, 2, 3)
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 
 Status = Literal["resolved", "unresolved", "empty_patch", "error"]
@@ -67,6 +69,10 @@ class RunSettings(Record):
     )
     models: dict[str, str] = Field(default_factory=dict, description="Model name by tier.")
     prompt_hash: str = Field("", description="Hash of every prompt template the model reads.")
+    sandbox: dict[str, str | float | bool | None] = Field(
+        default_factory=dict,
+        description="Sandbox settings: memory, network, base image, ... (null: the default).",
+    )
 
 
 class ResultRow(Record):
@@ -93,6 +99,11 @@ class ResultRow(Record):
     )
     seed: int = Field(description="Seed of the run (it drives the simulated models).")
     price_table: str = Field(description="Version of the price table the cost was computed with.")
+    task_hash: str = Field(
+        "",
+        description="Hash of the task's content (repository, commit, statement, patches, "
+        "tests, environment): a resumed run skips a task only when it is the same task.",
+    )
     status: Status = Field(
         description="Verdict. 'error' is an infrastructure failure: it is "
         "never counted as unresolved and the pass rate leaves it out."
@@ -122,7 +133,9 @@ class ResultRow(Record):
     trajectory: str = Field(
         "", description="Path of the task's trajectory file, relative to the results file's folder."
     )
-    schema_version: Literal[1, 2] = Field(SCHEMA_VERSION, description="Version of this row schema.")
+    schema_version: Literal[1, 2, 3] = Field(
+        SCHEMA_VERSION, description="Version of this row schema."
+    )
 
     @property
     def key(self) -> tuple[str, str, int]:

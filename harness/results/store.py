@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
+from typing import IO
 
 from pydantic import ValidationError
 
@@ -36,22 +38,11 @@ class ResultStore:
             self._file = open(path, "a+b")  # noqa: SIM115
         except OSError as exc:
             raise HarnessError(f"cannot write results file {path}: {exc.strerror}") from None
-        self._lock()
-
-    def _lock(self) -> None:
         try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            lock(self._file, path)
+        except HarnessError:
             self._file.close()
-            raise HarnessError(
-                f"results file {self.path} is being written by another run; wait for it to "
-                "end, or give another --output"
-            ) from None
-        except OSError as exc:  # a file system without locks: say so, and go on
-            warn_on_stderr(
-                f"warning: cannot lock {self.path} ({exc.strerror}); make sure no other run "
-                "writes to it"
-            )
+            raise
 
     def close(self) -> None:
         self._file.close()
@@ -94,6 +85,41 @@ class ResultStore:
         tmp.write_text(trajectory.model_dump_json(indent=1), encoding="utf-8")
         tmp.replace(path)
         return str(path.relative_to(self.path.parent))
+
+
+def lock(handle: IO[bytes], path: Path) -> None:
+    """An exclusive lock on an open results file, or a HarnessError when another run holds
+    one. A file system without locks is warned about, not refused."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise HarnessError(
+            f"results file {path} is being written by another run; wait for it to end, or "
+            "give another --output"
+        ) from None
+    except OSError as exc:
+        warn_on_stderr(
+            f"warning: cannot lock {path} ({exc.strerror}); make sure no other run writes to it"
+        )
+
+
+def check_writable(path: Path) -> None:
+    """That a results file can be written, and is not being written by another run, leaving
+    no trace: a file or folder made to find out is removed again, so that bad input found
+    before any work changes nothing."""
+    if path.is_dir():
+        raise HarnessError(f"results file {path} is a directory")
+    made = [p for p in [path, *path.absolute().parents] if not p.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as handle:  # an existing file is opened, not changed
+            lock(handle, path)  # and not written by another run (released on close)
+    except OSError as exc:
+        raise HarnessError(f"cannot write results file {path}: {exc.strerror}") from None
+    finally:
+        for new in made:  # the file first, then its new folders, deepest first
+            with contextlib.suppress(OSError):
+                new.unlink() if new == path else new.rmdir()
 
 
 def unfinished(line: bytes) -> bool:

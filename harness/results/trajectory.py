@@ -93,7 +93,12 @@ class Trajectory(Record):
         return cls.model_validate_json(text)
 
     def to_row(
-        self, identity: RunIdentity, wall_time_s: float, started_at: str, path: str
+        self,
+        identity: RunIdentity,
+        wall_time_s: float,
+        started_at: str,
+        path: str,
+        task_hash: str = "",
     ) -> ResultRow:
         """The result row that sums this trajectory up; `path` is where it was written,
         relative to the results file's folder."""
@@ -114,5 +119,6 @@ class Trajectory(Record):
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,
             trajectory=path,
+            task_hash=task_hash,
             **identity.model_dump(),
         )
