@@ -5,6 +5,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from harness import HarnessError
 
@@ -12,14 +15,17 @@ DEFAULT_TABLE = Path(__file__).parent / "data" / "prices.toml"
 PER_TOKEN = 1e-6  # tables are in dollars per million tokens
 
 
+Tokens = Annotated[int, Field(ge=0)]  # a negative count in a row is refused when read
+
+
 @dataclass(frozen=True)
 class Usage:
     """Tokens of one call. `output` includes `reasoning`, as providers report it."""
 
-    cache_hit: int = 0
-    cache_miss: int = 0
-    output: int = 0
-    reasoning: int = 0
+    cache_hit: Tokens = 0
+    cache_miss: Tokens = 0
+    output: Tokens = 0
+    reasoning: Tokens = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(

@@ -260,6 +260,8 @@ WRONG = [
     {"cost_by_tier": [1, 2]},
     {"turns": True},
     {"tokens": {"flash": {"cache_hit": "1"}}},
+    {"tokens": {"flash": {"cache_hit": 0, "cache_miss": -9000, "output": 5, "reasoning": 0}}},
+    {"cost_by_tier": {"flash": -0.5}},
 ]
 
 
