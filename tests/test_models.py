@@ -229,10 +229,29 @@ def test_a_hang_past_the_timeout_is_retried(key):
     assert time.monotonic() - started < 3
 
 
+def test_request_timeout_is_a_deadline_even_when_the_server_keeps_the_request_alive(key):
+    # blank lines every 0.1 s: the SDK's timeout, which waits for any byte, never fires
+    alive = {**OK, "trickle": 10, "interval": 0.1}
+    once = {"max_retries": 1, "backoff_base_s": 0.01, "backoff_cap_s": 0.02}
+    with FakeOpenAI([alive, alive]) as srv:
+        started = time.monotonic()
+        with pytest.raises(InfrastructureError, match="no complete answer within 1 s"):
+            model(srv, timeout=1.0, retry=once).complete(MESSAGES)
+        elapsed = time.monotonic() - started
+    assert len(srv.requests) == 2  # the deadline is per attempt, and a missed one is retried
+    assert 2.0 <= elapsed < 3.5
+
+
+def test_keep_alive_lines_before_a_reply_within_the_deadline_are_fine(key):
+    with FakeOpenAI([{**OK, "trickle": 0.5, "interval": 0.1}]) as srv:
+        completion = model(srv, timeout=5.0).complete(MESSAGES)
+    assert completion.content == "ok" and completion.retries == 0
+
+
 def test_persistent_hangs_are_infrastructure(key):
     with (
         FakeOpenAI([{"delay": 5, **OK}] * 2) as srv,
-        pytest.raises(InfrastructureError, match="no answer within 0.5 s"),
+        pytest.raises(InfrastructureError, match="no complete answer within 0.5 s"),
     ):
         model(srv, timeout=0.5, retry={"max_retries": 1, "backoff_base_s": 0.01}).complete(MESSAGES)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 import openai
@@ -71,8 +73,17 @@ class OpenAIModel:
         self._sleep = sleep
         self._rng = random.Random()
         self._slots = concurrency_slots(base_url, name, settings.max_concurrency)
-        self._client = openai.OpenAI(
-            api_key=key, base_url=base_url, timeout=settings.request_timeout, max_retries=0
+        self._base_url = base_url
+        self._client = self._new_client()
+
+    def _new_client(self) -> openai.OpenAI:
+        # The SDK's timeout only bounds each wait for a byte; it is kept so that an abandoned
+        # attempt (see _attempt) ends at the latest one timeout after the server falls silent.
+        return openai.OpenAI(
+            api_key=self._key,
+            base_url=self._base_url,
+            timeout=self.settings.request_timeout,
+            max_retries=0,
         )
 
     def complete(self, messages: list[Message]) -> Completion:
@@ -117,17 +128,42 @@ class OpenAIModel:
                 retries += 1
 
     def _attempt(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One attempt, within a wall-clock deadline of --request-timeout seconds. The SDK's
+        timeout cannot be one: a server that sends a blank line now and then (as DeepSeek does
+        while a request waits) keeps it from ever firing. So the exchange runs in a thread, and
+        past the deadline it is abandoned and its connection closed."""
+        timeout = self.settings.request_timeout
+        client = self._client
+        result: Future[dict[str, Any]] = Future()
+
+        def exchange() -> None:
+            try:
+                result.set_result(self._exchange(client, request))
+            except BaseException as exc:  # handed to the caller, whatever it is
+                result.set_exception(exc)
+
+        with self._slots:
+            threading.Thread(target=exchange, name=f"call-{self.name}", daemon=True).start()
+            try:
+                return result.result(timeout=timeout)
+            except TimeoutError:
+                self._client = self._new_client()
+                client.close()  # the abandoned exchange fails on its next read
+                raise _Retryable(f"no complete answer within {timeout:g} s") from None
+
+    def _exchange(self, client: openai.OpenAI, request: dict[str, Any]) -> dict[str, Any]:
         extra = {k: v for k, v in request.items() if k not in ("model", "messages")}
         try:
-            with self._slots:
-                raw = self._client.chat.completions.with_raw_response.create(
-                    model=request["model"], messages=request["messages"], extra_body=extra
-                )
-                text = raw.text
+            raw = client.chat.completions.with_raw_response.create(
+                model=request["model"], messages=request["messages"], extra_body=extra
+            )
+            text = raw.text
         except openai.APIStatusError as exc:
             raise self._status_failure(exc) from None
         except openai.APITimeoutError:
-            raise _Retryable(f"no answer within {self.settings.request_timeout:g} s") from None
+            raise _Retryable(
+                f"no complete answer within {self.settings.request_timeout:g} s"
+            ) from None
         except openai.APIConnectionError as exc:
             raise _Retryable(f"connection error: {self._scrub(str(exc))}") from None
         try:
