@@ -103,6 +103,8 @@ def run_task(
     trajectory.policy, trajectory.seed = identity.policy, identity.seed
     trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
     trajectory.verdict = verdict
+    if verdict.status == "error" and not trajectory.exit_reason:
+        trajectory.exit_reason = "error"  # the agent never stopped on its own
     path = store.write_trajectory(trajectory)
     return trajectory.to_row(
         identity, time.monotonic() - started, started_at, path, task.content_hash

@@ -129,6 +129,7 @@ def test_a_row_sums_its_trajectory_up():
     assert made.tokens == {"flash": Usage(0, 100, 10), "pro": Usage(0, 300, 20)}
     assert made.cost_usd == pytest.approx(0.004) and made.cost_by_tier["pro"] == 0.003
     assert made.wall_time_s == 1.235 and made.FAIL_TO_PASS.success == ["t::a"]
+    assert (made.retries, made.retry_wait_s) == (2, 1.25)
     assert ResultRow.from_json(made.to_json()) == made
 
 
@@ -156,6 +157,8 @@ def realistic_trajectory():
             reason="tests_red",
             usage=Usage(0, 300, 20),
             cost_usd=0.003,
+            retries=2,
+            retry_wait_s=1.25,
         ),
     ]
     turn = Turn(
@@ -173,6 +176,7 @@ def realistic_trajectory():
         messages=[{"role": "user", "content": "x"}],
         calls=calls,
         turns=[turn],
+        escalations=1,
         exit_reason="submitted",
         patch="diff",
         policy="cascade",

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import openai
 
-from harness import HarnessError, InfrastructureError
-from harness.models.base import Completion, Message, ModelError
+from harness import HarnessError
+from harness.models.base import CallError, Completion, Message, ModelError, ModelUnavailable
 from harness.models.retry import (
     FATAL_STATUS,
     RETRYABLE_STATUS,
@@ -34,9 +34,17 @@ DEFAULT_KEY_VARIABLE = "DEEPSEEK_API_KEY"
 
 
 class Recorder(Protocol):
-    """Where `--record` puts each request and the response body it got (models/replay.py)."""
+    """Where `--record` puts each request and what came of it (models/replay.py): the
+    response body, or the failure that ended the call; with the retries and waits before."""
 
-    def save(self, request: dict[str, Any], response: dict[str, Any]) -> None: ...
+    def save(
+        self,
+        request: dict[str, Any],
+        response: dict[str, Any] | None,
+        retries: int,
+        retry_wait_s: float,
+        error: CallError | None = None,
+    ) -> None: ...
 
 
 class _Retryable(Exception):
@@ -89,10 +97,15 @@ class OpenAIModel:
     def complete(self, messages: list[Message]) -> Completion:
         request = build_request(self.name, messages, self.options)
         started = time.monotonic()
-        body, retries, waited = self._send(request)
+        try:
+            body, retries, waited = self._send(request)
+        except CallError as failure:  # recorded too: its replay fails the same way
+            if self._recorder is not None:
+                self._recorder.save(request, None, failure.retries, failure.retry_wait_s, failure)
+            raise
         # Recorded before parsing, so that a replay fails the same way (e.g. no usage).
         if self._recorder is not None:
-            self._recorder.save(request, body)
+            self._recorder.save(request, body, retries, waited)
         reply = parse_response(self.name, body)
         return Completion(
             content=reply.content,
@@ -110,17 +123,24 @@ class OpenAIModel:
         while True:
             try:
                 return self._attempt(request), retries, waited
+            except CallError as fatal:
+                fatal.retries, fatal.retry_wait_s = retries, waited
+                raise
             except _Retryable as failure:
                 wait = failure.retry_after
                 if wait is not None and wait > policy.max_retry_after_s:
-                    raise InfrastructureError(
+                    raise ModelUnavailable(
                         f"{self.name}: {failure.reason}; the server asks to wait {wait:.0f} s, "
-                        f"more than the {policy.max_retry_after_s:.0f} s allowed"
+                        f"more than the {policy.max_retry_after_s:.0f} s allowed",
+                        retries,
+                        waited,
                     ) from None
                 if retries >= policy.max_retries:
-                    raise InfrastructureError(
+                    raise ModelUnavailable(
                         f"{self.name}: {failure.reason}; gave up after {retries + 1} "
-                        f"attempt(s) and {waited:.1f} s of waiting"
+                        f"attempt(s) and {waited:.1f} s of waiting",
+                        retries,
+                        waited,
                     ) from None
                 wait = policy.backoff(retries, self._rng) if wait is None else wait
                 self._sleep(wait)
@@ -187,7 +207,7 @@ class OpenAIModel:
             )
         detail = self._scrub(_short(_error_message(exc)))
         meaning = FATAL_STATUS.get(status, "server error" if status >= 500 else "refused")
-        error = InfrastructureError if status >= 500 else ModelError
+        error = ModelUnavailable if status >= 500 else ModelError
         return error(f"{self.name}: HTTP {status} ({meaning}): {detail}")
 
     def _scrub(self, text: str) -> str:

@@ -17,8 +17,8 @@ from harness.policy import Tier
 from harness.pricing import Usage
 
 SCHEMA_VERSION: Literal[3] = 3
-# Version 1 rows lack `settings`, version 2 rows `task_hash` and `settings.sandbox`: they
-# default to empty, which resuming reads as "not recorded".
+# Version 1 rows lack `settings`; version 2 rows `task_hash`, `settings.sandbox`, `retries` and
+# `retry_wait_s`: they default to empty or 0 (resuming reads empty as "not recorded").
 READABLE_VERSIONS = (1, 2, 3)
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 
@@ -114,8 +114,20 @@ class ResultRow(Record):
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     turns: Count = Field(0, description="Agent turns.")
-    escalations: Count = Field(0, description="Turns re-run on the escalation model.")
-    exit_reason: str = Field("", description="Why the agent stopped (submitted, a limit, ...).")
+    escalations: Count = Field(
+        0, description="Turns re-run on the escalation model (counted even when the re-run failed)."
+    )
+    exit_reason: str = Field(
+        "",
+        description="Why the agent stopped: submitted, step_limit, cost_limit, time_limit, or "
+        "error (the task failed before the agent stopped).",
+    )
+    retries: Count = Field(
+        0, description="Retries of the task's model calls, failed calls included."
+    )
+    retry_wait_s: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Seconds spent waiting between those retries."
+    )
     tokens: dict[Tier, Usage] = Field(
         default_factory=dict,
         description="Tokens by model tier, split by price tier. 'output' includes 'reasoning'.",
