@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,26 +72,50 @@ def cost(usage: Usage, price: Price) -> float:
     )
 
 
+PRICE_KEYS = ("input_cache_hit", "input_cache_miss", "output")
+
+
 def load_prices(path: Path | None = None) -> PriceTable:
+    """A price table from TOML, every value checked: a price that is missing, negative, not a
+    number or not finite would make calls free or cost nonsense."""
     path = path or DEFAULT_TABLE
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise HarnessError(f"cannot read price table {path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise HarnessError(f"cannot read price table {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise HarnessError(f"cannot read price table {path}: {exc}") from None
     version = data.get("version")
     if not isinstance(version, str) or not version:
         raise HarnessError(f"{path}: missing string key 'version'")
-    models = {}
-    for name, entry in (data.get("models") or {}).items():
-        try:
-            models[name] = Price(
-                **{
-                    key: float(entry[key])
-                    for key in ("input_cache_hit", "input_cache_miss", "output")
-                }
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HarnessError(f"{path}: models.{name}: missing or bad price {exc}") from None
+    tables = data.get("models", {})
+    if not isinstance(tables, dict):
+        raise HarnessError(f"{path}: models: must be a table of [models.NAME] tables")
+    models = {name: _price(entry, f"{path}: models.{name}") for name, entry in tables.items()}
     if not models:
         raise HarnessError(f"{path}: no [models.NAME] tables")
     return PriceTable(version, models)
+
+
+def _price(entry: object, where: str) -> Price:
+    if not isinstance(entry, dict):
+        raise HarnessError(f"{where}: must be a table")
+    unknown = sorted(set(entry) - set(PRICE_KEYS))
+    if unknown:
+        raise HarnessError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(PRICE_KEYS)})")
+    values = {}
+    for key in PRICE_KEYS:
+        if key not in entry:
+            raise HarnessError(f"{where}: missing price {key!r}")
+        value = entry[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = math.nan  # a string or a boolean is no price either
+        if not (math.isfinite(value) and value >= 0):
+            raise HarnessError(
+                f"{where}.{key}: must be a finite number, zero or more, of dollars per "
+                f"million tokens (got {entry[key]!r})"
+            )
+        values[key] = float(value)
+    return Price(**values)

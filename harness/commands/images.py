@@ -8,7 +8,14 @@ import sys
 from tqdm import tqdm
 
 from harness import HarnessError, warn
-from harness.commands.common import PROG, SOURCE_HELP, Parser, add_selection_options, load_selection
+from harness.commands.common import (
+    PROG,
+    SOURCE_HELP,
+    Parser,
+    add_selection_options,
+    check_base_image,
+    load_selection,
+)
 from harness.reporting.tables import format_table
 from harness.sandbox.engine import connect
 from harness.sandbox.images import Images, harness_images
@@ -37,6 +44,7 @@ def parser() -> Parser:
 
 
 def run(args: argparse.Namespace) -> int:
+    tasks = load_selection(args, args.source) if args.action != "list" else []
     client = connect()
     if args.action == "list":
         rows = [
@@ -49,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         print(format_table(["image", "size", "created"], rows))
         return 0
-    tasks = load_selection(args, args.source)
     images = Images(client, args.base_image, args.repo_mirror)
+    check_base_image(images, args.base_image)
     if args.action == "prune":
         removed, kept = images.prune(None if args.all else tasks)
         print(f"removed {removed} image(s), kept {kept}")

@@ -19,6 +19,7 @@ from harness.commands.common import (
     Parser,
     add_selection_options,
     bad_input,
+    check_base_image,
     load_selection,
     require_positive,
 )
@@ -158,13 +159,14 @@ def run(args: argparse.Namespace) -> int:
     bad_input(
         resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run
     )
+    sandboxes = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
+    check_base_image(sandboxes.images, config.sandbox.base_image)
+    store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
     if config.models.synthetic:
         warn(
             f"No API key in {config.models.settings.api_key_env}: using simulated models. "
             "These results are synthetic."
         )
-    sandboxes = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
-    store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"

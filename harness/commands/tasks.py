@@ -7,7 +7,14 @@ import sys
 
 from tqdm import tqdm
 
-from harness.commands.common import PROG, SOURCE_HELP, Parser, add_selection_options, load_selection
+from harness.commands.common import (
+    PROG,
+    SOURCE_HELP,
+    Parser,
+    add_selection_options,
+    load_selection,
+    require_positive,
+)
 from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -34,6 +41,8 @@ def parser() -> Parser:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "validate":
+        require_positive(args, "runs")
     tasks = load_selection(args, args.source)
     if args.action == "list":
         print(

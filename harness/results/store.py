@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 
 from harness import HarnessError
 from harness import warn as warn_on_stderr
+from harness.files import probe
 from harness.results.row import READABLE_VERSIONS, SCHEMA_VERSION, ResultRow
 from harness.results.trajectory import Trajectory
 
@@ -104,22 +104,10 @@ def lock(handle: IO[bytes], path: Path) -> None:
 
 
 def check_writable(path: Path) -> None:
-    """That a results file can be written, and is not being written by another run, leaving
-    no trace: a file or folder made to find out is removed again, so that bad input found
-    before any work changes nothing."""
-    if path.is_dir():
-        raise HarnessError(f"results file {path} is a directory")
-    made = [p for p in [path, *path.absolute().parents] if not p.exists()]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab") as handle:  # an existing file is opened, not changed
-            lock(handle, path)  # and not written by another run (released on close)
-    except OSError as exc:
-        raise HarnessError(f"cannot write results file {path}: {exc.strerror}") from None
-    finally:
-        for new in made:  # the file first, then its new folders, deepest first
-            with contextlib.suppress(OSError):
-                new.unlink() if new == path else new.rmdir()
+    """That a results file can be written and is not being written by another run, leaving no
+    trace, so that bad input found before any work changes nothing."""
+    with probe(path, "results file") as handle:
+        lock(handle, path)  # released when the probe closes it
 
 
 def unfinished(line: bytes) -> bool:

@@ -41,6 +41,10 @@ def load_tasks(
         assert source is not None
         # Hugging Face names look like paths ("owner/name"): only explicit paths are files.
         if source.startswith(("/", ".", "~")) or path.suffix in LOCAL_SUFFIXES or path.exists():
+            if path.is_dir():
+                raise HarnessError(
+                    f"{source} is a folder but not a task suite (it has no instances/ folder)"
+                )
             if not path.is_file():
                 raise HarnessError(f"dataset file not found: {source}")
             origin, rows = str(path), _read_file(path)
@@ -122,12 +126,14 @@ def _jsonl(path: Path, text: str) -> list[Any]:
 
 
 def _read_parquet(path: Path) -> list[Any]:
-    import datasets
+    """Rows of a parquet file, read with pyarrow: no copy into a cache, and nothing printed."""
+    import pyarrow.parquet
 
     try:
-        return list(datasets.load_dataset("parquet", data_files=str(path), split="train"))
-    except Exception as exc:  # pyarrow and datasets raise many kinds for a bad file
+        rows: list[Any] = pyarrow.parquet.read_table(path).to_pylist()
+    except Exception as exc:  # pyarrow raises many kinds for a bad file
         raise HarnessError(f"cannot read {path} as parquet: {first_line(exc)}") from None
+    return rows
 
 
 def _read_hub(name: str, split: str) -> list[Any]:
