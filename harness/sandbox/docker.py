@@ -6,19 +6,24 @@ import contextlib
 import io
 import json
 import tarfile
+import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+from docker.types import Ulimit
 from docker.utils.socket import STDOUT, frames_iter
 
-from harness import HarnessError, InfrastructureError
+from harness import HarnessError, InfrastructureError, warn
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
 from harness.sandbox.containers import INSTANCE_LABEL, remove_containers, run_labels
+from harness.sandbox.disk import DiskLimit, Watchdog, storage_opt_unsupported
+from harness.sandbox.engine import docker_reason
 from harness.sandbox.images import Images, tar_bytes
-from harness.sandbox.settings import SandboxSettings
+from harness.sandbox.settings import SandboxSettings, size_in_bytes
 from harness.sandbox.workspace import GitWorkspace
 from harness.tasks import Task
 
@@ -61,17 +66,27 @@ class Executor:
 class DockerSandbox(GitWorkspace):
     """One running container with the task's repository in /testbed."""
 
-    def __init__(self, container: Any, output_limit: int = DEFAULT_OUTPUT_LIMIT):
+    def __init__(
+        self,
+        container: Any,
+        output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        disk: DiskLimit | None = None,
+    ):
         self.container = container
         self.output_limit = output_limit
+        self.disk = disk
         self._executor: Executor | None = None
+        self._watchdog = None
+        if disk is not None and disk.watchdog:
+            self._watchdog = Watchdog(container, disk.size, self._kill_commands)
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
             try:
                 if self._executor is None:
                     self._executor = Executor(self.container)
-                reply = self._executor.request(command, timeout, self.output_limit, stdin)
+                with self._watching() as stopped:
+                    reply = self._executor.request(command, timeout, self.output_limit, stdin)
                 break
             except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
                 self._drop_executor()
@@ -81,7 +96,19 @@ class DockerSandbox(GitWorkspace):
                     ) from None
         if "error" in reply:
             raise InfrastructureError(f"executor: {reply['error']}")
-        return CommandResult.from_reply(reply, timeout)
+        disk, output = self.disk, reply["head"] + reply["tail"]
+        full = disk.text if disk and disk.hit(reply["exit_code"], output, stopped()) else None
+        return CommandResult.from_reply(reply, timeout, full)
+
+    def _watching(self) -> contextlib.AbstractContextManager[Callable[[], bool]]:
+        if self._watchdog is None:
+            return contextlib.nullcontext(lambda: False)
+        return self._watchdog.watching()
+
+    def _kill_commands(self) -> None:
+        """Stop the running command from outside: the executor is busy waiting for it."""
+        with contextlib.suppress(docker.errors.DockerException, OSError):
+            self.container.exec_run(["python3", "-c", EXECUTOR_SOURCE, "kill"])
 
     def _alive(self) -> bool:
         try:
@@ -119,6 +146,8 @@ class DockerSandbox(GitWorkspace):
             raise InfrastructureError(f"cannot read {path} from container: {exc}") from None
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
         self._drop_executor()
         try:
             self.container.remove(force=True)
@@ -150,6 +179,9 @@ class DockerProvider:
         self.settings = settings
         self.images = Images(client, settings.base_image, repo_mirror)
         self._labels = run_labels(self.run_id, self.instance)
+        # "storage-opt" once the engine took a disk size, "watchdog" once it refused one
+        self.disk_enforcement: str | None = None
+        self._disk_lock = threading.Lock()
 
     def prepare(self, task: Task) -> str:
         return self.images.task_image(task)
@@ -162,29 +194,60 @@ class DockerProvider:
         user = "agent" if self.images.is_ours(environment) else None
         # init=True: an init process reaps orphans, so a fork bomb's zombies cannot hold the
         # process limit after its process group is killed
+        options = {
+            "detach": True,
+            "labels": self._labels,
+            "init": True,
+            "working_dir": WORKDIR,
+            "user": user,
+            "network_mode": "bridge" if settings.network else "none",
+            "mem_limit": settings.memory,
+            "memswap_limit": settings.memory,
+            "nano_cpus": int(settings.cpus * 1e9),
+            "pids_limit": settings.pids,
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
+        }
         try:
-            container = self.client.containers.run(
-                environment,
-                ["sleep", "infinity"],
-                detach=True,
-                labels=self._labels,
-                init=True,
-                working_dir=WORKDIR,
-                user=user,
-                network_mode="bridge" if settings.network else "none",
-                mem_limit=settings.memory,
-                memswap_limit=settings.memory,
-                nano_cpus=int(settings.cpus * 1e9),
-                pids_limit=settings.pids,
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                environment={"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
-            )
+            container, disk = self._run_limited(environment, options)
         except docker.errors.DockerException as exc:
             raise InfrastructureError(
-                f"cannot start a container from {environment}: {exc}"
+                f"cannot start a container from {environment}: {docker_reason(exc)}"
             ) from None
-        return DockerSandbox(container, output_limit)
+        return DockerSandbox(container, output_limit, disk)
+
+    def _run_limited(self, image: str, options: dict[str, Any]) -> tuple[Any, DiskLimit]:
+        """A container with its disk limited: by the storage driver when the engine takes a
+        size for it (the first start finds out), else by a file-size limit and the watchdog
+        (see sandbox/disk.py)."""
+        text = self.settings.disk
+        size = size_in_bytes(text)
+        command = ["sleep", "infinity"]
+        if self.disk_enforcement != "watchdog":
+            try:
+                container = self.client.containers.run(
+                    image, command, storage_opt={"size": text}, **options
+                )
+                self.disk_enforcement = "storage-opt"
+                return container, DiskLimit(text, size, watchdog=False)
+            except docker.errors.APIError as exc:
+                if not storage_opt_unsupported(exc):
+                    raise
+                self._fall_back_to_watchdog(docker_reason(exc))
+        fsize = Ulimit(name="fsize", soft=size, hard=size)
+        container = self.client.containers.run(image, command, ulimits=[fsize], **options)
+        return container, DiskLimit(text, size, watchdog=True)
+
+    def _fall_back_to_watchdog(self, reason: str) -> None:
+        with self._disk_lock:
+            if self.disk_enforcement != "watchdog":
+                self.disk_enforcement = "watchdog"
+                warn(
+                    "note: Docker's storage driver cannot cap a container's disk "
+                    f"({reason}); --disk {self.settings.disk} is held by a file-size limit "
+                    "and a watchdog instead"
+                )
 
     def cleanup(self) -> int:
         return remove_containers(self.client, {INSTANCE_LABEL: self.instance})
