@@ -19,7 +19,12 @@ from docker.utils.socket import STDOUT, frames_iter
 
 from harness import HarnessError, InfrastructureError, warn
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
-from harness.sandbox.containers import INSTANCE_LABEL, remove_containers, run_labels
+from harness.sandbox.containers import (
+    INSTANCE_LABEL,
+    remove_containers,
+    run_labels,
+    why_stopped,
+)
 from harness.sandbox.disk import DiskLimit, Watchdog, storage_opt_unsupported
 from harness.sandbox.engine import docker_reason
 from harness.sandbox.images import Images, tar_bytes
@@ -88,11 +93,15 @@ class DockerSandbox(GitWorkspace):
                 with self._watching() as stopped:
                     reply = self._executor.request(command, timeout, self.output_limit, stdin)
                 break
-            except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
+            except (StopIteration, OSError, ValueError, docker.errors.DockerException):
                 self._drop_executor()
-                if attempt == 2 or not self._alive():
+                if stopped_because := why_stopped(self.container):
+                    raise InfrastructureError(stopped_because) from None
+                if attempt == 2:
                     raise InfrastructureError(
-                        f"command failed in container: {type(exc).__name__}: {exc}"
+                        "the command runner in the sandbox died while running the command, "
+                        "twice (the command may kill processes it did not start, or need more "
+                        "memory than --memory allows)"
                     ) from None
         if "error" in reply:
             raise InfrastructureError(f"executor: {reply['error']}")
@@ -105,17 +114,13 @@ class DockerSandbox(GitWorkspace):
             return contextlib.nullcontext(lambda: False)
         return self._watchdog.watching()
 
+    def _why(self, exc: BaseException) -> str:
+        return why_stopped(self.container) or docker_reason(exc)
+
     def _kill_commands(self) -> None:
         """Stop the running command from outside: the executor is busy waiting for it."""
         with contextlib.suppress(docker.errors.DockerException, OSError):
             self.container.exec_run(["python3", "-c", EXECUTOR_SOURCE, "kill"])
-
-    def _alive(self) -> bool:
-        try:
-            self.container.reload()
-            return bool(self.container.status == "running")
-        except docker.errors.DockerException:
-            return False
 
     def _drop_executor(self) -> None:
         if self._executor is not None:
@@ -128,7 +133,9 @@ class DockerSandbox(GitWorkspace):
         try:
             self.container.put_archive(directory or "/", tar_bytes({name: payload}))
         except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"cannot write {path} into container: {exc}") from None
+            raise InfrastructureError(
+                f"cannot write {path} into the sandbox: {self._why(exc)}"
+            ) from None
 
     def read_file(self, path: str) -> bytes:
         """A file's bytes, out of the container through an in-memory tar archive."""
@@ -140,10 +147,12 @@ class DockerSandbox(GitWorkspace):
                 if handle is None:
                     raise HarnessError(f"{path} is not a file")
                 return handle.read()
-        except docker.errors.NotFound:
-            raise HarnessError(f"no such file in the container: {path}") from None
         except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"cannot read {path} from container: {exc}") from None
+            if stopped_because := why_stopped(self.container):
+                raise InfrastructureError(f"cannot read {path}: {stopped_because}") from None
+            if isinstance(exc, docker.errors.NotFound):
+                raise HarnessError(f"no such file in the sandbox: {path}") from None
+            raise InfrastructureError(f"cannot read {path}: {docker_reason(exc)}") from None
 
     def close(self) -> None:
         if self._watchdog is not None:
@@ -155,7 +164,9 @@ class DockerSandbox(GitWorkspace):
             pass
         except docker.errors.APIError as exc:
             if exc.status_code != 409:  # 409: a removal is already under way
-                raise InfrastructureError(f"cannot remove container: {exc}") from None
+                raise InfrastructureError(
+                    f"cannot remove the sandbox container: {docker_reason(exc)}"
+                ) from None
 
 
 def _absolute(path: str) -> str:

@@ -78,7 +78,8 @@ class Images:
                 f"image {tag} failed to build: {log.strip()[-300:]}"
             ) from None
         except docker.errors.APIError as exc:
-            raise InfrastructureError(f"image {tag} failed to build: {exc}") from None
+            reason = docker_reason(exc)
+            raise InfrastructureError(f"image {tag} failed to build: {reason}") from None
         return tag
 
     def check_base_image(self) -> None:
