@@ -96,7 +96,7 @@ def why_stopped(container: Any) -> str | None:
         return None
     code = state.get("ExitCode")
     if state.get("OOMKilled"):
-        how = "out of memory (see --memory)"
+        how = "out of memory; see --memory"
     elif code == 137:
         how = "killed: exit code 137"
     else:
