@@ -25,6 +25,28 @@ def run(path, config, tasks, provider, **options):
         return run_tasks(tasks, config, provider, store, **options)
 
 
+@pytest.fixture(scope="module")
+def flash_rows(calc_task, tmp_path_factory):
+    """The results file of one flash run on the calc task, made once for the module."""
+    from harness.sandbox.local import LocalProvider
+
+    path = tmp_path_factory.mktemp("first") / "out.jsonl"
+    provider = LocalProvider()
+    try:
+        run(path, FLASH, [calc_task], provider)
+    finally:
+        provider.cleanup()
+    return path.read_bytes()
+
+
+@pytest.fixture
+def resumed(tmp_path, flash_rows):
+    """A results file that holds the flash run's row, to resume."""
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(flash_rows)
+    return path
+
+
 def other_prices():
     return PriceTable("2099-01", PRICES.models)
 
@@ -49,10 +71,9 @@ CHANGES = {
 
 @pytest.mark.parametrize("what", CHANGES)
 def test_a_file_of_another_configuration_or_dataset_is_refused_untouched(
-    tmp_path, local, calc_task, what
+    resumed, local, calc_task, what
 ):
-    path = tmp_path / "out.jsonl"
-    [first] = run(path, FLASH, [calc_task], local)
+    path = resumed
     before = path.read_bytes()
     config, tasks = CHANGES[what](FLASH, [calc_task])
     with pytest.raises(HarnessError) as refused:
@@ -64,10 +85,9 @@ def test_a_file_of_another_configuration_or_dataset_is_refused_untouched(
 
 @pytest.mark.parametrize("what", ["policy rules", "limits", "task content"])
 def test_append_run_adds_a_new_run_to_the_file_and_keeps_the_old_rows(
-    tmp_path, local, calc_task, what
+    resumed, local, calc_task, what
 ):
-    path = tmp_path / "out.jsonl"
-    run(path, FLASH, [calc_task], local)
+    path = resumed
     before = path.read_bytes()
     config, tasks = CHANGES[what](FLASH, [calc_task])
     [again] = run(path, config, tasks, local, append_run=True)
@@ -79,10 +99,9 @@ def test_append_run_adds_a_new_run_to_the_file_and_keeps_the_old_rows(
 
 
 def test_the_same_configuration_resumes_and_other_policies_and_seeds_do_not_conflict(
-    tmp_path, local, calc_task
+    resumed, local, calc_task
 ):
-    path = tmp_path / "out.jsonl"
-    run(path, FLASH, [calc_task], local)
+    path = resumed
     assert run(path, FLASH, [calc_task], local) == []
     pro = replace(FLASH, policy=BUILTIN["pro"], prices=other_prices())
     assert len(run(path, pro, [calc_task], local)) == 1
@@ -93,10 +112,9 @@ def test_the_same_configuration_resumes_and_other_policies_and_seeds_do_not_conf
     assert all(r.task_hash == calc_task.content_hash for r in rows)
 
 
-def test_rows_of_an_older_harness_resume_on_what_they_record(tmp_path, local, calc_task):
-    path = tmp_path / "out.jsonl"
-    [row] = run(path, FLASH, [calc_task], local)
-    old = json.loads(row.to_json())
+def test_rows_of_an_older_harness_resume_on_what_they_record(resumed, local, calc_task):
+    path = resumed
+    old = json.loads(path.read_text())
     old.update(schema_version=2, task_hash="")
     for key in ("task_hash", "retries", "retry_wait_s"):
         old.pop(key, None)
@@ -106,9 +124,8 @@ def test_rows_of_an_older_harness_resume_on_what_they_record(tmp_path, local, ca
     assert run(path, FLASH, [calc_task], local) == []
 
 
-def test_a_sim_row_is_not_done_for_a_run_on_a_real_backend(tmp_path, local, calc_task):
-    path = tmp_path / "out.jsonl"
-    run(path, FLASH, [calc_task], local)
+def test_a_sim_row_is_not_done_for_a_run_on_a_real_backend(resumed, local, calc_task):
+    path = resumed
     real = replace(FLASH, models=ModelFamily(backend="openai"))
     with pytest.raises(HarnessError, match="backend sim in the file, openai in this run"):
         run(path, real, [calc_task], local)
