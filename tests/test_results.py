@@ -15,6 +15,7 @@ from harness.results import (
     Verdict,
     read_rows,
 )
+from harness.results.resume import finished
 from harness.results.row import SCHEMA_PATH, SCHEMA_VERSION, json_schema
 
 
@@ -34,6 +35,11 @@ def row(instance_id="t-1", status="resolved", seed=0, policy="cascade"):
     )
 
 
+def identity_of(made):
+    """The identity of the run that wrote a row: resuming compares rows with it."""
+    return RunIdentity(**{k: getattr(made, k) for k in RunIdentity.model_fields})
+
+
 def test_rows_are_swebench_predictions(tmp_path):
     store = ResultStore(tmp_path / "out.jsonl")
     store.append(row())
@@ -48,8 +54,10 @@ def test_resume_knows_finished_rows_and_can_retry_errors(tmp_path):
     store.append(row("a"))
     store.append(row("b", status="error"))
     store.append(row("a", seed=1))
-    assert store.done() == {("a", "cascade", 0), ("b", "cascade", 0), ("a", "cascade", 1)}
-    assert store.done(retry_errors=True) == {("a", "cascade", 0), ("a", "cascade", 1)}
+    identity = identity_of(row())
+    done = {("a", "cascade", 0), ("b", "cascade", 0), ("a", "cascade", 1)}
+    assert finished(store.path, identity, []) == done
+    assert finished(store.path, identity, [], retry_errors=True) == done - {("b", "cascade", 0)}
 
 
 def test_a_truncated_last_line_is_skipped_with_a_warning_and_kept(tmp_path):
@@ -73,7 +81,7 @@ def test_a_complete_last_row_without_a_newline_is_done_and_never_removed(tmp_pat
     path = tmp_path / "out.jsonl"
     path.write_text(row("a").to_json())  # e.g. a tool that strips the final newline
     store = ResultStore(path)
-    assert store.done() == {("a", "cascade", 0)}
+    assert finished(path, identity_of(row()), []) == {("a", "cascade", 0)}
     store.append(row("b"))
     assert path.read_text() == row("a").to_json() + "\n" + row("b").to_json() + "\n"
 
@@ -83,7 +91,7 @@ def test_a_file_that_holds_no_rows_is_refused_and_left_alone(tmp_path, text):
     path = tmp_path / "notes.txt"
     path.write_text(text)
     with pytest.raises(HarnessError, match="line 1 is not valid JSON"):
-        ResultStore(path).done()
+        finished(path, identity_of(row()), [])
     assert path.read_text() == text
 
 
@@ -296,7 +304,7 @@ def test_an_empty_file_has_no_rows(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert read_rows(empty) == []
-    assert ResultStore(empty).done() == set()
+    assert finished(empty, identity_of(row()), []) == set()
 
 
 def test_a_truncated_multibyte_character_on_the_last_line_is_a_truncated_line(tmp_path):
@@ -330,7 +338,7 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
     warnings = []
     assert [r.status for r in read_rows(store.path, warnings.append)] == ["resolved"]
     assert warnings == []
-    assert store.done(retry_errors=True) == {("a", "cascade", 0)}
+    assert finished(store.path, identity_of(row()), [], retry_errors=True) == {("a", "cascade", 0)}
 
 
 @pytest.mark.parametrize(

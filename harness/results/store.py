@@ -22,7 +22,7 @@ Warn = Callable[[str], None]
 
 class ResultStore:
     """Appends rows one line at a time, flushed and fsynced, so a crash loses at most the row
-    being written; `done()` tells a rerun what to skip.
+    being written (results/resume.py tells a rerun what to skip).
 
     A store holds an exclusive lock on its file until it is closed (or its process ends, even
     by kill -9: the kernel drops the lock), so that two runs never write one file at once."""
@@ -56,11 +56,6 @@ class ResultStore:
     @property
     def trajectory_dir(self) -> Path:
         return self.path.with_name(self.path.stem + ".trajectories")
-
-    def done(self, retry_errors: bool = False) -> set[tuple[str, str, int]]:
-        if not self.path.exists():
-            return set()
-        return {r.key for r in read_rows(self.path) if not (retry_errors and r.status == "error")}
 
     def append(self, row: ResultRow) -> None:
         """Add one row at the end. Nothing already in the file is ever removed: a last line
