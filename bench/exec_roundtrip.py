@@ -10,10 +10,11 @@ import argparse
 import statistics
 import subprocess
 import time
+from dataclasses import replace
 
-from harness.engine import connect
-
-from harness.sandbox import Docker
+from harness.sandbox.docker import DockerProvider
+from harness.sandbox.engine import connect
+from harness.tasks import load_tasks
 
 
 def median_ms(samples: list[float]) -> float:
@@ -34,10 +35,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    docker = Docker(connect(), run_id="bench-exec")
-    sandbox = docker.start(docker.base_sandbox_image())
+    docker = DockerProvider(connect(), run_id="bench-exec")
+    task = load_tasks()[0]
+    sandbox = docker.start(task, docker.prepare(task))
     try:
         executor = timed(lambda: sandbox.run("true"), args.runs)
+        guarded = sandbox.disk
+        sandbox.disk = replace(guarded, watchdog=False) if guarded else None
+        unguarded = timed(lambda: sandbox.run("true"), args.runs)
+        sandbox.disk = guarded
         cli = timed(
             lambda: subprocess.run(["docker", "exec", sandbox.container.id, "true"], check=True),
             args.runs,
@@ -47,6 +53,7 @@ def main() -> None:
         docker.cleanup()
     print(f"runs per method: {args.runs}")
     print(f"persistent executor      median {median_ms(executor):6.1f} ms")
+    print(f"  without disk watchdog  median {median_ms(unguarded):6.1f} ms")
     print(f"docker exec (CLI)        median {median_ms(cli):6.1f} ms")
     print(f"docker exec (SDK)        median {median_ms(sdk):6.1f} ms")
     print(f"ratio CLI / executor     {median_ms(cli) / median_ms(executor):6.1f}x")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from harness.baseline import BaselineCache
 from harness.check import EditCheck
 from harness.diffs import normalise
-from harness.models import Message, Model
+from harness.models import CallError, Message, Model
 from harness.options import option, positive
 from harness.policy import Outcome, Policy, Route, Tier, TurnRecord, escalation, route_turn
-from harness.pricing import PriceTable, cost
+from harness.pricing import PriceTable, Usage, cost
 from harness.prompts import Prompts, default_prompts
 from harness.results import ModelCall, Trajectory, Turn
 from harness.results.trajectory import ActionKind, ExitReason
@@ -191,6 +191,7 @@ class Agent:
         failed = None
         if (up := escalation(self.policy, history, route.tier, step.outcome)) is not None:
             assert before is not None
+            trajectory.escalations += 1  # now: a re-run that fails still was an escalation
             sandbox.restore(before)
             context = list(trajectory.messages)
             if self.policy.escalation_context == "with_failure":
@@ -232,18 +233,36 @@ class Agent:
         model = self.models[route.tier]
         if prompt_tokens(messages) > self.limits.context_tokens:
             raise ContextFull
-        completion = model.complete(messages)
+        call = ModelCall(
+            turn=index,
+            tier=route.tier,
+            model=model.name,
+            reason=reason or route.reason,
+            usage=Usage(),
+            cost_usd=0.0,
+        )
+        try:
+            completion = model.complete(messages)
+        except CallError as failed:  # no reply to price, but its retries and waits happened
+            trajectory.calls.append(
+                call.model_copy(
+                    update={
+                        "retries": failed.retries,
+                        "retry_wait_s": failed.retry_wait_s,
+                        "error": str(failed),
+                    }
+                )
+            )
+            raise
         trajectory.calls.append(
-            ModelCall(
-                turn=index,
-                tier=route.tier,
-                model=model.name,
-                reason=reason or route.reason,
-                usage=completion.usage,
-                cost_usd=cost(completion.usage, self.prices.price(model.name)),
-                latency_s=completion.latency_s,
-                retries=completion.retries,
-                retry_wait_s=completion.retry_wait_s,
+            call.model_copy(
+                update={
+                    "usage": completion.usage,
+                    "cost_usd": cost(completion.usage, self.prices.price(model.name)),
+                    "latency_s": completion.latency_s,
+                    "retries": completion.retries,
+                    "retry_wait_s": completion.retry_wait_s,
+                }
             )
         )
         return completion.content

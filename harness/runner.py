@@ -22,7 +22,9 @@ from harness.preflight import check_task
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
 from harness.results import ResultRow, ResultStore, RunIdentity, RunSettings, Trajectory, Verdict
+from harness.results.resume import finished
 from harness.sandbox import SandboxProvider
+from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
 
 T = TypeVar("T")
@@ -36,6 +38,7 @@ class RunConfig:
     limits: Limits = field(default_factory=Limits)
     grade_timeout_s: float = 900.0
     prompts: Prompts = field(default_factory=default_prompts)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 
     @property
     def model_name_or_path(self) -> str:
@@ -61,6 +64,7 @@ class RunConfig:
                 model_options=asdict(self.models.options),
                 models={tier: names[tier] for tier in self.policy.tiers},
                 prompt_hash=self.prompts.digest,
+                sandbox=asdict(self.sandbox),
             ),
         )
 
@@ -105,8 +109,12 @@ def run_task(
     trajectory.policy, trajectory.seed = identity.policy, identity.seed
     trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
     trajectory.verdict = verdict
+    if verdict.status == "error" and not trajectory.exit_reason:
+        trajectory.exit_reason = "error"  # the agent never stopped on its own
     path = store.write_trajectory(trajectory)
-    return trajectory.to_row(identity, time.monotonic() - started, started_at, path)
+    return trajectory.to_row(
+        identity, time.monotonic() - started, started_at, path, task.content_hash
+    )
 
 
 def run_tasks(
@@ -117,9 +125,11 @@ def run_tasks(
     on_row: Callable[[ResultRow], None] = lambda row: None,
     retry_errors: bool = False,
     workers: int = 1,
+    append_run: bool = False,
 ) -> list[ResultRow]:
-    """Run every task that has no row yet in the store, `workers` at a time."""
-    done = store.done(retry_errors)
+    """Run every task that has no row yet in the store, `workers` at a time. A store holding
+    rows of another configuration is refused unless `append_run` (see results/resume.py)."""
+    done = finished(store.path, config.identity(sandboxes.run_id), tasks, retry_errors, append_run)
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
     return run_all(
         todo, lambda task: run_task(task, config, sandboxes, store), store, on_row, workers

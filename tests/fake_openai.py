@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -19,7 +20,10 @@ class FakeOpenAI:
     (without "usage", the reply carries none), {"status": int, "headers": dict, "message": str}
     for an error response, {"raw": bytes} for a malformed body. Any entry may add
     {"delay": seconds}: the server waits that long before answering (a hang, when longer than
-    the client's timeout). Past the end of the script, every request gets a 500.
+    the client's timeout), or {"trickle": seconds, "interval": seconds}: the server sends its
+    headers at once, then a blank line every interval for that long before the body, as
+    DeepSeek keeps a waiting request alive. Past the end of the script, every request gets a
+    500.
     """
 
     def __init__(self, script: list[dict]):
@@ -46,10 +50,25 @@ class FakeOpenAI:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
                     server._stop.wait(entry.get("delay", 0))
+                    if "trickle" in entry:
+                        return self._trickle(entry)
                     self._reply(entry)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def _trickle(self, entry):
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                deadline = time.monotonic() + entry["trickle"]
+                while time.monotonic() < deadline and not server._stop.is_set():
+                    self.wfile.write(b"\n")
+                    self.wfile.flush()
+                    server._stop.wait(entry.get("interval", 0.1))
+                self.wfile.write(json.dumps(self._completion(entry)).encode())
 
             def _reply(self, entry):
                 if "raw" in entry:
@@ -59,6 +78,9 @@ class FakeOpenAI:
                         {"error": {"message": entry.get("message", "scripted"), "type": "scripted"}}
                     ).encode()
                     return self._send(entry["status"], body, entry.get("headers", {}))
+                self._send(200, json.dumps(self._completion(entry)).encode(), {})
+
+            def _completion(self, entry):
                 message = {"role": "assistant", "content": entry["content"]}
                 if "reasoning_content" in entry:
                     message["reasoning_content"] = entry["reasoning_content"]
@@ -71,7 +93,7 @@ class FakeOpenAI:
                 }
                 if entry.get("usage") is not None:
                     body["usage"] = entry["usage"]
-                self._send(200, json.dumps(body).encode(), {})
+                return body
 
             def _send(self, status, body, headers):
                 self.send_response(status)

@@ -186,3 +186,35 @@ def test_a_call_past_the_context_budget_ends_the_task_before_it_is_sent(calc_tas
     # each observation holds at most the configured bytes of output, the cut marked
     assert all(len(t.observation) < 8200 for t in trajectory.turns)
     assert "bytes of output cut" in trajectory.turns[0].observation
+
+
+class Failing:
+    """A model whose call fails for good, as a live one does after its retries."""
+
+    def __init__(self, name, error):
+        self.name, self.error = name, error
+
+    def complete(self, messages):
+        raise self.error
+
+
+def test_a_failed_escalation_counts_and_its_call_is_recorded(calc_task, calc_local):
+    from harness.models import ModelError
+
+    flash = Scripted("deepseek-v4-flash", [fence("diff", malformed_edit(calc_task.patch))])
+    refused = ModelError("deepseek-v4-pro: HTTP 400 (bad request)", retries=2, retry_wait_s=1.5)
+    agent = Agent(
+        {"flash": flash, "pro": Failing("deepseek-v4-pro", refused)}, BUILTIN["cascade"], PRICES
+    )
+    with pytest.raises(ModelError):
+        agent.solve(calc_task, calc_local)
+    trajectory = agent.trajectory
+    assert trajectory.escalations == 1 and trajectory.turns == []
+    failed = trajectory.calls[-1]
+    assert (failed.tier, failed.reason, failed.retries, failed.retry_wait_s) == (
+        "pro",
+        "patch_failed",
+        2,
+        1.5,
+    )
+    assert failed.cost_usd == 0.0 and "HTTP 400 (bad request)" in failed.error

@@ -53,6 +53,70 @@ def test_usage_deepseek_and_openai_styles():
     assert parse_usage({"prompt_tokens": 5, "completion_tokens": 2}) == Usage(0, 5, 2, 0)
 
 
+@pytest.mark.parametrize(
+    "usage, problem",
+    [
+        ({}, "completion_tokens"),
+        ({"total_tokens": 120}, "completion_tokens"),
+        ({"completion_tokens": 5}, "prompt_tokens"),
+        ({"prompt_tokens": 10, "total_tokens": 15}, "completion_tokens"),
+        ({"prompt_cache_hit_tokens": 9000, "completion_tokens": 5}, "prompt_tokens"),
+        ({"prompt_tokens": -10, "completion_tokens": 5}, "prompt_tokens"),
+        ({"prompt_tokens": 10, "completion_tokens": -5}, "completion_tokens"),
+        ({"prompt_tokens": 10, "completion_tokens": "5"}, "completion_tokens"),
+        ({"prompt_tokens": 10.5, "completion_tokens": 5}, "prompt_tokens"),
+        ({"prompt_tokens": True, "completion_tokens": 5}, "prompt_tokens"),
+        (
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+                "prompt_tokens_details": {"cached_tokens": 11},
+            },
+            "cached",
+        ),
+        (
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+                "prompt_cache_hit_tokens": 8,
+                "prompt_cache_miss_tokens": 8,
+            },
+            "prompt_cache",
+        ),
+        (
+            {"prompt_tokens": 10, "completion_tokens": 5, "prompt_cache_hit_tokens": -1},
+            "prompt_cache_hit_tokens",
+        ),
+        (
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": 5,
+                "completion_tokens_details": {"reasoning_tokens": -2},
+            },
+            "reasoning_tokens",
+        ),
+        ({"prompt_tokens": 10, "completion_tokens": 5, "completion_tokens_details": 7}, "details"),
+        ("lots", "usage"),
+    ],
+)
+def test_usage_that_is_missing_or_negative_is_an_error_never_a_price(usage, problem):
+    with pytest.raises(ModelError) as caught:
+        parse_usage(usage)
+    assert problem in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_usage_counts_that_add_up_are_read_either_way():
+    both = {"prompt_tokens": 10, "completion_tokens": 5}
+    assert parse_usage({**both, "prompt_cache_miss_tokens": 10}) == Usage(0, 10, 5, 0)
+    assert parse_usage({**both, "prompt_cache_hit_tokens": 4}) == Usage(4, 6, 5, 0)
+    assert parse_usage({**both, "prompt_tokens_details": None}) == Usage(0, 10, 5, 0)
+    assert parse_usage({**both, "completion_tokens_details": None}) == Usage(0, 10, 5, 0)
+    # a 0 miss count with no prompt_tokens was once priced as -9000 tokens
+    assert parse_usage(
+        {"prompt_cache_hit_tokens": 9000, "prompt_cache_miss_tokens": 0, "completion_tokens": 1}
+    ) == Usage(9000, 0, 1, 0)
+
+
 def test_a_response_without_usage_is_an_error_not_a_free_call(key):
     with pytest.raises(ModelError, match="no usage"):
         parse_usage(None)
@@ -165,10 +229,29 @@ def test_a_hang_past_the_timeout_is_retried(key):
     assert time.monotonic() - started < 3
 
 
+def test_request_timeout_is_a_deadline_even_when_the_server_keeps_the_request_alive(key):
+    # blank lines every 0.1 s: the SDK's timeout, which waits for any byte, never fires
+    alive = {**OK, "trickle": 10, "interval": 0.1}
+    once = {"max_retries": 1, "backoff_base_s": 0.01, "backoff_cap_s": 0.02}
+    with FakeOpenAI([alive, alive]) as srv:
+        started = time.monotonic()
+        with pytest.raises(InfrastructureError, match="no complete answer within 1 s"):
+            model(srv, timeout=1.0, retry=once).complete(MESSAGES)
+        elapsed = time.monotonic() - started
+    assert len(srv.requests) == 2  # the deadline is per attempt, and a missed one is retried
+    assert 2.0 <= elapsed < 3.5
+
+
+def test_keep_alive_lines_before_a_reply_within_the_deadline_are_fine(key):
+    with FakeOpenAI([{**OK, "trickle": 0.5, "interval": 0.1}]) as srv:
+        completion = model(srv, timeout=5.0).complete(MESSAGES)
+    assert completion.content == "ok" and completion.retries == 0
+
+
 def test_persistent_hangs_are_infrastructure(key):
     with (
         FakeOpenAI([{"delay": 5, **OK}] * 2) as srv,
-        pytest.raises(InfrastructureError, match="no answer within 0.5 s"),
+        pytest.raises(InfrastructureError, match="no complete answer within 0.5 s"),
     ):
         model(srv, timeout=0.5, retry={"max_retries": 1, "backoff_base_s": 0.01}).complete(MESSAGES)
 
@@ -240,3 +323,16 @@ def test_missing_key_names_the_variable(monkeypatch):
     monkeypatch.delenv("TEST_API_KEY", raising=False)
     with pytest.raises(Exception, match="set TEST_API_KEY"):
         OpenAIModel("m", key_variable="TEST_API_KEY")
+
+
+def test_temperature_is_an_option_sent_in_the_request_and_recorded_in_rows(key):
+    from harness.commands import run
+
+    config = run.configure(run.parser().parse_args(["--temperature", "0.3"]))
+    assert config.models.options.temperature == 0.3
+    assert config.identity("r").settings.model_options["temperature"] == 0.3
+    with FakeOpenAI([OK]) as srv:
+        model(srv, config.models.options).complete(MESSAGES)
+    assert srv.requests[0]["temperature"] == 0.3
+    default = run.configure(run.parser().parse_args([]))
+    assert "temperature" not in build_request("m", MESSAGES, default.models.options)

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from harness import HarnessError
 from harness.models import ModelError
 from harness.models.client import OpenAIModel
 from harness.models.replay import (
@@ -207,3 +208,33 @@ def test_a_replayed_run_writes_the_same_rows_with_no_server(tmp_path, calc_task)
 def test_bad_record_and_replay_options(args, message):
     result = harness("--dataset", str(MINI_SUITE), *args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "script, message",
+    [
+        ([{"status": 401}], "the API key was refused (HTTP 401)"),
+        ([{"status": 400, "message": "messages: too long"}], "HTTP 400 (bad request)"),
+        ([{"status": 404}], "HTTP 404 (not found"),
+        ([{"status": 501}], "HTTP 501 (server error)"),
+        ([{"status": 503, "headers": {"retry-after-ms": "1"}}, {"status": 422}], "HTTP 422"),
+        ([{"status": 503, "headers": {"retry-after-ms": "1"}}] * 3, "gave up after 3 attempt(s)"),
+    ],
+)
+def test_a_failed_call_is_recorded_and_its_replay_fails_the_same_way(
+    tmp_path, monkeypatch, script, message
+):
+    monkeypatch.setenv("TEST_API_KEY", "sk-rec")
+    settings = ClientSettings(request_timeout=5, max_retries=2)
+    with FakeOpenAI(script) as srv, pytest.raises(HarnessError) as live:
+        OpenAIModel(
+            "deepseek-v4-flash", srv.url, "TEST_API_KEY", THINK, settings, Tape(tmp_path, "t")
+        ).complete(MESSAGES)
+    assert message in str(live.value)
+    with pytest.raises(HarnessError) as replayed:
+        ReplayModel("deepseek-v4-flash", Tape(tmp_path, "t"), THINK).complete(MESSAGES)
+    assert type(replayed.value) is type(live.value) and str(replayed.value) == str(live.value)
+    assert (replayed.value.retries, replayed.value.retry_wait_s) == (
+        live.value.retries,
+        live.value.retry_wait_s,
+    )

@@ -15,6 +15,7 @@ from harness.results import (
     Verdict,
     read_rows,
 )
+from harness.results.resume import finished
 from harness.results.row import SCHEMA_PATH, SCHEMA_VERSION, json_schema
 
 
@@ -34,6 +35,11 @@ def row(instance_id="t-1", status="resolved", seed=0, policy="cascade"):
     )
 
 
+def identity_of(made):
+    """The identity of the run that wrote a row: resuming compares rows with it."""
+    return RunIdentity(**{k: getattr(made, k) for k in RunIdentity.model_fields})
+
+
 def test_rows_are_swebench_predictions(tmp_path):
     store = ResultStore(tmp_path / "out.jsonl")
     store.append(row())
@@ -48,21 +54,45 @@ def test_resume_knows_finished_rows_and_can_retry_errors(tmp_path):
     store.append(row("a"))
     store.append(row("b", status="error"))
     store.append(row("a", seed=1))
-    assert store.done() == {("a", "cascade", 0), ("b", "cascade", 0), ("a", "cascade", 1)}
-    assert store.done(retry_errors=True) == {("a", "cascade", 0), ("a", "cascade", 1)}
+    identity = identity_of(row())
+    done = {("a", "cascade", 0), ("b", "cascade", 0), ("a", "cascade", 1)}
+    assert finished(store.path, identity, []) == done
+    assert finished(store.path, identity, [], retry_errors=True) == done - {("b", "cascade", 0)}
 
 
-def test_a_truncated_last_line_is_skipped_with_a_warning_then_replaced(tmp_path):
+def test_a_truncated_last_line_is_skipped_with_a_warning_and_kept(tmp_path):
     path = tmp_path / "out.jsonl"
     store = ResultStore(path)
     store.append(row("a"))
+    torn = '{"instance_id": "b", "stat'
     with open(path, "a") as out:
-        out.write('{"instance_id": "b", "stat')  # a crash mid-write
+        out.write(torn)  # a crash mid-write
     warnings = []
     assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a"]
     assert "line 2 is truncated" in warnings[0]
     store.append(row("b"))
-    assert [r.instance_id for r in read_rows(path)] == ["a", "b"]
+    assert path.read_text().splitlines() == [row("a").to_json(), torn, row("b").to_json()]
+    warnings.clear()
+    assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a", "b"]
+    assert "line 2 is truncated" in warnings[0]
+
+
+def test_a_complete_last_row_without_a_newline_is_done_and_never_removed(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text(row("a").to_json())  # e.g. a tool that strips the final newline
+    store = ResultStore(path)
+    assert finished(path, identity_of(row()), []) == {("a", "cascade", 0)}
+    store.append(row("b"))
+    assert path.read_text() == row("a").to_json() + "\n" + row("b").to_json() + "\n"
+
+
+@pytest.mark.parametrize("text", ["hello", "my notes\nmore notes", "x = 1\n", "{not json}"])
+def test_a_file_that_holds_no_rows_is_refused_and_left_alone(tmp_path, text):
+    path = tmp_path / "notes.txt"
+    path.write_text(text)
+    with pytest.raises(HarnessError, match="line 1 is not valid JSON"):
+        finished(path, identity_of(row()), [])
+    assert path.read_text() == text
 
 
 def test_bad_files_get_one_line_errors(tmp_path):
@@ -107,6 +137,7 @@ def test_a_row_sums_its_trajectory_up():
     assert made.tokens == {"flash": Usage(0, 100, 10), "pro": Usage(0, 300, 20)}
     assert made.cost_usd == pytest.approx(0.004) and made.cost_by_tier["pro"] == 0.003
     assert made.wall_time_s == 1.235 and made.FAIL_TO_PASS.success == ["t::a"]
+    assert (made.retries, made.retry_wait_s) == (2, 1.25)
     assert ResultRow.from_json(made.to_json()) == made
 
 
@@ -134,6 +165,8 @@ def realistic_trajectory():
             reason="tests_red",
             usage=Usage(0, 300, 20),
             cost_usd=0.003,
+            retries=2,
+            retry_wait_s=1.25,
         ),
     ]
     turn = Turn(
@@ -151,6 +184,7 @@ def realistic_trajectory():
         messages=[{"role": "user", "content": "x"}],
         calls=calls,
         turns=[turn],
+        escalations=1,
         exit_reason="submitted",
         patch="diff",
         policy="cascade",
@@ -238,6 +272,8 @@ WRONG = [
     {"cost_by_tier": [1, 2]},
     {"turns": True},
     {"tokens": {"flash": {"cache_hit": "1"}}},
+    {"tokens": {"flash": {"cache_hit": 0, "cache_miss": -9000, "output": 5, "reasoning": 0}}},
+    {"cost_by_tier": {"flash": -0.5}},
 ]
 
 
@@ -268,7 +304,7 @@ def test_an_empty_file_has_no_rows(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert read_rows(empty) == []
-    assert ResultStore(empty).done() == set()
+    assert finished(empty, identity_of(row()), []) == set()
 
 
 def test_a_truncated_multibyte_character_on_the_last_line_is_a_truncated_line(tmp_path):
@@ -302,7 +338,7 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
     warnings = []
     assert [r.status for r in read_rows(store.path, warnings.append)] == ["resolved"]
     assert warnings == []
-    assert store.done(retry_errors=True) == {("a", "cascade", 0)}
+    assert finished(store.path, identity_of(row()), [], retry_errors=True) == {("a", "cascade", 0)}
 
 
 @pytest.mark.parametrize(
@@ -338,3 +374,50 @@ def test_rows_the_readers_cannot_use_are_named(tmp_path, line, message):
 def test_a_folder_is_not_a_results_file(tmp_path):
     with pytest.raises(HarnessError, match="cannot read results file"):
         read_rows(tmp_path)
+
+
+# --- one writer per file -----------------------------------------------------------------------
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_file(tmp_path):
+    path = tmp_path / "out.jsonl"
+    first = ResultStore(path)
+    first.append(row("a"))
+    with pytest.raises(HarnessError, match="is being written by another run"):
+        ResultStore(path)
+    first.append(row("b"))
+    first.close()
+    second = ResultStore(path)  # free again once the first writer is done
+    second.append(row("c"))
+    assert [r.instance_id for r in read_rows(path)] == ["a", "b", "c"]
+
+
+def test_a_second_run_on_a_file_another_process_writes_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "out.jsonl"
+    ResultStore(path).append(row("a"))
+    before = path.read_bytes()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from harness.results import ResultStore; "
+            "s = ResultStore(Path(sys.argv[1])); print('locked', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        from .test_cli import harness
+
+        result = harness("--output", str(path), "--no-progress")
+    finally:
+        holder.communicate("")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "is being written by another run" in result.stderr
+    assert path.read_bytes() == before

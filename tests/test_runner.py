@@ -90,3 +90,56 @@ def test_rows_account_for_every_model_call(bundled_runs):
             )
     escalated = [row for row in rows if row.escalations]
     assert escalated and all("pro" in row.cost_by_tier for row in escalated)
+
+
+# --- error rows (local sandboxes, a local HTTP endpoint: no Docker) ----------------------------
+
+
+def run_one(task, config, provider, path):
+    from harness.results import read_rows
+
+    with ResultStore(path) as store:
+        run_tasks([task], config, provider, store)
+    [row] = read_rows(path)
+    return row, json.loads((path.parent / row.trajectory).read_text())
+
+
+def test_an_error_row_names_why_the_agent_stopped_and_counts_retries_and_escalations(
+    tmp_path, local, calc_task, monkeypatch
+):
+    from harness.models.factory import ModelFamily, ModelSettings
+    from harness.models.retry import ClientSettings
+    from harness.models.sim import malformed_edit
+
+    from .fake_openai import FakeOpenAI, deepseek_usage
+
+    monkeypatch.setenv("TEST_API_KEY", "sk-x")
+    busy = {"status": 503, "headers": {"retry-after-ms": "20"}}
+    malformed = f"THOUGHT: fix\n\n```diff\n{malformed_edit(calc_task.patch)}\n```"
+    script = [
+        busy,
+        {"content": malformed, "usage": deepseek_usage(0, 1000, 100)},
+        busy,
+        {"status": 401},
+    ]
+    with FakeOpenAI(script) as server:
+        settings = ModelSettings(base_url=server.url, api_key_env="TEST_API_KEY")
+        models = ModelFamily(settings, "openai", client=ClientSettings(request_timeout=5))
+        config = RunConfig(policy=BUILTIN["cascade"], prices=load_prices(), models=models)
+        row, trajectory = run_one(calc_task, config, local, tmp_path / "out.jsonl")
+    assert row.status == "error" and "HTTP 401" in row.status_reason
+    assert row.exit_reason == "error" and trajectory["exit_reason"] == "error"
+    assert row.escalations == 1  # the escalation was decided, and its call failed
+    assert (row.retries, row.retry_wait_s) == (2, pytest.approx(0.04))
+    assert [(c["tier"], c["retries"], bool(c["error"])) for c in trajectory["calls"]] == [
+        ("flash", 1, False),
+        ("pro", 1, True),
+    ]
+
+
+def test_a_task_that_fails_before_the_agent_starts_has_an_exit_reason(tmp_path, local, calc_task):
+    lost = replace(calc_task, base_commit="0" * 40)
+    config = RunConfig(policy=BUILTIN["flash"], prices=load_prices())
+    row, _ = run_one(lost, config, local, tmp_path / "out.jsonl")
+    assert row.status == "error" and row.exit_reason == "error"
+    assert "base_commit" in row.status_reason

@@ -49,7 +49,7 @@ def test_files_go_in_and_out_through_tar_archives(calc_sandbox):
     calc_sandbox.write_file("/tmp/blob.bin", payload)
     assert calc_sandbox.read_file("/tmp/blob.bin") == payload
     assert calc_sandbox.read_file("/testbed/calc/__init__.py").startswith(b"from calc")
-    with pytest.raises(HarnessError, match="no such file in the container: /nope"):
+    with pytest.raises(HarnessError, match="no such file in the sandbox: /nope"):
         calc_sandbox.read_file("/nope")
 
 
@@ -140,3 +140,59 @@ def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_task, calc_
     finally:
         alive.cleanup()
         dead.cleanup()
+
+
+def test_a_runs_cleanup_never_removes_another_live_runs_containers(
+    docker_client, calc_task, calc_image
+):
+    shared = run_id("shared")  # two runs given the same --run-id
+    first = DockerProvider(docker_client, run_id=shared)
+    second = DockerProvider(docker_client, run_id=shared)
+    mine = first.start(calc_task, calc_image)
+    theirs = second.start(calc_task, calc_image)
+    try:
+        assert first.cleanup() == 1
+        assert theirs.run("echo alive").output.strip() == "alive"
+        assert second.cleanup() == 1
+    finally:
+        mine.close()
+        theirs.close()
+
+
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        (lambda c: c.kill(), "the sandbox container stopped (killed: exit code 137)"),
+        (lambda c: c.remove(force=True), "the sandbox container was removed"),
+    ],
+)
+def test_a_container_killed_from_outside_is_said_in_plain_words(
+    docker, calc_task, calc_image, fault, reason
+):
+    from harness import InfrastructureError
+
+    sandbox = docker.start(calc_task, calc_image)
+    try:
+        assert sandbox.run("echo up").output.strip() == "up"
+        fault(sandbox.container)
+        with pytest.raises(InfrastructureError) as stopped:
+            sandbox.run("echo again")
+        message = str(stopped.value)
+        assert reason in message
+        assert "Error" not in message and "Expecting value" not in message
+        if "removed" in reason:  # a stopped container still takes files; a removed one not
+            with pytest.raises(InfrastructureError) as writing:
+                sandbox.write_file("x.txt", "x")
+            assert reason in str(writing.value) and "Client Error" not in str(writing.value)
+    finally:
+        sandbox.close()
+
+
+def test_a_command_that_kills_the_executor_is_said_in_plain_words(calc_sandbox):
+    from harness import InfrastructureError
+
+    with pytest.raises(InfrastructureError) as died:
+        calc_sandbox.run("kill -9 $PPID; sleep 5")
+    assert "the command runner in the sandbox died while running the command" in str(died.value)
+    assert "StopIteration" not in str(died.value)
+    assert calc_sandbox.run("echo alive").output.strip() == "alive"

@@ -108,9 +108,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"{comparison.n} paired task(s) between {args.baseline} and "
                 f"{args.candidate}, fewer than --min-tasks {args.min_tasks}"
-                if comparison.n
-                else f"no paired tasks between {args.baseline} "
-                f"and {args.candidate} (rows with status error are left out)"
             )
     except UsageError as exc:
         if args.format == "github":

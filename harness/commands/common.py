@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from harness import HarnessError, UsageError, warn
 from harness.results import ResultRow, read_rows
 from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.tasks import Task, check_mirror, load_tasks, select_tasks
+
+if TYPE_CHECKING:  # `report` and friends must not load Docker
+    from harness.sandbox.images import Images
 
 T = TypeVar("T")
 PROG = "python -m harness"
@@ -96,6 +99,19 @@ def select(args: argparse.Namespace, tasks: list[Task]) -> list[Task]:
 def load_selection(args: argparse.Namespace, source: str | None) -> list[Task]:
     """The tasks the selection options choose from a source; bad input is exit 2."""
     return select(args, load_source(args, source))
+
+
+def check_base_image(images: Images, given: str | None) -> None:
+    """The sandbox base image is there before any work: a --base-image that names no image is
+    bad input; a default one that is missing needs `setup`."""
+    try:
+        images.check_base_image()
+    except HarnessError as exc:
+        if given:
+            raise UsageError(f"--base-image {given}: {exc}") from None
+        raise HarnessError(
+            f"base image {images.base_image}: {exc}; run `python -m harness setup`"
+        ) from None
 
 
 def read_results(path: Path, required: bool = True) -> list[ResultRow]:

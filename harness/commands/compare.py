@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness import UsageError
 from harness.commands.common import (
     PROG,
     Parser,
@@ -59,6 +60,10 @@ def paired(
     comparison = compare_runs(
         sides[0], sides[1], str(path_a), str(path_b), args.resamples, args.bootstrap_seed
     )
+    if not comparison.n:  # an all-zero table would pass for a comparison
+        raise UsageError(
+            f"no paired tasks between {path_a} and {path_b} (rows with status error are left out)"
+        )
     return comparison, notes
 
 

@@ -33,7 +33,7 @@ from harness.commands.run import DEFAULT_WORKERS, RESULTS_DIR, warn_unusable
 from harness.options import add_options, from_args
 from harness.predictions import Prediction, read_predictions, run_report, safe_name
 from harness.reporting.summary import summarize, summary_table
-from harness.results import ResultRow, ResultStore, read_rows
+from harness.results import ResultRow, ResultStore, read_rows, resume
 from harness.runner import grade_prediction, run_all
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     warn_unusable([task for task, _ in pairs])
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     store = bad_input(ResultStore, args.output or RESULTS_DIR / f"grade-{stamp}.jsonl")
-    done = bad_input(store.done, args.rerun_errors)
+    done = bad_input(resume.written, store.path, args.rerun_errors)
     todo = [(t, p) for t, p in pairs if (t.instance_id, p.model_name_or_path, 0) not in done]
     sandboxes = DockerProvider(connect(), args.run_id, settings, args.repo_mirror)
     sandboxes.images.progress = byte_bars

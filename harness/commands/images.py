@@ -14,6 +14,7 @@ from harness.commands.common import (
     Parser,
     add_selection_options,
     byte_bars,
+    check_base_image,
     load_selection,
 )
 from harness.reporting.tables import format_table
@@ -51,6 +52,7 @@ def parser() -> Parser:
 
 
 def run(args: argparse.Namespace) -> int:
+    tasks = load_selection(args, args.source) if args.action != "list" else []
     client = connect()
     if args.action == "list":
         rows = [
@@ -63,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
         ]
         print(format_table(["image", "size", "created"], rows))
         return 0
-    tasks = load_selection(args, args.source)
     images = Images(client, args.base_image, args.repo_mirror)
+    check_base_image(images, args.base_image)
     if args.action == "prune":
         removed, kept = images.prune(None if args.all else tasks)
         print(f"removed {removed} image(s), kept {kept}")

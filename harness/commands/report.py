@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from harness import UsageError, warn
-from harness.commands.common import PROG, Parser, read_results, write_output
+from harness.commands.common import PROG, Parser, bad_input, read_results, write_output
+from harness.files import check_writable
 from harness.reporting import page
 from harness.reporting.summary import combine_files, summarize, summary_table
 
@@ -46,6 +47,9 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     if args.plot:
         page.require_plotting()  # before any work, not after it
+    for path, what in ((args.plot, "plot"), (args.html, "page")):
+        if path is not None:
+            bad_input(check_writable, path, what)
     files = [(str(path), read_results(path, required=False)) for path in args.files]
     rows, notes = combine_files(files, warn)
     if not rows:

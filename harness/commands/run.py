@@ -20,6 +20,7 @@ from harness.commands.common import (
     add_selection_options,
     bad_input,
     byte_bars,
+    check_base_image,
     images_present,
     load_selection,
     plan_table,
@@ -34,7 +35,8 @@ from harness.preflight import problem
 from harness.pricing import load_prices
 from harness.prompts import default_prompts
 from harness.reporting.summary import summarize, summary_table
-from harness.results import ResultRow, ResultStore, read_rows
+from harness.results import ResultRow, ResultStore, read_rows, resume
+from harness.results.store import check_writable
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -105,6 +107,13 @@ def parser() -> Parser:
         action="store_true",
         help="when resuming, run again the tasks whose row has status error",
     )
+    out.add_argument(
+        "--append-run",
+        action="store_true",
+        help="add this run's rows to an --output file that holds rows of the same policy "
+        "under another configuration (rules, backend, models, prices, limits, sandbox, "
+        "dataset), instead of refusing it; only rows of this configuration count as done",
+    )
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     out.add_argument(
         "--dry-run",
@@ -137,12 +146,18 @@ def configure(args: argparse.Namespace) -> RunConfig:
     if not models.synthetic:
         for tier in policy.tiers:  # fail before any work, not after the first call
             bad_input(prices.price, settings.names[tier])
-    return RunConfig(policy, prices, models, limits, prompts=default_prompts())
+    return RunConfig(
+        policy,
+        prices,
+        models,
+        limits,
+        prompts=default_prompts(),
+        sandbox=from_args(SandboxSettings, args),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     config = configure(args)
-    sandbox_settings = from_args(SandboxSettings, args)
     tasks = load_selection(args, args.dataset)
     if not tasks:
         raise UsageError("the selection holds no tasks")
@@ -154,15 +169,20 @@ def run(args: argparse.Namespace) -> int:
     output = (
         args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-{stamp}.jsonl"
     )
-    store = bad_input(ResultStore, output)
-    bad_input(store.done)  # a resumed file must be readable before any work starts
+    # A resumed file must be readable, and of this configuration, before any work starts.
+    bad_input(check_writable, output)
+    bad_input(
+        resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run
+    )
+    sandboxes = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
+    sandboxes.images.progress = byte_bars  # official images are gigabytes: show their pulls
+    check_base_image(sandboxes.images, config.sandbox.base_image)
+    store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
     if config.models.synthetic:
         warn(
             f"No API key in {config.models.settings.api_key_env}: using simulated models. "
             "These results are synthetic."
         )
-    sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
-    sandboxes.images.progress = byte_bars  # official images are gigabytes: show their pulls
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"
@@ -190,10 +210,12 @@ def run(args: argparse.Namespace) -> int:
             on_row,
             retry_errors=args.rerun_errors,
             workers=args.workers,
+            append_run=args.append_run,
         )
     finally:
         bar.close()
         sandboxes.cleanup()
+        store.close()
     return print_summary(store.path, config.policy.name)
 
 

@@ -15,6 +15,7 @@ from harness.commands.common import (
     images_present,
     load_selection,
     plan_table,
+    require_positive,
 )
 from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
@@ -46,6 +47,8 @@ def parser() -> Parser:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action == "validate":
+        require_positive(args, "runs")
     tasks = load_selection(args, args.source)
     if args.action == "list":
         print(plan_table(tasks, images_present()))

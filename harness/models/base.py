@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from harness import HarnessError
+from harness import HarnessError, InfrastructureError
 from harness.pricing import Usage
 
 Message = dict[str, str]
@@ -27,5 +27,19 @@ class Model(Protocol):
     def complete(self, messages: list[Message]) -> Completion: ...
 
 
-class ModelError(HarnessError):
+class CallError(HarnessError):
+    """A model call that failed for good, and how hard it was tried: the trajectory records
+    the failed call with its retries and waits, and a recording replays it the same way."""
+
+    def __init__(self, message: str, retries: int = 0, retry_wait_s: float = 0.0):
+        super().__init__(message)
+        self.retries = retries
+        self.retry_wait_s = retry_wait_s
+
+
+class ModelError(CallError):
     """A call that cannot succeed by retrying (bad request, bad key, no credit, no usage)."""
+
+
+class ModelUnavailable(CallError, InfrastructureError):
+    """The endpoint failed (a server error, or the retries ran out): not the model's fault."""

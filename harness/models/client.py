@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import os
 import random
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 import openai
 
-from harness import HarnessError, InfrastructureError
-from harness.models.base import Completion, Message, ModelError
+from harness import HarnessError
+from harness.models.base import CallError, Completion, Message, ModelError, ModelUnavailable
 from harness.models.retry import (
     FATAL_STATUS,
     RETRYABLE_STATUS,
@@ -32,9 +34,17 @@ DEFAULT_KEY_VARIABLE = "DEEPSEEK_API_KEY"
 
 
 class Recorder(Protocol):
-    """Where `--record` puts each request and the response body it got (models/replay.py)."""
+    """Where `--record` puts each request and what came of it (models/replay.py): the
+    response body, or the failure that ended the call; with the retries and waits before."""
 
-    def save(self, request: dict[str, Any], response: dict[str, Any]) -> None: ...
+    def save(
+        self,
+        request: dict[str, Any],
+        response: dict[str, Any] | None,
+        retries: int,
+        retry_wait_s: float,
+        error: CallError | None = None,
+    ) -> None: ...
 
 
 class _Retryable(Exception):
@@ -71,17 +81,31 @@ class OpenAIModel:
         self._sleep = sleep
         self._rng = random.Random()
         self._slots = concurrency_slots(base_url, name, settings.max_concurrency)
-        self._client = openai.OpenAI(
-            api_key=key, base_url=base_url, timeout=settings.request_timeout, max_retries=0
+        self._base_url = base_url
+        self._client = self._new_client()
+
+    def _new_client(self) -> openai.OpenAI:
+        # The SDK's timeout only bounds each wait for a byte; it is kept so that an abandoned
+        # attempt (see _attempt) ends at the latest one timeout after the server falls silent.
+        return openai.OpenAI(
+            api_key=self._key,
+            base_url=self._base_url,
+            timeout=self.settings.request_timeout,
+            max_retries=0,
         )
 
     def complete(self, messages: list[Message]) -> Completion:
         request = build_request(self.name, messages, self.options)
         started = time.monotonic()
-        body, retries, waited = self._send(request)
+        try:
+            body, retries, waited = self._send(request)
+        except CallError as failure:  # recorded too: its replay fails the same way
+            if self._recorder is not None:
+                self._recorder.save(request, None, failure.retries, failure.retry_wait_s, failure)
+            raise
         # Recorded before parsing, so that a replay fails the same way (e.g. no usage).
         if self._recorder is not None:
-            self._recorder.save(request, body)
+            self._recorder.save(request, body, retries, waited)
         reply = parse_response(self.name, body)
         return Completion(
             content=reply.content,
@@ -99,17 +123,24 @@ class OpenAIModel:
         while True:
             try:
                 return self._attempt(request), retries, waited
+            except CallError as fatal:
+                fatal.retries, fatal.retry_wait_s = retries, waited
+                raise
             except _Retryable as failure:
                 wait = failure.retry_after
                 if wait is not None and wait > policy.max_retry_after_s:
-                    raise InfrastructureError(
+                    raise ModelUnavailable(
                         f"{self.name}: {failure.reason}; the server asks to wait {wait:.0f} s, "
-                        f"more than the {policy.max_retry_after_s:.0f} s allowed"
+                        f"more than the {policy.max_retry_after_s:.0f} s allowed",
+                        retries,
+                        waited,
                     ) from None
                 if retries >= policy.max_retries:
-                    raise InfrastructureError(
+                    raise ModelUnavailable(
                         f"{self.name}: {failure.reason}; gave up after {retries + 1} "
-                        f"attempt(s) and {waited:.1f} s of waiting"
+                        f"attempt(s) and {waited:.1f} s of waiting",
+                        retries,
+                        waited,
                     ) from None
                 wait = policy.backoff(retries, self._rng) if wait is None else wait
                 self._sleep(wait)
@@ -117,17 +148,42 @@ class OpenAIModel:
                 retries += 1
 
     def _attempt(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One attempt, within a wall-clock deadline of --request-timeout seconds. The SDK's
+        timeout cannot be one: a server that sends a blank line now and then (as DeepSeek does
+        while a request waits) keeps it from ever firing. So the exchange runs in a thread, and
+        past the deadline it is abandoned and its connection closed."""
+        timeout = self.settings.request_timeout
+        client = self._client
+        result: Future[dict[str, Any]] = Future()
+
+        def exchange() -> None:
+            try:
+                result.set_result(self._exchange(client, request))
+            except BaseException as exc:  # handed to the caller, whatever it is
+                result.set_exception(exc)
+
+        with self._slots:
+            threading.Thread(target=exchange, name=f"call-{self.name}", daemon=True).start()
+            try:
+                return result.result(timeout=timeout)
+            except TimeoutError:
+                self._client = self._new_client()
+                client.close()  # the abandoned exchange fails on its next read
+                raise _Retryable(f"no complete answer within {timeout:g} s") from None
+
+    def _exchange(self, client: openai.OpenAI, request: dict[str, Any]) -> dict[str, Any]:
         extra = {k: v for k, v in request.items() if k not in ("model", "messages")}
         try:
-            with self._slots:
-                raw = self._client.chat.completions.with_raw_response.create(
-                    model=request["model"], messages=request["messages"], extra_body=extra
-                )
-                text = raw.text
+            raw = client.chat.completions.with_raw_response.create(
+                model=request["model"], messages=request["messages"], extra_body=extra
+            )
+            text = raw.text
         except openai.APIStatusError as exc:
             raise self._status_failure(exc) from None
         except openai.APITimeoutError:
-            raise _Retryable(f"no answer within {self.settings.request_timeout:g} s") from None
+            raise _Retryable(
+                f"no complete answer within {self.settings.request_timeout:g} s"
+            ) from None
         except openai.APIConnectionError as exc:
             raise _Retryable(f"connection error: {self._scrub(str(exc))}") from None
         try:
@@ -151,7 +207,7 @@ class OpenAIModel:
             )
         detail = self._scrub(_short(_error_message(exc)))
         meaning = FATAL_STATUS.get(status, "server error" if status >= 500 else "refused")
-        error = InfrastructureError if status >= 500 else ModelError
+        error = ModelUnavailable if status >= 500 else ModelError
         return error(f"{self.name}: HTTP {status} ({meaning}): {detail}")
 
     def _scrub(self, text: str) -> str:

@@ -4,10 +4,12 @@ replayed, or a live OpenAI-compatible endpoint."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
 from harness import UsageError
 from harness.models.base import Model
@@ -24,6 +26,22 @@ Backend = Literal["sim", "openai"]
 DEFAULT_MODELS: dict[Tier, str] = {"flash": "deepseek-v4-flash", "pro": "deepseek-v4-pro"}
 
 
+def http_url(value: str) -> str | None:
+    parts = urlparse(value)
+    ok = parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+    return None if ok else "must be an http(s) URL, e.g. https://api.deepseek.com"
+
+
+def variable_name(value: str) -> str | None:
+    if not value:
+        return "must not be empty"
+    return None if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value) else "is not a variable name"
+
+
+def model_name(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     backend: str = option(
@@ -33,13 +51,20 @@ class ModelSettings:
         choices=("auto", "sim", "openai"),
     )
     base_url: str | None = option(
-        None, f"OpenAI-compatible endpoint (default: {DEEPSEEK_BASE_URL})"
+        None, f"OpenAI-compatible endpoint (default: {DEEPSEEK_BASE_URL})", check=http_url
     )
     api_key_env: str = option(
-        DEFAULT_KEY_VARIABLE, "environment variable holding the API key", metavar="VAR"
+        DEFAULT_KEY_VARIABLE,
+        "environment variable holding the API key",
+        metavar="VAR",
+        check=variable_name,
     )
-    flash_model: str = option(DEFAULT_MODELS["flash"], "model name of the cheap tier")
-    pro_model: str = option(DEFAULT_MODELS["pro"], "model name of the expensive tier")
+    flash_model: str = option(
+        DEFAULT_MODELS["flash"], "model name of the cheap tier", check=model_name
+    )
+    pro_model: str = option(
+        DEFAULT_MODELS["pro"], "model name of the expensive tier", check=model_name
+    )
     record: Path | None = option(
         None,
         "store every request and response in DIR, one JSON "

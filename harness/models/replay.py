@@ -1,8 +1,10 @@
 """Record and replay of model calls.
 
-`--record DIR` keeps every request sent to the endpoint with the response body it got, one
-JSON file each; `--replay DIR` serves them back with no network and no key, so a run can be
-repeated exactly (same rows apart from timestamps and wall times) and offline.
+`--record DIR` keeps every request sent to the endpoint with the response body it got, or
+the failure that ended the call (a refused key, a bad request, the retries running out), and
+the retries and waits before either, one JSON file each; `--replay DIR` serves them back with
+no network and no key, so a run can be repeated exactly (same rows apart from timestamps and
+wall times) and offline, failures included.
 
 A file is named by the sha256 of the canonical JSON of its request (model, messages,
 parameters: the body that goes over the wire) and by how many identical requests the same
@@ -24,11 +26,12 @@ import re
 import tempfile
 import threading
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
-from harness.models.base import Completion, Message, ModelError
+from harness.models.base import CallError, Completion, Message, ModelError, ModelUnavailable
 from harness.models.wire import ModelOptions, build_request, parse_response
 from harness.prompts import default_prompts
 
@@ -98,11 +101,26 @@ class Tape:
         suffix = "" if occurrence == 0 else f"-{occurrence}"
         return self.directory / f"{digest}{suffix}.json"
 
-    def save(self, request: dict[str, Any], response: dict[str, Any]) -> None:
+    def save(
+        self,
+        request: dict[str, Any],
+        response: dict[str, Any] | None,
+        retries: int,
+        retry_wait_s: float,
+        error: CallError | None = None,
+    ) -> None:
+        """Keep a request with its response body, or with the failure that ended the call."""
         path = self._next(request_hash(request))
-        text = json.dumps(
-            {"request": request, "response": response}, ensure_ascii=False, indent=1, sort_keys=True
-        )
+        record: dict[str, Any] = {
+            "request": request,
+            "response": response,
+            "retries": retries,
+            "retry_wait_s": retry_wait_s,
+        }
+        if error is not None:
+            kind = "unavailable" if isinstance(error, ModelUnavailable) else "refused"
+            record["error"] = {"kind": kind, "message": str(error)}
+        text = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # Written whole or not at all: a crash must not leave a half file to replay.
@@ -131,11 +149,10 @@ class Tape:
             not isinstance(stored, dict)
             or not isinstance(stored.get("request"), dict)
             or request_hash(stored["request"]) != digest
-            or not isinstance(stored.get("response"), dict)
+            or not isinstance(stored.get("response") or stored.get("error"), dict)
         ):
             raise ReplayMiss(f"replay: {where}: {path} does not hold this request")
-        response: dict[str, Any] = stored["response"]
-        return response
+        return stored
 
 
 class ReplayModel:
@@ -147,5 +164,13 @@ class ReplayModel:
         self.tape = tape
 
     def complete(self, messages: list[Message]) -> Completion:
+        """The recorded reply, with the retries and waits it took; a recorded failure is
+        raised again, as it was."""
         request = build_request(self.name, messages, self.options)
-        return parse_response(self.name, self.tape.load(request, turn_of(messages)))
+        stored = self.tape.load(request, turn_of(messages))
+        retries, waited = int(stored.get("retries", 0)), float(stored.get("retry_wait_s", 0.0))
+        if error := stored.get("error"):
+            kind = ModelUnavailable if error.get("kind") == "unavailable" else ModelError
+            raise kind(str(error.get("message")), retries, waited)
+        reply = parse_response(self.name, stored["response"])
+        return replace(reply, retries=retries, retry_wait_s=waited)

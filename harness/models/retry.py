@@ -46,7 +46,8 @@ class ClientSettings:
 
     request_timeout: float = option(
         300.0,
-        "timeout of one HTTP request to the endpoint, in seconds",
+        "deadline of one attempt at a call, in seconds: the whole reply must arrive within it, "
+        "however the server keeps the request alive",
         metavar="SECONDS",
         check=positive,
     )

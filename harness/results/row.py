@@ -17,7 +17,9 @@ from harness.policy import Tier
 from harness.pricing import Usage
 
 SCHEMA_VERSION: Literal[3] = 3
-# version 1 rows lack `settings`, version 2 rows `suspicious`; both default to empty
+# Version 1 rows lack `settings`; version 2 rows `suspicious`, `task_hash`, `settings.sandbox`,
+# `retries` and `retry_wait_s`: they default to empty or 0 (resuming reads empty as "not
+# recorded").
 READABLE_VERSIONS = (1, 2, 3)
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 
@@ -73,6 +75,10 @@ class RunSettings(Record):
     )
     models: dict[str, str] = Field(default_factory=dict, description="Model name by tier.")
     prompt_hash: str = Field("", description="Hash of every prompt template the model reads.")
+    sandbox: dict[str, str | float | bool | None] = Field(
+        default_factory=dict,
+        description="Sandbox settings: memory, network, base image, ... (null: the default).",
+    )
 
 
 class ResultRow(Record):
@@ -99,6 +105,11 @@ class ResultRow(Record):
     )
     seed: int = Field(description="Seed of the run (it drives the simulated models).")
     price_table: str = Field(description="Version of the price table the cost was computed with.")
+    task_hash: str = Field(
+        "",
+        description="Hash of the task's content (repository, commit, statement, patches, "
+        "tests, environment): a resumed run skips a task only when it is the same task.",
+    )
     status: Status = Field(
         description="Verdict. 'error' is an infrastructure failure: it is "
         "never counted as unresolved and the pass rate leaves it out."
@@ -116,8 +127,20 @@ class ResultRow(Record):
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     turns: Count = Field(0, description="Agent turns.")
-    escalations: Count = Field(0, description="Turns re-run on the escalation model.")
-    exit_reason: str = Field("", description="Why the agent stopped (submitted, a limit, ...).")
+    escalations: Count = Field(
+        0, description="Turns re-run on the escalation model (counted even when the re-run failed)."
+    )
+    exit_reason: str = Field(
+        "",
+        description="Why the agent stopped: submitted, step_limit, cost_limit, time_limit, or "
+        "error (the task failed before the agent stopped).",
+    )
+    retries: Count = Field(
+        0, description="Retries of the task's model calls, failed calls included."
+    )
+    retry_wait_s: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="Seconds spent waiting between those retries."
+    )
     tokens: dict[Tier, Usage] = Field(
         default_factory=dict,
         description="Tokens by model tier, split by price tier. 'output' includes 'reasoning'.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Callable, Hashable, Iterable
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from harness import HarnessError
 from harness import warn as warn_on_stderr
+from harness.files import probe
 from harness.results.row import READABLE_VERSIONS, SCHEMA_VERSION, ResultRow
 from harness.results.trajectory import Trajectory
 
@@ -20,7 +22,10 @@ Warn = Callable[[str], None]
 
 class ResultStore:
     """Appends rows one line at a time, flushed and fsynced, so a crash loses at most the row
-    being written; `done()` tells a rerun what to skip."""
+    being written (results/resume.py tells a rerun what to skip).
+
+    A store holds an exclusive lock on its file until it is closed (or its process ends, even
+    by kill -9: the kernel drops the lock), so that two runs never write one file at once."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -28,28 +33,42 @@ class ResultStore:
             raise HarnessError(f"results file {path} is a directory")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "ab"):  # fail now, not after the first task's work
-                pass
+            # held open until close(): the lock lives with it; opening fails now, not after
+            # the first task's work
+            self._file = open(path, "a+b")  # noqa: SIM115
         except OSError as exc:
             raise HarnessError(f"cannot write results file {path}: {exc.strerror}") from None
+        try:
+            lock(self._file, path)
+        except HarnessError:
+            self._file.close()
+            raise
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def trajectory_dir(self) -> Path:
         return self.path.with_name(self.path.stem + ".trajectories")
 
-    def done(self, retry_errors: bool = False) -> set[tuple[str, str, int]]:
-        if not self.path.exists():
-            return set()
-        return {r.key for r in read_rows(self.path) if not (retry_errors and r.status == "error")}
-
     def append(self, row: ResultRow) -> None:
-        line = row.to_json() + "\n"
-        with open(self.path, "r+b" if self.path.exists() else "w+b") as out:
-            out.truncate(_end_of_last_full_line(out))
-            out.seek(0, os.SEEK_END)
-            out.write(line.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
+        """Add one row at the end. Nothing already in the file is ever removed: a last line
+        without its newline (a row another tool left, or a write cut short) gets one first."""
+        line = row.to_json().encode("utf-8") + b"\n"
+        out = self._file
+        if out.seek(0, os.SEEK_END) > 0:
+            out.seek(-1, os.SEEK_END)
+            if out.read(1) != b"\n":
+                line = b"\n" + line
+        out.write(line)  # the file is open for appending: this goes at the end
+        out.flush()
+        os.fsync(out.fileno())
 
     def write_trajectory(self, trajectory: Trajectory) -> str:
         """Write a trajectory whole (or not at all); its path relative to the results file's
@@ -65,26 +84,54 @@ class ResultStore:
         return str(path.relative_to(self.path.parent))
 
 
-def _end_of_last_full_line(handle: IO[bytes], chunk: int = 65536) -> int:
-    """Offset just past the last newline: a crash mid-write leaves a partial line after it,
-    which is dropped (its task has no row yet, so it runs again)."""
-    end = handle.seek(0, os.SEEK_END)
-    position = end
-    while position > 0:
-        start = max(0, position - chunk)
-        handle.seek(start)
-        block = handle.read(position - start)
-        newline = block.rfind(b"\n")
-        if newline >= 0:
-            return start + newline + 1
-        position = start
-    return 0
+def lock(handle: IO[bytes], path: Path) -> None:
+    """An exclusive lock on an open results file, or a HarnessError when another run holds
+    one. A file system without locks is warned about, not refused."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise HarnessError(
+            f"results file {path} is being written by another run; wait for it to end, or "
+            "give another --output"
+        ) from None
+    except OSError as exc:
+        warn_on_stderr(
+            f"warning: cannot lock {path} ({exc.strerror}); make sure no other run writes to it"
+        )
+
+
+def check_writable(path: Path) -> None:
+    """That a results file can be written and is not being written by another run, leaving no
+    trace, so that bad input found before any work changes nothing."""
+    with probe(path, "results file") as handle:
+        lock(handle, path)  # released when the probe closes it
+
+
+def unfinished(line: bytes) -> bool:
+    """A JSON object that was begun and never closed: what a write cut short leaves. Anything
+    else that does not parse (a text file, a line garbled in the middle) is not one."""
+    text = line.decode("utf-8", "replace").strip()
+    if not text.startswith("{"):
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return False
+    return True
 
 
 def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
     """Rows of a results file, one per (instance_id, policy, seed).
 
-    A truncated last line (a crash mid-write) is reported and skipped; anything else malformed
+    A truncated line (a crash mid-write) is reported and skipped; anything else malformed
     is an error naming the line, so that a report never rests on rows it misread. Duplicate
     rows keep the last one (see `unique_rows`). An empty file gives no rows: callers say
     what that means for them."""
@@ -105,7 +152,7 @@ def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
             try:
                 parsed = json.loads(line.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
-                if number == len(lines):  # the last line, with no newline after it
+                if unfinished(line):  # kept in the file: nothing written is ever removed
                     warn(
                         f"warning: {path}: line {number} is truncated (a run stopped "
                         "mid-write); skipped"

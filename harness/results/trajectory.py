@@ -14,11 +14,13 @@ from harness.policy import Outcome, Tier
 from harness.pricing import Usage
 from harness.results.row import Record, ResultRow, RunIdentity, Verdict
 
-TRAJECTORY_VERSION: Literal[1] = 1
+TRAJECTORY_VERSION: Literal[2] = 2  # version 1 lacks `escalations` and calls' `error`
 
 ActionKind = Literal["command", "edit", "submit", "none"]
-# Why the agent stopped; empty while it runs, and when the task failed before it stopped.
-ExitReason = Literal["", "submitted", "step_limit", "cost_limit", "time_limit", "context_limit"]
+# Why the agent stopped; empty while it runs; "error" when the task failed before it stopped.
+ExitReason = Literal[
+    "", "submitted", "step_limit", "cost_limit", "time_limit", "context_limit", "error"
+]
 
 
 class ModelCall(Record):
@@ -34,6 +36,9 @@ class ModelCall(Record):
     latency_s: float = 0.0
     retries: int = 0
     retry_wait_s: float = 0.0
+    error: str = Field(
+        "", description="Why the call failed for good (no reply, so no usage to price)."
+    )
 
 
 class Turn(Record):
@@ -59,6 +64,11 @@ class Trajectory(Record):
     calls: list[ModelCall] = Field(default_factory=list)
     turns: list[Turn] = Field(default_factory=list)
     exit_reason: ExitReason = ""
+    escalations: int = Field(
+        0,
+        description="Turns the policy escalated, counted when it decides to, so that an "
+        "escalation whose call failed still counts.",
+    )
     patch: str = ""
     warnings: list[str] = Field(
         default_factory=list, description="What a reader should know about how the task ran."
@@ -69,15 +79,11 @@ class Trajectory(Record):
     run_id: str = ""
     synthetic: bool = False
     verdict: Verdict | None = None
-    schema_version: Literal[1] = TRAJECTORY_VERSION
+    schema_version: Literal[1, 2] = TRAJECTORY_VERSION
 
     @property
     def cost_usd(self) -> float:
         return sum(call.cost_usd for call in self.calls)
-
-    @property
-    def escalations(self) -> int:
-        return sum(1 for turn in self.turns if turn.escalated_from)
 
     def tokens_by_tier(self) -> dict[Tier, Usage]:
         totals: dict[Tier, Usage] = {}
@@ -96,7 +102,12 @@ class Trajectory(Record):
         return cls.model_validate_json(text)
 
     def to_row(
-        self, identity: RunIdentity, wall_time_s: float, started_at: str, path: str
+        self,
+        identity: RunIdentity,
+        wall_time_s: float,
+        started_at: str,
+        path: str,
+        task_hash: str = "",
     ) -> ResultRow:
         """The result row that sums this trajectory up; `path` is where it was written,
         relative to the results file's folder."""
@@ -112,11 +123,14 @@ class Trajectory(Record):
             turns=len(self.turns),
             escalations=self.escalations,
             exit_reason=self.exit_reason,
+            retries=sum(call.retries for call in self.calls),
+            retry_wait_s=round(sum(call.retry_wait_s for call in self.calls), 3),
             tokens=self.tokens_by_tier(),
             cost_usd=self.cost_usd,
             cost_by_tier=self.cost_by_tier(),
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,
             trajectory=path,
+            task_hash=task_hash,
             **identity.model_dump(),
         )

@@ -23,18 +23,27 @@ class CommandResult:
     output: str
     timed_out: bool = False
     cut_bytes: int = 0
+    disk_full: bool = False
 
     @classmethod
-    def from_reply(cls, reply: dict[str, Any], timeout: float) -> CommandResult:
-        """A result from the executor's reply (sandbox/executor.py), the output's cut and a
-        timeout marked where the model will see them."""
+    def from_reply(
+        cls, reply: dict[str, Any], timeout: float, disk_full: str | None = None
+    ) -> CommandResult:
+        """A result from the executor's reply (sandbox/executor.py), the output's cut, a
+        timeout and a full disk (`disk_full`: the limit that was reached) marked where the
+        model will see them."""
         output = reply["head"]
         if reply["cut"]:
             output += f"\n[... {reply['cut']} bytes of output cut ...]\n"
         output += reply["tail"]
         if reply["timed_out"]:
             output += f"\n[command timed out after {timeout:g} s and was killed]"
-        return cls(reply["exit_code"], output, reply["timed_out"], reply["cut"])
+        if disk_full:
+            output += (
+                f"\n[the sandbox's disk limit of {disk_full} was reached and the command was "
+                "stopped; delete files you do not need before going on]"
+            )
+        return cls(reply["exit_code"], output, reply["timed_out"], reply["cut"], bool(disk_full))
 
 
 class Sandbox(Protocol):

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 import docker
 import docker.errors
 
+from harness import first_line
+
 LABEL = "cascade-harness"
 RUN_LABEL = "cascade-harness.run"
 OWNER_LABEL = "cascade-harness.owner"  # host:pid of the run, so gc can tell a dead run
+# Unique to one provider object: a run removes only its own containers, even when another
+# live run was given the same --run-id.
+INSTANCE_LABEL = "cascade-harness.instance"
 
 
 def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_labels(run_id: str) -> dict[str, str]:
+def run_labels(run_id: str, instance: str) -> dict[str, str]:
     """The labels every container of a run carries."""
-    return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner()}
+    return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner(), INSTANCE_LABEL: instance}
 
 
 def _labelled(
@@ -73,3 +79,26 @@ def collect_garbage(client: docker.DockerClient, everything: bool = False) -> li
         if (everything or _dead(labels.get(OWNER_LABEL, ""))) and _remove(client, container_id):
             removed.append(labels.get(RUN_LABEL, "?"))
     return removed
+
+
+def why_stopped(container: Any) -> str | None:
+    """Why a sandbox container can no longer run commands, in plain words; None while it
+    runs. Read from the engine, so that a task's row says "the sandbox container stopped"
+    rather than what a broken socket raised."""
+    try:
+        container.reload()
+    except docker.errors.NotFound:
+        return "the sandbox container was removed while the task ran"
+    except (docker.errors.DockerException, OSError) as exc:
+        return f"the Docker engine stopped answering ({first_line(exc, 150)})"
+    state = container.attrs.get("State") or {}
+    if state.get("Running"):
+        return None
+    code = state.get("ExitCode")
+    if state.get("OOMKilled"):
+        how = "out of memory; see --memory"
+    elif code == 137:
+        how = "killed: exit code 137"
+    else:
+        how = f"exit code {code}"
+    return f"the sandbox container stopped ({how})"

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+from docker.types import Ulimit
 
-from harness import HarnessError, InfrastructureError
+from harness import HarnessError, InfrastructureError, warn
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
-from harness.sandbox.channel import NO_PYTHON_WARNING, Channel, Probe, open_channel, probe
-from harness.sandbox.containers import RUN_LABEL, remove_containers, run_labels
+from harness.sandbox.channel import (
+    EXECUTOR_SOURCE,
+    NO_PYTHON_WARNING,
+    Channel,
+    Probe,
+    open_channel,
+    probe,
+)
+from harness.sandbox.containers import (
+    INSTANCE_LABEL,
+    remove_containers,
+    run_labels,
+    why_stopped,
+)
+from harness.sandbox.disk import DiskLimit, Watchdog, storage_opt_unsupported
+from harness.sandbox.engine import docker_reason
 from harness.sandbox.images import Images, tar_bytes
-from harness.sandbox.settings import SandboxSettings
+from harness.sandbox.settings import SandboxSettings, size_in_bytes
 from harness.sandbox.workspace import GitWorkspace
 from harness.tasks import Task
 
@@ -27,37 +44,60 @@ class DockerSandbox(GitWorkspace):
     environment the probe found (see sandbox/channel.py)."""
 
     def __init__(
-        self, container: Any, output_limit: int = DEFAULT_OUTPUT_LIMIT, found: Probe = Probe()
+        self,
+        container: Any,
+        output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        found: Probe = Probe(),
+        disk: DiskLimit | None = None,
     ):
         self.container = container
         self.output_limit = output_limit
         self.found = found
         self.warnings = [] if found.python else [NO_PYTHON_WARNING]
+        self.disk = disk
         self._executor: Channel | None = None
+        self._watchdog = None
+        if disk is not None and disk.watchdog:
+            self._watchdog = Watchdog(container, disk.size, self._kill_commands)
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
             try:
                 if self._executor is None:
                     self._executor = open_channel(self.container, self.found)
-                reply = self._executor.request(command, timeout, self.output_limit, stdin)
+                with self._watching() as stopped:
+                    reply = self._executor.request(command, timeout, self.output_limit, stdin)
                 break
-            except (StopIteration, OSError, ValueError, docker.errors.DockerException) as exc:
+            except (StopIteration, OSError, ValueError, docker.errors.DockerException):
                 self._drop_executor()
-                if attempt == 2 or not self._alive():
+                if stopped_because := why_stopped(self.container):
+                    raise InfrastructureError(stopped_because) from None
+                if attempt == 2:
                     raise InfrastructureError(
-                        f"command failed in container: {type(exc).__name__}: {exc}"
+                        "the command runner in the sandbox died while running the command, "
+                        "twice (the command may kill processes it did not start, or need more "
+                        "memory than --memory allows)"
                     ) from None
         if "error" in reply:
             raise InfrastructureError(f"executor: {reply['error']}")
-        return CommandResult.from_reply(reply, timeout)
+        disk, output = self.disk, reply["head"] + reply["tail"]
+        full = disk.text if disk and disk.hit(reply["exit_code"], output, stopped()) else None
+        return CommandResult.from_reply(reply, timeout, full)
 
-    def _alive(self) -> bool:
-        try:
-            self.container.reload()
-            return bool(self.container.status == "running")
-        except docker.errors.DockerException:
-            return False
+    def _watching(self) -> contextlib.AbstractContextManager[Callable[[], bool]]:
+        if self._watchdog is None:
+            return contextlib.nullcontext(lambda: False)
+        return self._watchdog.watching()
+
+    def _why(self, exc: BaseException) -> str:
+        return why_stopped(self.container) or docker_reason(exc)
+
+    def _kill_commands(self) -> None:
+        """Stop the running command from outside: the executor is busy waiting for it."""
+        if not self.found.python:  # commands run one `docker exec` each, with a timeout
+            return
+        with contextlib.suppress(docker.errors.DockerException, OSError):
+            self.container.exec_run([self.found.python, "-c", EXECUTOR_SOURCE, "kill"])
 
     def _drop_executor(self) -> None:
         if self._executor is not None:
@@ -70,7 +110,9 @@ class DockerSandbox(GitWorkspace):
         try:
             self.container.put_archive(directory or "/", tar_bytes({name: payload}))
         except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"cannot write {path} into container: {exc}") from None
+            raise InfrastructureError(
+                f"cannot write {path} into the sandbox: {self._why(exc)}"
+            ) from None
 
     def read_file(self, path: str) -> bytes:
         """A file's bytes, out of the container through an in-memory tar archive."""
@@ -82,12 +124,16 @@ class DockerSandbox(GitWorkspace):
                 if handle is None:
                     raise HarnessError(f"{path} is not a file")
                 return handle.read()
-        except docker.errors.NotFound:
-            raise HarnessError(f"no such file in the container: {path}") from None
         except docker.errors.DockerException as exc:
-            raise InfrastructureError(f"cannot read {path} from container: {exc}") from None
+            if stopped_because := why_stopped(self.container):
+                raise InfrastructureError(f"cannot read {path}: {stopped_because}") from None
+            if isinstance(exc, docker.errors.NotFound):
+                raise HarnessError(f"no such file in the sandbox: {path}") from None
+            raise InfrastructureError(f"cannot read {path}: {docker_reason(exc)}") from None
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
         self._drop_executor()
         try:
             self.container.remove(force=True)
@@ -95,7 +141,9 @@ class DockerSandbox(GitWorkspace):
             pass
         except docker.errors.APIError as exc:
             if exc.status_code != 409:  # 409: a removal is already under way
-                raise InfrastructureError(f"cannot remove container: {exc}") from None
+                raise InfrastructureError(
+                    f"cannot remove the sandbox container: {docker_reason(exc)}"
+                ) from None
 
 
 def _absolute(path: str) -> str:
@@ -115,9 +163,13 @@ class DockerProvider:
     ):
         self.client = client
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.instance = uuid.uuid4().hex  # this process's containers, whatever the run id
         self.settings = settings
         self.images = Images(client, settings.base_image, repo_mirror)
-        self._labels = run_labels(self.run_id)
+        self._labels = run_labels(self.run_id, self.instance)
+        # "storage-opt" once the engine took a disk size, "watchdog" once it refused one
+        self.disk_enforcement: str | None = None
+        self._disk_lock = threading.Lock()
         self._probes: dict[tuple[str, str], Probe] = {}
         self._probe_lock = threading.Lock()
 
@@ -132,34 +184,33 @@ class DockerProvider:
         user = "agent" if self.images.is_ours(environment) else None
         # init=True: an init process reaps orphans, so a fork bomb's zombies cannot hold the
         # process limit after its process group is killed
+        options = {
+            "detach": True,
+            "labels": self._labels,
+            "init": True,
+            "working_dir": WORKDIR,
+            "user": user,
+            "network_mode": "bridge" if settings.network else "none",
+            "mem_limit": settings.memory,
+            "memswap_limit": settings.memory,
+            "nano_cpus": int(settings.cpus * 1e9),
+            "pids_limit": settings.pids,
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
+        }
         try:
-            container = self.client.containers.run(
-                environment,
-                ["sleep", "infinity"],
-                detach=True,
-                labels=self._labels,
-                init=True,
-                working_dir=WORKDIR,
-                user=user,
-                network_mode="bridge" if settings.network else "none",
-                mem_limit=settings.memory,
-                memswap_limit=settings.memory,
-                nano_cpus=int(settings.cpus * 1e9),
-                pids_limit=settings.pids,
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                environment={"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
-            )
+            container, disk = self._run_limited(environment, options)
         except docker.errors.DockerException as exc:
             raise InfrastructureError(
-                f"cannot start a container from {environment}: {exc}"
+                f"cannot start a container from {environment}: {docker_reason(exc)}"
             ) from None
         try:
             found = self._probe(container, environment, task.environment.activate)
         except InfrastructureError:
             container.remove(force=True)
             raise
-        return DockerSandbox(container, output_limit, found)
+        return DockerSandbox(container, output_limit, found, disk)
 
     def _probe(self, container: Any, image: str, activate: str) -> Probe:
         """The environment of an image, found in its first container and reused."""
@@ -172,5 +223,37 @@ class DockerProvider:
                 self._probes[key] = known
         return known
 
+    def _run_limited(self, image: str, options: dict[str, Any]) -> tuple[Any, DiskLimit]:
+        """A container with its disk limited: by the storage driver when the engine takes a
+        size for it (the first start finds out), else by a file-size limit and the watchdog
+        (see sandbox/disk.py)."""
+        text = self.settings.disk
+        size = size_in_bytes(text)
+        command = ["sleep", "infinity"]
+        if self.disk_enforcement != "watchdog":
+            try:
+                container = self.client.containers.run(
+                    image, command, storage_opt={"size": text}, **options
+                )
+                self.disk_enforcement = "storage-opt"
+                return container, DiskLimit(text, size, watchdog=False)
+            except docker.errors.APIError as exc:
+                if not storage_opt_unsupported(exc):
+                    raise
+                self._fall_back_to_watchdog(docker_reason(exc))
+        fsize = Ulimit(name="fsize", soft=size, hard=size)
+        container = self.client.containers.run(image, command, ulimits=[fsize], **options)
+        return container, DiskLimit(text, size, watchdog=True)
+
+    def _fall_back_to_watchdog(self, reason: str) -> None:
+        with self._disk_lock:
+            if self.disk_enforcement != "watchdog":
+                self.disk_enforcement = "watchdog"
+                warn(
+                    "note: Docker's storage driver cannot cap a container's disk "
+                    f"({reason}); --disk {self.settings.disk} is held by a file-size limit "
+                    "and a watchdog instead"
+                )
+
     def cleanup(self) -> int:
-        return remove_containers(self.client, {RUN_LABEL: self.run_id})
+        return remove_containers(self.client, {INSTANCE_LABEL: self.instance})

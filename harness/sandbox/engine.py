@@ -47,6 +47,16 @@ def connect() -> docker.DockerClient:
         ) from None
 
 
+def docker_reason(exc: BaseException) -> str:
+    """What the engine said, in one short line: its own explanation, not the HTTP plumbing
+    around it ("500 Server Error for http+docker://localhost/v1.41/...")."""
+    explanation = getattr(exc, "explanation", None)
+    text = explanation if isinstance(explanation, str) and explanation else str(exc)
+    if isinstance(explanation, bytes):
+        text = explanation.decode("utf-8", "replace")
+    return first_line(Exception(text), 200)
+
+
 def _is_root_on_debian() -> bool:
     return os.geteuid() == 0 and shutil.which("apt-get") is not None
 

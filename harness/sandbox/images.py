@@ -21,7 +21,7 @@ import docker.errors
 from harness import HarnessError, InfrastructureError
 from harness.sandbox import WORKDIR
 from harness.sandbox.containers import LABEL
-from harness.sandbox.engine import default_base_image, image_exists
+from harness.sandbox.engine import default_base_image, docker_reason, image_exists
 from harness.sandbox.pull import Progress, pull
 from harness.tasks import PROJECT_ROOT, Task, resolve_repo
 
@@ -82,8 +82,22 @@ class Images:
                 f"image {tag} failed to build: {log.strip()[-300:]}"
             ) from None
         except docker.errors.APIError as exc:
-            raise InfrastructureError(f"image {tag} failed to build: {exc}") from None
+            reason = docker_reason(exc)
+            raise InfrastructureError(f"image {tag} failed to build: {reason}") from None
         return tag
+
+    def check_base_image(self) -> None:
+        """The base image is here, or is pulled now: found missing before the first task, not
+        in every task's row."""
+        if image_exists(self.client, self.base_image):
+            return
+        repository, _, tag = self.base_image.partition(":")
+        try:
+            self.client.images.pull(repository, tag=tag or "latest")
+        except docker.errors.DockerException as exc:
+            raise HarnessError(
+                f"no such image here, and it cannot be pulled ({docker_reason(exc)})"
+            ) from None
 
     def sandbox_image(self) -> str:
         dockerfile = (PROJECT_ROOT / "Dockerfile").read_bytes()

@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.options import option
 
 
-def memory_size(value: str) -> str | None:
-    """Docker's memory syntax (a number with b, k, m or g), and enough to run a Python test
-    suite: a typo found before any task starts, not in every task's row."""
+def size_in_bytes(value: str) -> int:
+    """Docker's size syntax (a number with b, k, m or g); a ValueError when it is not one."""
     from docker.errors import DockerException
     from docker.utils import parse_bytes
 
     try:
-        size = parse_bytes(value)
+        size = int(parse_bytes(value))
     except (DockerException, ValueError):
-        return "must be a size such as 2g or 512m"
-    return None if size >= 64 * 2**20 else "must be at least 64m"
+        raise ValueError(value) from None
+    if size < 0:
+        raise ValueError(value)
+    return size
+
+
+def at_least(minimum: str, example: str) -> Callable[[str], str | None]:
+    """A check of a size option: a typo or a size too small to run a Python test suite is
+    found before any task starts, not in every task's row."""
+
+    def check(value: str) -> str | None:
+        try:
+            size = size_in_bytes(value)
+        except ValueError:
+            return f"must be a size such as {example}"
+        return None if size >= size_in_bytes(minimum) else f"must be at least {minimum}"
+
+    return check
 
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    memory: str = option("2g", "memory limit per container", check=memory_size)
+    memory: str = option("2g", "memory limit per container", check=at_least("64m", "2g or 512m"))
+    disk: str = option(
+        "4g",
+        "disk space a container may write (its writable layer); enforced by the storage "
+        "driver where it can, else by a file-size limit and a watchdog",
+        check=at_least("64m", "10g or 500m"),
+    )
     network: bool = option(False, "give task containers network access (default: none)")
     base_image: str | None = option(
         None,

@@ -198,12 +198,14 @@ def _jsonl(path: Path, text: str) -> list[Any]:
 
 
 def _read_parquet(path: Path) -> list[Any]:
-    import datasets
+    """Rows of a parquet file, read with pyarrow: no copy into a cache, and nothing printed."""
+    import pyarrow.parquet
 
     try:
-        return list(datasets.load_dataset("parquet", data_files=str(path), split="train"))
-    except Exception as exc:  # pyarrow and datasets raise many kinds for a bad file
+        rows: list[Any] = pyarrow.parquet.read_table(path).to_pylist()
+    except Exception as exc:  # pyarrow raises many kinds for a bad file
         raise HarnessError(f"cannot read {path} as parquet: {first_line(exc)}") from None
+    return rows
 
 
 def _read_hub(name: str, split: str) -> list[Any]:

@@ -5,9 +5,10 @@ Field names are SWE-bench's, unchanged, so a SWE-bench export loads as it is.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,15 @@ class Task:
     environment: Environment = field(default_factory=Environment)
     # A local git repository holding base_commit, when the source already knows one.
     repo_path: Path | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Names everything about the task that can change its result (not where this machine
+        keeps its repository): another dataset with the same instance ids hashes otherwise."""
+        content = asdict(self)
+        content.pop("repo_path")
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 EnvironmentSpecs = dict[tuple[str, str], Environment]

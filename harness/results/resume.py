@@ -1,0 +1,104 @@
+"""Resuming a results file: which tasks are done, and when a file must not be resumed.
+
+A row counts as done for a run only when everything that can change its result is the same:
+the policy's rules, the backend, the models, their request options, the price table, the
+agent's limits, the prompts, the sandbox settings, and the task itself (its content hash, so
+that another dataset with the same instance ids is not "done"). A file holding rows of the run's
+policy under another configuration is refused with the first difference named, unless the user
+asks to append a new run to it; then only rows of the same configuration count as done.
+
+A value a row does not record (rows of an older harness) is not compared: there is nothing to
+compare it with.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from harness import HarnessError
+from harness.results.row import ResultRow, RunIdentity
+from harness.results.store import read_rows
+from harness.tasks import Task
+
+Key = tuple[str, str, int]
+
+
+def _text(value: Any) -> str:
+    """A recorded value as a user reads it; requests options left at the provider's default
+    (None) are not shown, so rows written before an option existed compare equal."""
+    if isinstance(value, dict):
+        shown = {k: v for k, v in sorted(value.items()) if v is not None}
+        return ", ".join(f"{k}={json.dumps(v)}" for k, v in shown.items()) or "-"
+    return str(value)
+
+
+def configuration(record: ResultRow | RunIdentity) -> dict[str, str]:
+    """What changes a result, by the names the error messages use; "" for not recorded."""
+    settings = record.settings
+    return {
+        "policy rules": record.policy_hash,
+        "backend": record.backend,
+        "models": _text(settings.models) if settings.models else "",
+        "model options": _text(settings.model_options) if settings.model_options else "",
+        "price table": record.price_table,
+        "limits": _text(settings.limits) if settings.limits else "",
+        "prompts": settings.prompt_hash,
+        "sandbox settings": _text(settings.sandbox) if settings.sandbox else "",
+    }
+
+
+def differences(row: ResultRow, identity: RunIdentity, task_hash: str | None) -> list[str]:
+    """How a row's configuration differs from this run's, in words; empty when it does not."""
+    theirs, mine = configuration(row), configuration(identity)
+    found = [
+        f"{name} {theirs[name]} in the file, {mine[name]} in this run"
+        for name in mine
+        if theirs[name] and theirs[name] != mine[name]
+    ]
+    if task_hash and row.task_hash and row.task_hash != task_hash:
+        found.append(
+            f"task content of {row.instance_id} differs (another dataset with the same "
+            "instance ids?)"
+        )
+    return found
+
+
+def written(path: Path, retry_errors: bool = False) -> set[Key]:
+    """The keys of every row a file holds (error rows left out with `retry_errors`): what
+    a grading run, whose rows carry no run configuration, skips."""
+    if not path.exists():
+        return set()
+    return {row.key for row in read_rows(path) if not (retry_errors and row.status == "error")}
+
+
+def finished(
+    path: Path,
+    identity: RunIdentity,
+    tasks: Iterable[Task],
+    retry_errors: bool = False,
+    append_run: bool = False,
+) -> set[Key]:
+    """The keys (instance_id, policy, seed) of the tasks a run on `path` skips; a file
+    holding rows of this policy under another configuration is a HarnessError unless
+    `append_run`."""
+    if not path.exists():
+        return set()
+    hashes = {task.instance_id: task.content_hash for task in tasks}
+    done = set()
+    for row in read_rows(path):
+        if row.policy != identity.policy:
+            continue  # another policy's rows never count as this run's, nor mix with them
+        changed = differences(row, identity, hashes.get(row.instance_id))
+        if changed and not append_run:
+            more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+            raise HarnessError(
+                f"{path} holds rows of policy {identity.policy} from another run: "
+                f"{changed[0]}{more}; give another --output, or --append-run to add this "
+                "run's rows to the file"
+            )
+        if not changed and not (retry_errors and row.status == "error"):
+            done.add(row.key)
+    return done

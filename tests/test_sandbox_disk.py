@@ -1,0 +1,58 @@
+"""The disk limit of a sandbox (--disk): one big file, many small ones, and the sandbox after.
+
+This machine's storage driver (overlay2 on ext4) cannot cap a container's disk, so here the
+limit holds through a file-size limit and the watchdog; where the driver can, through
+--storage-opt. Either way a command that fills the disk is stopped and says why."""
+
+import time
+
+import pytest
+
+from harness.sandbox.docker import DockerProvider
+from harness.sandbox.settings import SandboxSettings
+
+from .conftest import run_id
+
+LIMIT = 200 * 2**20
+
+
+@pytest.fixture
+def small_disk(docker_client, calc_task, calc_image, capsys):
+    provider = DockerProvider(
+        docker_client, run_id=run_id("disk"), settings=SandboxSettings(disk="200m")
+    )
+    sandbox = provider.start(calc_task, calc_image)
+    yield provider, sandbox, capsys.readouterr().err
+    provider.cleanup()
+
+
+def written(sandbox) -> int:
+    total = "find /tmp -type f -printf '%s\\n' | awk '{s += $1} END {print s + 0}'"
+    return int(sandbox.run(total).output.split()[-1])
+
+
+def test_one_file_past_the_limit_is_stopped_at_the_limit(small_disk):
+    provider, sandbox, notes = small_disk
+    started = time.monotonic()
+    result = sandbox.run("dd if=/dev/zero of=/tmp/big bs=1M count=1000", timeout=60)
+    assert time.monotonic() - started < 15
+    assert result.exit_code != 0 and result.disk_full
+    assert "disk limit of 200m was reached" in result.output
+    assert written(sandbox) <= LIMIT
+    if provider.disk_enforcement == "watchdog":  # the driver cannot: the run says so, once
+        assert "cannot cap a container's disk" in notes
+
+
+def test_many_small_files_past_the_limit_are_stopped_by_the_watchdog(small_disk):
+    _, sandbox, _ = small_disk
+    started = time.monotonic()
+    fill = "for i in $(seq 100); do head -c 20M /dev/zero > /tmp/f$i || exit 1; sleep 0.05; done"
+    result = sandbox.run(fill, timeout=120)
+    elapsed = time.monotonic() - started
+    assert result.disk_full and "disk limit of 200m was reached" in result.output
+    assert not result.timed_out and elapsed < 20
+    assert written(sandbox) < LIMIT + 200 * 2**20  # stopped soon after the limit, not at 2 GB
+    # the sandbox lives on: deleting frees the space, and commands run as before
+    assert sandbox.run("rm -f /tmp/f*").exit_code == 0
+    after = sandbox.run("echo fine && head -c 1M /dev/zero > /tmp/small")
+    assert after.exit_code == 0 and not after.disk_full and "fine" in after.output
