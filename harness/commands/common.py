@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from harness import HarnessError, UsageError, warn
-from harness.results import ResultRow, read_rows
 from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.tasks import Task, check_mirror, load_tasks, select_tasks
 
@@ -80,17 +79,6 @@ def load_selection(args: argparse.Namespace, source: str | None) -> list[Task]:
     return bad_input(select_tasks, tasks, args.instance_ids, args.filter, args.slice, args.shard)
 
 
-def read_results(path: Path, required: bool = True) -> list[ResultRow]:
-    """The rows of a results file; bad input is exit 2, and so is an empty file when the
-    command cannot do without it."""
-    rows = bad_input(read_rows, path, warn)
-    if not rows:
-        if required:
-            raise UsageError(f"{path} holds no result rows")
-        warn(f"warning: {path} holds no result rows")
-    return rows
-
-
 def write_output(path: Path, data: bytes, what: str) -> None:
     try:
         path.write_bytes(data)
@@ -106,7 +94,7 @@ def add_bootstrap_options(parser: Parser) -> None:
         type=int,
         default=BOOTSTRAP_RESAMPLES,
         metavar="N",
-        help=f"bootstrap resamples of the paired tasks (default: {BOOTSTRAP_RESAMPLES})",
+        help=f"bootstrap resamples of the tasks (default: {BOOTSTRAP_RESAMPLES})",
     )
     group.add_argument(
         "--bootstrap-seed",

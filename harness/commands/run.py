@@ -29,8 +29,9 @@ from harness.options import add_options, from_args
 from harness.policy import resolve_policy
 from harness.pricing import load_prices
 from harness.prompts import default_prompts
-from harness.reporting.summary import summarize, summary_table
-from harness.results import ResultRow, ResultStore, read_rows
+from harness.reporting.collect import collect
+from harness.reporting.summary import summary_table
+from harness.results import ResultRow, ResultStore, iter_rows
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -183,10 +184,12 @@ def run(args: argparse.Namespace) -> int:
 
 def print_summary(path: Path, policy: str) -> int:
     """The run's table and file; exit 1 when every task ended in an error."""
-    rows = [r for r in read_rows(path) if r.policy == policy]
-    print(summary_table(summarize(rows)))
+    collected = collect([path], warn=warn)
+    mine = [s for s in collected.summaries() if s.policy == policy]
+    print(summary_table(mine, collected.notes))
     print(f"Results: {path}")
-    errors = [r for r in rows if r.status == "error"]
+    final = {r.key: r for r in iter_rows(path, ResultRow) if r.policy == policy}
+    errors = [r for r in final.values() if r.status == "error"]
     for row in errors[:5]:
         warn(f"error: {row.instance_id}: {row.status_reason}")
-    return 1 if rows and len(errors) == len(rows) else 0
+    return 1 if final and len(errors) == len(final) else 0

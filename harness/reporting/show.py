@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness import HarnessError
+from harness.reporting.tables import money
 from harness.results import ResultRow, Trajectory, read_rows
 from harness.results.store import validation_summary
 
@@ -49,7 +50,7 @@ def _action_text(reply: str) -> str:
 def format_trajectory(row: ResultRow, trajectory: Trajectory) -> str:
     header = (
         f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
-        f"turns {row.turns}  escalations {row.escalations}  cost ${row.cost_usd:.5f}  "
+        f"turns {row.turns}  escalations {row.escalations}  cost {money(row.cost_usd)}  "
         f"exit {trajectory.exit_reason or '-'}"
     )
     lines = [header + ("  [synthetic]" if row.synthetic else "")]
@@ -63,7 +64,7 @@ def format_trajectory(row: ResultRow, trajectory: Trajectory) -> str:
             lines.append(
                 f"  call {call.tier:<5} {call.model}  reason {call.reason}  "
                 f"hit {usage.cache_hit} miss {usage.cache_miss} "
-                f"out {usage.output}  ${call.cost_usd:.5f}"
+                f"out {usage.output}  {money(call.cost_usd)}"
             )
         if turn.failed_reply:
             lines.append("  default tier's failed attempt:")

@@ -6,9 +6,9 @@ one side of a paired comparison. Everything here is a pure function of result ro
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from harness.policy import Tier
 from harness.pricing import Usage
@@ -23,43 +23,119 @@ from harness.reporting.tables import (
     money,
     percent,
 )
-from harness.results import ResultRow, unique_rows
-from harness.stats import Interval, wilson_interval
+from harness.results import Status
+from harness.stats import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    Interval,
+    bootstrap,
+    ratio_of,
+    wilson_interval,
+)
 
 TOKEN_KINDS = ("cache_hit", "cache_miss", "output", "reasoning")
 
 
+class ReportedRow(Protocol):
+    """What a summary reads of a row: a ResultRow, or the row_view of REPORT_FIELDS."""
+
+    @property
+    def instance_id(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def escalations(self) -> int: ...
+    @property
+    def turns(self) -> int: ...
+    @property
+    def tokens(self) -> dict[Tier, Usage]: ...
+    @property
+    def cost_by_tier(self) -> dict[Tier, float]: ...
+    @property
+    def calls(self) -> dict[Tier, int]: ...
+
+
+# Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded
+# rows, resolved rows, and dollars spent on it (every attempt).
+ROWS, GRADED, RESOLVED, COST = range(4)
+
+
+@dataclass
+class Intervals:
+    """95% cluster-bootstrap intervals (tasks resampled whole, with all their rows)."""
+
+    pass_rate: Interval | None
+    cost_per_task: Interval | None
+    cost_per_resolved: Interval | None
+
+
 @dataclass
 class Metrics:
-    """Totals over a set of rows, and the rates derived from them."""
+    """Totals over a set of rows, and the rates derived from them.
+
+    A task counts once per row that finished it (seeds and repeats each count); an attempt
+    that ended in an error and was run again (--rerun-errors) no longer counts as a task, but
+    its cost stays in the spend: `cost_usd` is every dollar spent, `error_cost_usd` the part
+    spent on attempts that ended in an error."""
 
     tasks: int = 0
     resolved: int = 0
     errors: int = 0
     cost_usd: float = 0.0
+    error_cost_usd: float = 0.0
+    retried: int = 0  # error attempts that a later attempt replaced
     escalations: int = 0
     turns: int = 0
     tokens: dict[Tier, Usage] = field(default_factory=dict)
     cost_by_tier: dict[Tier, float] = field(default_factory=dict)
+    calls: dict[Tier, int] = field(default_factory=dict)
+    uncounted_calls: int = 0  # rows written before calls were recorded
+    per_task: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    _intervals: dict[tuple[int, int, int], Intervals] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
-    def of(cls, rows: Iterable[ResultRow]) -> Metrics:
+    def of(cls, rows: Iterable[ReportedRow]) -> Metrics:
         metrics = cls()
         for row in rows:
             metrics.add(row)
         return metrics
 
-    def add(self, row: ResultRow) -> None:
-        self.tasks += 1
-        self.resolved += row.status == "resolved"
-        self.errors += row.status == "error"
+    def add(self, row: ReportedRow) -> None:
+        self._count(row.instance_id, row.status, 1)
         self.cost_usd += row.cost_usd
+        task = self.per_task[row.instance_id]
+        task[COST] += row.cost_usd
+        if row.status == "error":
+            self.error_cost_usd += row.cost_usd
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
             self.tokens[tier] = self.tokens.get(tier, Usage()) + usage
         for tier, cost in row.cost_by_tier.items():
             self.cost_by_tier[tier] = self.cost_by_tier.get(tier, 0.0) + cost
+        for tier, calls in row.calls.items():
+            self.calls[tier] = self.calls.get(tier, 0) + calls
+        self.uncounted_calls += bool(row.turns and not row.calls)
+
+    def retire(self, instance_id: str, status: str) -> None:
+        """A row that a later attempt at the same task replaced: its task no longer counts,
+        its spend (and the tokens and calls behind it) does."""
+        self._count(instance_id, status, -1)
+        self.retried += status == "error"
+
+    def _count(self, instance_id: str, status: str, sign: int) -> None:
+        resolved, graded = status == "resolved", status != "error"
+        self.tasks += sign
+        self.resolved += sign * resolved
+        self.errors += sign * (not graded)
+        task = self.per_task.setdefault(instance_id, [0.0, 0.0, 0.0, 0.0])
+        task[ROWS] += sign
+        task[GRADED] += sign * graded
+        task[RESOLVED] += sign * resolved
 
     @property
     def graded(self) -> int:
@@ -71,8 +147,33 @@ class Metrics:
         return self.resolved / self.graded if self.graded else None
 
     @property
+    def repeated(self) -> int:
+        """Tasks with more than one row (seeds or repeats): their rows are not independent."""
+        return sum(1 for task in self.per_task.values() if task[ROWS] > 1)
+
+    @property
     def interval(self) -> Interval:
-        return wilson_interval(self.resolved, self.graded)
+        """95% interval of the pass rate: Wilson's when every task has one row; with
+        repeats, the cluster bootstrap over tasks, which Wilson (counting rows as
+        independent) would make too narrow."""
+        if not self.repeated:
+            return wilson_interval(self.resolved, self.graded)
+        return self.intervals().pass_rate or (0.0, 1.0)
+
+    def intervals(
+        self, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+    ) -> Intervals:
+        """Cluster-bootstrap intervals of the pass rate and both costs per task."""
+        cache_key = (resamples, seed, self.tasks)
+        if cache_key not in self._intervals:
+            found = bootstrap(
+                list(self.per_task.values()),
+                [ratio_of(RESOLVED, GRADED), ratio_of(COST, ROWS), ratio_of(COST, RESOLVED)],
+                resamples,
+                seed,
+            )
+            self._intervals[cache_key] = Intervals(*found)
+        return self._intervals[cache_key]
 
     @property
     def cost_per_task(self) -> float | None:
@@ -80,82 +181,59 @@ class Metrics:
 
     @property
     def cost_per_resolved(self) -> float | None:
+        """Every dollar spent, errored attempts included, per resolved task."""
         return self.cost_usd / self.resolved if self.resolved else None
+
+    @property
+    def graded_cost_per_resolved(self) -> float | None:
+        """Dollars spent on attempts that were graded, per resolved task: what the policy
+        costs when the infrastructure works."""
+        return (self.cost_usd - self.error_cost_usd) / self.resolved if self.resolved else None
 
     @property
     def escalation_rate(self) -> float | None:
         return self.escalations / self.turns if self.turns else None
 
+    def call_share(self, tier: Tier) -> float | None:
+        """Share of model calls on `tier`; unknown when some rows did not record calls."""
+        total = sum(self.calls.values())
+        return self.calls.get(tier, 0) / total if total and not self.uncounted_calls else None
+
 
 @dataclass(frozen=True)
 class Summary:
-    policy: str
+    """One group of rows (by default: one policy) and its metrics. `group` holds the values of
+    the grouping columns; synthetic and real rows are never in one group."""
+
+    group: tuple[tuple[str, str], ...]
     synthetic: bool
     metrics: Metrics
 
     @property
+    def policy(self) -> str | None:
+        return dict(self.group).get("policy")
+
+    @property
+    def name(self) -> str:
+        if len(self.group) == 1 and self.group[0][0] == "policy":
+            return self.group[0][1]
+        return " ".join(f"{column}={value}" for column, value in self.group)
+
+    @property
     def label(self) -> str:
-        """The policy name, marked when synthetic, so that no output passes simulated results
+        """The group's name, marked when synthetic, so that no output passes simulated results
         off as a model's."""
-        return self.policy + (SYNTHETIC_MARK if self.synthetic else "")
+        return self.name + (SYNTHETIC_MARK if self.synthetic else "")
 
 
-def summarize(rows: Iterable[ResultRow]) -> list[Summary]:
-    """One summary per policy; synthetic and real rows of one policy are kept apart, since
-    adding them up would describe neither."""
-    groups: dict[tuple[str, bool], Metrics] = defaultdict(Metrics)
-    for row in rows:
-        groups[(row.policy, row.synthetic)].add(row)
-    return [
-        Summary(policy, synthetic, metrics)
-        for (policy, synthetic), metrics in sorted(groups.items())
-    ]
-
-
-def combine_files(
-    files: Sequence[tuple[str, list[ResultRow]]], warn: Callable[[str], None]
-) -> tuple[list[ResultRow], list[str]]:
-    """The rows of several results files as one set, and the notes a reader should see.
-
-    A task given twice (the same file twice, or overlapping runs) would count twice, so only
-    its last row is kept, with a warning."""
-    names = ", ".join(n for n, _ in files)
-    rows = unique_rows(
-        [row for _, file_rows in files for row in file_rows],
-        lambda message: warn(f"warning: {names}: {message}"),
-        key=lambda r: (r.policy, r.synthetic, r.instance_id, r.seed),
-    )
-    notes = [note for name, file_rows in files for note in file_notes(name, file_rows)]
-    return rows, notes + policy_notes(rows)
-
-
-def file_notes(name: str, rows: list[ResultRow]) -> list[str]:
+def file_notes(name: str, runs: set[str]) -> list[str]:
     """Things about one file that do not stop a report but change how to read it."""
-    runs = {r.run_id for r in rows}
     if len(runs) > 1:
         return [
             f"note: {name} holds rows of {len(runs)} runs ({listed(runs)}); they are "
             "reported together"
         ]
     return []
-
-
-def policy_notes(rows: list[ResultRow]) -> list[str]:
-    """A policy name whose rows come from different rules or price tables is not one policy:
-    say so, rather than average over the change silently."""
-    notes = []
-    for what, key in (("rule sets", "policy_hash"), ("price tables", "price_table")):
-        seen: dict[str, set[str]] = defaultdict(set)
-        for r in rows:
-            if value := getattr(r, key):
-                seen[r.policy].add(str(value))
-        notes += [
-            f"note: policy {policy} has rows of {len(values)} {what} ({key} "
-            f"{listed(values)}); they are counted together"
-            for policy, values in sorted(seen.items())
-            if len(values) > 1
-        ]
-    return notes
 
 
 def rate_with_interval(m: Metrics) -> str:
@@ -172,8 +250,10 @@ SUMMARY_HEADERS = [
     "pass rate (95% CI)",
     "errors",
     "total cost",
+    "error cost",
     "cost/task",
     "cost/resolved",
+    "graded cost/resolved",
     "escalations/turn",
 ]
 TOKEN_HEADERS = [
@@ -188,6 +268,16 @@ TOKEN_HEADERS = [
 ]
 
 
+def group_title(summaries: Sequence[Summary]) -> str:
+    """The first column's header: what the rows are grouped by."""
+    columns = {tuple(column for column, _ in s.group) for s in summaries}
+    return " ".join(columns.pop()) if len(columns) == 1 else "group"
+
+
+def headers(base: list[str], summaries: Sequence[Summary]) -> list[str]:
+    return [group_title(summaries), *base[1:]]
+
+
 def summary_rows(summaries: list[Summary]) -> list[list[str]]:
     return [
         [
@@ -197,8 +287,10 @@ def summary_rows(summaries: list[Summary]) -> list[list[str]]:
             rate_with_interval(m),
             str(m.errors),
             money(m.cost_usd),
+            money(m.error_cost_usd),
             money(m.cost_per_task),
             money(m.cost_per_resolved),
+            money(m.graded_cost_per_resolved),
             percent(m.escalation_rate),
         ]
         for s in summaries
@@ -230,15 +322,27 @@ def token_rows(summaries: list[Summary]) -> list[list[str]]:
     return rows
 
 
-def summary_table(summaries: list[Summary], notes: Sequence[str] = (), fmt: str = "table") -> str:
-    """The per-policy table, the token table when rows carry tokens, then notes and the
-    synthetic banner; `fmt` is "table" (terminal) or "markdown"."""
+Section = tuple[str, list[str], list[list[str]]]  # title, headers, rows
+
+
+def summary_table(
+    summaries: list[Summary],
+    notes: Sequence[str] = (),
+    fmt: str = "table",
+    sections: Sequence[Section] = (),
+) -> str:
+    """The per-group table, the token table when rows carry tokens, further titled tables
+    (Pareto, oracle), then notes and the synthetic banner; `fmt` is "table" (terminal) or
+    "markdown"."""
     markdown = fmt == "markdown"
     table = markdown_table if markdown else format_table
-    tables = [table(SUMMARY_HEADERS, summary_rows(summaries))]
+    tables = [table(headers(SUMMARY_HEADERS, summaries), summary_rows(summaries))]
     tokens = token_rows(summaries)
     if tokens:
-        tables.append(table(TOKEN_HEADERS, tokens))
+        tables.append(table(headers(TOKEN_HEADERS, summaries), tokens))
+    for title, section_headers, rows in sections:
+        heading = f"**{markdown_cell(title)}**" if markdown else title
+        tables.append(heading + "\n" * (1 + markdown) + table(section_headers, rows))
     footer = list(notes)
     if any(s.synthetic for s in summaries):
         footer.append(SYNTHETIC_BANNER)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from harness import HarnessError
 from harness import warn as warn_on_stderr
@@ -16,6 +16,7 @@ from harness.results.row import READABLE_VERSIONS, SCHEMA_VERSION, ResultRow
 from harness.results.trajectory import Trajectory
 
 Warn = Callable[[str], None]
+M = TypeVar("M", bound=BaseModel)
 
 
 class ResultStore:
@@ -86,32 +87,52 @@ def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
     is an error naming the line, so that a report never rests on rows it misread. Duplicate
     rows keep the last one (see `unique_rows`). An empty file gives no rows: callers say
     what that means for them."""
+    return unique_rows(
+        iter_rows(path, ResultRow, warn), lambda message: warn(f"warning: {path}: {message}")
+    )
+
+
+def iter_rows(path: Path, model: type[M], warn: Warn = warn_on_stderr) -> Iterator[M]:
+    """Every row of a results file in order, read one line at a time as `model` (ResultRow,
+    or a `row_view` of the fields a report needs), checked as `read_rows` describes."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield model.model_validate_json(line)
+                except ValidationError:
+                    if _truncated(line):
+                        warn(
+                            f"warning: {path}: line {number} is truncated (a run stopped "
+                            "mid-write); skipped"
+                        )
+                        continue
+                    raise HarnessError(_line_problem(line, f"{path}: line {number}")) from None
     except FileNotFoundError:
         raise HarnessError(f"results file not found: {path}") from None
     except OSError as exc:
         raise HarnessError(f"cannot read results file {path}: {exc.strerror or exc}") from None
-    lines = data.split(b"\n")
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(ResultRow.from_json(line))
-        except ValidationError:
-            try:
-                parsed = json.loads(line.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                if number == len(lines):  # the last line, with no newline after it
-                    warn(
-                        f"warning: {path}: line {number} is truncated (a run stopped "
-                        "mid-write); skipped"
-                    )
-                    continue
-                raise HarnessError(f"{path}: line {number} is not valid JSON") from None
-            raise HarnessError(row_problem(parsed, f"{path}: line {number}")) from None
-    return unique_rows(rows, lambda message: warn(f"warning: {path}: {message}"))
+
+
+def _truncated(line: bytes) -> bool:
+    """A last line cut short by a crash: no newline after it, and not whole JSON."""
+    if line.endswith(b"\n"):
+        return False
+    try:
+        json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return True
+    return False
+
+
+def _line_problem(line: bytes, where: str) -> str:
+    try:
+        parsed = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return f"{where} is not valid JSON"
+    return row_problem(parsed, where)
 
 
 def row_problem(parsed: object, where: str) -> str:
