@@ -61,9 +61,14 @@ class RunConfig:
 
 
 def run_task(
-    task: Task, config: RunConfig, sandboxes: SandboxProvider, store: ResultStore
+    task: Task,
+    config: RunConfig,
+    sandboxes: SandboxProvider,
+    store: ResultStore,
+    attempt: int = 1,
 ) -> ResultRow:
-    """Solve and grade one task; any failure becomes a row with status error and a reason."""
+    """Solve and grade one task; any failure becomes a row with status error and a reason.
+    `attempt` counts the task's rows already in the store, plus one."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     agent: Agent | None = None
@@ -99,7 +104,7 @@ def run_task(
     trajectory.policy, trajectory.seed = identity.policy, identity.seed
     trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
     trajectory.verdict = verdict
-    path = store.write_trajectory(trajectory)
+    path = store.write_trajectory(trajectory, attempt)
     return trajectory.to_row(identity, time.monotonic() - started, started_at, path)
 
 
@@ -116,13 +121,15 @@ def run_tasks(
     one writer, in the order tasks finish; after an interrupt no more rows are written, so a
     task cut short runs again on resume instead of counting as an error."""
     done = store.done(retry_errors)
+    attempts = store.attempts()
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
     writer = threading.Lock()
     stopped = threading.Event()
     rows: list[ResultRow] = []
 
     def run_one(task: Task) -> None:
-        row = run_task(task, config, sandboxes, store)
+        attempt = attempts[(task.instance_id, config.policy.name, config.models.seed)] + 1
+        row = run_task(task, config, sandboxes, store, attempt)
         with writer:
             if stopped.is_set():
                 return

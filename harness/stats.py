@@ -38,8 +38,14 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
     n = only_a + only_b
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, i) for i in range(min(only_a, only_b) + 1))
-    return min(1.0, float(2 * tail) / float(2**n))
+    # the binomial tail in logarithms: exact counts of thousands of pairs overflow a float
+    logs = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2)
+        for i in range(min(only_a, only_b) + 1)
+    ]
+    top = max(logs)
+    tail = math.exp(top + math.log(sum(math.exp(x - top) for x in logs)))
+    return min(1.0, 2 * tail)
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:

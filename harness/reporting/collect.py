@@ -21,9 +21,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast, get_origin
+from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
+from harness.policy import Tier
 from harness.reporting.summary import Metrics, ReportedRow, Summary, file_notes
 from harness.reporting.tables import listed
 from harness.results.row import KEY_FIELDS, ResultRow, Status, row_key, row_view
@@ -76,13 +77,12 @@ def group_columns(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(columns))
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One task result, for pairing runs task by task (the oracle)."""
+class Outcome(NamedTuple):
+    """One task result, for pairing runs task by task (compare, the oracle)."""
 
     status: Status
     cost_usd: float
-    calls: tuple[tuple[str, int], ...]
+    calls: dict[Tier, int]
 
 
 GroupKey = tuple[tuple[tuple[str, str], ...], bool]
@@ -133,7 +133,8 @@ class Collector:
         self.result = Collected()
         self._seen: set[int] = set()  # hashes of rows already counted
         self._twice = 0
-        self._policies: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
+        self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
 
     def read(self, path: Path) -> int:
         """Every row of a results file; how many there were."""
@@ -144,17 +145,19 @@ class Collector:
         latest: dict[tuple[tuple[str, str, int], bool], tuple[GroupKey, str, str, int]] = {}
         replaced: list[tuple[str, str, int]] = []
         runs: set[str] = set()
+        source = Path(name)
         count = 0
         for row in rows:
             count += 1
-            identity = hash((row_key(row), row.run_id, row.started_at, row.status, row.cost_usd))
+            task = row_key(row)
+            identity = hash((task, row.run_id, row.started_at, row.status, row.cost_usd))
             if identity in self._seen:
                 self._twice += 1
                 continue
             self._seen.add(identity)
             runs.add(row.run_id)
             group = self.group_of(row)
-            key = (row_key(row), bool(row.synthetic))
+            key = (task, row.synthetic)
             earlier = latest.get(key)
             if earlier is not None:
                 earlier_group, instance_id, status, kept = earlier
@@ -163,7 +166,7 @@ class Collector:
                     replaced.append(key[0])
                 if kept >= 0:
                     self.result.rows[kept].replaced = True
-            self.add(group, row, Path(name))
+            self.add(group, row, source)
             kept_at = len(self.result.rows) - 1 if self.keep_rows else -1
             latest[key] = (group, row.instance_id, row.status, kept_at)
         if replaced:
@@ -175,16 +178,22 @@ class Collector:
         return count
 
     def group_of(self, row: Any) -> GroupKey:
-        return tuple((c, str(getattr(row, c))) for c in self.columns), bool(row.synthetic)
+        if self.columns == DEFAULT_GROUPS:  # the common case, without a tuple per row
+            values: tuple[str, ...] = (row.policy,)
+        else:
+            values = tuple(str(getattr(row, c)) for c in self.columns)
+        group = self._groups.get((values, row.synthetic))
+        if group is None:  # one key object per group, so that dict look-ups stay cheap
+            group = (tuple(zip(self.columns, values)), row.synthetic)
+            self._groups[(values, row.synthetic)] = group
+        return group
 
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
         self.result.outcomes[group][(row.instance_id, row.seed)] = Outcome(
-            row.status, row.cost_usd, tuple(sorted(row.calls.items()))
+            row.status, row.cost_usd, row.calls
         )
-        for column in ("policy_hash", "price_table"):
-            if value := getattr(row, column):
-                self._policies[column][row.policy].add(str(value))
+        self._variants.add((row.policy, row.policy_hash, row.price_table))
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 
@@ -194,19 +203,26 @@ class Collector:
                 f"warning: {self._twice} duplicate row(s): the very same row given twice (the "
                 "same file twice?); each is counted once"
             )
-        self.result.notes += policy_notes(self._policies) + repeat_notes(self.result)
+        self.result.notes += policy_notes(self._variants) + repeat_notes(self.result)
         return self.result
 
 
-def policy_notes(seen: dict[str, dict[str, set[str]]]) -> list[str]:
+def policy_notes(variants: set[tuple[str, str, str]]) -> list[str]:
     """A policy name whose rows come from different rules or price tables is not one policy:
     say so, rather than average over the change silently."""
     notes = []
-    for what, column in (("rule sets", "policy_hash"), ("price tables", "price_table")):
+    for what, column, index in (
+        ("rule sets", "policy_hash", 1),
+        ("price tables", "price_table", 2),
+    ):
+        seen: dict[str, set[str]] = defaultdict(set)
+        for variant in variants:
+            if variant[index]:
+                seen[variant[0]].add(variant[index])
         notes += [
             f"note: policy {policy} has rows of {len(values)} {what} ({column} "
             f"{listed(values)}); they are counted together"
-            for policy, values in sorted(seen[column].items())
+            for policy, values in sorted(seen.items())
             if len(values) > 1
         ]
     return notes

@@ -4,6 +4,7 @@ difference is more than noise (and if not, how many tasks would show it)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -203,7 +204,14 @@ class Comparison:
         return len({p.instance_id for p in self.pairs})
 
     def cell(self, won_a: bool, won_b: bool) -> list[Pair]:
-        return [p for p in self.pairs if (p.won_a, p.won_b) == (won_a, won_b)]
+        return self._cells.get((won_a, won_b), [])
+
+    @functools.cached_property
+    def _cells(self) -> dict[tuple[bool, bool], list[Pair]]:
+        cells: dict[tuple[bool, bool], list[Pair]] = {}
+        for p in self.pairs:
+            cells.setdefault((p.won_a, p.won_b), []).append(p)
+        return cells
 
     @property
     def pass_rate_diff(self) -> float | None:

@@ -18,7 +18,8 @@ from harness.reporting.tables import (
 )
 from harness.stats import Interval
 
-INLINE_TASKS = 10  # task ids listed on the only-A / only-B lines; the table below has all
+INLINE_TASKS = 10  # task ids listed on the only-A / only-B lines; the table below has more
+LISTED_TASKS = 50  # discordant tasks in the table, unless every task is asked for
 
 
 def interval_text(interval: Interval | None, show: Callable[[float], str]) -> str:
@@ -119,11 +120,18 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
             noise_text("pass rate", c.pass_rate_noise, c.n),
             noise_text("cost per resolved task", c.cost_noise, c.n),
         ]
-    shown_pairs = c.pairs if all_tasks else [p for p in c.pairs if p.won_a != p.won_b]
+    discordant = c.cell(True, False) + c.cell(False, True)
+    shown_pairs = (
+        c.pairs if all_tasks else sorted(discordant, key=lambda p: (p.instance_id, p.seed))
+    )
+    more = len(shown_pairs) - LISTED_TASKS if not all_tasks else 0
+    if more > 0:
+        shown_pairs = shown_pairs[:LISTED_TASKS]
     if shown_pairs:
+        cut = f" (the first {LISTED_TASKS} of {len(discordant)})" if more > 0 else ""
         lines += [
             "",
-            "all paired tasks:" if all_tasks else "discordant tasks:",
+            "all paired tasks:" if all_tasks else f"discordant tasks{cut}:",
             format_table(
                 ["instance_id", "seed", "A", "B", "cost A", "cost B", "B - A"],
                 [

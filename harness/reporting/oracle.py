@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harness.policy import Tier
 from harness.reporting.collect import Collected, GroupKey, Outcome
 from harness.reporting.tables import SYNTHETIC_MARK, money, percent
 from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Columns, Interval, bootstrap
 
 DEFAULT_TIERS = ("flash", "pro")
-STRONG_TIER = "pro"
+STRONG_TIER: Tier = "pro"
 TaskKey = tuple[str, int]
 
 # Columns of one paired task for the bootstrap: 1 where the policy, the cheap tier and the
@@ -107,45 +108,62 @@ def oracle_lines(
         if not pairs:
             continue
         mark = SYNTHETIC_MARK if synthetic else ""
-        oracle = {key: oracle_choice(*pair) for key, pair in pairs.items()}
-        lines.append(_line(f"oracle({'+'.join(tiers)}){mark}", pairs, oracle, resamples, seed))
+        choices = {key: (_resolved(pair[0]), oracle_choice(*pair)) for key, pair in pairs.items()}
+        oracle = {key: chosen for key, (_, chosen) in choices.items()}
+        lines.append(_line(f"oracle({'+'.join(tiers)}){mark}", choices, oracle, resamples, seed))
         for (group, in_synthetic), outcomes in sorted(collected.outcomes.items()):
             policy = dict(group).get("policy")
             if in_synthetic == synthetic and policy is not None and len(group) == 1:
-                lines.append(_line(policy + mark, pairs, outcomes, resamples, seed))
+                lines.append(_line(policy + mark, choices, outcomes, resamples, seed))
     return lines
 
 
 def _line(
     label: str,
-    pairs: dict[TaskKey, tuple[Outcome, Outcome]],
+    choices: dict[TaskKey, tuple[bool, Outcome]],
     outcomes: dict[TaskKey, Outcome],
     resamples: int,
     seed: int,
 ) -> OracleLine:
-    shared = [
-        (pairs[key], own)
-        for key in pairs
-        if (own := outcomes.get(key)) is not None and own.status != "error"
-    ]
-    chosen = [oracle_choice(*pair) for pair, _ in shared]
-    items = [
-        (float(_resolved(own)), float(_resolved(pair[0])), float(_resolved(oracle)))
-        for (pair, own), oracle in zip(shared, chosen)
-    ]
-    [gap] = bootstrap(items, [_gap_statistic], resamples, seed)
-    calls = [dict(own.calls) for _, own in shared]
-    known = all(c or not own.cost_usd for c, (_, own) in zip(calls, shared))
+    """A policy on the paired tasks it graded too; intervals resample tasks (instance ids)
+    with all their seeds."""
+    clusters: dict[str, list[float]] = {}
+    tasks = resolved = cheap_resolved = oracle_resolved = strong_calls = calls = 0
+    cost = oracle_cost = 0.0
+    known = True
+    for key, (cheap_won, chosen) in choices.items():
+        own = outcomes.get(key)
+        if own is None or own.status == "error":
+            continue
+        won, oracle_won = own.status == "resolved", chosen.status == "resolved"
+        tasks += 1
+        resolved += won
+        cheap_resolved += cheap_won
+        oracle_resolved += oracle_won
+        cost += own.cost_usd
+        oracle_cost += chosen.cost_usd
+        if own.calls:
+            strong_calls += own.calls.get(STRONG_TIER, 0)
+            calls += sum(own.calls.values())
+        elif own.cost_usd:  # it made calls, but its row did not count them
+            known = False
+        item = clusters.get(key[0])
+        if item is None:
+            item = clusters[key[0]] = [0.0, 0.0, 0.0]
+        item[POLICY] += won
+        item[CHEAP] += cheap_won
+        item[ORACLE] += oracle_won
+    [gap] = bootstrap(list(clusters.values()), [_gap_statistic], resamples, seed)
     return OracleLine(
         label=label,
-        tasks=len(shared),
-        resolved=sum(_resolved(own) for _, own in shared),
-        cheap_resolved=sum(_resolved(pair[0]) for pair, _ in shared),
-        oracle_resolved=sum(map(_resolved, chosen)),
-        cost_usd=sum(own.cost_usd for _, own in shared),
-        oracle_cost_usd=sum(o.cost_usd for o in chosen),
-        strong_calls=sum(c.get(STRONG_TIER, 0) for c in calls) if known else None,
-        calls=sum(sum(c.values()) for c in calls),
+        tasks=tasks,
+        resolved=resolved,
+        cheap_resolved=cheap_resolved,
+        oracle_resolved=oracle_resolved,
+        cost_usd=cost,
+        oracle_cost_usd=oracle_cost,
+        strong_calls=strong_calls if known else None,
+        calls=calls,
         gap_interval=gap,
     )
 

@@ -88,7 +88,7 @@ class Metrics:
     retried: int = 0  # error attempts that a later attempt replaced
     escalations: int = 0
     turns: int = 0
-    tokens: dict[Tier, Usage] = field(default_factory=dict)
+    token_sums: dict[Tier, list[int]] = field(default_factory=dict, repr=False)
     cost_by_tier: dict[Tier, float] = field(default_factory=dict)
     calls: dict[Tier, int] = field(default_factory=dict)
     uncounted_calls: int = 0  # rows written before calls were recorded
@@ -105,16 +105,32 @@ class Metrics:
         return metrics
 
     def add(self, row: ReportedRow) -> None:
-        self._count(row.instance_id, row.status, 1)
-        self.cost_usd += row.cost_usd
-        task = self.per_task[row.instance_id]
-        task[COST] += row.cost_usd
-        if row.status == "error":
-            self.error_cost_usd += row.cost_usd
+        # one pass, few look-ups: reports add 100,000 rows in well under a second
+        status, cost = row.status, row.cost_usd
+        resolved, error = status == "resolved", status == "error"
+        task = self.per_task.get(row.instance_id)
+        if task is None:
+            task = self.per_task[row.instance_id] = [0.0, 0.0, 0.0, 0.0]
+        task[ROWS] += 1
+        task[GRADED] += not error
+        task[RESOLVED] += resolved
+        task[COST] += cost
+        self.tasks += 1
+        self.resolved += resolved
+        self.errors += error
+        self.cost_usd += cost
+        if error:
+            self.error_cost_usd += cost
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
-            self.tokens[tier] = self.tokens.get(tier, Usage()) + usage
+            sums = self.token_sums.get(tier)
+            if sums is None:
+                sums = self.token_sums[tier] = [0, 0, 0, 0]
+            sums[0] += usage.cache_hit
+            sums[1] += usage.cache_miss
+            sums[2] += usage.output
+            sums[3] += usage.reasoning
         for tier, cost in row.cost_by_tier.items():
             self.cost_by_tier[tier] = self.cost_by_tier.get(tier, 0.0) + cost
         for tier, calls in row.calls.items():
@@ -124,18 +140,20 @@ class Metrics:
     def retire(self, instance_id: str, status: str) -> None:
         """A row that a later attempt at the same task replaced: its task no longer counts,
         its spend (and the tokens and calls behind it) does."""
-        self._count(instance_id, status, -1)
-        self.retried += status == "error"
+        resolved, error = status == "resolved", status == "error"
+        self.tasks -= 1
+        self.resolved -= resolved
+        self.errors -= error
+        self.retried += error
+        task = self.per_task[instance_id]
+        task[ROWS] -= 1
+        task[GRADED] -= not error
+        task[RESOLVED] -= resolved
 
-    def _count(self, instance_id: str, status: str, sign: int) -> None:
-        resolved, graded = status == "resolved", status != "error"
-        self.tasks += sign
-        self.resolved += sign * resolved
-        self.errors += sign * (not graded)
-        task = self.per_task.setdefault(instance_id, [0.0, 0.0, 0.0, 0.0])
-        task[ROWS] += sign
-        task[GRADED] += sign * graded
-        task[RESOLVED] += sign * resolved
+    @property
+    def tokens(self) -> dict[Tier, Usage]:
+        """Tokens by model tier (summed as plain numbers: a Usage per row is slow)."""
+        return {tier: Usage(*sums) for tier, sums in sorted(self.token_sums.items())}
 
     @property
     def graded(self) -> int:

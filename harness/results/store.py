@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TypeVar
@@ -43,6 +44,12 @@ class ResultStore:
             return set()
         return {r.key for r in read_rows(self.path) if not (retry_errors and r.status == "error")}
 
+    def attempts(self) -> Counter[tuple[str, str, int]]:
+        """Rows already written per task: the next attempt at a task is one more."""
+        if not self.path.exists():
+            return Counter()
+        return Counter(row.key for row in iter_rows(self.path, ResultRow))
+
     def append(self, row: ResultRow) -> None:
         line = row.to_json() + "\n"
         with open(self.path, "r+b" if self.path.exists() else "w+b") as out:
@@ -52,11 +59,13 @@ class ResultStore:
             out.flush()
             os.fsync(out.fileno())
 
-    def write_trajectory(self, trajectory: Trajectory) -> str:
+    def write_trajectory(self, trajectory: Trajectory, attempt: int = 1) -> str:
         """Write a trajectory whole (or not at all); its path relative to the results file's
-        folder, as rows record it."""
+        folder, as rows record it. A task's second and later attempts (--rerun-errors) get
+        their own file, so that no attempt's record is overwritten."""
         self.trajectory_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{trajectory.instance_id}.{trajectory.policy}.seed{trajectory.seed}.json"
+        again = f".attempt{attempt}" if attempt > 1 else ""
+        name = f"{trajectory.instance_id}.{trajectory.policy}.seed{trajectory.seed}{again}.json"
         path = self.trajectory_dir / name
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(trajectory.model_dump_json(indent=1), encoding="utf-8")
@@ -96,9 +105,9 @@ def iter_rows(path: Path, model: type[M], warn: Warn = warn_on_stderr) -> Iterat
     """Every row of a results file in order, read one line at a time as `model` (ResultRow,
     or a `row_view` of the fields a report needs), checked as `read_rows` describes."""
     try:
-        with open(path, "rb") as lines:
+        with open(path, "rb", buffering=1 << 20) as lines:
             for number, line in enumerate(lines, 1):
-                if not line.strip():
+                if line.isspace() or not line:  # without copying a line of kilobytes
                     continue
                 try:
                     yield model.model_validate_json(line)
