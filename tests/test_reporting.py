@@ -283,6 +283,33 @@ def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
     assert "cascade*      2         1" in out  # b counted once, as its last row says
 
 
+def test_a_rerun_error_keeps_its_spend_and_the_task_counts_once(tmp_path, capsys):
+    """--rerun-errors appends a new row for a task whose row was an error: the report must
+    count the task once and every dollar both attempts spent ($0.0836, not $0.0625)."""
+    results = write(
+        tmp_path / "run.jsonl",
+        [
+            row("a", "error", 0.0211, run_id="r1", started_at="2026-01-01T00:00:00+00:00"),
+            row("a", "resolved", 0.0625, run_id="r2", started_at="2026-01-01T01:00:00+00:00"),
+            row("b", "unresolved", 0.01, run_id="r1"),
+        ],
+    )
+    code, out, err = run_cli(capsys, "report", results)
+    assert code == 0 and "duplicate" not in err
+    line = next(line for line in out.splitlines() if line.startswith("cascade*"))
+    # tasks, resolved, pass rate, errors, total cost, error cost, cost/task, cost/resolved,
+    # graded cost/resolved
+    assert line.split()[1:3] == ["2", "1"] and line.split()[5:11] == [
+        "0",
+        "$0.09360",
+        "$0.02110",
+        "$0.04680",
+        "$0.09360",
+        "$0.07250",
+    ]
+    assert "1 attempt(s) that ended in an error were run again" in out
+
+
 def test_report_counts_a_task_given_in_two_files_once(tmp_path, capsys):
     results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, results)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from tqdm import tqdm
 
 from harness import UsageError, __version__, warn
 from harness.agent import Limits
@@ -28,9 +26,11 @@ from harness.models.wire import ModelOptions
 from harness.options import add_options, from_args
 from harness.policy import resolve_policy
 from harness.pricing import load_prices
+from harness.progress import Progress
 from harness.prompts import default_prompts
 from harness.reporting.collect import collect
 from harness.reporting.summary import summary_table
+from harness.reporting.tables import money
 from harness.results import ResultRow, ResultStore, iter_rows
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
@@ -101,7 +101,11 @@ def parser() -> Parser:
         action="store_true",
         help="when resuming, run again the tasks whose row has status error",
     )
-    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress (default: a bar on a terminal, else one line per finished task)",
+    )
     out.add_argument(
         "--run-id",
         metavar="ID",
@@ -141,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
         args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-{stamp}.jsonl"
     )
     store = bad_input(ResultStore, output)
-    bad_input(store.done)  # a resumed file must be readable before any work starts
+    done = bad_input(store.done, args.rerun_errors)  # a resumed file must be readable first
     if config.models.synthetic:
         warn(
             f"No API key in {config.models.settings.api_key_env}: using simulated models. "
@@ -152,18 +156,17 @@ def run(args: argparse.Namespace) -> int:
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"
     )
-    # disable=None: no bar when stderr is not a terminal (CI logs, pipes)
-    bar = tqdm(
-        total=len(tasks), unit="task", disable=True if args.no_progress else None, file=sys.stderr
-    )
-    finished: list[ResultRow] = []
+    skipped = sum((t.instance_id, config.policy.name, config.models.seed) in done for t in tasks)
+    if skipped:
+        warn(f"{skipped} of {len(tasks)} task(s) already have a row in {output}: skipped")
+    progress = Progress(len(tasks), enabled=not args.no_progress, initial=skipped)
+    totals = RunningTotals()
 
     def on_row(row: ResultRow) -> None:
-        finished.append(row)
-        bar.update(1)
-        bar.set_postfix(
-            resolved=sum(r.status == "resolved" for r in finished),
-            errors=sum(r.status == "error" for r in finished),
+        totals.add(row)
+        progress.advance(
+            f"{row.instance_id} {row.status} turns {row.turns} {money(row.cost_usd)}",
+            totals.shown(),
         )
 
     try:
@@ -177,9 +180,30 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
         )
     finally:
-        bar.close()
+        progress.close()
         sandboxes.cleanup()
     return print_summary(store.path, config.policy.name)
+
+
+@dataclass
+class RunningTotals:
+    """What the progress shows after each task: this run's resolved, errors and spend."""
+
+    resolved: int = 0
+    errors: int = 0
+    spent: float = 0.0
+
+    def add(self, row: ResultRow) -> None:
+        self.resolved += row.status == "resolved"
+        self.errors += row.status == "error"
+        self.spent += row.cost_usd
+
+    def shown(self) -> dict[str, str]:
+        return {
+            "resolved": str(self.resolved),
+            "errors": str(self.errors),
+            "spent": money(self.spent),
+        }
 
 
 def print_summary(path: Path, policy: str) -> int:
