@@ -1,8 +1,10 @@
 import json
+from pathlib import Path
 
 import pytest
 
 from harness import HarnessError
+from harness.cli import main
 from harness.reporting.show import find_trajectories, format_trajectory
 from harness.results import ResultRow, Trajectory
 
@@ -80,7 +82,48 @@ def test_find_reads_the_trajectory_beside_the_results(tmp_path):
     (tmp_path / "run.trajectories").mkdir()
     (tmp_path / "run.trajectories" / "t-1.cascade.seed0.json").write_text(json.dumps(TRAJECTORY))
     (tmp_path / "run.jsonl").write_text(json.dumps(ROW) + "\n")
-    [(row, trajectory)] = find_trajectories(tmp_path / "run.jsonl", "t-1")
-    assert trajectory == Trajectory.model_validate_json(json.dumps(TRAJECTORY))
+    [found] = find_trajectories(tmp_path / "run.jsonl", "t-1")
+    assert found.trajectory == Trajectory.model_validate_json(json.dumps(TRAJECTORY))
     with pytest.raises(HarnessError, match="no row for instance 'nope'"):
         find_trajectories(tmp_path / "run.jsonl", "nope")
+
+
+BASELINES = Path(__file__).parent.parent / "results"
+
+
+def test_show_on_a_committed_baseline_says_what_the_row_holds(capsys):
+    """The baselines ship without trajectories: show still has something to say."""
+    code = main(["show", str(BASELINES / "baseline-cascade.jsonl"), "acme__ledgerdb-2"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("acme__ledgerdb-2  policy cascade  seed 0  status resolved")
+    assert "cost $0.0006387" in lines[0] and "[synthetic]" in lines[0]
+    assert "was not kept with the results" in lines[1]
+    assert "FAIL_TO_PASS: 3 passed, 0 failed" in out
+    assert "flash   hit 2467 miss 1959 out 1277  $0.0006387" in out
+    assert "diff --git a/ledgerdb/query.py" in out
+
+
+def test_show_prints_every_attempt_and_marks_the_replaced_one(tmp_path, capsys):
+    error = {**ROW, "status": "error", "status_reason": "the grading container stopped"}
+    error["trajectory"] = "run.trajectories/gone.json"
+    (tmp_path / "run.trajectories").mkdir()
+    (tmp_path / "run.trajectories" / "t-1.cascade.seed0.json").write_text(json.dumps(TRAJECTORY))
+    (tmp_path / "run.jsonl").write_text(json.dumps(error) + "\n" + json.dumps(ROW) + "\n")
+    code = main(["show", str(tmp_path / "run.jsonl"), "t-1"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    first, second = out.split("\n\n", 1)
+    assert "status error" in first and "attempt 1 of 2 (replaced)" in first
+    assert "reason: the grading container stopped" in first
+    assert "attempt 2 of 2" in second and "ESCALATED after tests_red" in second
+
+
+def test_an_invalid_trajectory_is_still_bad_input(tmp_path, capsys):
+    (tmp_path / "run.trajectories").mkdir()
+    (tmp_path / "run.trajectories" / "t-1.cascade.seed0.json").write_text('{"turns": 5}')
+    (tmp_path / "run.jsonl").write_text(json.dumps(ROW) + "\n")
+    code = main(["show", str(tmp_path / "run.jsonl"), "t-1"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "is not valid" in err and err.count("\n") == 1
