@@ -6,6 +6,7 @@ import pytest
 from harness import HarnessError
 from harness.cli import main
 from harness.reporting.show import find_trajectories, format_trajectory
+from harness.reporting.tables import money
 from harness.results import ResultRow, Trajectory
 
 ROW = {
@@ -98,10 +99,16 @@ def test_show_on_a_committed_baseline_says_what_the_row_holds(capsys):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0].startswith("acme__ledgerdb-2  policy cascade  seed 0  status resolved")
-    assert "cost $0.0006387" in lines[0] and "[synthetic]" in lines[0]
+    row = next(
+        ResultRow.model_validate_json(line)
+        for line in (BASELINES / "baseline-cascade.jsonl").read_text().splitlines()
+        if '"acme__ledgerdb-2"' in line
+    )
+    assert f"cost {money(row.cost_usd)}" in lines[0] and "[synthetic]" in lines[0]
     assert "was not kept with the results" in lines[1]
-    assert "FAIL_TO_PASS: 3 passed, 0 failed" in out
-    assert "flash   hit 2467 miss 1959 out 1277  $0.0006387" in out
+    assert f"FAIL_TO_PASS: {len(row.FAIL_TO_PASS.success)} passed, 0 failed" in out
+    usage = row.tokens["flash"]
+    assert f"hit {usage.cache_hit} miss {usage.cache_miss} out {usage.output}" in out
     assert "diff --git a/ledgerdb/query.py" in out
 
 
