@@ -5,7 +5,7 @@ of real ones: each is a committed baseline row with its patch and test lists, ab
 and two files of 50,000 rows each for compare and check. Then it measures, each in its own
 process in the same run: a plain `json.loads` of every line of the 100,000-row file (the
 baseline: the least any reader must do), `report` over it, and `compare` and `check` over the
-two halves. It prints wall time and peak memory (max RSS) of each.
+two halves. It prints wall time, CPU time and peak memory (max RSS) of each.
 
     python bench/report_speed.py [--rows 100000] [--keep DIR]
 """
@@ -75,15 +75,18 @@ def write_files(folder: Path, total: int) -> tuple[Path, Path, Path]:
     return whole, a, b
 
 
-def measure(name: str, command: list[str]) -> tuple[str, float, float]:
-    """Wall seconds and peak resident megabytes of one command, in its own process."""
+def measure(name: str, command: list[str]) -> tuple[str, float, float, float]:
+    """Wall seconds, CPU seconds and peak resident megabytes of one command, in its own
+    process. CPU time says the same on a machine that other work keeps busy; wall time
+    does not."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if status:
         raise SystemExit(f"{name} failed: {command}")
-    return name, elapsed, usage.ru_maxrss / 1024  # Linux reports kilobytes
+    cpu = usage.ru_utime + usage.ru_stime
+    return name, elapsed, cpu, usage.ru_maxrss / 1024  # Linux reports kilobytes
 
 
 def main() -> None:
@@ -98,6 +101,7 @@ def main() -> None:
         size = whole.stat().st_size / 1e6
         print(f"{args.rows:,} rows, {size:.0f} MB (compare and check: 2 x {args.rows // 2:,} rows)")
         harness = [sys.executable, "-m", "harness"]
+        load = os.getloadavg()[0]
         results = [
             measure("json.loads of every line", [sys.executable, "-c", PLAIN_PARSE, str(whole)]),
             measure("report", [*harness, "report", str(whole)]),
@@ -116,10 +120,11 @@ def main() -> None:
                 ],
             ),
         ]
-    width = max(len(name) for name, _, _ in results)
-    print(f"{'command':<{width}}  {'seconds':>7}  {'peak MB':>7}")
-    for name, seconds, megabytes in results:
-        print(f"{name:<{width}}  {seconds:7.2f}  {megabytes:7.0f}")
+    width = max(len(name) for name, *_ in results)
+    print(f"load average at the start: {load:.1f} (on {os.cpu_count()} cores)")
+    print(f"{'command':<{width}}  {'wall s':>7}  {'CPU s':>7}  {'peak MB':>7}")
+    for name, seconds, cpu, megabytes in results:
+        print(f"{name:<{width}}  {seconds:7.2f}  {cpu:7.2f}  {megabytes:7.0f}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from harness.policy import Tier
 from harness.reporting.collect import Collected, GroupKey, Outcome
@@ -93,6 +94,29 @@ def paired_tiers(
     }
 
 
+@dataclass(frozen=True)
+class _Pairs:
+    """The paired tier runs as arrays, one entry per (task, seed), for fast per-policy sums."""
+
+    keys: list[TaskKey]
+    cluster: NDArray[np.intp]  # index of the entry's task (instance id)
+    clusters: int
+    cheap: Columns  # 1 where the cheap tier resolved it
+    oracle: dict[TaskKey, Outcome]
+
+    @classmethod
+    def of(cls, pairs: dict[TaskKey, tuple[Outcome, Outcome]]) -> _Pairs:
+        index: dict[str, int] = {}
+        cluster = [index.setdefault(instance_id, len(index)) for instance_id, _ in pairs]
+        return cls(
+            keys=list(pairs),
+            cluster=np.array(cluster, dtype=np.intp),
+            clusters=len(index),
+            cheap=np.array([_resolved(cheap) for cheap, _ in pairs.values()], dtype=np.float64),
+            oracle={key: oracle_choice(*pair) for key, pair in pairs.items()},
+        )
+
+
 def oracle_lines(
     collected: Collected,
     tiers: Sequence[str] = DEFAULT_TIERS,
@@ -108,62 +132,51 @@ def oracle_lines(
         if not pairs:
             continue
         mark = SYNTHETIC_MARK if synthetic else ""
-        choices = {key: (_resolved(pair[0]), oracle_choice(*pair)) for key, pair in pairs.items()}
-        oracle = {key: chosen for key, (_, chosen) in choices.items()}
-        lines.append(_line(f"oracle({'+'.join(tiers)}){mark}", choices, oracle, resamples, seed))
+        prepared = _Pairs.of(pairs)
+        label = f"oracle({'+'.join(tiers)}){mark}"
+        lines.append(_line(label, prepared, prepared.oracle, resamples, seed))
         for (group, in_synthetic), outcomes in sorted(collected.outcomes.items()):
             policy = dict(group).get("policy")
             if in_synthetic == synthetic and policy is not None and len(group) == 1:
-                lines.append(_line(policy + mark, choices, outcomes, resamples, seed))
+                lines.append(_line(policy + mark, prepared, outcomes, resamples, seed))
     return lines
 
 
 def _line(
     label: str,
-    choices: dict[TaskKey, tuple[bool, Outcome]],
+    pairs: _Pairs,
     outcomes: dict[TaskKey, Outcome],
     resamples: int,
     seed: int,
 ) -> OracleLine:
     """A policy on the paired tasks it graded too; intervals resample tasks (instance ids)
     with all their seeds."""
-    clusters: dict[str, list[float]] = {}
-    tasks = resolved = cheap_resolved = oracle_resolved = strong_calls = calls = 0
-    cost = oracle_cost = 0.0
-    known = True
-    for key, (cheap_won, chosen) in choices.items():
-        own = outcomes.get(key)
-        if own is None or own.status == "error":
-            continue
-        won, oracle_won = own.status == "resolved", chosen.status == "resolved"
-        tasks += 1
-        resolved += won
-        cheap_resolved += cheap_won
-        oracle_resolved += oracle_won
-        cost += own.cost_usd
-        oracle_cost += chosen.cost_usd
-        if own.calls:
-            strong_calls += own.calls.get(STRONG_TIER, 0)
-            calls += sum(own.calls.values())
-        elif own.cost_usd:  # it made calls, but its row did not count them
-            known = False
-        item = clusters.get(key[0])
-        if item is None:
-            item = clusters[key[0]] = [0.0, 0.0, 0.0]
-        item[POLICY] += won
-        item[CHEAP] += cheap_won
-        item[ORACLE] += oracle_won
-    [gap] = bootstrap(list(clusters.values()), [_gap_statistic], resamples, seed)
+    own = [outcomes.get(key) for key in pairs.keys]
+    graded = np.array([o is not None and o.status != "error" for o in own], dtype=bool)
+    won = np.array([o is not None and o.status == "resolved" for o in own], dtype=np.float64)
+    cost = np.array([o.cost_usd if o is not None else 0.0 for o in own], dtype=np.float64)
+    chosen = [pairs.oracle[key] for key in pairs.keys]
+    oracle_won = np.array([_resolved(o) for o in chosen], dtype=np.float64)
+    oracle_cost = np.array([o.cost_usd for o in chosen], dtype=np.float64)
+    mine = [o for o, kept in zip(own, graded) if kept and o is not None]
+    known = all(o.calls or not o.cost_usd for o in mine)  # a row that paid but did not count
+    columns = [
+        np.bincount(pairs.cluster[graded], weights=values[graded], minlength=pairs.clusters)
+        for values in (won, pairs.cheap, oracle_won)
+    ]
+    present = np.bincount(pairs.cluster[graded], minlength=pairs.clusters) > 0
+    per_task = np.column_stack(columns).astype(np.float64)[present]
+    [gap] = bootstrap(per_task, [_gap_statistic], resamples, seed)
     return OracleLine(
         label=label,
-        tasks=tasks,
-        resolved=resolved,
-        cheap_resolved=cheap_resolved,
-        oracle_resolved=oracle_resolved,
-        cost_usd=cost,
-        oracle_cost_usd=oracle_cost,
-        strong_calls=strong_calls if known else None,
-        calls=calls,
+        tasks=int(graded.sum()),
+        resolved=int(won[graded].sum()),
+        cheap_resolved=int(pairs.cheap[graded].sum()),
+        oracle_resolved=int(oracle_won[graded].sum()),
+        cost_usd=float(cost[graded].sum()),
+        oracle_cost_usd=float(oracle_cost[graded].sum()),
+        strong_calls=sum(o.calls.get(STRONG_TIER, 0) for o in mine) if known else None,
+        calls=sum(sum(o.calls.values()) for o in mine),
         gap_interval=gap,
     )
 
