@@ -141,34 +141,34 @@ class Collector:
         return self.feed(str(path), iter_rows(path, self.view, self.warn))
 
     def feed(self, name: str, rows: Iterable[Any]) -> int:
-        # a real and a simulated row are never attempts at the same task result
-        latest: dict[tuple[tuple[str, str, int], bool], tuple[GroupKey, str, str, int]] = {}
+        # per task (row_key, and whether simulated: a real and a simulated row are never
+        # attempts at the same result): its latest row's group, status and kept index
+        latest: dict[tuple[str, str, int, bool], tuple[GroupKey, str, int]] = {}
         replaced: list[tuple[str, str, int]] = []
         runs: set[str] = set()
         source = Path(name)
+        groups, seen = self.result.groups, self._seen
         count = 0
         for row in rows:
             count += 1
-            task = row_key(row)
-            identity = hash((task, row.run_id, row.started_at, row.status, row.cost_usd))
-            if identity in self._seen:
+            key = (*row_key(row), row.synthetic)
+            identity = hash((key, row.run_id, row.started_at, row.cost_usd))
+            if identity in seen:
                 self._twice += 1
                 continue
-            self._seen.add(identity)
+            seen.add(identity)
             runs.add(row.run_id)
             group = self.group_of(row)
-            key = (task, row.synthetic)
             earlier = latest.get(key)
             if earlier is not None:
-                earlier_group, instance_id, status, kept = earlier
-                self.result.groups[earlier_group].retire(instance_id, status)
+                earlier_group, status, kept = earlier
+                groups[earlier_group].retire(row.instance_id, status)
                 if status != "error":
-                    replaced.append(key[0])
+                    replaced.append(key[:3])
                 if kept >= 0:
                     self.result.rows[kept].replaced = True
             self.add(group, row, source)
-            kept_at = len(self.result.rows) - 1 if self.keep_rows else -1
-            latest[key] = (group, row.instance_id, row.status, kept_at)
+            latest[key] = (group, row.status, len(self.result.rows) - 1 if self.keep_rows else -1)
         if replaced:
             self.warn(
                 f"warning: {name}: {len(replaced)} duplicate row(s) for the same task, policy "
