@@ -63,7 +63,7 @@ def test_group_by_any_scalar_column_and_aliases(tmp_path, capsys):
         "policy_hash",
         "seed",
     )
-    code, out, _ = run_cli(capsys, "report", results, "--group-by", "policy", "rules")
+    code, out, _ = run_cli(capsys, "report", results, "--group-by", "policy,rules")
     assert code == 0 and "policy=cascade policy_hash=h*" in out
 
 

@@ -34,12 +34,12 @@ def parser() -> Parser:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results JSONL")
     parser.add_argument(
         "--group-by",
-        metavar="COLUMN",
-        nargs="+",
+        metavar="COLUMNS",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
         default=["policy"],
-        help="row columns to group by, e.g. policy seed, or model, rules (the rules hash); "
-        f"one of {', '.join(groupable_columns())} or {', '.join(GROUP_ALIASES)} "
-        "(default: policy)",
+        help="row columns to group by, comma-separated, e.g. policy,seed or model or rules "
+        f"(the rules hash): any of {', '.join(groupable_columns())}, or "
+        f"{', '.join(GROUP_ALIASES)} (default: policy)",
     )
     parser.add_argument(
         "--oracle",

@@ -66,6 +66,8 @@ def groupable_columns() -> list[str]:
 
 def group_columns(names: Sequence[str]) -> tuple[str, ...]:
     """Row fields for --group-by names (aliases resolved); an unknown name is bad input."""
+    if not names:
+        raise HarnessError("--group-by needs at least one column")
     columns = tuple(GROUP_ALIASES.get(name, name) for name in names)
     allowed = groupable_columns()
     for name, column in zip(names, columns):
