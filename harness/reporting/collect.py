@@ -154,7 +154,7 @@ class Collector:
         for row in rows:
             count += 1
             key = (*row_key(row), row.synthetic)
-            identity = hash((key, row.run_id, row.started_at, row.cost_usd))
+            identity = hash((key, row.run_id, row.started_at, row.status, row.cost_usd))
             if identity in seen:
                 self._twice += 1
                 continue
