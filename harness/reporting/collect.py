@@ -25,9 +25,9 @@ from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
 from harness.policy import Tier
-from harness.reporting.summary import Metrics, ReportedRow, Summary, file_notes
+from harness.reporting.summary import Metrics, Summary, file_notes
 from harness.reporting.tables import listed
-from harness.results.row import KEY_FIELDS, ResultRow, Status, row_key, row_view
+from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 
 Warn = Callable[[str], None]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from harness.policy import Tier
 from harness.pricing import Usage
@@ -23,7 +22,7 @@ from harness.reporting.tables import (
     money,
     percent,
 )
-from harness.results import Status
+from harness.results.row import ReportedRow
 from harness.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -34,27 +33,6 @@ from harness.stats import (
 )
 
 TOKEN_KINDS = ("cache_hit", "cache_miss", "output", "reasoning")
-
-
-class ReportedRow(Protocol):
-    """What a summary reads of a row: a ResultRow, or the row_view of REPORT_FIELDS."""
-
-    @property
-    def instance_id(self) -> str: ...
-    @property
-    def status(self) -> Status: ...
-    @property
-    def cost_usd(self) -> float: ...
-    @property
-    def escalations(self) -> int: ...
-    @property
-    def turns(self) -> int: ...
-    @property
-    def tokens(self) -> dict[Tier, Usage]: ...
-    @property
-    def cost_by_tier(self) -> dict[Tier, float]: ...
-    @property
-    def calls(self) -> dict[Tier, int]: ...
 
 
 # Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded

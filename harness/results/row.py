@@ -11,7 +11,7 @@ import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -138,6 +138,27 @@ class ResultRow(Record):
     @classmethod
     def from_json(cls, text: str | bytes) -> ResultRow:
         return cls.model_validate_json(text)
+
+
+class ReportedRow(Protocol):
+    """What a summary reads of a row: a ResultRow, or a row_view with these fields."""
+
+    @property
+    def instance_id(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def cost_usd(self) -> float: ...
+    @property
+    def escalations(self) -> int: ...
+    @property
+    def turns(self) -> int: ...
+    @property
+    def tokens(self) -> dict[Tier, Usage]: ...
+    @property
+    def cost_by_tier(self) -> dict[Tier, float]: ...
+    @property
+    def calls(self) -> dict[Tier, int]: ...
 
 
 KEY_FIELDS = ("instance_id", "policy", "seed")
