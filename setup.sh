@@ -8,6 +8,17 @@ cd "$(dirname "$0")"
 missing=()
 command -v git >/dev/null || missing+=(git)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
+# The HTML report's tests drive a real headless browser: Debian's chromium and its driver.
+browser=()
+command -v chromium >/dev/null || browser+=(chromium)
+command -v chromedriver >/dev/null || browser+=(chromium-driver)
+if ((${#browser[@]})); then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        missing+=("${browser[@]}")
+    else
+        echo "setup: the browser tests need ${browser[*]} (Debian packages); install them to run those" >&2
+    fi
+fi
 if ((${#missing[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
         echo "setup: installing ${missing[*]} ..." >&2

@@ -70,9 +70,14 @@ class RunConfig:
 
 
 def run_task(
-    task: Task, config: RunConfig, sandboxes: SandboxProvider, store: ResultStore
+    task: Task,
+    config: RunConfig,
+    sandboxes: SandboxProvider,
+    store: ResultStore,
+    attempt: int = 1,
 ) -> ResultRow:
-    """Solve and grade one task; any failure becomes a row with status error and a reason."""
+    """Solve and grade one task; any failure becomes a row with status error and a reason.
+    `attempt` counts the task's rows already in the store, plus one."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     agent: Agent | None = None
@@ -111,7 +116,7 @@ def run_task(
     trajectory.verdict = verdict
     if verdict.status == "error" and not trajectory.exit_reason:
         trajectory.exit_reason = "error"  # the agent never stopped on its own
-    path = store.write_trajectory(trajectory)
+    path = store.write_trajectory(trajectory, attempt)
     return trajectory.to_row(
         identity, time.monotonic() - started, started_at, path, task.content_hash
     )
@@ -130,10 +135,14 @@ def run_tasks(
     """Run every task that has no row yet in the store, `workers` at a time. A store holding
     rows of another configuration is refused unless `append_run` (see results/resume.py)."""
     done = finished(store.path, config.identity(sandboxes.run_id), tasks, retry_errors, append_run)
+    attempts = store.attempts()
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
-    return run_all(
-        todo, lambda task: run_task(task, config, sandboxes, store), store, on_row, workers
-    )
+
+    def attempt(task: Task) -> ResultRow:
+        number = attempts[(task.instance_id, config.policy.name, config.models.seed)] + 1
+        return run_task(task, config, sandboxes, store, number)
+
+    return run_all(todo, attempt, store, on_row, workers)
 
 
 def run_all(

@@ -625,26 +625,6 @@ SHOW = [
         "no row for instance 'nosuch-1'",
     ),
     case(
-        "show-no-trajectory",
-        ["show", "r.jsonl", "acme__calc-1"],
-        "names no trajectory file",
-        {"r.jsonl": row(trajectory="") + "\n"},
-    ),
-    case(
-        "show-row-without-trajectory-field",
-        ["show", "r.jsonl", "acme__calc-1"],
-        "names no trajectory file",
-        {
-            "r.jsonl": json.dumps({k: v for k, v in json.loads(row()).items() if k != "trajectory"})
-            + "\n"
-        },
-    ),
-    case(
-        "show-trajectory-missing",
-        ["show", "good.jsonl", "acme__calc-2"],
-        "cannot read trajectory",
-    ),
-    case(
         "show-trajectory-not-json",
         ["show", "r/r.jsonl", "acme__calc-1"],
         "is not valid",

@@ -100,6 +100,10 @@ def test_simulated_run_writes_rows_resumes_and_reports(tmp_path):
     assert "using simulated models" in first.stderr and "synthetic" in first.stdout
     assert f"Results: {output}" in first.stdout
     assert "cost/resolved" in first.stdout
+    # off a terminal, progress is one line per finished task with the running totals
+    [progress] = [line for line in first.stderr.splitlines() if line.startswith("[1/1] ")]
+    assert progress.startswith("[1/1] acme__calc-1 ") and " turns " in progress
+    assert "| resolved " in progress and ", errors " in progress and ", spent $" in progress
     [row] = [json.loads(line) for line in output.read_text().splitlines()]
     assert row["synthetic"] is True and row["backend"] == "sim"
     assert (tmp_path / row["trajectory"]).is_file()
@@ -358,3 +362,11 @@ def test_a_task_that_fails_mid_way_keeps_the_cost_already_paid(tmp_path):
     assert row["status"] == "error" and "401" in row["status_reason"]
     assert row["cost_usd"] == pytest.approx((1000 * 0.14 + 100 * 0.28) / 1e6, rel=1e-12)
     assert row["turns"] == 1 and row["tokens"]["flash"]["cache_miss"] == 1000
+
+
+@pytest.mark.docker
+def test_tasks_validate_shows_progress_off_a_terminal():
+    result = harness("tasks", "validate", str(MINI_SUITE))
+    assert result.returncode == 0, result.stderr
+    assert "[1/1] acme__calc-1 valid | valid 1, invalid 0, flaky 0" in result.stderr.splitlines()
+    assert "1 task(s): 1 valid, 0 invalid, 0 unrunnable" in result.stdout

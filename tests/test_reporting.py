@@ -8,11 +8,14 @@ from harness import HarnessError
 from harness.cli import main
 from harness.pricing import Usage
 from harness.reporting.check import check_findings, check_github, github_annotation
-from harness.reporting.compare import compare_runs, comparison_text
-from harness.reporting.page import html_page, plot_png
-from harness.reporting.summary import summarize, summary_table
+from harness.reporting.collect import Collector, summarize
+from harness.reporting.compare import compare_runs
+from harness.reporting.compare_text import comparison_text
+from harness.reporting.page import TASK_FIELDS, html_page
+from harness.reporting.plot import plot_png
+from harness.reporting.summary import summary_table
 from harness.results import ResultRow
-from harness.stats import bootstrap_totals, mcnemar_exact, quantile, wilson_interval
+from harness.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
 
 
 def row(
@@ -108,27 +111,27 @@ def test_quantile_interpolates_and_survives_infinity():
 
 def test_bootstrap_with_a_fixed_seed_gives_a_stable_interval():
     # 30 paired tasks: A resolves 15, B resolves 20; 5 B-only discordant tasks.
-    items = [(1.0, 1.0)] * 15 + [(0.0, 1.0)] * 5 + [(0.0, 0.0)] * 10
-    diff = [lambda t, n: (t[1] - t[0]) / n]
-    [first] = bootstrap_totals(items, diff, resamples=10_000, seed=0)
-    [again] = bootstrap_totals(items, diff, resamples=10_000, seed=0)
+    items = [(1.0, 1.0, 1.0)] * 15 + [(0.0, 1.0, 1.0)] * 5 + [(0.0, 0.0, 1.0)] * 10
+    diff = [lambda t: (t[:, 1] - t[:, 0]) / t[:, 2]]
+    [first] = bootstrap(items, diff, resamples=10_000, seed=0)
+    [again] = bootstrap(items, diff, resamples=10_000, seed=0)
     assert first == again
     # Pinned: a change in resampling changes every committed CI log, so it must be deliberate.
     assert first == pytest.approx((1 / 30, 9 / 30), abs=1e-12)
     # and it agrees with the normal approximation, 1/6 +- 1.96 * sqrt(1/6 * 5/6 / 30)
     half = 1.959964 * math.sqrt(1 / 6 * 5 / 6 / 30)
     assert first == pytest.approx((1 / 6 - half, 1 / 6 + half), abs=0.005)
-    [other_seed] = bootstrap_totals(items, diff, resamples=10_000, seed=1)
+    [other_seed] = bootstrap(items, diff, resamples=10_000, seed=1)
     assert other_seed[0] == pytest.approx(first[0], abs=0.04)
 
 
 def test_bootstrap_of_constant_data_is_exact_and_undefined_statistics_are_left_out():
     items = [(1.0, 2.0)] * 8
-    ratio, undefined = bootstrap_totals(
-        items, [lambda t, n: t[1] / t[0], lambda t, n: None], resamples=200
+    ratio, undefined = bootstrap(
+        items, [lambda t: t[:, 1] / t[:, 0], lambda t: t[:, 0] * math.nan], resamples=200
     )
     assert ratio == (2.0, 2.0) and undefined is None
-    assert bootstrap_totals([], [lambda t, n: 0.0]) == [None]
+    assert bootstrap([], [lambda t: t[:, 0]]) == [None]
 
 
 # --- summary -------------------------------------------------------------------------------
@@ -222,8 +225,11 @@ def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_p
 
 def test_html_page_is_self_contained_and_holds_the_tables():
     rows = [full_row("t-<1>", "resolved", 0.2), full_row("t-2", "unresolved", 0.3)]
-    summaries = summarize(rows)
-    page = html_page(summaries, rows, ["note: mixed"], plot=b"\x89PNG fake")
+    collector = Collector(keep_rows=TASK_FIELDS)
+    collector.feed("r.jsonl", rows)
+    collected = collector.finish()
+    collected.notes.append("note: mixed")
+    page = html_page(collected.summaries(), collected, plot=b"\x89PNG fake")
     assert page.startswith("<!DOCTYPE html>")
     assert "<td>cascade*</td><td>2</td><td>1</td><td>50.0% (9-91%)</td>" in page
     assert "t-&lt;1&gt;" in page and "t-<1>" not in page  # escaped
@@ -245,7 +251,7 @@ def test_report_cli_writes_plot_and_html(tmp_path, capsys):
     assert out.startswith("| policy |") and "synthetic" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = page.read_text()
-    assert "<h2>Per policy</h2>" in text and "<td>cascade*</td><td>2</td><td>1</td>" in text
+    assert "<h2>Summary</h2>" in text and "<td>cascade*</td><td>2</td><td>1</td>" in text
     assert "data:image/png;base64,iVBORw0KGgo" in text
     assert f"Plot: {png}" in err and f"Page: {page}" in err
 
@@ -275,6 +281,33 @@ def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
     assert f"note: {results} holds rows of 2 runs (r1, r2); they are reported together" in out
     assert "1 duplicate row(s)" in err and "the last of each is kept" in err
     assert "cascade*      2         1" in out  # b counted once, as its last row says
+
+
+def test_a_rerun_error_keeps_its_spend_and_the_task_counts_once(tmp_path, capsys):
+    """--rerun-errors appends a new row for a task whose row was an error: the report must
+    count the task once and every dollar both attempts spent ($0.0836, not $0.0625)."""
+    results = write(
+        tmp_path / "run.jsonl",
+        [
+            row("a", "error", 0.0211, run_id="r1", started_at="2026-01-01T00:00:00+00:00"),
+            row("a", "resolved", 0.0625, run_id="r2", started_at="2026-01-01T01:00:00+00:00"),
+            row("b", "unresolved", 0.01, run_id="r1"),
+        ],
+    )
+    code, out, err = run_cli(capsys, "report", results)
+    assert code == 0 and "duplicate" not in err
+    line = next(line for line in out.splitlines() if line.startswith("cascade*"))
+    # tasks, resolved, pass rate, errors, total cost, error cost, cost/task, cost/resolved,
+    # graded cost/resolved
+    assert line.split()[1:3] == ["2", "1"] and line.split()[5:11] == [
+        "0",
+        "$0.09360",
+        "$0.02110",
+        "$0.04680",
+        "$0.09360",
+        "$0.07250",
+    ]
+    assert "1 attempt(s) that ended in an error were run again" in out
 
 
 def test_report_counts_a_task_given_in_two_files_once(tmp_path, capsys):
@@ -356,7 +389,7 @@ def test_compare_text_shows_intervals_and_discordant_tasks_with_costs():
     assert "B - A, cost per task:          -$0.5000 (95% CI -$0.5000 to -$0.5000)" in text
     assert "discordant tasks:" in text
     assert any(
-        line.split() == ["t2", "0", "resolved", "unresolved", "$1.0000", "$0.5000", "-$0.5000"]
+        line.split() == ["t2", "0", "resolved", "unresolved", "$1.000", "$0.5000", "-$0.5000"]
         for line in text.splitlines()
     )
 

@@ -5,12 +5,14 @@ from dataclasses import replace
 
 import pytest
 
+from harness import InfrastructureError
 from harness.models.sim import FIX
 from harness.policy import BUILTIN
 from harness.pricing import load_prices
 from harness.results import ResultStore
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
+from harness.sandbox.local import LocalProvider
 from harness.tasks import load_tasks
 
 from .conftest import run_id
@@ -143,3 +145,45 @@ def test_a_task_that_fails_before_the_agent_starts_has_an_exit_reason(tmp_path, 
     row, _ = run_one(lost, config, local, tmp_path / "out.jsonl")
     assert row.status == "error" and row.exit_reason == "error"
     assert "base_commit" in row.status_reason
+
+
+class GradingFails(LocalProvider):
+    """Real local sandboxes, but the grading sandbox cannot start: an infrastructure failure
+    after the agent has already paid for its model calls."""
+
+    def __init__(self, run_id):
+        super().__init__(run_id=run_id)
+        self.started = 0
+
+    def start(self, task, environment, *args, **kwargs):
+        self.started += 1
+        if self.started > 1:
+            raise InfrastructureError("the grading container did not start")
+        return super().start(task, environment, *args, **kwargs)
+
+
+def test_a_rerun_of_an_error_keeps_both_attempts_rows_and_trajectories(tmp_path, calc_task):
+    """--rerun-errors must not overwrite the errored attempt's trajectory, and the spend of
+    both attempts must stay in the results file."""
+    store = ResultStore(tmp_path / "run.jsonl")
+    config = RunConfig(policy=BUILTIN["cascade"], prices=load_prices())
+    failing = GradingFails(run_id("rerun-1"))
+    try:
+        [first] = run_tasks([calc_task], config, failing, store)
+    finally:
+        failing.cleanup()
+    assert first.status == "error" and first.cost_usd > 0
+    again = LocalProvider(run_id=run_id("rerun-2"))
+    try:
+        [second] = run_tasks([calc_task], config, again, store, retry_errors=True)
+    finally:
+        again.cleanup()
+    assert second.status != "error"
+    lines = [json.loads(line) for line in store.path.read_text().splitlines()]
+    assert [r["status"] for r in lines] == ["error", second.status]
+    paths = [tmp_path / r["trajectory"] for r in lines]
+    assert paths[0] != paths[1] and all(path.is_file() for path in paths)
+    first_calls = json.loads(paths[0].read_text())["calls"]
+    assert sum(c["cost_usd"] for c in first_calls) == pytest.approx(first.cost_usd, rel=1e-12)
+    assert json.loads(paths[0].read_text())["verdict"]["status"] == "error"
+    assert sum(r["cost_usd"] for r in lines) == pytest.approx(first.cost_usd + second.cost_usd)

@@ -1,9 +1,12 @@
 import json
+from pathlib import Path
 
 import pytest
 
 from harness import HarnessError
+from harness.cli import main
 from harness.reporting.show import find_trajectories, format_trajectory
+from harness.reporting.tables import money
 from harness.results import ResultRow, Trajectory
 
 ROW = {
@@ -80,7 +83,54 @@ def test_find_reads_the_trajectory_beside_the_results(tmp_path):
     (tmp_path / "run.trajectories").mkdir()
     (tmp_path / "run.trajectories" / "t-1.cascade.seed0.json").write_text(json.dumps(TRAJECTORY))
     (tmp_path / "run.jsonl").write_text(json.dumps(ROW) + "\n")
-    [(row, trajectory)] = find_trajectories(tmp_path / "run.jsonl", "t-1")
-    assert trajectory == Trajectory.model_validate_json(json.dumps(TRAJECTORY))
+    [found] = find_trajectories(tmp_path / "run.jsonl", "t-1")
+    assert found.trajectory == Trajectory.model_validate_json(json.dumps(TRAJECTORY))
     with pytest.raises(HarnessError, match="no row for instance 'nope'"):
         find_trajectories(tmp_path / "run.jsonl", "nope")
+
+
+BASELINES = Path(__file__).parent.parent / "results"
+
+
+def test_show_on_a_committed_baseline_says_what_the_row_holds(capsys):
+    """The baselines ship without trajectories: show still has something to say."""
+    code = main(["show", str(BASELINES / "baseline-cascade.jsonl"), "acme__ledgerdb-2"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("acme__ledgerdb-2  policy cascade  seed 0  status resolved")
+    row = next(
+        ResultRow.model_validate_json(line)
+        for line in (BASELINES / "baseline-cascade.jsonl").read_text().splitlines()
+        if '"acme__ledgerdb-2"' in line
+    )
+    assert f"cost {money(row.cost_usd)}" in lines[0] and "[synthetic]" in lines[0]
+    assert "was not kept with the results" in lines[1]
+    assert f"FAIL_TO_PASS: {len(row.FAIL_TO_PASS.success)} passed, 0 failed" in out
+    usage = row.tokens["flash"]
+    assert f"hit {usage.cache_hit} miss {usage.cache_miss} out {usage.output}" in out
+    assert "diff --git a/ledgerdb/query.py" in out
+
+
+def test_show_prints_every_attempt_and_marks_the_replaced_one(tmp_path, capsys):
+    error = {**ROW, "status": "error", "status_reason": "the grading container stopped"}
+    error["trajectory"] = "run.trajectories/gone.json"
+    (tmp_path / "run.trajectories").mkdir()
+    (tmp_path / "run.trajectories" / "t-1.cascade.seed0.json").write_text(json.dumps(TRAJECTORY))
+    (tmp_path / "run.jsonl").write_text(json.dumps(error) + "\n" + json.dumps(ROW) + "\n")
+    code = main(["show", str(tmp_path / "run.jsonl"), "t-1"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    first, second = out.split("\n\n", 1)
+    assert "status error" in first and "attempt 1 of 2 (replaced)" in first
+    assert "reason: the grading container stopped" in first
+    assert "attempt 2 of 2" in second and "ESCALATED after tests_red" in second
+
+
+def test_an_invalid_trajectory_is_still_bad_input(tmp_path, capsys):
+    (tmp_path / "run.trajectories").mkdir()
+    (tmp_path / "run.trajectories" / "t-1.cascade.seed0.json").write_text('{"turns": 5}')
+    (tmp_path / "run.jsonl").write_text(json.dumps(ROW) + "\n")
+    code = main(["show", str(tmp_path / "run.jsonl"), "t-1"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "is not valid" in err and err.count("\n") == 1

@@ -140,7 +140,7 @@ def add_bootstrap_options(parser: Parser) -> None:
         type=int,
         default=BOOTSTRAP_RESAMPLES,
         metavar="N",
-        help=f"bootstrap resamples of the paired tasks (default: {BOOTSTRAP_RESAMPLES})",
+        help=f"bootstrap resamples of the tasks (default: {BOOTSTRAP_RESAMPLES})",
     )
     group.add_argument(
         "--bootstrap-seed",

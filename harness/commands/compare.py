@@ -5,17 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness import UsageError
-from harness.commands.common import (
-    PROG,
-    Parser,
-    add_bootstrap_options,
-    bad_input,
-    read_results,
-    require_positive,
-)
-from harness.reporting.compare import Comparison, compare_runs, comparison_text, one_policy
-from harness.reporting.summary import file_notes
+from harness import UsageError, warn
+from harness.commands.common import PROG, Parser, add_bootstrap_options, bad_input, require_positive
+from harness.reporting.compare import Comparison, compare_sides, read_side
+from harness.reporting.compare_text import comparison_text
 
 
 def parser() -> Parser:
@@ -23,10 +16,12 @@ def parser() -> Parser:
         prog=f"{PROG} compare",
         description="Pair two results files on (instance_id, seed): resolved by "
         "both, only A, only B, neither, with the exact McNemar p-value; "
-        "each side's cost; bootstrap 95% intervals for the pass-rate "
-        "difference, the ratio of cost per resolved task and the cost "
-        "difference per task; the tasks that differ. Rows with status "
-        "error are left out of the pairing and counted.",
+        "each side's cost; bootstrap 95% intervals (over tasks, each with "
+        "its pairs over all seeds) for the pass-rate difference, the ratio of cost per "
+        "resolved task and the cost difference per task; whether each difference is more "
+        "than noise, and if not, how many paired tasks would show it; the tasks that "
+        "differ. Rows with status error are left out of the pairing and counted, and what "
+        "they cost is in each side's spend.",
     )
     parser.add_argument("a", type=Path, metavar="A", help="results JSONL (baseline)")
     parser.add_argument("b", type=Path, metavar="B", help="results JSONL (candidate)")
@@ -48,18 +43,14 @@ def parser() -> Parser:
 def paired(
     args: argparse.Namespace, path_a: Path, path_b: Path, policy_a: str | None, policy_b: str | None
 ) -> tuple[Comparison, list[str]]:
-    """Both files read, one policy each, paired; and the notes on mixed runs."""
+    """Both files read, one policy each, paired; and the notes on how to read them."""
     require_positive(args, "resamples")
     sides = [
-        bad_input(one_policy, read_results(path), str(path), policy)
+        bad_input(read_side, path, policy, warn)
         for path, policy in ((path_a, policy_a), (path_b, policy_b))
     ]
-    notes = [
-        note for path, rows in zip((path_a, path_b), sides) for note in file_notes(str(path), rows)
-    ]
-    comparison = compare_runs(
-        sides[0], sides[1], str(path_a), str(path_b), args.resamples, args.bootstrap_seed
-    )
+    notes = [note for side in sides for note in side.notes]
+    comparison = compare_sides(sides[0], sides[1], args.resamples, args.bootstrap_seed)
     if not comparison.n:  # an all-zero table would pass for a comparison
         raise UsageError(
             f"no paired tasks between {path_a} and {path_b} (rows with status error are left out)"

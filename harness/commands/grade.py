@@ -32,7 +32,8 @@ from harness.commands.common import (
 from harness.commands.run import DEFAULT_WORKERS, RESULTS_DIR, warn_unusable
 from harness.options import add_options, from_args
 from harness.predictions import Prediction, read_predictions, run_report, safe_name
-from harness.reporting.summary import summarize, summary_table
+from harness.reporting.collect import summarize
+from harness.reporting.summary import summary_table
 from harness.results import ResultRow, ResultStore, read_rows, resume
 from harness.runner import grade_prediction, run_all
 from harness.sandbox.docker import DockerProvider

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from tqdm import tqdm
 
 from harness import UsageError, __version__, warn
 from harness.agent import Limits
@@ -33,9 +31,12 @@ from harness.options import add_options, from_args
 from harness.policy import resolve_policy
 from harness.preflight import problem
 from harness.pricing import load_prices
+from harness.progress import Progress
 from harness.prompts import default_prompts
-from harness.reporting.summary import summarize, summary_table
-from harness.results import ResultRow, ResultStore, read_rows, resume
+from harness.reporting.collect import collect
+from harness.reporting.summary import summary_table
+from harness.reporting.tables import money
+from harness.results import ResultRow, ResultStore, iter_rows, resume
 from harness.results.store import check_writable
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
@@ -114,7 +115,11 @@ def parser() -> Parser:
         "under another configuration (rules, backend, models, prices, limits, sandbox, "
         "dataset), instead of refusing it; only rows of this configuration count as done",
     )
-    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress (default: a bar on a terminal, else one line per finished task)",
+    )
     out.add_argument(
         "--dry-run",
         action="store_true",
@@ -171,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     )
     # A resumed file must be readable, and of this configuration, before any work starts.
     bad_input(check_writable, output)
-    bad_input(
+    done = bad_input(
         resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run
     )
     sandboxes = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
@@ -187,18 +192,17 @@ def run(args: argparse.Namespace) -> int:
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"
     )
-    # disable=None: no bar when stderr is not a terminal (CI logs, pipes)
-    bar = tqdm(
-        total=len(tasks), unit="task", disable=True if args.no_progress else None, file=sys.stderr
-    )
-    finished: list[ResultRow] = []
+    skipped = sum((t.instance_id, config.policy.name, config.models.seed) in done for t in tasks)
+    if skipped:
+        warn(f"{skipped} of {len(tasks)} task(s) already have a row in {output}: skipped")
+    progress = Progress(len(tasks), enabled=not args.no_progress, initial=skipped)
+    totals = RunningTotals()
 
     def on_row(row: ResultRow) -> None:
-        finished.append(row)
-        bar.update(1)
-        bar.set_postfix(
-            resolved=sum(r.status == "resolved" for r in finished),
-            errors=sum(r.status == "error" for r in finished),
+        totals.add(row)
+        progress.advance(
+            f"{row.instance_id} {row.status} turns {row.turns} {money(row.cost_usd)}",
+            totals.shown(),
         )
 
     try:
@@ -213,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
             append_run=args.append_run,
         )
     finally:
-        bar.close()
+        progress.close()
         sandboxes.cleanup()
         store.close()
     return print_summary(store.path, config.policy.name)
@@ -230,12 +234,35 @@ def warn_unusable(tasks: list[Task]) -> None:
         )
 
 
+@dataclass
+class RunningTotals:
+    """What the progress shows after each task: this run's resolved, errors and spend."""
+
+    resolved: int = 0
+    errors: int = 0
+    spent: float = 0.0
+
+    def add(self, row: ResultRow) -> None:
+        self.resolved += row.status == "resolved"
+        self.errors += row.status == "error"
+        self.spent += row.cost_usd or 0.0
+
+    def shown(self) -> dict[str, str]:
+        return {
+            "resolved": str(self.resolved),
+            "errors": str(self.errors),
+            "spent": money(self.spent),
+        }
+
+
 def print_summary(path: Path, policy: str) -> int:
     """The run's table and file; exit 1 when every task ended in an error."""
-    rows = [r for r in read_rows(path) if r.policy == policy]
-    print(summary_table(summarize(rows)))
+    collected = collect([path], warn=warn)
+    mine = [s for s in collected.summaries() if s.policy == policy]
+    print(summary_table(mine, collected.notes))
     print(f"Results: {path}")
-    errors = [r for r in rows if r.status == "error"]
+    final = {r.key: r for r in iter_rows(path, ResultRow) if r.policy == policy}
+    errors = [r for r in final.values() if r.status == "error"]
     for row in errors[:5]:
         warn(f"error: {row.instance_id}: {row.status_reason}")
-    return 1 if rows and len(errors) == len(rows) else 0
+    return 1 if final and len(errors) == len(final) else 0

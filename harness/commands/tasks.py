@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
-
-from tqdm import tqdm
 
 from harness.commands.common import (
     PROG,
@@ -17,6 +14,7 @@ from harness.commands.common import (
     plan_table,
     require_positive,
 )
+from harness.progress import Progress
 from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -40,6 +38,11 @@ def parser() -> Parser:
         "(every FAIL_TO_PASS must fail), twice; report invalid and flaky tasks",
     )
     validate.add_argument("--runs", type=int, default=2, help="runs of each check (default: 2)")
+    validate.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress (default: a bar on a terminal, else one line per checked task)",
+    )
     for sub in (listing, validate):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
         add_selection_options(sub)
@@ -58,15 +61,22 @@ def run(args: argparse.Namespace) -> int:
 
 def validate(tasks: list[Task], args: argparse.Namespace) -> int:
     sandboxes = DockerProvider(connect(), repo_mirror=args.repo_mirror)
-    bar = tqdm(total=len(tasks), unit="task", disable=None, file=sys.stderr)
+    progress = Progress(len(tasks), enabled=not args.no_progress)
+    counts = {"valid": 0, "invalid": 0, "flaky": 0}
 
     def advance(check: TaskCheck) -> None:
-        bar.update()
+        verdict = "valid" if check.valid else "invalid" if check.problems else "flaky"
+        counts[verdict] += 1
+        problems = f" ({'; '.join(check.problems)})" if check.problems else ""
+        progress.advance(
+            f"{check.instance_id} {verdict}{problems}"[:200],
+            {name: str(value) for name, value in counts.items()},
+        )
 
     try:
         checks = validate_tasks(tasks, sandboxes, args.runs, advance)
     finally:
-        bar.close()
+        progress.close()
         sandboxes.cleanup()
     bad = [c for c in checks if not c.valid]
     if bad:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness import HarnessError
-from harness.reporting.compare import Comparison, interval_text
+from harness.reporting.compare import Comparison
+from harness.reporting.compare_text import interval_text, noise_text
 from harness.reporting.tables import SYNTHETIC_BANNER, money, percent, ratio, signed_points
 
 # Floating-point slack for thresholds: a drop of exactly the allowed 5 points is within bounds.
@@ -101,8 +102,10 @@ def check_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
         f"paired tasks: {c.n}; left out: {c.a.errors} error row(s) in the baseline, "
         f"{c.b.errors} in the candidate; {c.a.unpaired + c.b.unpaired} row(s) without a "
         "partner",
-        "thresholds apply to the point estimates; 95% intervals (percentile bootstrap, "
+        "thresholds apply to the point estimates; 95% intervals (bootstrap over tasks, "
         f"{c.resamples} resamples, seed {c.seed}) are shown for context",
+        noise_text("pass rate", c.pass_rate_noise, c.n),
+        noise_text("cost per resolved task", c.cost_noise, c.n),
         *notes,
     ]
     if c.synthetic:

@@ -1,61 +1,94 @@
 """The paired comparison of two runs: who resolved what, each side's metrics on the paired
-tasks, the exact McNemar test and bootstrap intervals of the differences."""
+tasks, the exact McNemar test, cluster-bootstrap intervals of the differences, and whether a
+difference is more than noise (and if not, how many tasks would show it)."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from harness import HarnessError
+from harness.policy import Tier
+from harness.pricing import Usage
+from harness.reporting.collect import Collected, Collector, Outcome
 from harness.reporting.summary import Metrics
-from harness.reporting.tables import (
-    SYNTHETIC_BANNER,
-    SYNTHETIC_MARK,
-    format_table,
-    listed,
-    money,
-    percent,
-    ratio,
-    signed_money,
-    signed_points,
-)
-from harness.results import ResultRow
+from harness.reporting.tables import SYNTHETIC_MARK, listed
+from harness.results import Status
 from harness.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
+    Columns,
     Interval,
-    bootstrap_totals,
+    bootstrap,
     mcnemar_exact,
+    paired_tasks_needed,
+    tasks_needed,
 )
 
+TaskKey = tuple[str, int]
 
-def one_policy(rows: list[ResultRow], name: str, policy: str | None = None) -> list[ResultRow]:
+
+@dataclass(frozen=True)
+class SideRows:
+    """One side's task results (after reruns replaced their errors) and all it spent."""
+
+    name: str
+    policy: str
+    synthetic: bool
+    outcomes: dict[TaskKey, Outcome]
+    spent: Metrics
+    notes: tuple[str, ...] = ()
+
+
+def side_of(name: str, collected: Collected, policy: str | None = None) -> SideRows:
     """The rows of one policy: a comparison pairs tasks, and a file with two policies would
     pair a task with itself under another policy."""
-    if policy is not None:
-        chosen = [r for r in rows if r.policy == policy]
-        if not chosen:
-            raise HarnessError(
-                f"{name} holds no rows of policy {policy!r} (it has "
-                f"{listed({r.policy for r in rows})})"
-            )
-        return chosen
-    policies = {r.policy for r in rows}
-    if len(policies) > 1:
+    policies = {dict(group)["policy"] for group, _ in collected.groups}
+    if policy is None and len(policies) > 1:
         raise HarnessError(
             f"{name} holds rows of {len(policies)} policies ({listed(policies)});"
             " choose one with the policy option (see --help)"
         )
-    return rows
+    chosen = policy or next(iter(policies), "")
+    groups = [key for key in collected.groups if dict(key[0])["policy"] == chosen]
+    if not groups:
+        raise HarnessError(f"{name} holds no rows of policy {chosen!r} (it has {listed(policies)})")
+    outcomes: dict[TaskKey, Outcome] = {}
+    spent = Metrics()
+    for key in groups:
+        outcomes.update(collected.outcomes[key])
+        spent.cost_usd += collected.groups[key].cost_usd
+        spent.error_cost_usd += collected.groups[key].error_cost_usd
+        spent.retried += collected.groups[key].retried
+    synthetic = any(synthetic for _, synthetic in groups)
+    return SideRows(name, chosen, synthetic, outcomes, spent, tuple(collected.notes))
+
+
+def read_side(path: Path, policy: str | None, warn: Any) -> SideRows:
+    collector = Collector(("policy",), warn)
+    if not collector.read(path):
+        raise HarnessError(f"{path} holds no result rows")
+    return side_of(str(path), collector.finish(), policy)
+
+
+def rows_side(name: str, rows: Iterable[Any], policy: str | None = None) -> SideRows:
+    collector = Collector(("policy",))
+    collector.feed(name, rows)
+    return side_of(name, collector.finish(), policy)
 
 
 @dataclass(frozen=True)
 class Pair:
     instance_id: str
     seed: int
-    a: ResultRow
-    b: ResultRow
+    a: Outcome
+    b: Outcome
 
     @property
     def won_a(self) -> bool:
@@ -66,18 +99,30 @@ class Pair:
         return self.b.status == "resolved"
 
 
-def cost_per_resolved_ratio(
-    cost_a: float, won_a: float, cost_b: float, won_b: float
-) -> float | None:
-    """B's cost per resolved task over A's. Resolving nothing makes a side's cost per
-    resolved task unbounded: B resolving nothing gives inf, A resolving nothing gives 0, both
-    gives None (undefined)."""
-    if not won_a or not won_b:
-        return None if not won_a and not won_b else (math.inf if not won_b else 0.0)
-    per_a, per_b = cost_a / won_a, cost_b / won_b
-    if per_a == 0:
-        return None if per_b == 0 else math.inf
-    return per_b / per_a
+@dataclass(frozen=True)
+class _Paired:
+    """An outcome as a row, so that a side's metrics on the paired tasks are Metrics."""
+
+    instance_id: str
+    status: Status
+    cost_usd: float | None
+    suspicious: str = ""
+    escalations: int = 0
+    turns: int = 0
+    tokens: dict[Tier, Usage] = field(default_factory=dict)
+    cost_by_tier: dict[Tier, float] = field(default_factory=dict)
+    calls: dict[Tier, int] = field(default_factory=dict)
+
+
+def _metrics(pairs: list[Pair], side: str) -> Metrics:
+    return Metrics.of(
+        _Paired(
+            p.instance_id,
+            (p.a if side == "a" else p.b).status,
+            (p.a if side == "a" else p.b).cost_usd,
+        )
+        for p in pairs
+    )
 
 
 @dataclass(frozen=True)
@@ -90,10 +135,51 @@ class Side:
     errors: int  # error rows: left out of the pairing, never counted as failures
     unpaired: int  # rows without a partner on the other side (missing, or an error there)
     metrics: Metrics
+    spent: Metrics  # everything the side's file spent, errored attempts included
 
     @property
     def label(self) -> str:
         return f"policy {self.policy}" + (f"{SYNTHETIC_MARK}, synthetic" if self.synthetic else "")
+
+
+def cost_per_resolved_ratio(
+    cost_a: float, won_a: float, cost_b: float, won_b: float
+) -> float | None:
+    """B's cost per resolved task over A's. Resolving nothing makes a side's cost per
+    resolved task unbounded: B resolving nothing gives inf, A resolving nothing gives 0, both
+    gives None (undefined)."""
+    [value] = _ratio(np.array([[0.0, won_a, won_b, cost_a, cost_b]])).tolist()
+    return None if math.isnan(value) else float(value)
+
+
+# Columns of one task's paired outcomes (over its seeds) for the cluster bootstrap.
+PAIRS, WON_A, WON_B, COST_A, COST_B = range(5)
+
+
+def _ratio(t: Columns) -> Columns:
+    won_a, won_b, cost_a, cost_b = t[:, WON_A], t[:, WON_B], t[:, COST_A], t[:, COST_B]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_a, per_b = cost_a / won_a, cost_b / won_b
+        return np.select(
+            [
+                (won_a == 0) & (won_b == 0),
+                won_b == 0,
+                won_a == 0,
+                (per_a == 0) & (per_b == 0),
+                per_a == 0,
+            ],
+            [np.nan, np.inf, 0.0, np.nan, np.inf],
+            per_b / per_a,
+        )
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Whether a difference is more than noise, and if not, how many paired tasks would show
+    a difference of the size observed (80% power, 5% two-sided)."""
+
+    within: bool
+    tasks_needed: int | None
 
 
 @dataclass(frozen=True)
@@ -113,8 +199,20 @@ class Comparison:
     def n(self) -> int:
         return len(self.pairs)
 
+    @property
+    def tasks(self) -> int:
+        """Distinct tasks among the pairs: the clusters the bootstrap resamples."""
+        return len({p.instance_id for p in self.pairs})
+
     def cell(self, won_a: bool, won_b: bool) -> list[Pair]:
-        return [p for p in self.pairs if (p.won_a, p.won_b) == (won_a, won_b)]
+        return self._cells.get((won_a, won_b), [])
+
+    @functools.cached_property
+    def _cells(self) -> dict[tuple[bool, bool], list[Pair]]:
+        cells: dict[tuple[bool, bool], list[Pair]] = {}
+        for p in self.pairs:
+            cells.setdefault((p.won_a, p.won_b), []).append(p)
+        return cells
 
     @property
     def pass_rate_diff(self) -> float | None:
@@ -146,70 +244,72 @@ class Comparison:
     def synthetic(self) -> bool:
         return self.a.synthetic or self.b.synthetic
 
+    @property
+    def pass_rate_noise(self) -> Noise:
+        interval = self.pass_rate_diff_interval
+        within = interval is None or interval[0] <= 0 <= interval[1]
+        only_a, only_b = len(self.cell(True, False)), len(self.cell(False, True))
+        return Noise(within, paired_tasks_needed(only_a, only_b, self.n) if within else None)
 
-def _pairing_index(rows: list[ResultRow], name: str) -> dict[tuple[str, int], ResultRow]:
-    index: dict[tuple[str, int], ResultRow] = {}
-    for r in rows:
-        key = (r.instance_id, r.seed)
-        if key in index:
-            raise HarnessError(
-                f"{name} holds two rows for task {key[0]} with seed {key[1]} "
-                "(rows of several policies?)"
-            )
-        index[key] = r
-    return index
+    @property
+    def cost_noise(self) -> Noise:
+        interval, value = self.cost_ratio_interval, self.cost_ratio
+        within = interval is None or interval[0] <= 1 <= interval[1]
+        needed = None
+        if within and interval and value and all(0 < x < math.inf for x in (*interval, value)):
+            logs = (math.log(interval[0]), math.log(interval[1]))
+            needed = tasks_needed(self.tasks, math.log(value), logs)
+        return Noise(within, needed)
 
 
-def compare_runs(
-    rows_a: list[ResultRow],
-    rows_b: list[ResultRow],
-    name_a: str = "A",
-    name_b: str = "B",
+def compare_sides(
+    side_a: SideRows,
+    side_b: SideRows,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
 ) -> Comparison:
     """Pair on (instance_id, seed), leaving out rows with status error (an infrastructure
-    failure says nothing about the policy), and bootstrap the paired tasks for intervals of
-    the pass-rate difference, the cost-per-resolved ratio and the cost difference per task."""
-    a, b = _pairing_index(rows_a, name_a), _pairing_index(rows_b, name_b)
-    good_a = {k for k, r in a.items() if r.status != "error"}
-    good_b = {k for k, r in b.items() if r.status != "error"}
+    failure says nothing about the policy), and bootstrap tasks (each with its pairs over all
+    seeds, a cluster) for intervals of the pass-rate difference, the cost-per-resolved ratio
+    and the cost difference per task."""
+    a, b = side_a.outcomes, side_b.outcomes
+    good_a = {k for k, o in a.items() if o.status != "error"}
+    good_b = {k for k, o in b.items() if o.status != "error"}
     pairs = [Pair(k[0], k[1], a[k], b[k]) for k in sorted(good_a & good_b)]
-    items = [
-        (float(p.won_a), float(p.won_b), p.a.cost_usd or 0.0, p.b.cost_usd or 0.0) for p in pairs
-    ]
-    diff, cost_ratio, cost = bootstrap_totals(
-        items,
+    clusters: dict[str, list[float]] = {}
+    for p in pairs:
+        item = clusters.setdefault(p.instance_id, [0.0] * 5)
+        for column, value in zip(
+            (PAIRS, WON_A, WON_B, COST_A, COST_B),
+            (1.0, p.won_a, p.won_b, p.a.cost_usd or 0.0, p.b.cost_usd or 0.0),
+        ):
+            item[column] += value
+    diff, cost_ratio, cost = bootstrap(
+        list(clusters.values()),
         [
-            lambda t, n: (t[1] - t[0]) / n,
-            lambda t, n: cost_per_resolved_ratio(t[2], t[0], t[3], t[1]),
-            lambda t, n: (t[3] - t[2]) / n,
+            lambda t: (t[:, WON_B] - t[:, WON_A]) / t[:, PAIRS],
+            _ratio,
+            lambda t: (t[:, COST_B] - t[:, COST_A]) / t[:, PAIRS],
         ],
         resamples=resamples,
         seed=seed,
     )
 
-    def side(
-        name: str,
-        rows: list[ResultRow],
-        index: dict[tuple[str, int], ResultRow],
-        good: set[tuple[str, int]],
-        other: set[tuple[str, int]],
-        paired: Metrics,
-    ) -> Side:
+    def side(rows: SideRows, good: set[TaskKey], other: set[TaskKey], name: str) -> Side:
         return Side(
-            name,
-            listed({r.policy for r in rows}),
-            any(r.synthetic for r in rows),
-            len(index) - len(good),
+            rows.name,
+            rows.policy,
+            rows.synthetic,
+            len(rows.outcomes) - len(good),
             len(good - other),
-            paired,
+            _metrics(pairs, name),
+            rows.spent,
         )
 
     costed = all(p.a.cost_usd is not None and p.b.cost_usd is not None for p in pairs)
     return Comparison(
-        a=side(name_a, rows_a, a, good_a, good_b, Metrics.of(p.a for p in pairs)),
-        b=side(name_b, rows_b, b, good_b, good_a, Metrics.of(p.b for p in pairs)),
+        a=side(side_a, good_a, good_b, "a"),
+        b=side(side_b, good_b, good_a, "b"),
         pairs=pairs,
         resamples=resamples,
         seed=seed,
@@ -220,97 +320,13 @@ def compare_runs(
     )
 
 
-def interval_text(interval: Interval | None, show: Callable[[float], str]) -> str:
-    return "" if interval is None else f" (95% CI {show(interval[0])} to {show(interval[1])})"
-
-
-INLINE_TASKS = 10  # task ids listed on the only-A / only-B lines; the table below has all
-
-
-def _task_names(pairs: list[Pair], all_seeds: set[int]) -> list[str]:
-    """Instance ids, with the seed when the comparison spans several seeds."""
-    return [p.instance_id if len(all_seeds) == 1 else f"{p.instance_id}@{p.seed}" for p in pairs]
-
-
-def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str] = ()) -> str:
-    """compare's report: the two-by-two table of paired outcomes, McNemar, the totals of each
-    side on the paired tasks, the bootstrap intervals, and the tasks that differ."""
-    seeds = {p.seed for p in c.pairs}
-    lines = [
-        f"A = {c.a.name} ({c.a.label})",
-        f"B = {c.b.name} ({c.b.label})",
-        f"paired tasks: {c.n} (A = {c.a.name}, B = {c.b.name})",
-        f"left out: {c.a.errors} error row(s) in A, {c.b.errors} in B (infrastructure "
-        f"errors are not failures); {c.a.unpaired} row(s) of A and {c.b.unpaired} of B "
-        "without a partner",
-    ]
-    for label, cell in (
-        ("resolved by both", (True, True)),
-        ("only A", (True, False)),
-        ("only B", (False, True)),
-        ("neither", (False, False)),
-    ):
-        pairs = c.cell(*cell)
-        names = _task_names(pairs, seeds) if cell[0] != cell[1] else []
-        shown = " ".join(names[:INLINE_TASKS]) + (" ..." if len(names) > INLINE_TASKS else "")
-        lines.append(f"  {label}: {len(pairs)}  {shown}".rstrip())
-    lines.append(
-        f"exact McNemar p-value: {c.p_value:.4g} ({len(c.cell(True, False))} only A "
-        f"vs {len(c.cell(False, True))} only B)"
-    )
-    lines.append("")
-    lines.append(
-        format_table(
-            ["side", "resolved", "pass rate", "total cost", "cost/task", "cost/resolved"],
-            [
-                [
-                    label,
-                    str(m.resolved),
-                    percent(m.pass_rate),
-                    money(m.total_cost),
-                    money(m.cost_per_task),
-                    money(m.cost_per_resolved),
-                ]
-                for label, m in (("A", c.a.metrics), ("B", c.b.metrics))
-            ],
-        )
-    )
-    if c.n:
-        lines += [
-            "",
-            f"B - A, pass rate:              {signed_points(c.pass_rate_diff or 0)} points"
-            f"{interval_text(c.pass_rate_diff_interval, signed_points)}",
-            f"B / A, cost per resolved task: {ratio(c.cost_ratio)}"
-            f"{interval_text(c.cost_ratio_interval, ratio)}",
-            f"B - A, cost per task:          {signed_money(c.cost_diff_per_task or 0)}"
-            f"{interval_text(c.cost_diff_interval, signed_money)}",
-            f"(95% intervals: percentile bootstrap over the paired tasks, {c.resamples} "
-            f"resamples, seed {c.seed})",
-        ]
-    shown_pairs = c.pairs if all_tasks else [p for p in c.pairs if p.won_a != p.won_b]
-    if shown_pairs:
-        lines += [
-            "",
-            "all paired tasks:" if all_tasks else "discordant tasks:",
-            format_table(
-                ["instance_id", "seed", "A", "B", "cost A", "cost B", "B - A"],
-                [
-                    [
-                        p.instance_id,
-                        str(p.seed),
-                        p.a.status,
-                        p.b.status,
-                        money(p.a.cost_usd),
-                        money(p.b.cost_usd),
-                        "-"
-                        if p.a.cost_usd is None or p.b.cost_usd is None
-                        else signed_money(p.b.cost_usd - p.a.cost_usd),
-                    ]
-                    for p in shown_pairs
-                ],
-            ),
-        ]
-    lines += notes
-    if c.synthetic:
-        lines.append(SYNTHETIC_BANNER)
-    return "\n".join(lines)
+def compare_runs(
+    rows_a: Iterable[Any],
+    rows_b: Iterable[Any],
+    name_a: str = "A",
+    name_b: str = "B",
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Comparison:
+    """compare_sides of rows in memory, one policy per side."""
+    return compare_sides(rows_side(name_a, rows_a), rows_side(name_b, rows_b), resamples, seed)

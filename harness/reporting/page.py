@@ -1,95 +1,41 @@
-"""The cost-vs-pass-rate plot and the self-contained HTML report page."""
+"""The HTML report: one self-contained file (no external files, scripts or fonts) to attach
+to a CI run or mail. The tables, the plot as an embedded PNG, a sortable, filterable table of
+every task, and each task's own page (its trajectory), shown alone when its link is
+followed."""
 
 from __future__ import annotations
 
 import base64
-import html
-import io
 from collections.abc import Sequence
-from typing import Any
+from importlib import resources
+from pathlib import Path
 
-from harness import HarnessError
+from harness.reporting.collect import Collected, KeptRow
 from harness.reporting.summary import (
     SUMMARY_HEADERS,
     TOKEN_HEADERS,
     TOKEN_KINDS,
+    Section,
     Summary,
+    headers,
     summary_rows,
     token_rows,
 )
 from harness.reporting.tables import SYNTHETIC_BANNER, SYNTHETIC_MARK, count, money
-from harness.results import ResultRow
+from harness.reporting.task_page import esc, task_page
 
-PLOT_HINT = "pip install 'cascade-harness[plot]'"
-
-
-def _figure_class() -> Any:
-    """matplotlib's Figure, used without pyplot: no GUI backend, no global state."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise HarnessError(f"plots need matplotlib, which is not installed: {PLOT_HINT}") from None
-    return Figure
-
-
-def require_plotting() -> None:
-    """Fail before any work when a plot is asked for and cannot be drawn."""
-    _figure_class()
-
-
-def plotting_available() -> bool:
-    try:
-        _figure_class()
-    except HarnessError:
-        return False
-    return True
-
-
-def plot_png(summaries: list[Summary]) -> bytes:
-    """Pass rate against cost per task, one point per policy with its 95% Wilson interval:
-    up and to the left is better, and overlapping bars say the difference may be noise."""
-    figure = _figure_class()(figsize=(7, 4.8), dpi=100)
-    axes = figure.add_subplot()
-    points = [
-        s
-        for s in summaries
-        if s.metrics.pass_rate is not None and s.metrics.cost_per_task is not None
-    ]
-    for s in points:
-        low, high = s.metrics.interval
-        x, y = s.metrics.cost_per_task, 100 * (s.metrics.pass_rate or 0)
-        axes.errorbar(
-            [x],
-            [y],
-            yerr=[[y - 100 * low], [100 * high - y]],
-            fmt="s" if s.synthetic else "o",
-            capsize=4,
-        )
-        axes.annotate(s.label, (x, y), textcoords="offset points", xytext=(6, 6))
-    axes.set_xlabel("cost per task ($)")
-    axes.set_ylabel("pass rate (%), 95% Wilson interval")
-    axes.set_ylim(0, 100)
-    # room on the right for the last point's label
-    axes.set_xlim(0, 1.25 * max((s.metrics.cost_per_task or 0 for s in points), default=0) or 1)
-    axes.grid(alpha=0.3)
-    title = "Pass rate vs cost per task"
-    if any(s.synthetic for s in summaries):
-        title += f"\n{SYNTHETIC_MARK} synthetic: results of simulated models, not of a model"
-    axes.set_title(title)
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png")
-    return out.getvalue()
-
-
-def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>"
-
-
+# Row fields the task table and the task pages need, beyond what every report reads.
+TASK_FIELDS = frozenset(
+    {
+        "model_patch",
+        "status_reason",
+        "FAIL_TO_PASS",
+        "PASS_TO_PASS",
+        "trajectory",
+        "wall_time_s",
+        "exit_reason",
+    }
+)
 TASK_HEADERS = [
     "policy",
     "instance_id",
@@ -108,72 +54,131 @@ TASK_HEADERS = [
 ]
 
 
-def task_rows(rows: list[ResultRow]) -> list[list[str]]:
-    """One line per task, for the HTML page: where the money went and why a task failed."""
-    lines = []
-    for r in sorted(rows, key=lambda r: (r.policy, r.synthetic, r.instance_id, r.seed)):
-        totals = {k: sum(getattr(usage, k) for usage in r.tokens.values()) for k in TOKEN_KINDS}
-        reason = r.status_reason
-        lines.append(
-            [
-                r.policy + (SYNTHETIC_MARK if r.synthetic else ""),
-                r.instance_id,
-                str(r.seed),
-                r.status,
-                reason if len(reason) <= 200 else reason[:199] + "…",
-                str(r.turns),
-                str(r.escalations),
-                money(r.cost_usd),
-                *(count(totals[k]) for k in TOKEN_KINDS),
-                f"{r.wall_time_s:.0f} s",
-                r.run_id,
-            ]
-        )
-    return lines
+def _asset(name: str) -> str:
+    return resources.files("harness").joinpath("data", name).read_text(encoding="utf-8")
 
 
-HTML_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}
-th,td{border:1px solid #ccc;padding:.25em .6em}td{text-align:right}td:first-child{text-align:left}
-th{background:#f3f3f3}.synthetic{background:#fff3cd;border:1px solid #e0c36c;padding:.6em 1em}
-.note{color:#555}"""
+def html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    header = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table>\n<thead><tr>{header}</tr></thead>\n<tbody>{body}</tbody>\n</table>"
+
+
+def _cell(text: str, value: float | None = None, css: str = "") -> str:
+    sort = "" if value is None else f' data-v="{value!r}"'
+    return f"<td{sort}{f' class={css!r}' if css else ''}>{text}</td>"
+
+
+def _task_row(index: int, kept: KeptRow) -> str:
+    r = kept.row
+    totals = {k: sum(getattr(usage, k) for usage in r.tokens.values()) for k in TOKEN_KINDS}
+    reason = r.status_reason if len(r.status_reason) <= 200 else r.status_reason[:199] + "…"
+    group = r.policy + (SYNTHETIC_MARK if r.synthetic else "")
+    cells = [
+        _cell(esc(group), css="text"),
+        _cell(f'<a href="#task-{index}">{esc(r.instance_id)}</a>', css="text"),
+        _cell(str(r.seed), r.seed),
+        _cell(esc(r.status) + (" (replaced)" if kept.replaced else ""), css="status text"),
+        _cell(esc(reason), css="text"),
+        _cell(str(r.turns), r.turns),
+        _cell(str(r.escalations), r.escalations),
+        _cell(money(r.cost_usd), r.cost_usd),
+        *(_cell(count(totals[k]), totals[k]) for k in TOKEN_KINDS),
+        _cell(f"{r.wall_time_s:.0f} s", r.wall_time_s),
+        _cell(esc(r.run_id), css="text"),
+    ]
+    replaced = ' class="replaced"' if kept.replaced else ""
+    return (
+        f'<tr data-status="{esc(r.status)}" data-group="{esc(group)}"{replaced}>'
+        + "".join(cells)
+        + "</tr>"
+    )
+
+
+def _options(element: str, label: str, values: Sequence[str]) -> str:
+    options = "".join(f'<option value="{esc(v)}">{esc(v)}</option>' for v in values)
+    return (
+        f'<label>{label} <select id="{element}"><option value="">all</option>'
+        f"{options}</select></label>"
+    )
+
+
+def task_table(kept: list[KeptRow]) -> str:
+    order = sorted(
+        range(len(kept)),
+        key=lambda i: (kept[i].row.policy, kept[i].row.instance_id, kept[i].row.seed),
+    )
+    statuses = sorted({k.row.status for k in kept})
+    groups = sorted({k.row.policy + (SYNTHETIC_MARK if k.row.synthetic else "") for k in kept})
+    controls = (
+        '<div class="controls"><label>Filter <input id="filter" type="search" '
+        'placeholder="task, reason, run ..."></label>'
+        + _options("status-filter", "Status", statuses)
+        + _options("group-filter", "Policy", groups)
+        + '<span id="shown"></span></div>'
+    )
+    head = "".join(f"<th>{esc(h)}</th>" for h in TASK_HEADERS)
+    body = "\n".join(_task_row(i, kept[i]) for i in order)
+    return (
+        f'{controls}\n<table id="tasks">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table>"
+    )
 
 
 def html_page(
     summaries: list[Summary],
-    rows: list[ResultRow],
-    notes: Sequence[str] = (),
+    collected: Collected,
+    sections: Sequence[Section] = (),
     plot: bytes | None = None,
     plot_missing: str = "",
+    files: Sequence[Path] = (),
 ) -> str:
-    """A self-contained page (no external files or scripts) to attach to a CI run or mail:
-    the summary tables, the plot as an embedded PNG, and every task's row."""
+    """The report page; `collected` must have kept its rows (see TASK_FIELDS)."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>cascade-harness report</title>",
-        f"<style>{HTML_STYLE}</style>",
-        "</head><body>",
+        f"<style>{_asset('report.css')}</style>",
+        '</head><body><div id="main">',
         "<h1>cascade-harness report</h1>",
     ]
+    if files:
+        parts.append(f'<p class="note">From {esc(", ".join(str(f) for f in files))}.</p>')
     if any(s.synthetic for s in summaries):
         parts.append(
-            f'<p class="synthetic"><strong>Synthetic results.</strong> '
-            f"{html.escape(SYNTHETIC_BANNER)}</p>"
+            f'<p class="synthetic"><strong>Synthetic results.</strong> {esc(SYNTHETIC_BANNER)}</p>'
         )
-    parts += ["<h2>Per policy</h2>", _html_table(SUMMARY_HEADERS, summary_rows(summaries))]
+    parts += [
+        "<h2>Summary</h2>",
+        html_table(headers(SUMMARY_HEADERS, summaries), summary_rows(summaries)),
+    ]
     tokens = token_rows(summaries)
     if tokens:
-        parts += ["<h2>Tokens and cost by model tier</h2>", _html_table(TOKEN_HEADERS, tokens)]
-    parts += [f'<p class="note">{html.escape(note)}</p>' for note in notes]
-    parts.append("<h2>Pass rate vs cost</h2>")
+        parts += [
+            "<h2>Tokens and cost by model tier</h2>",
+            html_table(headers(TOKEN_HEADERS, summaries), tokens),
+        ]
+    for title, head, rows in sections:
+        parts += [f"<h2>{esc(title)}</h2>", html_table(head, rows)]
+    parts += [f'<p class="note">{esc(note)}</p>' for note in collected.notes]
+    parts.append("<h2>Pass rate against cost</h2>")
     if plot is not None:
         encoded = base64.b64encode(plot).decode("ascii")
         parts.append(
-            f'<img alt="pass rate against cost per task, one point per policy" '
-            f'src="data:image/png;base64,{encoded}">'
+            '<img alt="pass rate against cost per resolved task and per task, one point per '
+            f'group, with the Pareto frontier" src="data:image/png;base64,{encoded}">'
         )
     else:
-        parts.append(f'<p class="note">{html.escape(plot_missing or "No plot.")}</p>')
-    parts += ["<h2>Tasks</h2>", _html_table(TASK_HEADERS, task_rows(rows)), "</body></html>"]
+        parts.append(f'<p class="note">{esc(plot_missing or "No plot.")}</p>')
+    parts += [
+        "<h2>Tasks</h2>",
+        '<p class="note">Click a column to sort; follow a task for its trajectory.</p>',
+        task_table(collected.rows),
+        "</div>",
+    ]
+    parts += [
+        task_page(f"task-{i}", k.source, k.row, k.replaced) for i, k in enumerate(collected.rows)
+    ]
+    parts += [f"<script>{_asset('report.js')}</script>", "</body></html>"]
     return "\n".join(parts) + "\n"

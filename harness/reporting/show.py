@@ -2,36 +2,61 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from harness import HarnessError
-from harness.results import ResultRow, Trajectory, read_rows
+from harness.reporting.tables import money
+from harness.results import ResultRow, Trajectory, iter_rows
 from harness.results.store import validation_summary
 
 OBSERVATION_LINES = 12
 
 
-def find_trajectories(results: Path, instance_id: str) -> list[tuple[ResultRow, Trajectory]]:
-    """(row, trajectory) for every row of `instance_id` in a results file."""
-    rows = [r for r in read_rows(results) if r.instance_id == instance_id]
+@dataclass(frozen=True)
+class Found:
+    """One row of the task, its attempt number, and its trajectory or why there is none."""
+
+    row: ResultRow
+    attempt: int
+    attempts: int
+    trajectory: Trajectory | None
+    missing: str = ""
+
+
+def find_trajectories(results: Path, instance_id: str) -> list[Found]:
+    """Every row of `instance_id` in a results file (each attempt, in order), with its
+    trajectory when it was kept. A missing trajectory file is not an error: the committed
+    baselines, for one, ship without them, and the row alone still says a lot. An unreadable
+    or invalid one is."""
+    rows = [r for r in iter_rows(results, ResultRow) if r.instance_id == instance_id]
     if not rows:
         raise HarnessError(f"{results}: no row for instance {instance_id!r}")
+    totals = Counter(r.key for r in rows)
+    seen: Counter[tuple[str, str, int]] = Counter()
     found = []
     for row in rows:
-        if not row.trajectory:
-            raise HarnessError(f"{results}: the row of {instance_id} names no trajectory file")
-        path = results.parent / row.trajectory
-        try:
-            found.append((row, Trajectory.from_json(path.read_bytes())))
-        except OSError as exc:
-            raise HarnessError(f"cannot read trajectory {path}: {exc.strerror}") from None
-        except ValidationError as exc:
-            raise HarnessError(
-                f"trajectory {path} is not valid: {validation_summary(exc)}"
-            ) from None
+        seen[row.key] += 1
+        trajectory, missing = _trajectory(results, row)
+        found.append(Found(row, seen[row.key], totals[row.key], trajectory, missing))
     return found
+
+
+def _trajectory(results: Path, row: ResultRow) -> tuple[Trajectory | None, str]:
+    if not row.trajectory:
+        return None, "the row names no trajectory file"
+    path = results.parent / row.trajectory
+    try:
+        return Trajectory.from_json(path.read_bytes()), ""
+    except FileNotFoundError:
+        return None, f"its trajectory file {path} was not kept with the results"
+    except OSError as exc:
+        raise HarnessError(f"cannot read trajectory {path}: {exc.strerror}") from None
+    except ValidationError as exc:
+        raise HarnessError(f"trajectory {path} is not valid: {validation_summary(exc)}") from None
 
 
 def _clip(text: str, lines: int = OBSERVATION_LINES) -> str:
@@ -46,14 +71,50 @@ def _action_text(reply: str) -> str:
     return reply.split("\n", 2)[-1] if reply.startswith("THOUGHT:") else reply
 
 
-def format_trajectory(row: ResultRow, trajectory: Trajectory) -> str:
-    cost = "-" if row.cost_usd is None else f"${row.cost_usd:.5f}"
-    header = (
+def header(row: ResultRow, attempt: int = 1, attempts: int = 1) -> str:
+    text = (
         f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
-        f"turns {row.turns}  escalations {row.escalations}  cost {cost}  "
-        f"exit {trajectory.exit_reason or '-'}"
+        f"turns {row.turns}  escalations {row.escalations}  cost {money(row.cost_usd)}  "
+        f"exit {row.exit_reason or '-'}"
     )
-    lines = [header + ("  [synthetic]" if row.synthetic else "")]
+    if attempts > 1:
+        text += f"  attempt {attempt} of {attempts}" + (
+            "" if attempt == attempts else " (replaced)"
+        )
+    return text + ("  [synthetic]" if row.synthetic else "")
+
+
+def format_found(found: Found) -> str:
+    if found.trajectory is None:
+        return format_row(found.row, found.missing, found.attempt, found.attempts)
+    return format_trajectory(found.row, found.trajectory, found.attempt, found.attempts)
+
+
+def format_row(row: ResultRow, missing: str, attempt: int = 1, attempts: int = 1) -> str:
+    """What the row alone says, when the turns cannot be shown."""
+    lines = [header(row, attempt, attempts), f"(no turns to show: {missing}; from the row:)"]
+    if row.status_reason:
+        lines.append(f"reason: {row.status_reason}")
+    for name in ("FAIL_TO_PASS", "PASS_TO_PASS"):
+        split = getattr(row, name)
+        lines.append(f"{name}: {len(split.success)} passed, {len(split.failure)} failed")
+        lines += [f"  failed: {test}" for test in split.failure]
+    for tier, usage in row.tokens.items():
+        calls = f"{row.calls[tier]} calls, " if tier in row.calls else ""
+        lines.append(
+            f"{tier:<5} {row.settings.models.get(tier, '')}  {calls}hit {usage.cache_hit} "
+            f"miss {usage.cache_miss} out {usage.output}  {money(row.cost_by_tier.get(tier))}"
+        )
+    lines.append("patch:" if row.model_patch else "patch: (empty)")
+    if row.model_patch:
+        lines.append(_clip(row.model_patch, 200))
+    return "\n".join(lines)
+
+
+def format_trajectory(
+    row: ResultRow, trajectory: Trajectory, attempt: int = 1, attempts: int = 1
+) -> str:
+    lines = [header(row, attempt, attempts)]
     for turn in trajectory.turns:
         mark = f"  ^ ESCALATED after {turn.escalated_from}" if turn.escalated_from else ""
         lines.append(
@@ -64,7 +125,7 @@ def format_trajectory(row: ResultRow, trajectory: Trajectory) -> str:
             lines.append(
                 f"  call {call.tier:<5} {call.model}  reason {call.reason}  "
                 f"hit {usage.cache_hit} miss {usage.cache_miss} "
-                f"out {usage.output}  ${call.cost_usd:.5f}"
+                f"out {usage.output}  {money(call.cost_usd)}"
             )
         if turn.failed_reply:
             lines.append("  default tier's failed attempt:")

@@ -6,8 +6,7 @@ one side of a paired comparison. Everything here is a pure function of result ro
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.policy import Tier
@@ -23,51 +22,125 @@ from harness.reporting.tables import (
     money,
     percent,
 )
-from harness.results import ResultRow, unique_rows
-from harness.stats import Interval, wilson_interval
+from harness.results.row import ReportedRow
+from harness.stats import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    Interval,
+    bootstrap,
+    ratio_of,
+    wilson_interval,
+)
 
 TOKEN_KINDS = ("cache_hit", "cache_miss", "output", "reasoning")
 
 
+# Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded
+# rows, resolved rows, and dollars spent on it (every attempt).
+ROWS, GRADED, RESOLVED, COST = range(4)
+
+
+@dataclass
+class Intervals:
+    """95% cluster-bootstrap intervals (tasks resampled whole, with all their rows)."""
+
+    pass_rate: Interval | None
+    cost_per_task: Interval | None
+    cost_per_resolved: Interval | None
+
+
 @dataclass
 class Metrics:
-    """Totals over a set of rows, and the rates derived from them."""
+    """Totals over a set of rows, and the rates derived from them.
+
+    A task counts once per row that finished it (seeds and repeats each count); an attempt
+    that ended in an error and was run again (--rerun-errors) no longer counts as a task, but
+    its cost stays in the spend: `cost_usd` is every dollar spent, `error_cost_usd` the part
+    spent on attempts that ended in an error."""
 
     tasks: int = 0
     resolved: int = 0
     errors: int = 0
     cost_usd: float = 0.0
     uncosted: int = 0  # rows whose cost is unknown (graded predictions made elsewhere)
+    error_cost_usd: float = 0.0
+    retried: int = 0  # error attempts that a later attempt replaced
     suspicious: int = 0  # rows whose patch changed how tests run (put back before grading)
     suspicious_resolved: int = 0
     escalations: int = 0
     turns: int = 0
-    tokens: dict[Tier, Usage] = field(default_factory=dict)
+    token_sums: dict[Tier, list[int]] = field(default_factory=dict, repr=False)
     cost_by_tier: dict[Tier, float] = field(default_factory=dict)
+    calls: dict[Tier, int] = field(default_factory=dict)
+    uncounted_calls: int = 0  # rows written before calls were recorded
+    per_task: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    _intervals: dict[tuple[int, int, int], Intervals] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
-    def of(cls, rows: Iterable[ResultRow]) -> Metrics:
+    def of(cls, rows: Iterable[ReportedRow]) -> Metrics:
         metrics = cls()
         for row in rows:
             metrics.add(row)
         return metrics
 
-    def add(self, row: ResultRow) -> None:
+    def add(self, row: ReportedRow) -> None:
+        # one pass, few look-ups: reports add 100,000 rows in well under a second
+        status, cost = row.status, row.cost_usd
+        resolved, error = status == "resolved", status == "error"
+        task = self.per_task.get(row.instance_id)
+        if task is None:
+            task = self.per_task[row.instance_id] = [0.0, 0.0, 0.0, 0.0]
+        task[ROWS] += 1
+        task[GRADED] += not error
+        task[RESOLVED] += resolved
+        task[COST] += cost or 0.0
         self.tasks += 1
-        self.resolved += row.status == "resolved"
-        self.errors += row.status == "error"
-        self.suspicious += bool(row.suspicious)
-        self.suspicious_resolved += bool(row.suspicious) and row.status == "resolved"
-        if row.cost_usd is None:
+        self.resolved += resolved
+        self.errors += error
+        if row.suspicious:
+            self.suspicious += 1
+            self.suspicious_resolved += resolved
+        if cost is None:
             self.uncosted += 1
         else:
-            self.cost_usd += row.cost_usd
+            self.cost_usd += cost
+            if error:
+                self.error_cost_usd += cost
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
-            self.tokens[tier] = self.tokens.get(tier, Usage()) + usage
+            sums = self.token_sums.get(tier)
+            if sums is None:
+                sums = self.token_sums[tier] = [0, 0, 0, 0]
+            sums[0] += usage.cache_hit
+            sums[1] += usage.cache_miss
+            sums[2] += usage.output
+            sums[3] += usage.reasoning
         for tier, cost in row.cost_by_tier.items():
             self.cost_by_tier[tier] = self.cost_by_tier.get(tier, 0.0) + cost
+        for tier, calls in row.calls.items():
+            self.calls[tier] = self.calls.get(tier, 0) + calls
+        self.uncounted_calls += bool(row.turns and not row.calls)
+
+    def retire(self, instance_id: str, status: str) -> None:
+        """A row that a later attempt at the same task replaced: its task no longer counts,
+        its spend (and the tokens and calls behind it) does."""
+        resolved, error = status == "resolved", status == "error"
+        self.tasks -= 1
+        self.resolved -= resolved
+        self.errors -= error
+        self.retried += error
+        task = self.per_task[instance_id]
+        task[ROWS] -= 1
+        task[GRADED] -= not error
+        task[RESOLVED] -= resolved
+
+    @property
+    def tokens(self) -> dict[Tier, Usage]:
+        """Tokens by model tier (summed as plain numbers: a Usage per row is slow)."""
+        return {tier: Usage(*sums) for tier, sums in sorted(self.token_sums.items())}
 
     @property
     def graded(self) -> int:
@@ -79,8 +152,33 @@ class Metrics:
         return self.resolved / self.graded if self.graded else None
 
     @property
+    def repeated(self) -> int:
+        """Tasks with more than one row (seeds or repeats): their rows are not independent."""
+        return sum(1 for task in self.per_task.values() if task[ROWS] > 1)
+
+    @property
     def interval(self) -> Interval:
-        return wilson_interval(self.resolved, self.graded)
+        """95% interval of the pass rate: Wilson's when every task has one row; with
+        repeats, the cluster bootstrap over tasks, which Wilson (counting rows as
+        independent) would make too narrow."""
+        if not self.repeated:
+            return wilson_interval(self.resolved, self.graded)
+        return self.intervals().pass_rate or (0.0, 1.0)
+
+    def intervals(
+        self, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+    ) -> Intervals:
+        """Cluster-bootstrap intervals of the pass rate and both costs per task."""
+        cache_key = (resamples, seed, self.tasks)
+        if cache_key not in self._intervals:
+            found = bootstrap(
+                list(self.per_task.values()),
+                [ratio_of(RESOLVED, GRADED), ratio_of(COST, ROWS), ratio_of(COST, RESOLVED)],
+                resamples,
+                seed,
+            )
+            self._intervals[cache_key] = Intervals(*found)
+        return self._intervals[cache_key]
 
     @property
     def total_cost(self) -> float | None:
@@ -93,82 +191,61 @@ class Metrics:
 
     @property
     def cost_per_resolved(self) -> float | None:
+        """Every dollar spent, errored attempts included, per resolved task."""
         return self.cost_usd / self.resolved if self.resolved and not self.uncosted else None
+
+    @property
+    def graded_cost_per_resolved(self) -> float | None:
+        """Dollars spent on attempts that were graded, per resolved task: what the policy
+        costs when the infrastructure works."""
+        if not self.resolved or self.uncosted:
+            return None
+        return (self.cost_usd - self.error_cost_usd) / self.resolved
 
     @property
     def escalation_rate(self) -> float | None:
         return self.escalations / self.turns if self.turns else None
 
+    def call_share(self, tier: Tier) -> float | None:
+        """Share of model calls on `tier`; unknown when some rows did not record calls."""
+        total = sum(self.calls.values())
+        return self.calls.get(tier, 0) / total if total and not self.uncounted_calls else None
+
 
 @dataclass(frozen=True)
 class Summary:
-    policy: str
+    """One group of rows (by default: one policy) and its metrics. `group` holds the values of
+    the grouping columns; synthetic and real rows are never in one group."""
+
+    group: tuple[tuple[str, str], ...]
     synthetic: bool
     metrics: Metrics
 
     @property
+    def policy(self) -> str | None:
+        return dict(self.group).get("policy")
+
+    @property
+    def name(self) -> str:
+        if len(self.group) == 1 and self.group[0][0] == "policy":
+            return self.group[0][1]
+        return " ".join(f"{column}={value}" for column, value in self.group)
+
+    @property
     def label(self) -> str:
-        """The policy name, marked when synthetic, so that no output passes simulated results
+        """The group's name, marked when synthetic, so that no output passes simulated results
         off as a model's."""
-        return self.policy + (SYNTHETIC_MARK if self.synthetic else "")
+        return self.name + (SYNTHETIC_MARK if self.synthetic else "")
 
 
-def summarize(rows: Iterable[ResultRow]) -> list[Summary]:
-    """One summary per policy; synthetic and real rows of one policy are kept apart, since
-    adding them up would describe neither."""
-    groups: dict[tuple[str, bool], Metrics] = defaultdict(Metrics)
-    for row in rows:
-        groups[(row.policy, row.synthetic)].add(row)
-    return [
-        Summary(policy, synthetic, metrics)
-        for (policy, synthetic), metrics in sorted(groups.items())
-    ]
-
-
-def combine_files(
-    files: Sequence[tuple[str, list[ResultRow]]], warn: Callable[[str], None]
-) -> tuple[list[ResultRow], list[str]]:
-    """The rows of several results files as one set, and the notes a reader should see.
-
-    A task given twice (the same file twice, or overlapping runs) would count twice, so only
-    its last row is kept, with a warning."""
-    names = ", ".join(n for n, _ in files)
-    rows = unique_rows(
-        [row for _, file_rows in files for row in file_rows],
-        lambda message: warn(f"warning: {names}: {message}"),
-        key=lambda r: (r.policy, r.synthetic, r.instance_id, r.seed),
-    )
-    notes = [note for name, file_rows in files for note in file_notes(name, file_rows)]
-    return rows, notes + policy_notes(rows)
-
-
-def file_notes(name: str, rows: list[ResultRow]) -> list[str]:
+def file_notes(name: str, runs: set[str]) -> list[str]:
     """Things about one file that do not stop a report but change how to read it."""
-    runs = {r.run_id for r in rows}
     if len(runs) > 1:
         return [
             f"note: {name} holds rows of {len(runs)} runs ({listed(runs)}); they are "
             "reported together"
         ]
     return []
-
-
-def policy_notes(rows: list[ResultRow]) -> list[str]:
-    """A policy name whose rows come from different rules or price tables is not one policy:
-    say so, rather than average over the change silently."""
-    notes = []
-    for what, key in (("rule sets", "policy_hash"), ("price tables", "price_table")):
-        seen: dict[str, set[str]] = defaultdict(set)
-        for r in rows:
-            if value := getattr(r, key):
-                seen[r.policy].add(str(value))
-        notes += [
-            f"note: policy {policy} has rows of {len(values)} {what} ({key} "
-            f"{listed(values)}); they are counted together"
-            for policy, values in sorted(seen.items())
-            if len(values) > 1
-        ]
-    return notes
 
 
 def rate_with_interval(m: Metrics) -> str:
@@ -185,8 +262,10 @@ SUMMARY_HEADERS = [
     "pass rate (95% CI)",
     "errors",
     "total cost",
+    "error cost",
     "cost/task",
     "cost/resolved",
+    "graded cost/resolved",
     "escalations/turn",
 ]
 TOKEN_HEADERS = [
@@ -207,6 +286,16 @@ SUSPICIOUS_NOTE = (
 )
 
 
+def group_title(summaries: Sequence[Summary]) -> str:
+    """The first column's header: what the rows are grouped by."""
+    columns = {tuple(column for column, _ in s.group) for s in summaries}
+    return " ".join(columns.pop()) if len(columns) == 1 else "group"
+
+
+def headers(base: list[str], summaries: Sequence[Summary]) -> list[str]:
+    return [group_title(summaries), *base[1:]]
+
+
 def summary_rows(summaries: list[Summary], suspicious: bool = False) -> list[list[str]]:
     """One row per summary; with `suspicious`, a column counting such rows after errors."""
     rows = []
@@ -222,8 +311,10 @@ def summary_rows(summaries: list[Summary], suspicious: bool = False) -> list[lis
                 str(m.errors),
                 *flagged,
                 money(m.total_cost),
+                money(None if m.uncosted else m.error_cost_usd),
                 money(m.cost_per_task),
                 money(m.cost_per_resolved),
+                money(m.graded_cost_per_resolved),
                 percent(m.escalation_rate),
             ]
         )
@@ -254,20 +345,32 @@ def token_rows(summaries: list[Summary]) -> list[list[str]]:
     return rows
 
 
-def summary_table(summaries: list[Summary], notes: Sequence[str] = (), fmt: str = "table") -> str:
-    """The per-policy table, the token table when rows carry tokens, then notes and the
-    synthetic banner; `fmt` is "table" (terminal) or "markdown"."""
+Section = tuple[str, list[str], list[list[str]]]  # title, headers, rows
+
+
+def summary_table(
+    summaries: list[Summary],
+    notes: Sequence[str] = (),
+    fmt: str = "table",
+    sections: Sequence[Section] = (),
+) -> str:
+    """The per-group table, the token table when rows carry tokens, further titled tables
+    (Pareto, oracle), then notes and the synthetic banner; `fmt` is "table" (terminal) or
+    "markdown"."""
     markdown = fmt == "markdown"
     table = markdown_table if markdown else format_table
     # only when there is something to count, so that ordinary reports keep their shape
     suspicious = any(s.metrics.suspicious for s in summaries)
-    headers = list(SUMMARY_HEADERS)
+    columns = headers(SUMMARY_HEADERS, summaries)
     if suspicious:
-        headers.insert(headers.index("errors") + 1, "suspicious")
-    tables = [table(headers, summary_rows(summaries, suspicious))]
+        columns.insert(columns.index("errors") + 1, "suspicious")
+    tables = [table(columns, summary_rows(summaries, suspicious))]
     tokens = token_rows(summaries)
     if tokens:
-        tables.append(table(TOKEN_HEADERS, tokens))
+        tables.append(table(headers(TOKEN_HEADERS, summaries), tokens))
+    for title, section_headers, rows in sections:
+        heading = f"**{markdown_cell(title)}**" if markdown else title
+        tables.append(heading + "\n" * (1 + markdown) + table(section_headers, rows))
     footer = list(notes)
     if suspicious:
         footer.append(SUSPICIOUS_NOTE)

@@ -12,12 +12,32 @@ SYNTHETIC_BANNER = (
 )
 
 
+MONEY_DIGITS = 4  # significant digits: per-task costs are fractions of a cent
+
+
 def money(value: float | None) -> str:
-    return "-" if value is None else f"${value:.4f}"
+    """Dollars with four significant digits and at least cents: $0.001842 (not $0.0018),
+    $0.1026, $1.234, $1,234.57."""
+    if value is None:
+        return "-"
+    if math.isinf(value):
+        return "unbounded"
+    return f"{'-' if value < 0 else ''}${_dollars(abs(value))}"
 
 
 def signed_money(value: float) -> str:
-    return f"{'-' if value < 0 else '+'}${abs(value):.4f}"
+    return f"{'-' if value < 0 else '+'}${_dollars(abs(value))}"
+
+
+def _dollars(value: float) -> str:
+    if value == 0:
+        return "0.00"
+    decimals = max(2, MONEY_DIGITS - 1 - math.floor(math.log10(value)))
+    text = f"{value:,.{decimals}f}"
+    # rounding may carry into a new digit ($0.0099996 -> 0.010000): drop the extra zero
+    if len(text.replace(".", "").replace(",", "").lstrip("0")) > MONEY_DIGITS and decimals > 2:
+        text = text[:-1]
+    return text
 
 
 def percent(value: float | None) -> str:

@@ -9,7 +9,7 @@ from harness.results.row import (
     TestSplit,
     Verdict,
 )
-from harness.results.store import ResultStore, read_rows, unique_rows
+from harness.results.store import ResultStore, iter_rows, read_rows, unique_rows
 from harness.results.trajectory import ModelCall, Trajectory, Turn
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Trajectory",
     "Turn",
     "Verdict",
+    "iter_rows",
     "read_rows",
     "unique_rows",
 ]

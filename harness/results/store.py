@@ -5,11 +5,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Callable, Hashable, Iterable
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from harness import HarnessError
 from harness import warn as warn_on_stderr
@@ -18,6 +19,7 @@ from harness.results.row import READABLE_VERSIONS, SCHEMA_VERSION, ResultRow
 from harness.results.trajectory import Trajectory
 
 Warn = Callable[[str], None]
+M = TypeVar("M", bound=BaseModel)
 
 
 class ResultStore:
@@ -57,6 +59,10 @@ class ResultStore:
     def trajectory_dir(self) -> Path:
         return self.path.with_name(self.path.stem + ".trajectories")
 
+    def attempts(self) -> Counter[tuple[str, str, int]]:
+        """Rows already written per task: the next attempt at a task is one more."""
+        return Counter(row.key for row in iter_rows(self.path, ResultRow))
+
     def append(self, row: ResultRow) -> None:
         """Add one row at the end. Nothing already in the file is ever removed: a last line
         without its newline (a row another tool left, or a write cut short) gets one first."""
@@ -70,13 +76,15 @@ class ResultStore:
         out.flush()
         os.fsync(out.fileno())
 
-    def write_trajectory(self, trajectory: Trajectory) -> str:
+    def write_trajectory(self, trajectory: Trajectory, attempt: int = 1) -> str:
         """Write a trajectory whole (or not at all); its path relative to the results file's
-        folder, as rows record it."""
+        folder, as rows record it. A task's second and later attempts (--rerun-errors) get
+        their own file, so that no attempt's record is overwritten."""
         self.trajectory_dir.mkdir(parents=True, exist_ok=True)
         # a policy may be a model's name from a predictions file, slashes and all
         policy = trajectory.policy.replace("/", "__")
-        name = f"{trajectory.instance_id}.{policy}.seed{trajectory.seed}.json"
+        again = f".attempt{attempt}" if attempt > 1 else ""
+        name = f"{trajectory.instance_id}.{policy}.seed{trajectory.seed}{again}.json"
         path = self.trajectory_dir / name
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(trajectory.model_dump_json(indent=1), encoding="utf-8")
@@ -135,32 +143,41 @@ def read_rows(path: Path, warn: Warn = warn_on_stderr) -> list[ResultRow]:
     is an error naming the line, so that a report never rests on rows it misread. Duplicate
     rows keep the last one (see `unique_rows`). An empty file gives no rows: callers say
     what that means for them."""
+    return unique_rows(
+        iter_rows(path, ResultRow, warn), lambda message: warn(f"warning: {path}: {message}")
+    )
+
+
+def iter_rows(path: Path, model: type[M], warn: Warn = warn_on_stderr) -> Iterator[M]:
+    """Every row of a results file in order, read one line at a time as `model` (ResultRow,
+    or a `row_view` of the fields a report needs), checked as `read_rows` describes."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb", buffering=1 << 20) as lines:
+            for number, line in enumerate(lines, 1):
+                if line.isspace() or not line:  # without copying a line of kilobytes
+                    continue
+                try:
+                    yield model.model_validate_json(line)
+                except ValidationError:
+                    if unfinished(line):  # kept in the file: nothing written is removed
+                        warn(
+                            f"warning: {path}: line {number} is truncated (a run stopped "
+                            "mid-write); skipped"
+                        )
+                        continue
+                    raise HarnessError(_line_problem(line, f"{path}: line {number}")) from None
     except FileNotFoundError:
         raise HarnessError(f"results file not found: {path}") from None
     except OSError as exc:
         raise HarnessError(f"cannot read results file {path}: {exc.strerror or exc}") from None
-    lines = data.split(b"\n")
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(ResultRow.from_json(line))
-        except ValidationError:
-            try:
-                parsed = json.loads(line.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                if unfinished(line):  # kept in the file: nothing written is ever removed
-                    warn(
-                        f"warning: {path}: line {number} is truncated (a run stopped "
-                        "mid-write); skipped"
-                    )
-                    continue
-                raise HarnessError(f"{path}: line {number} is not valid JSON") from None
-            raise HarnessError(row_problem(parsed, f"{path}: line {number}")) from None
-    return unique_rows(rows, lambda message: warn(f"warning: {path}: {message}"))
+
+
+def _line_problem(line: bytes, where: str) -> str:
+    try:
+        parsed = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return f"{where} is not valid JSON"
+    return row_problem(parsed, where)
 
 
 def row_problem(parsed: object, where: str) -> str:

@@ -97,6 +97,12 @@ class Trajectory(Record):
             totals[call.tier] = totals.get(call.tier, 0.0) + call.cost_usd
         return dict(sorted(totals.items()))
 
+    def calls_by_tier(self) -> dict[Tier, int]:
+        totals: dict[Tier, int] = {}
+        for call in self.calls:
+            totals[call.tier] = totals.get(call.tier, 0) + 1
+        return dict(sorted(totals.items()))
+
     @classmethod
     def from_json(cls, text: str | bytes) -> Trajectory:
         return cls.model_validate_json(text)
@@ -128,6 +134,7 @@ class Trajectory(Record):
             tokens=self.tokens_by_tier(),
             cost_usd=self.cost_usd,
             cost_by_tier=self.cost_by_tier(),
+            calls=self.calls_by_tier(),
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,
             trajectory=path,

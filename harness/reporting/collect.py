@@ -1,0 +1,275 @@
+"""Reading results files into groups of metrics, one row at a time.
+
+A report over months of runs reads 100,000 rows or more, so nothing here holds rows: each row
+is parsed into the few fields a report needs (a `row_view`), added to its group's metrics, and
+dropped. What stays is small: per group, its totals and a few numbers per task (for the
+cluster bootstrap and the oracle's pairing), and a few tuples per row to tell a rerun from a
+duplicate.
+
+How rows become task results:
+- In one file, a later row of the same task (instance_id, policy, seed) is a new attempt at
+  it: the earlier one no longer counts as a task, but what it cost stays in the spend. That
+  is what --rerun-errors writes; a replaced row that was not an error is warned about.
+- The very same row seen twice (the same file given twice) counts once, with a warning.
+- Rows of one task in different files (other seeds, repeated runs) are repeats: each counts,
+  and intervals resample tasks with all their rows (a cluster bootstrap).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, cast, get_origin
+
+from harness import HarnessError
+from harness.policy import Tier
+from harness.reporting.summary import Metrics, Summary, file_notes
+from harness.reporting.tables import listed
+from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
+from harness.results.store import iter_rows
+
+Warn = Callable[[str], None]
+
+REPORT_FIELDS = frozenset(
+    {
+        *KEY_FIELDS,
+        "synthetic",
+        "run_id",
+        "started_at",
+        "status",
+        "cost_usd",
+        "suspicious",
+        "turns",
+        "escalations",
+        "tokens",
+        "cost_by_tier",
+        "calls",
+        "policy_hash",
+        "price_table",
+    }
+)
+DEFAULT_GROUPS = ("policy",)
+# Short names for the columns people group by.
+GROUP_ALIASES = {"model": "model_name_or_path", "rules": "policy_hash", "rules_hash": "policy_hash"}
+_SCALARS = (str, int, float, bool)
+
+
+def groupable_columns() -> list[str]:
+    """Row fields with one plain value per row: what rows can be grouped by."""
+    return sorted(
+        name
+        for name, info in ResultRow.model_fields.items()
+        if info.annotation in _SCALARS or get_origin(info.annotation) is Literal
+    )
+
+
+def group_columns(names: Sequence[str]) -> tuple[str, ...]:
+    """Row fields for --group-by names (aliases resolved); an unknown name is bad input."""
+    if not names:
+        raise HarnessError("--group-by needs at least one column")
+    columns = tuple(GROUP_ALIASES.get(name, name) for name in names)
+    allowed = groupable_columns()
+    for name, column in zip(names, columns):
+        if column not in allowed:
+            raise HarnessError(
+                f"cannot group by {name!r}: choose from {', '.join(allowed)} "
+                f"(or {', '.join(GROUP_ALIASES)})"
+            )
+    return tuple(dict.fromkeys(columns))
+
+
+class Outcome(NamedTuple):
+    """One task result, for pairing runs task by task (compare, the oracle)."""
+
+    status: Status
+    cost_usd: float | None  # None: graded elsewhere, its cost never seen
+    calls: dict[Tier, int]
+
+
+GroupKey = tuple[tuple[tuple[str, str], ...], bool]
+
+
+@dataclass
+class KeptRow:
+    """A row kept for the task table, with the file it came from (its trajectory's path is
+    relative to that file's folder) and whether a later attempt replaced it."""
+
+    source: Path
+    row: Any
+    replaced: bool = False
+
+
+@dataclass
+class Collected:
+    """What a report is made of: per group, metrics and task outcomes; notes; warnings given."""
+
+    groups: dict[GroupKey, Metrics] = field(default_factory=lambda: defaultdict(Metrics))
+    outcomes: dict[GroupKey, dict[tuple[str, int], Outcome]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    notes: list[str] = field(default_factory=list)
+    rows: list[KeptRow] = field(default_factory=list)  # only when asked for (the HTML page)
+
+    def summaries(self) -> list[Summary]:
+        return [
+            Summary(group, synthetic, metrics)
+            for (group, synthetic), metrics in sorted(self.groups.items())
+            if metrics.tasks or metrics.cost_usd
+        ]
+
+
+class Collector:
+    """Feeds rows, file by file, into per-group metrics (see the module's docstring)."""
+
+    def __init__(
+        self,
+        group_by: Sequence[str] = DEFAULT_GROUPS,
+        warn: Warn = lambda message: None,
+        keep_rows: Iterable[str] = (),
+    ):
+        self.columns = group_columns(group_by)
+        self.view = row_view(REPORT_FIELDS | set(self.columns) | set(keep_rows))
+        self.keep_rows = bool(keep_rows)
+        self.warn = warn
+        self.result = Collected()
+        self._seen: set[int] = set()  # hashes of rows already counted
+        self._twice = 0
+        self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
+        self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
+
+    def read(self, path: Path) -> int:
+        """Every row of a results file; how many there were."""
+        return self.feed(str(path), iter_rows(path, self.view, self.warn))
+
+    def feed(self, name: str, rows: Iterable[Any]) -> int:
+        # per task (row_key, and whether simulated: a real and a simulated row are never
+        # attempts at the same result): its latest row's group, status and kept index
+        latest: dict[tuple[str, str, int, bool], tuple[GroupKey, str, int]] = {}
+        replaced: list[tuple[str, str, int]] = []
+        runs: set[str] = set()
+        source = Path(name)
+        groups, seen = self.result.groups, self._seen
+        count = 0
+        for row in rows:
+            count += 1
+            key = (*row_key(row), row.synthetic)
+            identity = hash((key, row.run_id, row.started_at, row.status, row.cost_usd))
+            if identity in seen:
+                self._twice += 1
+                continue
+            seen.add(identity)
+            runs.add(row.run_id)
+            group = self.group_of(row)
+            earlier = latest.get(key)
+            if earlier is not None:
+                earlier_group, status, kept = earlier
+                groups[earlier_group].retire(row.instance_id, status)
+                if status != "error":
+                    replaced.append(key[:3])
+                if kept >= 0:
+                    self.result.rows[kept].replaced = True
+            self.add(group, row, source)
+            latest[key] = (group, row.status, len(self.result.rows) - 1 if self.keep_rows else -1)
+        if replaced:
+            self.warn(
+                f"warning: {name}: {len(replaced)} duplicate row(s) for the same task, policy "
+                f"and seed (e.g. {', '.join(map(str, replaced[0]))}); the last of each is kept"
+            )
+        self.result.notes += file_notes(name, runs)
+        return count
+
+    def group_of(self, row: Any) -> GroupKey:
+        if self.columns == DEFAULT_GROUPS:  # the common case, without a tuple per row
+            values: tuple[str, ...] = (row.policy,)
+        else:
+            values = tuple(str(getattr(row, c)) for c in self.columns)
+        group = self._groups.get((values, row.synthetic))
+        if group is None:  # one key object per group, so that dict look-ups stay cheap
+            group = (tuple(zip(self.columns, values)), row.synthetic)
+            self._groups[(values, row.synthetic)] = group
+        return group
+
+    def add(self, group: GroupKey, row: Any, source: Path) -> None:
+        self.result.groups[group].add(cast(ReportedRow, row))
+        self.result.outcomes[group][(row.instance_id, row.seed)] = Outcome(
+            row.status, row.cost_usd, row.calls
+        )
+        self._variants.add((row.policy, row.policy_hash, row.price_table))
+        if self.keep_rows:
+            self.result.rows.append(KeptRow(source, row))
+
+    def finish(self) -> Collected:
+        if self._twice:
+            self.warn(
+                f"warning: {self._twice} duplicate row(s): the very same row given twice (the "
+                "same file twice?); each is counted once"
+            )
+        self.result.notes += policy_notes(self._variants) + repeat_notes(self.result)
+        return self.result
+
+
+def policy_notes(variants: set[tuple[str, str, str]]) -> list[str]:
+    """A policy name whose rows come from different rules or price tables is not one policy:
+    say so, rather than average over the change silently."""
+    notes = []
+    for what, column, index in (
+        ("rule sets", "policy_hash", 1),
+        ("price tables", "price_table", 2),
+    ):
+        seen: dict[str, set[str]] = defaultdict(set)
+        for variant in variants:
+            if variant[index]:
+                seen[variant[0]].add(variant[index])
+        notes += [
+            f"note: policy {policy} has rows of {len(values)} {what} ({column} "
+            f"{listed(values)}); they are counted together"
+            for policy, values in sorted(seen.items())
+            if len(values) > 1
+        ]
+    return notes
+
+
+def repeat_notes(collected: Collected) -> list[str]:
+    notes = []
+    for summary in collected.summaries():
+        m = summary.metrics
+        if m.repeated:
+            notes.append(
+                f"note: {summary.label}: {m.repeated} of {len(m.per_task)} tasks have several "
+                "rows (seeds or repeated runs), all counted; intervals resample tasks with all "
+                "their rows (cluster bootstrap)"
+            )
+        if m.retried:
+            notes.append(
+                f"note: {summary.label}: {m.retried} attempt(s) that ended in an error were run "
+                "again; each task counts once, and what the errored attempts cost is in the "
+                "total and error cost"
+            )
+    return notes
+
+
+def collect(
+    paths: Sequence[Path],
+    group_by: Sequence[str] = DEFAULT_GROUPS,
+    warn: Warn = lambda message: None,
+    keep_rows: Iterable[str] = (),
+) -> Collected:
+    """Read results files into groups; an empty file is warned about, no rows at all is an
+    error."""
+    collector = Collector(group_by, warn, keep_rows)
+    for path in paths:
+        if not collector.read(path):
+            warn(f"warning: {path} holds no result rows")
+    result = collector.finish()
+    if not result.groups:
+        raise HarnessError("no result rows in " + ", ".join(map(str, paths)))
+    return result
+
+
+def summarize(rows: Iterable[Any], group_by: Sequence[str] = DEFAULT_GROUPS) -> list[Summary]:
+    """Summaries of rows already in memory, as one file."""
+    collector = Collector(group_by)
+    collector.feed("rows", rows)
+    return collector.finish().summaries()

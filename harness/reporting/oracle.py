@@ -1,0 +1,225 @@
+"""The oracle bound: the best any router that picks one tier per task could do.
+
+From paired runs of the two single-tier policies on the same tasks and seeds, the oracle
+resolves a task when either tier did, and pays the cheaper tier's cost where both resolved
+(where only one did, that one's cost; where neither did, the cheaper cost, since it fails
+either way). A cascade is then judged by how much of the gap between the cheap tier and the
+oracle it closes, and by the share of its model calls that went to the strong tier. RouteLLM
+reports this for single prompts; here it is per agent run, on paired tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from harness.policy import Tier
+from harness.reporting.collect import Collected, GroupKey, Outcome
+from harness.reporting.tables import SYNTHETIC_MARK, money, percent
+from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Columns, Interval, bootstrap
+
+DEFAULT_TIERS = ("flash", "pro")
+STRONG_TIER: Tier = "pro"
+TaskKey = tuple[str, int]
+
+# Columns of one paired task for the bootstrap: 1 where the policy, the cheap tier and the
+# oracle resolved it.
+POLICY, CHEAP, ORACLE = range(3)
+
+
+@dataclass(frozen=True)
+class OracleLine:
+    """A policy (or the oracle itself) on the tasks it shares with both tier runs."""
+
+    label: str
+    tasks: int
+    resolved: int
+    cheap_resolved: int
+    oracle_resolved: int
+    cost_usd: float
+    oracle_cost_usd: float
+    strong_calls: int | None  # None: some rows did not record their calls
+    calls: int
+    gap_interval: Interval | None
+
+    @property
+    def gap_closed(self) -> float | None:
+        """Share of the cheap tier's gap to the oracle this policy closes (1 = all of it)."""
+        gap = self.oracle_resolved - self.cheap_resolved
+        return (self.resolved - self.cheap_resolved) / gap if gap else None
+
+    @property
+    def strong_share(self) -> float | None:
+        if self.strong_calls is None or not self.calls:
+            return None
+        return self.strong_calls / self.calls
+
+    @property
+    def cost_per_resolved(self) -> float | None:
+        return self.cost_usd / self.resolved if self.resolved else None
+
+    @property
+    def oracle_cost_per_resolved(self) -> float | None:
+        return self.oracle_cost_usd / self.oracle_resolved if self.oracle_resolved else None
+
+
+def _resolved(outcome: Outcome) -> bool:
+    return outcome.status == "resolved"
+
+
+def oracle_choice(cheap: Outcome, strong: Outcome) -> Outcome:
+    """The tier run the oracle picks for one task."""
+    if _resolved(cheap) != _resolved(strong):
+        return cheap if _resolved(cheap) else strong
+    return cheap if (cheap.cost_usd or 0.0) <= (strong.cost_usd or 0.0) else strong
+
+
+def _group(policy: str, synthetic: bool) -> GroupKey:
+    return ((("policy", policy),), synthetic)
+
+
+def paired_tiers(
+    collected: Collected, tiers: Sequence[str], synthetic: bool
+) -> dict[TaskKey, tuple[Outcome, Outcome]]:
+    """Tasks (instance_id, seed) that both tier runs graded; an error says nothing of a tier."""
+    cheap = collected.outcomes.get(_group(tiers[0], synthetic), {})
+    strong = collected.outcomes.get(_group(tiers[1], synthetic), {})
+    return {
+        key: (cheap[key], strong[key])
+        for key in sorted(cheap.keys() & strong.keys())
+        if cheap[key].status != "error" and strong[key].status != "error"
+    }
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The paired tier runs as arrays, one entry per (task, seed), for fast per-policy sums."""
+
+    keys: list[TaskKey]
+    cluster: NDArray[np.intp]  # index of the entry's task (instance id)
+    clusters: int
+    cheap: Columns  # 1 where the cheap tier resolved it
+    oracle: dict[TaskKey, Outcome]
+
+    @classmethod
+    def of(cls, pairs: dict[TaskKey, tuple[Outcome, Outcome]]) -> _Pairs:
+        index: dict[str, int] = {}
+        cluster = [index.setdefault(instance_id, len(index)) for instance_id, _ in pairs]
+        return cls(
+            keys=list(pairs),
+            cluster=np.array(cluster, dtype=np.intp),
+            clusters=len(index),
+            cheap=np.array([_resolved(cheap) for cheap, _ in pairs.values()], dtype=np.float64),
+            oracle={key: oracle_choice(*pair) for key, pair in pairs.items()},
+        )
+
+
+def oracle_lines(
+    collected: Collected,
+    tiers: Sequence[str] = DEFAULT_TIERS,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> list[OracleLine]:
+    """For synthetic and for real rows that hold both tier runs: the oracle, then every
+    policy against it. Empty when there are no paired tier runs (or rows are grouped by
+    something other than the policy)."""
+    lines = []
+    for synthetic in (True, False):
+        pairs = paired_tiers(collected, tiers, synthetic)
+        if not pairs:
+            continue
+        mark = SYNTHETIC_MARK if synthetic else ""
+        prepared = _Pairs.of(pairs)
+        label = f"oracle({'+'.join(tiers)}){mark}"
+        lines.append(_line(label, prepared, prepared.oracle, resamples, seed))
+        for (group, in_synthetic), outcomes in sorted(collected.outcomes.items()):
+            policy = dict(group).get("policy")
+            if in_synthetic == synthetic and policy is not None and len(group) == 1:
+                lines.append(_line(policy + mark, prepared, outcomes, resamples, seed))
+    return lines
+
+
+def _line(
+    label: str,
+    pairs: _Pairs,
+    outcomes: dict[TaskKey, Outcome],
+    resamples: int,
+    seed: int,
+) -> OracleLine:
+    """A policy on the paired tasks it graded too; intervals resample tasks (instance ids)
+    with all their seeds."""
+    own = [outcomes.get(key) for key in pairs.keys]
+    graded = np.array([o is not None and o.status != "error" for o in own], dtype=bool)
+    won = np.array([o is not None and o.status == "resolved" for o in own], dtype=np.float64)
+    cost = np.array([o.cost_usd if o is not None else 0.0 for o in own], dtype=np.float64)
+    chosen = [pairs.oracle[key] for key in pairs.keys]
+    oracle_won = np.array([_resolved(o) for o in chosen], dtype=np.float64)
+    oracle_cost = np.array([o.cost_usd for o in chosen], dtype=np.float64)
+    mine = [o for o, kept in zip(own, graded) if kept and o is not None]
+    known = all(o.calls or not o.cost_usd for o in mine)  # a row that paid but did not count
+    columns = [
+        np.bincount(pairs.cluster[graded], weights=values[graded], minlength=pairs.clusters)
+        for values in (won, pairs.cheap, oracle_won)
+    ]
+    present = np.bincount(pairs.cluster[graded], minlength=pairs.clusters) > 0
+    per_task = np.column_stack(columns).astype(np.float64)[present]
+    [gap] = bootstrap(per_task, [_gap_statistic], resamples, seed)
+    return OracleLine(
+        label=label,
+        tasks=int(graded.sum()),
+        resolved=int(won[graded].sum()),
+        cheap_resolved=int(pairs.cheap[graded].sum()),
+        oracle_resolved=int(oracle_won[graded].sum()),
+        cost_usd=float(cost[graded].sum()),
+        oracle_cost_usd=float(oracle_cost[graded].sum()),
+        strong_calls=sum(o.calls.get(STRONG_TIER, 0) for o in mine) if known else None,
+        calls=sum(sum(o.calls.values()) for o in mine),
+        gap_interval=gap,
+    )
+
+
+def _gap_statistic(totals: Columns) -> Columns:
+    gap = totals[:, ORACLE] - totals[:, CHEAP]
+    closed = totals[:, POLICY] - totals[:, CHEAP]
+    return np.where(gap > 0, closed / np.where(gap > 0, gap, 1), np.nan)
+
+
+ORACLE_HEADERS = [
+    "policy",
+    "paired tasks",
+    "pass rate",
+    "cheap tier",
+    "oracle",
+    "gap closed (95% CI)",
+    "cost/resolved",
+    "oracle cost/resolved",
+    "strong-tier calls",
+]
+
+
+def _gap_text(line: OracleLine) -> str:
+    if line.gap_closed is None:
+        return "-"
+    low_high = line.gap_interval
+    spread = "" if low_high is None else f" ({percent(low_high[0])} to {percent(low_high[1])})"
+    return percent(line.gap_closed) + spread
+
+
+def oracle_rows(lines: list[OracleLine]) -> list[list[str]]:
+    return [
+        [
+            line.label,
+            str(line.tasks),
+            percent(line.resolved / line.tasks if line.tasks else None),
+            percent(line.cheap_resolved / line.tasks if line.tasks else None),
+            percent(line.oracle_resolved / line.tasks if line.tasks else None),
+            _gap_text(line),
+            money(line.cost_per_resolved),
+            money(line.oracle_cost_per_resolved),
+            percent(line.strong_share),
+        ]
+        for line in lines
+    ]

@@ -1,0 +1,84 @@
+"""Reading results files into groups: reruns, duplicates, repeats, grouping columns."""
+
+import pytest
+
+from harness import HarnessError
+from harness.reporting.collect import collect, group_columns, summarize
+
+from .test_reporting import full_row, row, run_cli, write
+
+
+def test_the_very_same_rows_twice_count_once(tmp_path, capsys):
+    results = write(tmp_path / "r.jsonl", [row("a", "error", 0.5), row("a", "resolved", 0.25)])
+    warnings = []
+    [summary] = collect([tmp_path / "r.jsonl"] * 2, warn=warnings.append).summaries()
+    m = summary.metrics
+    assert (m.tasks, m.resolved, m.cost_usd, m.error_cost_usd) == (1, 1, 0.75, 0.5)
+    assert any("2 duplicate row(s): the very same row given twice" in w for w in warnings)
+    code, out, _ = run_cli(capsys, "report", results, results)
+    assert code == 0 and "cascade*      1         1" in out
+
+
+def test_repeats_in_other_files_are_pooled_with_a_cluster_interval(tmp_path):
+    # 20 tasks, two seeds each in its own file, the same outcome on both seeds: 40 rows that
+    # carry no more information than 20
+    files = []
+    for seed in (0, 1):
+        rows = [
+            row(f"t{i}", "resolved" if i < 12 else "unresolved", 0.1, seed=seed) for i in range(20)
+        ]
+        files.append(tmp_path / f"seed{seed}.jsonl")
+        write(files[-1], rows)
+    collected = collect(files)
+    [pooled] = collected.summaries()
+    [single] = summarize(
+        row(f"t{i}", "resolved" if i < 12 else "unresolved", 0.1) for i in range(20)
+    )
+    assert (pooled.metrics.tasks, pooled.metrics.repeated) == (40, 20)
+    low, high = pooled.metrics.interval
+    # as wide as one seed's bootstrap interval, not Wilson on 40 "independent" rows
+    assert (low, high) == single.metrics.intervals().pass_rate
+    assert high - low > 0.3
+    assert any("20 of 20 tasks have several rows" in note for note in collected.notes)
+
+
+def test_group_by_any_scalar_column_and_aliases(tmp_path, capsys):
+    results = write(
+        tmp_path / "r.jsonl",
+        [
+            full_row("a", "resolved", 0.2, seed=0),
+            full_row("a", "unresolved", 0.4, seed=1),
+            full_row("b", "resolved", 0.2, seed=1),
+        ],
+    )
+    code, out, _ = run_cli(capsys, "report", results, "--group-by", "seed", "--resamples", "200")
+    assert code == 0
+    assert out.startswith("seed ")
+    assert [line.split()[:3] for line in out.splitlines()[2:4]] == [
+        ["seed=0*", "1", "1"],
+        ["seed=1*", "2", "1"],
+    ]
+    assert group_columns(["model", "rules", "seed"]) == (
+        "model_name_or_path",
+        "policy_hash",
+        "seed",
+    )
+    code, out, _ = run_cli(capsys, "report", results, "--group-by", "policy,rules")
+    assert code == 0 and "policy=cascade policy_hash=h*" in out
+
+
+@pytest.mark.parametrize("name", ["tokens", "nonsense", "FAIL_TO_PASS"])
+def test_grouping_by_a_column_without_one_value_is_bad_input(tmp_path, capsys, name):
+    results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+    code, out, err = run_cli(capsys, "report", results, "--group-by", name)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"cannot group by {name!r}" in err
+    with pytest.raises(HarnessError):
+        group_columns([name])
+
+
+def test_rows_written_before_calls_were_recorded_leave_the_call_share_unknown():
+    old = summarize([full_row("a", "resolved", 0.2)])[0].metrics
+    assert old.call_share("pro") is None
+    new = summarize([full_row("a", "resolved", 0.2, calls={"flash": 3, "pro": 1})])[0].metrics
+    assert new.call_share("pro") == 0.25

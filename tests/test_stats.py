@@ -1,0 +1,65 @@
+"""The statistics: cluster bootstrap, its normal limit, sample sizes, McNemar at scale."""
+
+import math
+
+import numpy as np
+import pytest
+
+from harness.stats import (
+    RESAMPLED_ITEMS,
+    bootstrap,
+    mcnemar_exact,
+    paired_tasks_needed,
+    ratio_of,
+    tasks_needed,
+)
+
+
+def test_resampling_whole_clusters_keeps_repeats_from_narrowing_the_interval():
+    # 30 tasks, each run 5 times with the same outcome: 150 rows, as much evidence as 30
+    tasks = [(1.0, 1.0)] * 18 + [(0.0, 1.0)] * 12
+    [once] = bootstrap(tasks, [ratio_of(0, 1)])
+    [clustered] = bootstrap([(5 * r, 5 * n) for r, n in tasks], [ratio_of(0, 1)])
+    [as_rows] = bootstrap(tasks * 5, [ratio_of(0, 1)])
+    assert clustered == pytest.approx(once)
+    assert (as_rows[1] - as_rows[0]) < 0.6 * (clustered[1] - clustered[0])
+
+
+def test_the_normal_limit_agrees_with_resampling_where_they_meet():
+    rng = np.random.default_rng(3)
+    n = RESAMPLED_ITEMS
+    data = np.column_stack([np.ones(n), rng.random(n) < 0.4, rng.gamma(2.0, 0.004, n)])
+    statistics = [ratio_of(1, 0), ratio_of(2, 1)]
+    resampled = bootstrap(data, statistics)
+    normal = bootstrap(np.vstack([data, data[:1]]), statistics)  # one more item: normal limit
+    for a, b in zip(resampled, normal):
+        assert a == pytest.approx(b, rel=0.02)
+
+
+def test_undefined_resamples_are_left_out():
+    # cost per resolved task where resolving is rare: resamples that resolve nothing are NaN
+    items = [(0.0, 1.0)] * 39 + [(1.0, 1.0)]
+    [interval] = bootstrap(items, [ratio_of(1, 0)], resamples=2000)
+    assert interval is not None and math.isfinite(interval[1])
+
+
+def test_paired_tasks_needed_is_connors_formula():
+    # 100 pairs, 5 only A, 10 only B: discordant 0.15, difference 0.05
+    root = 1.959964 * math.sqrt(0.15) + 0.841621 * math.sqrt(0.15 - 0.05**2)
+    assert paired_tasks_needed(5, 10, 100) == math.ceil((root / 0.05) ** 2) == 469
+    assert paired_tasks_needed(7, 7, 100) is None  # no difference to see
+    assert paired_tasks_needed(0, 0, 0) is None
+
+
+def test_tasks_needed_scales_the_width_as_one_over_root_n():
+    # half-width 0.1 on 40 tasks; to see 0.05 at 80% power: 40 * (2.8016 * 0.1 / 1.96 / 0.05)^2
+    assert tasks_needed(40, 0.05, (-0.05, 0.15)) == 327
+    assert tasks_needed(40, 0.0, (-0.05, 0.15)) is None
+    assert tasks_needed(40, 0.05, (0.1, 0.1)) is None
+
+
+def test_mcnemar_stays_exact_for_small_counts_and_finite_for_thousands():
+    assert mcnemar_exact(1, 9) == pytest.approx(22 / 1024, rel=1e-12)
+    p = mcnemar_exact(12_000, 12_500)
+    assert 0 < p < 0.01 and mcnemar_exact(12_500, 12_000) == pytest.approx(p)
+    assert mcnemar_exact(20_000, 20_000) == 1.0
