@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from harness import HarnessError, __version__
 from harness.agent import Agent, Limits
@@ -18,7 +19,15 @@ from harness.models.factory import ModelFamily
 from harness.policy import Policy
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
-from harness.results import ResultRow, ResultStore, RunIdentity, RunSettings, Trajectory, Verdict
+from harness.results import (
+    ModelCall,
+    ResultRow,
+    ResultStore,
+    RunIdentity,
+    RunSettings,
+    Trajectory,
+    Verdict,
+)
 from harness.sandbox import SandboxProvider
 from harness.tasks import Task
 
@@ -60,10 +69,27 @@ class RunConfig:
         )
 
 
-def run_task(
-    task: Task, config: RunConfig, sandboxes: SandboxProvider, store: ResultStore
-) -> ResultRow:
-    """Solve and grade one task; any failure becomes a row with status error and a reason."""
+CallObserver = Callable[[ModelCall], None]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One task's work, done wherever it ran, before anything is written: the trajectory with
+    its verdict, and when it started and how long it took."""
+
+    trajectory: Trajectory
+    started_at: str
+    wall_time_s: float
+
+
+def attempt_task(
+    task: Task,
+    config: RunConfig,
+    sandboxes: SandboxProvider,
+    on_call: CallObserver | None = None,
+) -> Attempt:
+    """Solve and grade one task; any failure becomes status error with a reason. Nothing is
+    written here, so this runs as well on another machine as in this process."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     agent: Agent | None = None
@@ -77,6 +103,7 @@ def run_task(
                 config.prices,
                 config.limits,
                 config.prompts,
+                on_call,
             )
             baselines = BaselineCache.on_disk(f"{environment}@{task.base_commit}")
             patch = agent.solve(task, sandbox, baselines).patch
@@ -95,12 +122,73 @@ def run_task(
     trajectory = (
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
-    identity = config.identity(sandboxes.run_id)
-    trajectory.policy, trajectory.seed = identity.policy, identity.seed
-    trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
+    stamp(trajectory, config, sandboxes.run_id, verdict)
+    return Attempt(trajectory, started_at, time.monotonic() - started)
+
+
+def stamp(trajectory: Trajectory, config: RunConfig, run_id: str, verdict: Verdict) -> None:
+    """What a finished trajectory records about its run, and its verdict."""
+    trajectory.policy, trajectory.seed = config.policy.name, config.models.seed
+    trajectory.run_id, trajectory.synthetic = run_id, config.models.synthetic
     trajectory.verdict = verdict
-    path = store.write_trajectory(trajectory)
-    return trajectory.to_row(identity, time.monotonic() - started, started_at, path)
+
+
+def record_attempt(
+    attempt: Attempt, config: RunConfig, run_id: str, store: ResultStore
+) -> ResultRow:
+    """Write an attempt's trajectory beside the results file; the row that sums it up."""
+    path = store.write_trajectory(attempt.trajectory)
+    return attempt.trajectory.to_row(
+        config.identity(run_id), attempt.wall_time_s, attempt.started_at, path
+    )
+
+
+def run_task(
+    task: Task, config: RunConfig, sandboxes: SandboxProvider, store: ResultStore
+) -> ResultRow:
+    """Solve and grade one task here, and write its trajectory; its row."""
+    return record_attempt(attempt_task(task, config, sandboxes), config, sandboxes.run_id, store)
+
+
+@dataclass(frozen=True)
+class TaskWork:
+    """What a pool runs for each task: picklable when the sandbox provider is, so that a
+    cluster can run it on its nodes."""
+
+    config: RunConfig
+    sandboxes: SandboxProvider
+
+    def __call__(self, task: Task, on_call: CallObserver | None = None) -> Attempt:
+        return attempt_task(task, self.config, self.sandboxes, on_call)
+
+
+class TaskPool(Protocol):
+    """Where tasks run: threads of this process, or the nodes of a cluster."""
+
+    def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
+        """One attempt per task, in the order they finish. Closing the iterator before the
+        end stops what is still running."""
+        ...
+
+
+@dataclass(frozen=True)
+class ThreadPool:
+    """`workers` tasks at a time in this process; one at a time runs in the caller's thread."""
+
+    workers: int = 1
+
+    def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
+        if self.workers <= 1:
+            for task in tasks:
+                yield work(task)
+            return
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="task")
+        try:
+            for future in as_completed([pool.submit(work, task) for task in tasks]):
+                yield future.result()
+        finally:
+            # after an interrupt, queued tasks never start; running ones finish unwritten
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_tasks(
@@ -111,36 +199,20 @@ def run_tasks(
     on_row: Callable[[ResultRow], None] = lambda row: None,
     retry_errors: bool = False,
     workers: int = 1,
+    pool: TaskPool | None = None,
 ) -> list[ResultRow]:
-    """Run every task that has no row yet in the store, `workers` at a time. Rows go through
-    one writer, in the order tasks finish; after an interrupt no more rows are written, so a
-    task cut short runs again on resume instead of counting as an error."""
+    """Run every task that has no row yet in the store, `workers` at a time in this process
+    or on `pool`. This thread is the one writer: rows are written in the order tasks finish,
+    and after an interrupt no more are, so a task cut short runs again on resume instead of
+    counting as an error."""
     done = store.done(retry_errors)
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
-    writer = threading.Lock()
-    stopped = threading.Event()
     rows: list[ResultRow] = []
-
-    def run_one(task: Task) -> None:
-        row = run_task(task, config, sandboxes, store)
-        with writer:
-            if stopped.is_set():
-                return
+    attempts = (pool or ThreadPool(workers)).attempts(todo, TaskWork(config, sandboxes))
+    with closing(attempts):  # an interrupt here stops the pool's remaining work
+        for attempt in attempts:
+            row = record_attempt(attempt, config, sandboxes.run_id, store)
             store.append(row)
             rows.append(row)
             on_row(row)
-
-    if workers <= 1:
-        for task in todo:
-            run_one(task)
-        return rows
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="task")
-    try:
-        for future in [pool.submit(run_one, task) for task in todo]:
-            future.result()
-    except BaseException:
-        stopped.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
     return rows

@@ -7,11 +7,13 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from harness import UsageError, __version__, warn
 from harness.agent import Limits
+from harness.cluster import DOCKER_RESOURCE, ClusterSettings, join
 from harness.commands import REGISTRY
 from harness.commands.common import (
     PROG,
@@ -32,9 +34,13 @@ from harness.prompts import default_prompts
 from harness.reporting.summary import summarize, summary_table
 from harness.results import ResultRow, ResultStore, read_rows
 from harness.runner import RunConfig, run_tasks
+from harness.sandbox import SandboxProvider
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.sandbox.settings import SandboxSettings
+
+if TYPE_CHECKING:
+    from harness.cluster.pool import RayPool
 
 RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
@@ -100,6 +106,17 @@ def parser() -> Parser:
         action="store_true",
         help="when resuming, run again the tasks whose row has status error",
     )
+    cluster = parser.add_argument_group("cluster")
+    cluster.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        metavar="ADDRESS",
+        help="run the tasks on a Ray cluster: each on a node that declares the "
+        f"{DOCKER_RESOURCE!r} resource, rows written here (ADDRESS: the head's host:port; "
+        "default: RAY_ADDRESS or the cluster started on this machine)",
+    )
+    add_options(cluster, ClusterSettings)
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
     out.add_argument(
         "--run-id",
@@ -132,6 +149,7 @@ def configure(args: argparse.Namespace) -> RunConfig:
 def run(args: argparse.Namespace) -> int:
     config = configure(args)
     sandbox_settings = from_args(SandboxSettings, args)
+    cluster = from_args(ClusterSettings, args)
     tasks = load_selection(args, args.dataset)
     if not tasks:
         raise UsageError("the selection holds no tasks")
@@ -146,7 +164,14 @@ def run(args: argparse.Namespace) -> int:
             f"No API key in {config.models.settings.api_key_env}: using simulated models. "
             "These results are synthetic."
         )
-    sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
+    sandboxes: SandboxProvider
+    pool: RayPool | None = None
+    if args.ray is None:
+        sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
+    else:
+        sandboxes, pool = join(
+            args.ray, config, cluster, sandbox_settings, args.repo_mirror, args.run_id
+        )
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"
@@ -174,10 +199,11 @@ def run(args: argparse.Namespace) -> int:
             on_row,
             retry_errors=args.rerun_errors,
             workers=args.workers,
+            pool=pool,
         )
     finally:
         bar.close()
-        sandboxes.cleanup()
+        (pool or sandboxes).cleanup()
     return print_summary(store.path, config.policy.name)
 
 
