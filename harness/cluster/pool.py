@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ import ray
 import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from harness import HarnessError, first_line, warn
+from harness import HarnessError, UsageError, first_line, warn
 from harness.cluster import DOCKER_RESOURCE, NAMESPACE, ClusterSettings
 from harness.cluster.nodes import (
     NodeReport,
@@ -40,6 +41,7 @@ from harness.tasks import Task
 
 CANCEL_WAIT_S = 30.0  # for cancelled tasks to end before their containers are removed
 NODE_CALL_TIMEOUT_S = 120.0
+CONNECT_TIMEOUT_S = 10.0
 
 
 def attempt_on_node(
@@ -187,6 +189,7 @@ def connect(
     # runtime environment, never in a task's arguments or a row
     env = {key: os.environ[key]} if config.models.backend == "openai" and key in os.environ else {}
     try:
+        _answers(address)
         ray.init(
             address=address,
             namespace=NAMESPACE,
@@ -194,7 +197,9 @@ def connect(
             log_to_driver=False,
             runtime_env={"env_vars": env} if env else None,
         )
-    except Exception as exc:  # ConnectionError, a version mismatch, a bad address ...
+    except ValueError as exc:  # the address is malformed
+        raise UsageError(f"--ray {address}: {first_line(exc, 200)}") from None
+    except Exception as exc:  # ConnectionError, a version mismatch ...
         raise HarnessError(
             f"cannot join a Ray cluster at {address}: {first_line(exc, 200)}; start one with "
             f"`ray start --head --resources '{{\"{DOCKER_RESOURCE}\": 2}}'` (see README)"
@@ -205,6 +210,15 @@ def connect(
     except BaseException:
         ray.shutdown()
         raise
+
+
+def _answers(address: str) -> None:
+    """Ray waits minutes for a head that is not there; a closed port is known at once."""
+    host, colon, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not colon or not port.isdigit():
+        return  # ray.init finds the cluster, or says what is wrong with the address
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
+        pass
 
 
 def check_nodes(sandboxes: NodeSandboxes) -> list[NodeReport]:

@@ -134,7 +134,8 @@ class ClusterSlot:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.keeper.release.remote(self.holder)
+        # waited for: an async actor does not promise to run one caller's calls in order
+        ray.get(self.keeper.release.remote(self.holder))
 
 
 def model_keys(config: RunConfig) -> list[ModelKey]:
