@@ -9,6 +9,7 @@ import pytest
 from .conftest import run_id
 from .ray_cluster import ROOT, environment
 
+TASK = "acme__ledgerdb-1"
 NO_RAY = """
 import sys
 from harness.cli import main
@@ -34,7 +35,7 @@ def harness(*args: str, program: str | None = None) -> subprocess.CompletedProce
 @pytest.mark.docker
 def test_a_run_without_ray_never_imports_it(tmp_path):
     result = harness(
-        "--instance-ids=acme__ledgerdb-1",
+        f"--instance-ids={TASK}",
         f"--output={tmp_path / 'rows.jsonl'}",
         f"--run-id={run_id('noray')}",
         "--no-progress",
@@ -53,14 +54,14 @@ def test_a_run_without_ray_never_imports_it(tmp_path):
     ],
 )
 def test_what_cannot_run_on_a_cluster_is_bad_input(tmp_path, args, message):
-    result = harness("--ray", "--instance-ids=acme__ledgerdb-1", f"--output={tmp_path / 'r'}", *args)
+    result = harness("--ray", f"--instance-ids={TASK}", f"--output={tmp_path / 'r'}", *args)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines()[-1].startswith("harness: error: ")
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_no_cluster_at_the_address_says_how_to_start_one(tmp_path):
-    result = harness("--ray=127.0.0.1:9", "--instance-ids=acme__ledgerdb-1", f"--output={tmp_path}/r")
+    result = harness("--ray=127.0.0.1:9", f"--instance-ids={TASK}", f"--output={tmp_path}/r")
     assert result.returncode == 1
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("harness:")]
     assert "cannot join a Ray cluster at 127.0.0.1:9" in line and "ray start --head" in line

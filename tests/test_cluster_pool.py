@@ -4,25 +4,35 @@ this machine) with simulated models: the same verdicts as a local run, resume an
 killed mid-run leaves every task in the results exactly once."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from harness.results import ResultRow, read_rows
+from harness.cluster import ClusterSettings
+from harness.cluster.nodes import NodeSandboxes
+from harness.cluster.pool import RayPool
+from harness.cluster.services import start_services
+from harness.policy import BUILTIN
+from harness.pricing import Usage, load_prices
+from harness.results import ModelCall, ResultRow, read_rows
+from harness.runner import RunConfig, TaskWork
 from harness.sandbox.containers import OWNER_LABEL, RUN_LABEL
 
 from .conftest import run_id
-from .ray_cluster import ROOT, environment, ray_cluster  # noqa: F401
+from .ray_cluster import ROOT, environment
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker]
 
 # Ten tasks, from every repository of the suite: enough for both nodes, quick enough for CI.
 SELECTION = ["--policy=cascade", "--slice=0:40:4"]
+CONFIG = RunConfig(policy=BUILTIN["pro"], prices=load_prices())
 
 
 def harness_command(*args: str) -> list[str]:
@@ -186,3 +196,61 @@ def test_a_worker_node_killed_mid_run_leaves_every_task_once(
 def _created(container) -> float:
     stamp = container.attrs["Created"][:26].rstrip("Z")
     return datetime.fromisoformat(stamp + "+00:00").timestamp()
+
+
+@dataclass(frozen=True)
+class CrashingWork(TaskWork):
+    """Pays for two calls, then kills its worker process (as a dying node would) while
+    `survivor` does not exist yet; with a survivor file, later attempts do the real work."""
+
+    survivor: Path | None = None
+
+    def __call__(self, task, on_call=None):
+        for cost in (0.25, 0.5):
+            on_call(
+                ModelCall(
+                    turn=0,
+                    tier="flash",
+                    model="deepseek-v4-flash",
+                    reason="default",
+                    usage=Usage(0, 10, 1, 0),
+                    cost_usd=cost,
+                )
+            )
+        if self.survivor is None or not self.survivor.exists():
+            if self.survivor is not None:
+                self.survivor.touch()
+            time.sleep(1)  # the reports leave this process before it dies
+            os._exit(1)
+        return super().__call__(task, on_call)
+
+
+def pool_of(attempts: int, run: str) -> RayPool:
+    return RayPool(ClusterSettings(ray_attempts=attempts), start_services(CONFIG, run), run)
+
+
+def test_a_task_whose_worker_dies_runs_again_with_the_lost_spend(ray_cluster, calc_task, tmp_path):
+    run = run_id("crash-once")
+    work = CrashingWork(CONFIG, NodeSandboxes(run), survivor=tmp_path / "survivor")
+    pool = pool_of(2, run)
+    (attempt,) = list(pool.attempts([calc_task], work))
+    trajectory = attempt.trajectory
+    assert trajectory.verdict.status != "error" and trajectory.calls  # done, the second time
+    (lost,) = trajectory.lost_attempts
+    assert "WorkerCrashedError" in lost.reason
+    assert lost.node in {ray_cluster.node_id(node) for node in ray_cluster.nodes}
+    assert [call.cost_usd for call in lost.calls] == [0.25, 0.5]
+    row = trajectory.to_row(CONFIG.identity(run), 1.0, "", "t.json")
+    assert (row.lost_attempts, row.lost_cost_usd) == (1, 0.75)
+    assert row.cost_usd == pytest.approx(sum(c.cost_usd for c in trajectory.calls))
+    assert pool.cleanup() == 0  # the work closed its containers
+
+
+def test_a_task_lost_on_every_attempt_ends_as_one_error_row(ray_cluster, calc_task):
+    run = run_id("crash-always")
+    pool = pool_of(2, run)
+    (attempt,) = list(pool.attempts([calc_task], CrashingWork(CONFIG, NodeSandboxes(run))))
+    verdict = attempt.trajectory.verdict
+    assert verdict.status == "error" and verdict.reason.startswith("lost 2 attempt(s)")
+    assert len(attempt.trajectory.lost_attempts) == 2
+    assert attempt.trajectory.to_row(CONFIG.identity(run), 1.0, "", "t").lost_cost_usd == 1.5

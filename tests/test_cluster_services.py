@@ -17,7 +17,7 @@ from harness.results import ModelCall, read_rows
 
 from .conftest import run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
-from .ray_cluster import ROOT, environment, ray_cluster  # noqa: F401
+from .ray_cluster import ROOT, environment
 
 pytestmark = pytest.mark.cluster
 

@@ -42,6 +42,7 @@ from harness.tasks import Task
 CANCEL_WAIT_S = 30.0  # for cancelled tasks to end before their containers are removed
 NODE_CALL_TIMEOUT_S = 120.0
 CONNECT_TIMEOUT_S = 10.0
+NODE_WATCH_S = 30.0
 
 
 def attempt_on_node(
@@ -93,9 +94,12 @@ class RayPool:
 
         for task in tasks:
             submit(Job(task, self.run_id))
+        watch = NodeWatch()
         try:
             while running:
                 ready, _ = ray.wait(list(running), num_returns=1, timeout=1.0)
+                if not ready:
+                    watch.check()
                 for ref in ready:
                     job = running.pop(ref)
                     attempt = self._outcome(ref, job, work)
@@ -140,13 +144,30 @@ class RayPool:
         """Remove the run's containers on every node with Docker; how many there were."""
         try:
             nodes = docker_nodes()
-            removed = sum(ray.get(on_each_node(nodes, remove_run_containers, self.run_id)))
+            return sum(ray.get(on_each_node(nodes, remove_run_containers, self.run_id)))
         except ray.exceptions.RayError as exc:
             warn(f"warning: could not remove every container of run {self.run_id}: {exc}")
-            removed = 0
-        finally:
-            ray.shutdown()
-        return int(removed)
+            return 0
+
+
+class NodeWatch:
+    """Says so when no node with Docker is left: the tasks then wait for one to join."""
+
+    def __init__(self) -> None:
+        self.checked = time.monotonic()
+        self.warned = False
+
+    def check(self) -> None:
+        if time.monotonic() - self.checked < NODE_WATCH_S:
+            return
+        self.checked = time.monotonic()
+        alive = bool(docker_nodes())
+        if not alive and not self.warned:
+            warn(
+                f"no node with the {DOCKER_RESOURCE!r} resource is alive; the remaining tasks "
+                "wait for one to join (Ctrl-C stops the run, and a rerun resumes it)"
+            )
+        self.warned = not alive
 
 
 def _failed(job: Job, work: TaskWork, reason: str) -> Attempt:
