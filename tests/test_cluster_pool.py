@@ -200,7 +200,7 @@ def _created(container) -> float:
 
 @dataclass(frozen=True)
 class CrashingWork(TaskWork):
-    """Pays for two calls, then kills its worker process (as a dying node would) while
+    """Pays for two calls, then kills its worker process at once (as a dying node would) while
     `survivor` does not exist yet; with a survivor file, later attempts do the real work."""
 
     survivor: Path | None = None
@@ -220,7 +220,6 @@ class CrashingWork(TaskWork):
         if self.survivor is None or not self.survivor.exists():
             if self.survivor is not None:
                 self.survivor.touch()
-            time.sleep(1)  # the reports leave this process before it dies
             os._exit(1)
         return super().__call__(task, on_call)
 

@@ -38,6 +38,16 @@ class ClusterSettings:
     )
 
 
+def refuse_what_cannot_run(config: RunConfig) -> None:
+    """Bad input for a cluster run, found before any file is touched."""
+    models = config.models.settings
+    if models.record or models.replay:
+        raise UsageError(
+            "--record and --replay read and write files where the model is called; "
+            "they do not run with --ray"
+        )
+
+
 def join(
     address: str,
     config: RunConfig,
@@ -47,12 +57,7 @@ def join(
     run_id: str | None,
 ) -> tuple[NodeSandboxes, RayPool]:
     """The sandboxes and the task pool of a run on the Ray cluster at `address`."""
-    models = config.models.settings
-    if models.record or models.replay:
-        raise UsageError(
-            "--record and --replay read and write files where the model is called; "
-            "they do not run with --ray"
-        )
+    refuse_what_cannot_run(config)
     try:
         from harness.cluster import pool
     except ModuleNotFoundError as exc:

@@ -75,7 +75,7 @@ class SpendLedger:
         self.attempts: dict[str, Started] = {}
 
     def started(self, attempt: str, node: str) -> None:
-        self.attempts[attempt] = Started(node)
+        self.attempts.setdefault(attempt, Started(node)).node = node
 
     def record(self, attempt: str, call: ModelCall) -> None:
         self.attempts.setdefault(attempt, Started("")).calls.append(call)
@@ -109,7 +109,9 @@ class Services:
             yield
 
     def report(self, attempt: str, call: ModelCall) -> None:
-        self.ledger.record.remote(attempt, call)
+        """Waited for (a millisecond or so, against seconds for the call): once the agent acts
+        on a reply, its price is on record, whatever happens to this node."""
+        ray.get(self.ledger.record.remote(attempt, call))
 
     def lost(self, attempt: str) -> tuple[str, list[ModelCall]]:
         """Give back the slots a dead attempt held; its node and the calls it reported."""

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from harness import UsageError, __version__, warn
 from harness.agent import Limits
-from harness.cluster import DOCKER_RESOURCE, ClusterSettings, join
+from harness.cluster import DOCKER_RESOURCE, ClusterSettings, join, refuse_what_cannot_run
 from harness.commands import REGISTRY
 from harness.commands.common import (
     PROG,
@@ -150,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     config = configure(args)
     sandbox_settings = from_args(SandboxSettings, args)
     cluster = from_args(ClusterSettings, args)
+    if args.ray is not None:
+        refuse_what_cannot_run(config)
     tasks = load_selection(args, args.dataset)
     if not tasks:
         raise UsageError("the selection holds no tasks")
