@@ -10,6 +10,7 @@ Usage: python bench/cluster_throughput.py [--slice START:STOP] [--slots N]
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CORES = os.cpu_count()
 sys.path.insert(0, str(ROOT))
 
 from tests.ray_cluster import LocalCluster, environment  # noqa: E402
@@ -32,12 +34,15 @@ def harness(*args: str) -> None:
     )
 
 
-def timed_run(selection: list[str], folder: Path, name: str, *args: str) -> tuple[int, float]:
+def timed_run(
+    selection: list[str], folder: Path, name: str, *args: str
+) -> tuple[int, float, float]:
+    """Rows written, seconds, and the machine's mean load over the run (what else ran)."""
     output = folder / f"{name}.jsonl"
-    started = time.perf_counter()
+    started, load = time.perf_counter(), os.getloadavg()[0]
     harness("--policy=cascade", *selection, f"--output={output}", "--no-progress", *args)
     elapsed = time.perf_counter() - started
-    return len(output.read_text().splitlines()), elapsed
+    return len(output.read_text().splitlines()), elapsed, (load + os.getloadavg()[0]) / 2
 
 
 def main() -> None:
@@ -66,9 +71,10 @@ def main() -> None:
             ]
     finally:
         cluster.stop()
-    print(f"{'how':<40} {'tasks':>5} {'wall s':>8} {'tasks/min':>9}")
-    for name, (tasks, seconds) in results:
-        print(f"{name:<40} {tasks:>5} {seconds:>8.1f} {60 * tasks / seconds:>9.1f}")
+    print(f"{'how':<40} {'tasks':>5} {'wall s':>8} {'tasks/min':>9} {'load':>5}")
+    for name, (tasks, seconds, load) in results:
+        print(f"{name:<40} {tasks:>5} {seconds:>8.1f} {60 * tasks / seconds:>9.1f} {load:>5.1f}")
+    print(f"load: the 1-minute load average at the start and end of each run ({CORES} cores)")
 
 
 if __name__ == "__main__":
