@@ -122,6 +122,11 @@ class LocalCluster:
         self.nodes.append(node)
         return node
 
+    def kill(self, node: Node) -> list[int]:
+        """Kill a node's processes at once, as a machine that dies; the pids it had."""
+        self.nodes.remove(node)
+        return node.kill()
+
     def node_id(self, node: Node) -> str:
         """The Ray node id of a node, as rows and trajectories name it."""
         import ray

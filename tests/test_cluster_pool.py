@@ -171,7 +171,7 @@ def test_a_worker_node_killed_mid_run_leaves_every_task_once(
 
     try:
         wait_for(working_on_the_worker, 300, "a task on the worker node")
-        assert worker.kill()
+        assert ray_cluster.kill(worker)
         _, stderr = driver.communicate(timeout=900)
     finally:
         driver.kill()
