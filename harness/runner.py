@@ -143,13 +143,6 @@ def record_attempt(
     )
 
 
-def run_task(
-    task: Task, config: RunConfig, sandboxes: SandboxProvider, store: ResultStore
-) -> ResultRow:
-    """Solve and grade one task here, and write its trajectory; its row."""
-    return record_attempt(attempt_task(task, config, sandboxes), config, sandboxes.run_id, store)
-
-
 @dataclass(frozen=True)
 class TaskWork:
     """What a pool runs for each task: picklable when the sandbox provider is, so that a
