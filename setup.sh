@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the harness needs on this machine, and is quick when it is all there:
-# a Python virtual environment (.venv) with the harness and its test tools, a running Docker
+# a Python virtual environment (.venv) with the harness, its test tools and Ray, a running Docker
 # engine, and the sandbox base image. As root on Debian it installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -35,7 +35,7 @@ fi
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [[ ! -e $stamp ]]; then
     echo "setup: installing the harness into .venv ..." >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,ray]'
     rm -f .venv/.installed-* && touch "$stamp"
 fi
 

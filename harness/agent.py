@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.baseline import BaselineCache
@@ -125,12 +126,15 @@ class Agent:
         prices: PriceTable,
         limits: Limits = Limits(),
         prompts: Prompts | None = None,
+        on_call: Callable[[ModelCall], None] | None = None,
     ):
         self.models = models
         self.policy = policy
         self.prices = prices
         self.limits = limits
         self.prompts = prompts or default_prompts()
+        # told of every call as it is paid for, e.g. to keep a tally that outlives this process
+        self.on_call = on_call
         # the trajectory in progress: when a call or the sandbox fails mid-task, the caller
         # still has the calls already paid for
         self.trajectory: Trajectory | None = None
@@ -254,17 +258,18 @@ class Agent:
                 )
             )
             raise
-        trajectory.calls.append(
-            call.model_copy(
-                update={
-                    "usage": completion.usage,
-                    "cost_usd": cost(completion.usage, self.prices.price(model.name)),
-                    "latency_s": completion.latency_s,
-                    "retries": completion.retries,
-                    "retry_wait_s": completion.retry_wait_s,
-                }
-            )
+        call = call.model_copy(
+            update={
+                "usage": completion.usage,
+                "cost_usd": cost(completion.usage, self.prices.price(model.name)),
+                "latency_s": completion.latency_s,
+                "retries": completion.retries,
+                "retry_wait_s": completion.retry_wait_s,
+            }
         )
+        trajectory.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
         return completion.content
 
     def _step(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from harness import HarnessError, __version__
 from harness.agent import Agent, Limits
@@ -21,13 +21,22 @@ from harness.predictions import Prediction
 from harness.preflight import check_task
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
-from harness.results import ResultRow, ResultStore, RunIdentity, RunSettings, Trajectory, Verdict
+from harness.results import (
+    ModelCall,
+    ResultRow,
+    ResultStore,
+    RunIdentity,
+    RunSettings,
+    Trajectory,
+    Verdict,
+)
 from harness.results.resume import finished
 from harness.sandbox import SandboxProvider
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -69,15 +78,28 @@ class RunConfig:
         )
 
 
-def run_task(
+CallObserver = Callable[[ModelCall], None]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One task's work, done wherever it ran, before anything is written: the trajectory with
+    its verdict, and when it started and how long it took."""
+
+    trajectory: Trajectory
+    started_at: str
+    wall_time_s: float
+    task_hash: str = ""  # what the row records of the task's content
+
+
+def attempt_task(
     task: Task,
     config: RunConfig,
     sandboxes: SandboxProvider,
-    store: ResultStore,
-    attempt: int = 1,
-) -> ResultRow:
-    """Solve and grade one task; any failure becomes a row with status error and a reason.
-    `attempt` counts the task's rows already in the store, plus one."""
+    on_call: CallObserver | None = None,
+) -> Attempt:
+    """Solve and grade one task; any failure becomes status error with a reason. Nothing is
+    written here, so this runs as well on another machine as in this process."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     agent: Agent | None = None
@@ -92,6 +114,7 @@ def run_task(
                 config.prices,
                 config.limits,
                 config.prompts,
+                on_call,
             )
             baselines = BaselineCache.on_disk(f"{environment}@{task.base_commit}")
             patch = agent.solve(task, sandbox, baselines).patch
@@ -110,16 +133,69 @@ def run_task(
     trajectory = (
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
-    identity = config.identity(sandboxes.run_id)
-    trajectory.policy, trajectory.seed = identity.policy, identity.seed
-    trajectory.run_id, trajectory.synthetic = identity.run_id, identity.synthetic
+    stamp(trajectory, config, sandboxes.run_id, verdict)
+    return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash)
+
+
+def stamp(trajectory: Trajectory, config: RunConfig, run_id: str, verdict: Verdict) -> None:
+    """What a finished trajectory records about its run, and its verdict."""
+    trajectory.policy, trajectory.seed = config.policy.name, config.models.seed
+    trajectory.run_id, trajectory.synthetic = run_id, config.models.synthetic
     trajectory.verdict = verdict
     if verdict.status == "error" and not trajectory.exit_reason:
         trajectory.exit_reason = "error"  # the agent never stopped on its own
-    path = store.write_trajectory(trajectory, attempt)
-    return trajectory.to_row(
-        identity, time.monotonic() - started, started_at, path, task.content_hash
+
+
+def record_attempt(
+    attempt: Attempt, config: RunConfig, run_id: str, store: ResultStore, number: int = 1
+) -> ResultRow:
+    """Write an attempt's trajectory beside the results file; the row that sums it up.
+    `number` counts the task's rows already in the store, plus one (--rerun-errors)."""
+    path = store.write_trajectory(attempt.trajectory, number)
+    return attempt.trajectory.to_row(
+        config.identity(run_id), attempt.wall_time_s, attempt.started_at, path, attempt.task_hash
     )
+
+
+@dataclass(frozen=True)
+class TaskWork:
+    """What a pool runs for each task: picklable when the sandbox provider is, so that a
+    cluster can run it on its nodes."""
+
+    config: RunConfig
+    sandboxes: SandboxProvider
+
+    def __call__(self, task: Task, on_call: CallObserver | None = None) -> Attempt:
+        return attempt_task(task, self.config, self.sandboxes, on_call)
+
+
+class TaskPool(Protocol):
+    """Where tasks run: threads of this process, or the nodes of a cluster."""
+
+    def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
+        """One attempt per task, in the order they finish. Closing the iterator before the
+        end stops what is still running."""
+        ...
+
+
+@dataclass(frozen=True)
+class ThreadPool:
+    """`workers` items at a time in this process; one at a time runs in the caller's thread."""
+
+    workers: int = 1
+
+    def attempts(self, tasks: list[T], work: Callable[[T], R]) -> Generator[R, None, None]:
+        if self.workers <= 1:
+            for task in tasks:
+                yield work(task)
+            return
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="task")
+        try:
+            for future in as_completed([pool.submit(work, task) for task in tasks]):
+                yield future.result()
+        finally:
+            # after an interrupt, queued tasks never start; running ones finish unwritten
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_tasks(
@@ -131,57 +207,36 @@ def run_tasks(
     retry_errors: bool = False,
     workers: int = 1,
     append_run: bool = False,
+    pool: TaskPool | None = None,
 ) -> list[ResultRow]:
-    """Run every task that has no row yet in the store, `workers` at a time. A store holding
-    rows of another configuration is refused unless `append_run` (see results/resume.py)."""
+    """Run every task that has no row yet in the store, `workers` at a time in this process
+    or on `pool`. A store holding rows of another configuration is refused unless
+    `append_run` (see results/resume.py)."""
     done = finished(store.path, config.identity(sandboxes.run_id), tasks, retry_errors, append_run)
-    attempts = store.attempts()
+    numbers = store.attempts()
     todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
+    attempts = (pool or ThreadPool(workers)).attempts(todo, TaskWork(config, sandboxes))
 
-    def attempt(task: Task) -> ResultRow:
-        number = attempts[(task.instance_id, config.policy.name, config.models.seed)] + 1
-        return run_task(task, config, sandboxes, store, number)
+    def recorded(attempt: Attempt) -> ResultRow:
+        key = (attempt.trajectory.instance_id, config.policy.name, config.models.seed)
+        return record_attempt(attempt, config, sandboxes.run_id, store, numbers[key] + 1)
 
-    return run_all(todo, attempt, store, on_row, workers)
+    with closing(attempts):  # an interrupt here stops the pool's remaining work
+        return write_rows(map(recorded, attempts), store, on_row)
 
 
-def run_all(
-    items: Sequence[T],
-    work: Callable[[T], ResultRow],
-    store: ResultStore,
-    on_row: Callable[[ResultRow], None],
-    workers: int,
+def write_rows(
+    rows: Iterable[ResultRow], store: ResultStore, on_row: Callable[[ResultRow], None]
 ) -> list[ResultRow]:
-    """`work` on every item, `workers` at a time. Rows go through one writer, in the order
-    items finish; after an interrupt no more rows are written, so an item cut short runs again
-    on resume instead of counting as an error."""
-    writer = threading.Lock()
-    stopped = threading.Event()
-    rows: list[ResultRow] = []
-
-    def run_one(item: T) -> None:
-        row = work(item)
-        with writer:
-            if stopped.is_set():
-                return
-            store.append(row)
-            rows.append(row)
-            on_row(row)
-
-    if workers <= 1:
-        for item in items:
-            run_one(item)
-        return rows
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="task")
-    try:
-        for future in [pool.submit(run_one, item) for item in items]:
-            future.result()
-    except BaseException:
-        stopped.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return rows
+    """This thread is the one writer: rows are written in the order their tasks finish, and
+    after an interrupt no more are, so a task cut short runs again on resume instead of
+    counting as an error."""
+    written = []
+    for row in rows:
+        store.append(row)
+        written.append(row)
+        on_row(row)
+    return written
 
 
 def grade_prediction(

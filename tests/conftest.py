@@ -14,6 +14,8 @@ from harness.sandbox.engine import connect
 from harness.sandbox.local import LocalProvider
 from harness.tasks import load_tasks
 
+from .ray_cluster import ray_cluster  # noqa: F401  (a fixture: a real Ray cluster here)
+
 DATA = Path(__file__).parent / "data"
 MINI_SUITE = DATA / "suite"
 

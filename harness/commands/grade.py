@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from harness.predictions import Prediction, read_predictions, run_report, safe_n
 from harness.reporting.collect import summarize
 from harness.reporting.summary import summary_table
 from harness.results import ResultRow, ResultStore, read_rows, resume
-from harness.runner import grade_prediction, run_all
+from harness.runner import ThreadPool, grade_prediction, write_rows
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.sandbox.settings import SandboxSettings
@@ -132,13 +133,11 @@ def run(args: argparse.Namespace) -> int:
         bar.update(1)
 
     try:
-        run_all(
-            todo,
-            lambda pair: grade_prediction(pair[0], pair[1], sandboxes, store, args.timeout),
-            store,
-            advance,
-            args.workers,
+        graded = ThreadPool(args.workers).attempts(
+            todo, lambda pair: grade_prediction(pair[0], pair[1], sandboxes, store, args.timeout)
         )
+        with closing(graded):  # an interrupt stops what is queued
+            write_rows(graded, store, advance)
     finally:
         bar.close()
         sandboxes.cleanup()

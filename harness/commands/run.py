@@ -7,9 +7,11 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import UsageError, __version__, warn
 from harness.agent import Limits
+from harness.cluster import DOCKER_RESOURCE, ClusterSettings, join, refuse_what_cannot_run
 from harness.commands import REGISTRY
 from harness.commands.common import (
     PROG,
@@ -39,10 +41,14 @@ from harness.reporting.tables import money
 from harness.results import ResultRow, ResultStore, iter_rows, resume
 from harness.results.store import check_writable
 from harness.runner import RunConfig, run_tasks
+from harness.sandbox import SandboxProvider
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
+
+if TYPE_CHECKING:
+    from harness.cluster.pool import RayPool
 
 RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
@@ -126,6 +132,17 @@ def parser() -> Parser:
         help="print the selection and what each task needs (images to pull or build, parser, "
         "environment, problems), then stop: no container, no model call, no file written",
     )
+    cluster = parser.add_argument_group("cluster")
+    cluster.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        metavar="ADDRESS",
+        help="run the tasks on a Ray cluster: each on a node that declares the "
+        f"{DOCKER_RESOURCE!r} resource, rows written here (ADDRESS: the head's host:port; "
+        "default: RAY_ADDRESS or the cluster started on this machine)",
+    )
+    add_options(cluster, ClusterSettings)
     out.add_argument(
         "--run-id",
         metavar="ID",
@@ -163,6 +180,9 @@ def configure(args: argparse.Namespace) -> RunConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = configure(args)
+    cluster = from_args(ClusterSettings, args)
+    if args.ray is not None:
+        refuse_what_cannot_run(config)
     tasks = load_selection(args, args.dataset)
     if not tasks:
         raise UsageError("the selection holds no tasks")
@@ -179,9 +199,17 @@ def run(args: argparse.Namespace) -> int:
     done = bad_input(
         resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run
     )
-    sandboxes = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
-    sandboxes.images.progress = byte_bars  # official images are gigabytes: show their pulls
-    check_base_image(sandboxes.images, config.sandbox.base_image)
+    sandboxes: SandboxProvider
+    pool: RayPool | None = None
+    if args.ray is None:
+        local = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
+        local.images.progress = byte_bars  # official images are gigabytes: show their pulls
+        check_base_image(local.images, config.sandbox.base_image)
+        sandboxes = local
+    else:
+        sandboxes, pool = join(
+            args.ray, config, cluster, config.sandbox, args.repo_mirror, args.run_id
+        )
     store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
     if config.models.synthetic:
         warn(
@@ -215,10 +243,11 @@ def run(args: argparse.Namespace) -> int:
             retry_errors=args.rerun_errors,
             workers=args.workers,
             append_run=args.append_run,
+            pool=pool,
         )
     finally:
         progress.close()
-        sandboxes.cleanup()
+        (pool or sandboxes).cleanup()
         store.close()
     return print_summary(store.path, config.policy.name)
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Protocol
 
 from harness.options import non_negative, option, positive
 
@@ -95,16 +99,51 @@ def retry_after_s(headers: Mapping[str, str], now: datetime | None = None) -> fl
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class Slots(Protocol):
+    """Held around one request: entering waits for a free slot, leaving gives it back."""
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> object: ...
+
+
+# (endpoint, model, limit) -> the slots every client of that model at that endpoint shares
+SlotSource = Callable[[str, str, int], Slots]
+
 _SLOTS: dict[tuple[str, str], threading.BoundedSemaphore] = {}
 _SLOTS_LOCK = threading.Lock()
 
 
-def concurrency_slots(base_url: str, model: str, limit: int) -> threading.BoundedSemaphore:
+def process_slots(base_url: str, model: str, limit: int) -> threading.BoundedSemaphore:
     """The semaphore of one model at one endpoint, shared by every client in the process
     (models are built per task, so a per-object limit would not limit anything). The first
     limit asked for a (base_url, model) pair holds for the life of the process."""
-    key = (base_url.rstrip("/"), model)
     with _SLOTS_LOCK:
-        if key not in _SLOTS:
-            _SLOTS[key] = threading.BoundedSemaphore(max(1, limit))
-        return _SLOTS[key]
+        if (base_url, model) not in _SLOTS:
+            _SLOTS[(base_url, model)] = threading.BoundedSemaphore(max(1, limit))
+        return _SLOTS[(base_url, model)]
+
+
+# Which slots the clients built in this context share: the process's by default; a cluster
+# run sets its own for the tasks it runs, so that the limit holds across machines.
+_SOURCE: ContextVar[SlotSource] = ContextVar("slot_source", default=process_slots)
+
+
+def concurrency_slots(base_url: str, model: str, limit: int) -> Slots:
+    """The slots of one model at one endpoint, from the source in force."""
+    return _SOURCE.get()(base_url.rstrip("/"), model, limit)
+
+
+@contextmanager
+def slot_source(source: SlotSource) -> Iterator[None]:
+    """Clients built inside the block take their slots from `source`."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)

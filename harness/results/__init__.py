@@ -10,10 +10,11 @@ from harness.results.row import (
     Verdict,
 )
 from harness.results.store import ResultStore, iter_rows, read_rows, unique_rows
-from harness.results.trajectory import ModelCall, Trajectory, Turn
+from harness.results.trajectory import LostAttempt, ModelCall, Trajectory, Turn
 
 __all__ = [
     "STATUSES",
+    "LostAttempt",
     "ModelCall",
     "ResultRow",
     "ResultStore",

@@ -160,6 +160,16 @@ class ResultRow(Record):
         description="Model calls by tier, vote samples and re-runs included (empty in rows "
         "written before it was recorded).",
     )
+    lost_attempts: Count = Field(
+        0,
+        description="Attempts that died with their node (a Ray run) before this one; their "
+        "calls are in the trajectory.",
+    )
+    lost_cost_usd: Dollars = Field(
+        0.0,
+        description="Spend of the lost attempts, as far as their calls were reported before "
+        "the loss; not part of cost_usd.",
+    )
     wall_time_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Wall time of the task (agent and grading), in seconds."
     )

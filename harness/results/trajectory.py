@@ -58,6 +58,19 @@ class Turn(Record):
     failed_observation: str | None = None
 
 
+class LostAttempt(Record):
+    """An attempt at the task that died with its node or worker (a Ray run) and was run again.
+    Its calls are those reported before it died: the spend known, perhaps not all of it."""
+
+    node: str = Field("", description="The Ray node it ran on; empty when it never started.")
+    reason: str
+    calls: list[ModelCall] = Field(default_factory=list)
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(call.cost_usd for call in self.calls)
+
+
 class Trajectory(Record):
     instance_id: str
     messages: list[dict[str, str]] = Field(default_factory=list)
@@ -79,6 +92,8 @@ class Trajectory(Record):
     run_id: str = ""
     synthetic: bool = False
     verdict: Verdict | None = None
+    node: str = Field("", description="The Ray node that ran the task; empty in a local run.")
+    lost_attempts: list[LostAttempt] = Field(default_factory=list)
     schema_version: Literal[1, 2] = TRAJECTORY_VERSION
 
     @property
@@ -135,6 +150,8 @@ class Trajectory(Record):
             cost_usd=self.cost_usd,
             cost_by_tier=self.cost_by_tier(),
             calls=self.calls_by_tier(),
+            lost_attempts=len(self.lost_attempts),
+            lost_cost_usd=sum(lost.cost_usd for lost in self.lost_attempts),
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,
             trajectory=path,
