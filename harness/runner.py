@@ -56,6 +56,10 @@ class RunConfig:
                 model_options=asdict(self.models.options),
                 models={tier: names[tier] for tier in self.policy.tiers},
                 prompt_hash=self.prompts.digest,
+                sim_params=self.models.sim_params.digest if self.models.synthetic else "",
+                sim_calibrated_from=(
+                    self.models.sim_params.calibrated_from if self.models.synthetic else 0
+                ),
             ),
         )
 

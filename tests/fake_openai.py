@@ -13,7 +13,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FakeOpenAI:
-    """Serves /chat/completions from a script: each entry is a reply dict or a fault.
+    """Serves /chat/completions from a script: each entry is a reply dict or a fault; or, when
+    the script is a function, from what it returns for each request body (it is called from
+    the server's threads).
 
     Entries: {"content": str, "usage": dict, "reasoning_content": str} for a completion
     (without "usage", the reply carries none), {"status": int, "headers": dict, "message": str}
@@ -22,8 +24,8 @@ class FakeOpenAI:
     the client's timeout). Past the end of the script, every request gets a 500.
     """
 
-    def __init__(self, script: list[dict]):
-        self.script = list(script)
+    def __init__(self, script):
+        self.script = script if callable(script) else list(script)
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         self.in_flight = 0
@@ -38,20 +40,24 @@ class FakeOpenAI:
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if callable(server.script):
+                    entry = server.script(body)
                 with server._lock:
-                    server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                    server.requests.append(body)
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
-                    entry = server.script.pop(0) if server.script else {"status": 500}
+                    if not callable(server.script):
+                        entry = server.script.pop(0) if server.script else {"status": 500}
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
                     server._stop.wait(entry.get("delay", 0))
-                    self._reply(entry)
+                    self._reply(entry, body)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
 
-            def _reply(self, entry):
+            def _reply(self, entry, request):
                 if "raw" in entry:
                     return self._send(200, entry["raw"], {})
                 if "status" in entry:
@@ -66,7 +72,7 @@ class FakeOpenAI:
                     "id": "c1",
                     "object": "chat.completion",
                     "created": 0,
-                    "model": server.requests[-1].get("model", "m"),
+                    "model": request.get("model", "m"),
                     "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
                 }
                 if entry.get("usage") is not None:

@@ -24,12 +24,14 @@ from harness.commands.common import (
 )
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.retry import ClientSettings
+from harness.models.sim import default_params
+from harness.models.sim_params import load_params
 from harness.models.wire import ModelOptions
 from harness.options import add_options, from_args
 from harness.policy import resolve_policy
 from harness.pricing import load_prices
 from harness.prompts import default_prompts
-from harness.reporting.summary import summarize, summary_table
+from harness.reporting.summary import file_notes, summarize, summary_table
 from harness.results import ResultRow, ResultStore, read_rows
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.docker import DockerProvider
@@ -122,6 +124,7 @@ def configure(args: argparse.Namespace) -> RunConfig:
         from_args(ModelOptions, args),
         from_args(ClientSettings, args),
         args.seed,
+        bad_input(load_params, settings.sim_params) if settings.sim_params else default_params(),
     )
     if not models.synthetic:
         for tier in policy.tiers:  # fail before any work, not after the first call
@@ -142,10 +145,7 @@ def run(args: argparse.Namespace) -> int:
     store = bad_input(ResultStore, output)
     bad_input(store.done)  # a resumed file must be readable before any work starts
     if config.models.synthetic:
-        warn(
-            f"No API key in {config.models.settings.api_key_env}: using simulated models. "
-            "These results are synthetic."
-        )
+        warn(synthetic_warning(config.models))
     sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
@@ -181,10 +181,29 @@ def run(args: argparse.Namespace) -> int:
     return print_summary(store.path, config.policy.name)
 
 
+def synthetic_warning(models: ModelFamily) -> str:
+    params = models.sim_params
+    if params.calibrated_from:
+        return (
+            f"Using simulated models calibrated from {params.calibrated_from} run(s) "
+            f"({models.settings.sim_params}, parameters {params.digest}). These results are "
+            "synthetic."
+        )
+    if models.settings.sim_params:
+        return (
+            f"Using simulated models with the parameters in {models.settings.sim_params}. "
+            "These results are synthetic."
+        )
+    return (
+        f"No API key in {models.settings.api_key_env}: using simulated models. "
+        "These results are synthetic."
+    )
+
+
 def print_summary(path: Path, policy: str) -> int:
     """The run's table and file; exit 1 when every task ended in an error."""
     rows = [r for r in read_rows(path) if r.policy == policy]
-    print(summary_table(summarize(rows)))
+    print(summary_table(summarize(rows), file_notes(str(path), rows)))
     print(f"Results: {path}")
     errors = [r for r in rows if r.status == "error"]
     for row in errors[:5]:

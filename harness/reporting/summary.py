@@ -132,12 +132,37 @@ def combine_files(
 def file_notes(name: str, rows: list[ResultRow]) -> list[str]:
     """Things about one file that do not stop a report but change how to read it."""
     runs = {r.run_id for r in rows}
+    notes = []
     if len(runs) > 1:
-        return [
+        notes.append(
             f"note: {name} holds rows of {len(runs)} runs ({listed(runs)}); they are "
             "reported together"
+        )
+    return notes + calibration_notes(name, rows)
+
+
+def calibration_notes(name: str, rows: list[ResultRow]) -> list[str]:
+    """Synthetic rows whose simulator was calibrated say from how many real runs, so that a
+    reader knows what the numbers rest on; parameters that changed within a policy are named."""
+    params: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for r in rows:
+        if r.synthetic:
+            params[r.policy].add((r.settings.sim_params, r.settings.sim_calibrated_from))
+    notes = []
+    for policy, found in sorted(params.items()):
+        label = policy + SYNTHETIC_MARK
+        if len(found) > 1:
+            notes.append(
+                f"note: {name}: policy {label} has rows of {len(found)} simulator parameter "
+                f"sets ({listed(h or '?' for h, _ in found)}); they are counted together"
+            )
+        notes += [
+            f"note: {name}: policy {label} is synthetic, from simulated models calibrated from "
+            f"{runs} run(s) (sim params {digest})"
+            for digest, runs in sorted(found)
+            if runs
         ]
-    return []
+    return notes
 
 
 def policy_notes(rows: list[ResultRow]) -> list[str]:

@@ -67,6 +67,17 @@ class RunSettings(Record):
     )
     models: dict[str, str] = Field(default_factory=dict, description="Model name by tier.")
     prompt_hash: str = Field("", description="Hash of every prompt template the model reads.")
+    sim_params: str = Field(
+        "",
+        description="Simulated models only: hash of the parameters they ran with (the bundled "
+        "hand-set ones, or a calibration file given with --sim-params).",
+    )
+    sim_calibrated_from: int = Field(
+        0,
+        ge=0,
+        description="Simulated models only: how many real runs their parameters were "
+        "calibrated from; 0 for the hand-set parameters.",
+    )
 
 
 class ResultRow(Record):
