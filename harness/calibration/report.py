@@ -41,6 +41,7 @@ def fit_table(result: Fit) -> str:
     for name in (
         "explore_commands",
         "fix_attempts",
+        "commands_after_red",
         "commands_between_attempts",
         "commands_after_fix",
     ):

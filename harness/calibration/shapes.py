@@ -3,8 +3,9 @@ calls cost in tokens. A statistic a tier has no data for takes the value pooled 
 
 Turn structure, in the simulator's grammar (models/sim.py): commands before the first attempt
 (one of them taken as the reproduction test the simulator always writes), commands between a
-failed attempt and the next, commands between the fix and the submit, and how many attempts a
-tier makes before it gives up. A gap that a limit cut short is left out, as is a task that
+failed attempt and the next (apart after an edit that applied, which the simulator undoes
+first), commands between the fix and the submit, and how many attempts a tier makes before it
+gives up. A gap that a limit cut short is left out, as is a task that
 never reached an attempt.
 
 Tokens: a task's first prompt (the base), what each turn adds to the prompt by the tier that
@@ -63,13 +64,22 @@ def _structure(run: Observed, samples: Samples) -> None:
         after = _next_action(turns, i)
         if after is None or i + 1 >= len(turns):
             continue  # a limit ended the task in the gap
-        gap = "commands_after_fix" if turns[i].kind == "fix" else "commands_between_attempts"
-        samples.add(gap, turns[i + 1].tier, after - i - 1)
+        samples.add(_gap_kind(turns[i]), turns[i + 1].tier, after - i - 1)
     fixed = [i for i in tried if turns[i].kind == "fix"]
     if fixed:
         samples.add("turns_to_fix", turns[fixed[0]].tier, fixed[0] + 1)
     elif turns[-1].kind == "submit":
         samples.add("fix_attempts", turns[-1].tier, len(tried))
+
+
+def _gap_kind(turn: TurnSteps) -> str:
+    """Which gap follows an attempt, as the simulator tells them apart: an edit that applied
+    without fixing (the simulator's are red) must be undone first."""
+    if turn.kind == "fix":
+        return "commands_after_fix"
+    if turn.steps[-1].outcome in ("tests_red", "ok"):
+        return "commands_after_red"
+    return "commands_between_attempts"
 
 
 def _next_action(turns: Sequence[TurnSteps], after: int) -> int | None:
@@ -81,6 +91,7 @@ def behaviour(samples: Samples, tier: Tier) -> TierBehaviour:
     return TierBehaviour(
         explore_commands=samples.mean("explore_commands", tier, 0.0),
         fix_attempts=max(1.0, samples.mean("fix_attempts", tier, math.inf)),
+        commands_after_red=samples.mean("commands_after_red", tier, 1.0),
         commands_between_attempts=samples.mean("commands_between_attempts", tier, 0.0),
         commands_after_fix=samples.mean("commands_after_fix", tier, 0.0),
     )

@@ -167,10 +167,13 @@ class SimModel:
                     return f"{REVIEW}\n\n{_fence('bash', 'git diff --stat')}"
                 return f"{SUBMIT}\n\n{_fence('submit', '')}"
             files = " ".join(patch_paths(self.task.patch))
-            if since == 0 and "failed" in headline and "restored" not in observation:
-                return f"{REVERT}\n\n{_fence('bash', f'git checkout -- {files}')}"
-            if since < self._gap("between", len(tried)):
-                return f"{INSPECT}\n\n{_fence('bash', f'cat {files}')}"
+            red = "failed" in headline
+            # a restored attempt is being re-run on this tier: no undo, no pause
+            if "restored" not in observation:
+                if since == 0 and red:
+                    return f"{REVERT}\n\n{_fence('bash', f'git checkout -- {files}')}"
+                if since < self._gap("red" if red else "between", len(tried)):
+                    return f"{INSPECT}\n\n{_fence('bash', f'cat {files}')}"
         if len(tried) >= self._fix_attempts():
             return f"{GIVE_UP}\n\n{_fence('submit', '')}"
         return self._fix_attempt(len(tried) + 1, sample)
@@ -193,11 +196,16 @@ class SimModel:
 
     def _gap(self, kind: str, attempts: int) -> int | float:
         """Commands between an attempt and what follows it: another attempt, or the submit
-        after a fix. Hand-set parameters have none (a red edit's revert is not a gap)."""
+        after a fix. After a red edit they include its undo. Hand-set parameters have none
+        (and undo a red edit all the same)."""
         shape = getattr(self.params.behaviour, self.tier)
         if shape is None:
             return 0
-        mean = shape.commands_after_fix if kind == "after" else shape.commands_between_attempts
+        mean = {
+            "after": shape.commands_after_fix,
+            "red": shape.commands_after_red,
+            "between": shape.commands_between_attempts,
+        }[kind]
         return whole_draw(mean, self._uniform(kind, attempts))
 
     def _explore_command(self, index: int) -> str:

@@ -125,8 +125,9 @@ class TierBehaviour(Table):
 
     explore_commands: NonNegative  # commands before the reproduction test
     fix_attempts: Annotated[float, Field(ge=1)]  # attempts before giving up; inf: never
-    commands_between_attempts: NonNegative
-    commands_after_fix: NonNegative
+    commands_after_red: NonNegative  # after an edit that left the tests red, its undo included
+    commands_between_attempts: NonNegative  # after any other failed attempt
+    commands_after_fix: NonNegative  # between the fix and the submit
 
 
 class Behaviour(Table):
