@@ -156,8 +156,8 @@ class TierScript:
 FLASH = TierScript(
     "deepseek-v4-flash",
     {"wrong_edit": 0.5, "malformed_diff": 0.3, "no_action": 0.2},
-    explore=(1, 3),
-    between=(0, 2),
+    explore=(0, 2),
+    between=(0, 1),
     review=0.3,
     budget=4,
     words=(20, 60),
@@ -166,12 +166,12 @@ FLASH = TierScript(
 PRO = TierScript(
     "deepseek-v4-pro",
     {"wrong_edit": 0.7, "malformed_diff": 0.2, "no_action": 0.1},
-    explore=(0, 2),
+    explore=(0, 1),
     between=(0, 1),
-    review=0.6,
+    review=0.5,
     budget=3,
-    words=(60, 160),
-    reasoning=(400, 1400),
+    words=(30, 90),
+    reasoning=(150, 650),
 )
 
 LOOK, TEST, TRY, UNDO, READ, REVIEW, DONE, QUIT = (
@@ -203,7 +203,7 @@ class ScriptedFamily:
     suite: Suite
     solve: dict[str, dict[str, float]]
     tiers: dict[str, TierScript] = field(default_factory=lambda: {"flash": FLASH, "pro": PRO})
-    seed: int = 0
+    seed: object = 0
     block: int = 64
     eviction: float = 0.05
     _cache: dict[str, set[str]] = field(default_factory=dict)

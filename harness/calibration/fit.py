@@ -32,11 +32,12 @@ from harness.models.sim_params import (
 from harness.policy import TIERS, Tier
 
 # What a failed attempt's outcome is, as the simulator makes it. A code edit whose check passed
-# but that did not resolve the task has no such edit in the simulator; it is simulated as an
-# edit that leaves the tests red.
+# but that did not resolve the task, or whose check timed out, has no such edit in the
+# simulator; it is simulated as an edit that leaves the tests red.
 FAILURE_KIND = {
     "tests_red": "wrong_edit",
     "ok": "wrong_edit",
+    "check_timeout": "wrong_edit",
     "patch_failed": "malformed_diff",
     "format_error": "no_action",
 }

@@ -77,7 +77,7 @@ def _gap_kind(turn: TurnSteps) -> str:
     without fixing (the simulator's are red) must be undone first."""
     if turn.kind == "fix":
         return "commands_after_fix"
-    if turn.steps[-1].outcome in ("tests_red", "ok"):
+    if turn.steps[-1].outcome in ("tests_red", "ok", "check_timeout"):
         return "commands_after_red"
     return "commands_between_attempts"
 

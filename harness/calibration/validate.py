@@ -5,9 +5,13 @@ held out whole (a cascade predicted from pro-only and flash-only runs, say); wit
 out one at a time, a policy the fit also saw is predicted too. A prediction runs the simulated
 family on the held-out rows' tasks, as many times as they were run, under the held-out policy
 and limits, once per replicate; each replicate draws the task probabilities from their
-posteriors, so the spread covers both the uncertainty of the fit and the luck of one run. The
-95% prediction interval of a measured value is then mean +- t(0.975, S-1) * sd * sqrt(1 + 1/S)
-over the S replicates: where a further run of that size should fall.
+posteriors.
+
+The 95% prediction interval of a measured value is predicted +- 1.96 sqrt(V (1 + 1/S)) over S
+replicates, where V, the variance of one run of the held-out size, is the luck of the run
+(the bootstrap variance within a replicate, rows resampled: conservative, since the measured
+run's task mix is fixed) plus the uncertainty of the fit (what the spread between replicates
+adds beyond that luck).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from scipy.stats import t as student_t
+import numpy as np
 
 from harness import HarnessError
 from harness.agent import Limits
@@ -35,6 +39,7 @@ from harness.reporting.summary import Metrics
 from harness.results import ResultRow, ResultStore
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox import SandboxProvider
+from harness.stats import Z_95
 from harness.tasks import Task
 
 HoldOut = Literal["policy", "run"]
@@ -81,23 +86,27 @@ class Prediction:
     policy_left_out: bool
     metric: str
     measured: float | None
-    replicates: tuple[float, ...]
+    replicates: tuple[float, ...]  # the metric of each simulated run
+    luck: tuple[float, ...] = ()  # bootstrap variance of the metric within each run
 
     @property
     def mean(self) -> float | None:
         return statistics.fmean(self.replicates) if self.replicates else None
 
     @property
+    def variance(self) -> float | None:
+        """Of the metric over one run of the held-out size: luck plus fit uncertainty."""
+        if len(self.replicates) < 2 or not self.luck:
+            return None
+        luck = statistics.fmean(self.luck)
+        return luck + max(0.0, statistics.variance(self.replicates) - luck)
+
+    @property
     def interval(self) -> tuple[float, float] | None:
         """95% prediction interval for one more run of the held-out size."""
-        n = len(self.replicates)
-        if n < 2 or self.mean is None:
+        if self.mean is None or self.variance is None:
             return None
-        half = (
-            float(student_t.ppf(0.975, n - 1))
-            * statistics.stdev(self.replicates)
-            * math.sqrt(1 + 1 / n)
-        )
+        half = Z_95 * math.sqrt(self.variance * (1 + 1 / len(self.replicates)))
         high = self.mean + half
         return (max(0.0, self.mean - half), min(1.0, high) if self.metric == "pass rate" else high)
 
@@ -116,6 +125,20 @@ class Prediction:
         if self.metric == "pass rate":
             return self.mean - self.measured
         return self.mean / self.measured - 1 if self.measured else None
+
+
+def luck(rows: Sequence[ResultRow], metric: str, seed: int, resamples: int = 2000) -> float:
+    """Bootstrap variance of a metric over runs like `rows`: rows drawn with replacement."""
+    cost = np.array([r.cost_usd for r in rows])
+    resolved = np.array([r.status == "resolved" for r in rows], dtype=float)
+    graded = np.array([r.status != "error" for r in rows], dtype=float)
+    picks = np.random.default_rng(seed).integers(0, len(rows), (resamples, len(rows)))
+    wins = resolved[picks].sum(axis=1)
+    if metric == "pass rate":
+        values = wins / np.maximum(graded[picks].sum(axis=1), 1)
+    else:
+        values = cost[picks].sum(axis=1)[wins > 0] / wins[wins > 0]
+    return float(values.var(ddof=1)) if len(values) > 1 else 0.0
 
 
 @dataclass
@@ -176,6 +199,7 @@ def predict(
     for o in fold.held_out:
         groups[(o.run, o.row.seed)].append(o.row)
     values: dict[str, list[float]] = defaultdict(list)
+    spread: dict[str, list[float]] = defaultdict(list)
     for replicate in range(replicates):
         drawn = params.drawn(seed * 7919 + replicate)
         rows: list[ResultRow] = []
@@ -186,6 +210,7 @@ def predict(
         for name, metric in METRICS.items():
             if (value := metric(metrics)) is not None:
                 values[name].append(value)
+                spread[name].append(luck(rows, name, seed + replicate))
     measured = Metrics.of(o.row for o in fold.held_out)
     return [
         Prediction(
@@ -195,6 +220,7 @@ def predict(
             name,
             metric(measured),
             tuple(values[name]),
+            tuple(spread[name]),
         )
         for name, metric in METRICS.items()
     ]
