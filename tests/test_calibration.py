@@ -65,7 +65,9 @@ def test_coupling_is_recovered_from_reruns(rho):
         pro = u if flash is u else rng.random()
         if flash >= p_flash:  # flash failed: pro re-runs the turn
             reruns.append(Rerun(p_flash, p_pro, pro < p_pro))
-    assert coupling(reruns) == pytest.approx(rho, abs=0.08)
+    found = coupling(reruns)
+    assert found.value == pytest.approx(rho, abs=max(0.08, 3 * found.se))
+    assert found.se < 0.1
     assert coupling([]) is None
 
 
@@ -133,3 +135,24 @@ def test_a_trajectory_is_read_as_the_simulator_plays_it():
     assert (rerun.tier, rerun.conditioned, rerun.fix) == ("pro", True, True)
     unresolved = observe(row.model_copy(update={"status": "unresolved"}), trajectory)
     assert [t.kind for t in unresolved.turns][3] == "attempt"
+
+
+def test_a_prediction_interval_adds_the_fit_spread_to_the_luck_of_a_run():
+    from harness.calibration.validate import Prediction
+
+    def prediction(replicates, luck, measured=0.5):
+        return Prediction("f", "cascade", True, "pass rate", measured, replicates, luck)
+
+    steady = prediction((0.5, 0.5, 0.5, 0.5), (0.01,) * 4)
+    # no spread between replicates beyond luck: the interval is the luck of one run
+    assert steady.variance == pytest.approx(0.01)
+    low, high = steady.interval
+    assert high - 0.5 == pytest.approx(1.96 * (0.01 * 1.25) ** 0.5, rel=1e-3)
+    assert steady.inside and steady.error == pytest.approx(0.0)
+    spread = prediction((0.3, 0.5, 0.7, 0.5), (0.001,) * 4, measured=0.8)
+    assert spread.variance == pytest.approx(0.08 / 3)  # the sample variance of the replicates
+    assert spread.interval[1] == pytest.approx(0.5 + 1.96 * (0.08 / 3 * 1.25) ** 0.5, rel=1e-4)
+    assert spread.inside is True
+    off = prediction((0.3, 0.31, 0.29, 0.3), (0.0001,) * 4, measured=0.5)
+    assert off.inside is False and off.error == pytest.approx(-0.2)
+    assert prediction((0.5,), (0.01,)).interval is None

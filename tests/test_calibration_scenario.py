@@ -20,7 +20,7 @@ from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.sim_params import load_params
 from harness.policy import BUILTIN
 from harness.pricing import load_prices
-from harness.results import ResultStore
+from harness.results import ResultStore, read_rows
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.local import LocalProvider
 
@@ -31,21 +31,22 @@ from .scripted_family import FLASH, PRO, ScriptedFamily, tiny_suite
 pytestmark = pytest.mark.scenario
 
 TASKS = 12
-REPEATS = {"pro": 6, "flash": 6, "cascade": 12}
-REPLICATES = 3
+REPEATS = {"pro": 5, "flash": 5, "cascade": 16}
+REPLICATES = 2
 WORKERS = 8
 KEY = "SCRIPTED_API_KEY"
 
 
 def truth() -> dict[str, dict[str, float]]:
-    """Solve probabilities spread over easy and hard tasks, pro better on most."""
+    """Solve probabilities spread over easier and harder tasks; pro fixes what flash fails
+    often enough that the cascade escalates about once a task."""
     rng = random.Random(16)
     solve = {}
     for i in range(TASKS):
-        flash = round(rng.uniform(0.3, 0.75), 2)
+        flash = round(rng.uniform(0.1, 0.35), 2)
         solve[f"acme__tiny-{i}"] = {
             "flash": flash,
-            "pro": round(min(0.95, flash + rng.uniform(0.0, 0.3)), 2),
+            "pro": round(min(0.95, flash + rng.uniform(0.35, 0.6)), 2),
         }
     return solve
 
@@ -117,16 +118,24 @@ def test_fit_recovers_the_solve_probabilities(runs, capsys):
     assert [line for ok, line in checks if not ok] == []
     assert sum(z_squared) / len(z_squared) < 2.0
     # the shapes of the family's turns and tokens
+    measured = params.calibration.measured
     for tier, script in (("flash", FLASH), ("pro", PRO)):
         shape = getattr(params.behaviour, tier)
-        assert shape.fix_attempts == script.budget
+        gave_up = [
+            r
+            for r in read_rows(files[tier])
+            if r.status != "resolved" and r.exit_reason == "submitted"
+        ]
+        if gave_up:  # what a tier that never gave up would do is not in the runs
+            assert shape.fix_attempts == script.budget
         assert shape.explore_commands == pytest.approx(sum(script.explore) / 2, abs=0.35)
-        reasoning = sum(script.reasoning) / 2
-        assert params.reasoning[tier] == pytest.approx(reasoning, rel=0.1)
+        assert params.reasoning[tier] == pytest.approx(sum(script.reasoning) / 2, rel=0.1)
         mix = params.failure.mix(tier)
         total = mix.wrong_edit + mix.malformed_diff + mix.no_action
+        failures = measured[tier]["attempts"] - measured[tier]["fixes"]
         for kind, share in script.failures.items():
-            assert getattr(mix, kind) / total == pytest.approx(share, abs=0.15)
+            se = math.sqrt(share * (1 - share) / failures)
+            assert getattr(mix, kind) / total == pytest.approx(share, abs=3 * se), (tier, kind)
 
 
 @pytest.fixture(scope="module")
@@ -152,15 +161,22 @@ def test_the_cascade_is_predicted_from_pro_and_flash_runs(cascade_predictions, c
     for prediction in predictions:
         assert prediction.inside, prediction
     cost = next(p for p in predictions if p.metric == "cost per resolved task")
+    # the noise of this comparison: a measured run's luck, and that of the predicted mean
+    noise = math.sqrt(cost.variance * (1 + 1 / len(cost.replicates))) / cost.measured
+    with capsys.disabled():
+        print(f"cost per resolved task: error {cost.error:+.1%}, standard error {noise:.1%}")
     assert abs(cost.error) <= 0.10
 
 
 def test_cascade_runs_show_the_tiers_fail_independently(runs):
     """The family draws each tier's attempt on its own: the coupling the cascade's re-runs
-    show must be near 0, and re-runs must not count as draws of pro's probability."""
+    show must be 0 within three of its standard errors, and re-runs must not count as draws of
+    pro's probability."""
     _, _, files = runs
     observed = read_observed(list(files.values()), print)
     with_cascade = fit(observed)
-    assert with_cascade.params.solve.coupling <= 0.3
+    reruns = with_cascade.params.calibration.measured["reruns"]
+    assert reruns["reruns"] > 50
+    assert with_cascade.params.solve.coupling <= 3 * reruns["coupling_se"]
     without = fit([o for o in observed if o.row.policy != "cascade"])
     assert with_cascade.counts["pro"] == without.counts["pro"]

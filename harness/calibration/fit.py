@@ -87,9 +87,9 @@ def fit(observed: Sequence[Observed], files: Sequence[str] = ()) -> Fit:
     solve = {tier: _tier_solve(priors[tier], counts[tier]) for tier in TIERS}
     mixes, shares = _failure_mixes(observed)
     notes: list[str] = []
-    reruns = _reruns(observed, solve)
-    rho = mixing.coupling(reruns)
-    if rho is None:
+    reruns = _reruns(observed, solve, counts)
+    coupled = mixing.coupling(reruns)
+    if coupled is None:
         notes.append(
             "note: no re-runs of a turn after the other tier failed it (cascade runs): how "
             "often both tiers fail the same attempt is unknown, taken as independent given the "
@@ -98,10 +98,10 @@ def fit(observed: Sequence[Observed], files: Sequence[str] = ()) -> Fit:
     votes, vote_stats = _votes(observed, solve, mixes, notes)
     samples = shapes.turn_samples(observed)
     tokens, reasoning = shapes.token_shapes(observed)
-    measured = _measured(observed, counts, shares, vote_stats, samples, reruns)
+    measured = _measured(observed, counts, shares, vote_stats, samples, reruns, coupled)
     params = SimParams(
         calibration=_calibration(observed, files, measured, notes),
-        solve=Solve(task_spread=0.0, coupling=rho or 0.0, **solve),
+        solve=Solve(task_spread=0.0, coupling=coupled.value if coupled else 0.0, **solve),
         failure=Failure(**_pooled(mixes).model_dump(), flash=mixes["flash"], pro=mixes["pro"]),
         behaviour=Behaviour(
             flash=shapes.behaviour(samples, "flash"), pro=shapes.behaviour(samples, "pro")
@@ -159,7 +159,21 @@ def _pooled(mixes: dict[Tier, FailureMix]) -> FailureMix:
     return FailureMix(**{k: sum(getattr(m, k) for m in mixes.values()) / len(mixes) for k in KINDS})
 
 
-def _reruns(observed: Sequence[Observed], solve: dict[Tier, TierSolve]) -> list[mixing.Rerun]:
+def _reruns(
+    observed: Sequence[Observed],
+    solve: dict[Tier, TierSolve],
+    counts: dict[Tier, dict[str, Counts]],
+) -> list[mixing.Rerun]:
+    """Re-runs with each task's own rates, not the shrunk ones: re-runs gather on the tasks
+    the default tier finds hard, and shrinkage would bias those rates toward the mean."""
+
+    def rate(tier: Tier, task: str) -> tuple[float, float]:
+        known = counts[tier].get(task)
+        if known is None or not known.attempts:
+            return solve[tier].base(task, ""), 0.0
+        p = known.fixes / known.attempts
+        return p, p * (1 - p) / known.attempts
+
     reruns = []
     for run in observed:
         task = run.row.instance_id
@@ -168,13 +182,9 @@ def _reruns(observed: Sequence[Observed], solve: dict[Tier, TierSolve]) -> list[
                 continue
             failed, again = turn.steps
             if failed.attempt and failed.outcome != "vote_split" and again.attempt:
-                reruns.append(
-                    mixing.Rerun(
-                        solve[failed.tier].base(task, ""),
-                        solve[again.tier].base(task, ""),
-                        again.fix,
-                    )
-                )
+                p_default, _ = rate(failed.tier, task)
+                p_up, variance = rate(again.tier, task)
+                reruns.append(mixing.Rerun(p_default, p_up, again.fix, task, variance))
     return reruns
 
 
@@ -216,6 +226,7 @@ def _measured(
     votes: dict[Tier, dict[str, float]],
     samples: shapes.Samples,
     reruns: Sequence[mixing.Rerun],
+    coupled: mixing.Coupling | None,
 ) -> dict[str, dict[str, float]]:
     """What the runs showed, beside the parameters, for a reader checking the fit."""
     measured: dict[str, dict[str, float]] = {}
@@ -230,8 +241,9 @@ def _measured(
             **shares[tier],
             **votes.get(tier, {}),
         }
-    if reruns:
-        measured["reruns"] = {"reruns": len(reruns), "fixes": sum(r.fixed for r in reruns)}
+    if coupled is not None:
+        fixes = sum(r.fixed for r in reruns)
+        measured["reruns"] = {"reruns": len(reruns), "fixes": fixes, "coupling_se": coupled.se}
     by_policy: dict[str, list[Observed]] = defaultdict(list)
     for run in observed:
         by_policy[run.row.policy].append(run)

@@ -19,6 +19,7 @@ majority; the split rate falls with a, and a is the value that gives the measure
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,21 +36,40 @@ class Rerun:
     p_default: float
     p_up: float
     fixed: bool
+    task: str = ""
+    p_up_variance: float = 0.0  # of the estimate of p_up (the same for a task's re-runs)
 
 
-def coupling(reruns: Sequence[Rerun]) -> float | None:
-    """rho, or None when the runs hold no re-runs to tell it from."""
+@dataclass(frozen=True)
+class Coupling:
+    value: float
+    se: float  # from the luck of the re-runs and the uncertainty of p_up, through the estimate
+
+
+def coupling(reruns: Sequence[Rerun]) -> Coupling | None:
+    """rho and its standard error, or None when the runs hold no re-runs to tell it from.
+    When the escalation tier fixes far more often than the default tier, shared and own draws
+    predict nearly the same re-run fixes, and rho is poorly told apart: its error says so."""
     if not reruns:
         return None
-    shared = sum(
+    shared = [
         max(0.0, r.p_up - r.p_default) / (1 - r.p_default) if r.p_default < 1 else 0.0
         for r in reruns
-    )
-    independent = sum(r.p_up for r in reruns)
+    ]
+    independent = [r.p_up for r in reruns]
     fixes = sum(r.fixed for r in reruns)
-    if abs(independent - shared) < 1e-9:
-        return 0.0
-    return min(1.0, max(0.0, (independent - fixes) / (independent - shared)))
+    spread = sum(independent) - sum(shared)
+    if abs(spread) < 1e-9:
+        return Coupling(0.0, math.inf)
+    rho = min(1.0, max(0.0, (sum(independent) - fixes) / spread))
+    chances = [rho * a + (1 - rho) * b for a, b in zip(shared, independent)]
+    luck = sum(c * (1 - c) for c in chances)
+    # an error in a task's p_up moves the expected fixes of all its re-runs at once
+    per_task: dict[str, list[Rerun]] = {}
+    for r in reruns:
+        per_task.setdefault(r.task, []).append(r)
+    estimate = sum(len(rs) ** 2 * rs[0].p_up_variance for rs in per_task.values())
+    return Coupling(rho, math.sqrt(luck + estimate) / abs(spread))
 
 
 def split_probability(p: float, mix: FailureMix, samples: int, agreement: float) -> float:

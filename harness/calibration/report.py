@@ -55,7 +55,14 @@ def fit_table(result: Fit) -> str:
     add("cache hit ratio (warm)", lambda t: percent(tokens[t].cache_hit_ratio))
     add("cache hits of a first call", lambda t: _number(tokens[t].cold_cache_hit, 0))
     table = format_table(FIT_HEADERS, rows)
-    return f"{table}\ncoupling of the tiers' draws: {params.solve.coupling:.2f}"
+    reruns = measured.get("reruns")
+    coupling = (
+        f"{params.solve.coupling:.2f} (standard error {reruns['coupling_se']:.2f}, from "
+        f"{int(reruns['reruns'])} re-runs)"
+        if reruns
+        else "0 (assumed: no re-runs in these runs)"
+    )
+    return f"{table}\ncoupling of the tiers' draws: {coupling}"
 
 
 def _share(mix: FailureMix, kind: str) -> str:
