@@ -128,16 +128,20 @@ class Prediction:
 
 
 def luck(rows: Sequence[ResultRow], metric: str, seed: int, resamples: int = 2000) -> float:
-    """Bootstrap variance of a metric over runs like `rows`: rows drawn with replacement."""
+    """The variance of a metric over runs like `rows`: binomial for the pass rate, a bootstrap
+    (rows drawn with replacement) for the cost per resolved task."""
     cost = np.array([r.cost_usd for r in rows])
     resolved = np.array([r.status == "resolved" for r in rows], dtype=float)
     graded = np.array([r.status != "error" for r in rows], dtype=float)
+    if metric == "pass rate":
+        # binomial, with a pseudo-success and a pseudo-failure: a run that resolved every
+        # task (or none) does not prove the next one will
+        n = graded.sum()
+        rate = (resolved.sum() + 1) / (n + 2)
+        return float(rate * (1 - rate) / max(n, 1))
     picks = np.random.default_rng(seed).integers(0, len(rows), (resamples, len(rows)))
     wins = resolved[picks].sum(axis=1)
-    if metric == "pass rate":
-        values = wins / np.maximum(graded[picks].sum(axis=1), 1)
-    else:
-        values = cost[picks].sum(axis=1)[wins > 0] / wins[wins > 0]
+    values = cost[picks].sum(axis=1)[wins > 0] / wins[wins > 0]
     return float(values.var(ddof=1)) if len(values) > 1 else 0.0
 
 

@@ -75,11 +75,18 @@ class TierSolve(Table):
         return value
 
     def drawn(self, rng: random.Random) -> TierSolve:
-        """Every task's probability drawn from its posterior, the tier mean from the prior:
-        one plausible truth given the runs the calibration saw."""
-        if self.prior_alpha is None or self.prior_beta is None:
+        """One plausible truth given the runs the calibration saw: the tier mean drawn around
+        its estimate (it is an estimate too: from the attempts, and from the spread of a few
+        tasks), then every task's probability from its posterior under a prior at that mean."""
+        if self.prior_alpha is None or self.prior_beta is None or self.mean is None:
             return self
-        a, b = self.prior_alpha, self.prior_beta
+        mean, weight = self.mean, self.prior_alpha + self.prior_beta
+        attempts = sum(s.attempts for s in self.tasks.values())
+        spread = mean * (1 - mean)
+        variance = spread / max(1, attempts) + spread / (weight + 1) / max(1, len(self.tasks))
+        size = max(spread / variance - 1, 1e-6)
+        drawn_mean = rng.betavariate(mean * size, (1 - mean) * size)
+        a, b = drawn_mean * weight, (1 - drawn_mean) * weight
         tasks = {
             task: s.model_copy(
                 update={"p": rng.betavariate(a + s.successes, b + s.attempts - s.successes)}
