@@ -93,3 +93,17 @@ def test_whole_draws_keep_the_mean():
 def test_a_task_probability_needs_its_counts():
     with pytest.raises(ValueError):
         TierSolve(mean=0.2, tasks={"a": TaskSolve.model_validate({"p": 0.2})})
+
+
+def test_a_run_unlike_the_calibration_runs_is_named():
+    params = calibrated()
+    data = params.to_data()
+    data["calibration"].update(models={"flash": "f-1", "pro": "p-1"}, price_table="t-1")
+    params = parse_params(data, "test")
+    assert params.mismatches({"flash": "f-1"}, "t-1") == []
+    notes = params.mismatches({"flash": "f-2", "pro": "p-1"}, "t-2")
+    assert notes == [
+        "the flash tier was calibrated on f-1, and this run prices it as f-2",
+        "the calibration runs were priced with t-1, this run with t-2",
+    ]
+    assert load_params().mismatches({"flash": "x"}, "y") == []

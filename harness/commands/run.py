@@ -146,6 +146,10 @@ def run(args: argparse.Namespace) -> int:
     bad_input(store.done)  # a resumed file must be readable before any work starts
     if config.models.synthetic:
         warn(synthetic_warning(config.models))
+        names = config.models.settings.names
+        used: dict[str, str] = {tier: names[tier] for tier in config.policy.tiers}
+        for note in config.models.sim_params.mismatches(used, config.prices.version):
+            warn(f"warning: {note}")
     sandboxes = DockerProvider(connect(), args.run_id, sandbox_settings, args.repo_mirror)
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "

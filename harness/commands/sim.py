@@ -144,7 +144,8 @@ def run_validate(args: argparse.Namespace, observed: list[Observed]) -> int:
     if not chosen:
         raise UsageError(f"no runs of the policies to predict: {', '.join(args.predict)}")
     tasks = {t.instance_id: t for t in load_selection(args, args.dataset)}
-    missing = sorted({o.row.instance_id for o in observed} - set(tasks))
+    needed = {o.row.instance_id for fold in chosen for o in fold.held_out}
+    missing = sorted(needed - set(tasks))
     if missing:
         raise UsageError(f"{len(missing)} task(s) of the runs are not in the dataset: {missing[0]}")
     tables = {o.row.price_table for o in observed} - {prices.version}

@@ -196,6 +196,24 @@ class SimParams(Table):
         text = self.model_dump_json(exclude={"calibration"})
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
+    def mismatches(self, models: dict[str, str], price_table: str) -> list[str]:
+        """How a run differs from the runs these parameters were calibrated on, in what the
+        simulator cannot make up for: the models its calls are priced as, and the prices."""
+        if self.calibration is None:
+            return []
+        fitted = self.calibration.models
+        notes = [
+            f"the {tier} tier was calibrated on {fitted[tier]}, and this run prices it as {name}"
+            for tier, name in sorted(models.items())
+            if fitted.get(tier, name) != name
+        ]
+        table = self.calibration.price_table
+        if table and table != price_table:
+            notes.append(
+                f"the calibration runs were priced with {table}, this run with {price_table}"
+            )
+        return notes
+
     def drawn(self, seed: int) -> SimParams:
         """The same parameters with task probabilities drawn from their posteriors."""
         rng = random.Random(seed)
