@@ -203,3 +203,11 @@ def test_runs_held_out_one_at_a_time_make_one_fold_each(runs):
         assert fold.name.removeprefix("run ") not in {o.run for o in fold.training}
         assert not fold.policy_left_out  # every policy ran more than once
     assert len(folds(observed, "policy")) == 3
+
+
+def test_a_fit_needs_both_tiers_on_turns_of_their_own(runs, tmp_path, capsys):
+    _, _, files = runs
+    output = tmp_path / "one-tier.toml"
+    assert main(["sim", "fit", str(files["pro"]), "--output", str(output)]) == 2
+    assert "no fix attempts by the flash tier on turns of its own" in capsys.readouterr().err
+    assert not output.exists()

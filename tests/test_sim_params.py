@@ -107,3 +107,12 @@ def test_a_run_unlike_the_calibration_runs_is_named():
         "the calibration runs were priced with t-1, this run with t-2",
     ]
     assert load_params().mismatches({"flash": "x"}, "y") == []
+
+
+def test_draws_stay_valid_at_the_edges():
+    data = calibrated().to_data()
+    data["solve"]["flash"].update(mean=1e-4, prior_alpha=1e-4, prior_beta=0.9999)
+    data["solve"]["flash"]["tasks"] = {"a": {"p": 0.0, "successes": 0, "attempts": 1}}
+    params = parse_params(data, "test")
+    for seed in range(200):
+        assert 0 <= params.drawn(seed).solve.flash.tasks["a"].p <= 1

@@ -84,8 +84,9 @@ class TierSolve(Table):
         attempts = sum(s.attempts for s in self.tasks.values())
         spread = mean * (1 - mean)
         variance = spread / max(1, attempts) + spread / (weight + 1) / max(1, len(self.tasks))
-        size = max(spread / variance - 1, 1e-6)
-        drawn_mean = rng.betavariate(mean * size, (1 - mean) * size)
+        size = max(spread / variance - 1, 2.0)
+        # kept off 0 and 1, where a Beta's parameters would vanish
+        drawn_mean = min(1 - 1e-6, max(1e-6, rng.betavariate(mean * size, (1 - mean) * size)))
         a, b = drawn_mean * weight, (1 - drawn_mean) * weight
         tasks = {
             task: s.model_copy(
