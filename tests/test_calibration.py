@@ -156,3 +156,88 @@ def test_a_prediction_interval_adds_the_fit_spread_to_the_luck_of_a_run():
     off = prediction((0.3, 0.31, 0.29, 0.3), (0.0001,) * 4, measured=0.5)
     assert off.inside is False and off.error == pytest.approx(-0.2)
     assert prediction((0.5,), (0.01,)).interval is None
+
+
+def _row(policy, status="resolved", run="r"):
+    return ResultRow.model_validate(
+        {
+            "instance_id": "t", "model_name_or_path": "m", "model_patch": "", "run_id": run,
+            "policy": policy, "policy_hash": "h", "backend": "openai", "synthetic": False,
+            "seed": 0, "price_table": "p", "status": status,
+        }
+    )  # fmt: skip
+
+
+def _shaped_trajectory(tiers, base, growth, ratio, cold):
+    """Turns by the given tiers, each a command, then a fix and a submit, with prompts that
+    grow exactly by each turn's tier's growth and cache hits at `ratio` of what was sent."""
+    turns, calls, prompt, sent = [], [], base, {}
+    kinds = [("bash", "ls", "command")] * (len(tiers) - 2)
+    kinds += [("diff", CODE, "edit"), ("submit", "", "submit")]
+    for index, (tier, (lang, body, action)) in enumerate(zip(tiers, kinds)):
+        hit = round(ratio[tier] * sent[tier]) if tier in sent else cold[tier]
+        usage = Usage(cache_hit=hit, cache_miss=prompt - hit, output=150, reasoning=100)
+        calls.append(
+            ModelCall(turn=index, tier=tier, model=tier, reason="default", usage=usage, cost_usd=0)
+        )
+        turns.append(_turn(index, tier, fence(lang, body), "ok", action))
+        sent[tier] = prompt
+        prompt += growth[tier]
+    return Trajectory(instance_id="t", turns=turns, calls=calls)
+
+
+def test_token_shapes_are_recovered_exactly_from_exact_trajectories():
+    from harness.calibration.shapes import token_shapes
+
+    base, growth = 1000, {"flash": 120, "pro": 300}
+    ratio, cold = {"flash": 0.9, "pro": 0.5}, {"flash": 400, "pro": 200}
+    runs = [
+        observe(_row("flash"), _shaped_trajectory(["flash"] * 6, base, growth, ratio, cold)),
+        observe(_row("pro"), _shaped_trajectory(["pro"] * 4, base, growth, ratio, cold)),
+        observe(
+            _row("cascade"),
+            _shaped_trajectory(
+                ["flash", "pro", "flash", "pro", "flash"], base, growth, ratio, cold
+            ),
+        ),
+    ]
+    shapes, reasoning = token_shapes(runs)
+    for tier in ("flash", "pro"):
+        assert shapes[tier].prompt_base == base
+        assert shapes[tier].prompt_growth == pytest.approx(growth[tier])
+        assert shapes[tier].cache_hit_ratio == pytest.approx(ratio[tier], abs=1e-3)
+        assert shapes[tier].cold_cache_hit == cold[tier]
+        assert shapes[tier].output == 50 and reasoning[tier] == 100
+
+
+def test_vote_splits_are_fitted_as_sample_agreement():
+    from harness.calibration.fit import fit
+
+    def voted(split):
+        outcome = "vote_split" if split else "ok"
+        calls = [_call(0, "flash"), _call(0, "flash", "vote"), _call(0, "flash", "vote")]
+        calls += [_call(1, "flash")]
+        turns = [
+            _turn(0, "flash", fence("diff", CODE), outcome, "edit"),
+            _turn(1, "flash", fence("submit"), "ok", "submit"),
+        ]
+        status = "unresolved" if split else "resolved"
+        return observe(_row("vote", status), Trajectory(instance_id="t", turns=turns, calls=calls))
+
+    def pro(fixed):
+        turns = [_turn(0, "pro", fence("diff", CODE), "ok" if fixed else "tests_red", "edit")]
+        turns.append(_turn(1, "pro", fence("submit"), "ok", "submit"))
+        calls = [_call(0, "pro"), _call(1, "pro")]
+        status = "resolved" if fixed else "unresolved"
+        return observe(_row("pro", status), Trajectory(instance_id="t", turns=turns, calls=calls))
+
+    runs = [voted(split) for split in [True] * 3 + [False] * 7] + [
+        pro(i % 2 == 0) for i in range(6)
+    ]
+    result = fit(runs)
+    measured = result.params.calibration.measured["flash"]
+    assert measured["vote_turns"] == 10 and measured["vote_split_rate"] == pytest.approx(0.3)
+    mix = result.params.failure.mix("flash")
+    expected = agreement(result.params.solve.flash.mean, mix, 3, 0.3)
+    assert result.params.votes.flash == pytest.approx(expected)
+    assert result.counts["flash"]["t"].attempts == 7  # the split votes are not draws of p
