@@ -74,6 +74,10 @@ class RunConfig:
                 models={tier: names[tier] for tier in self.policy.tiers},
                 prompt_hash=self.prompts.digest,
                 sandbox=asdict(self.sandbox),
+                sim_params=self.models.sim_params.digest if self.models.synthetic else "",
+                sim_calibrated_from=(
+                    self.models.sim_params.calibrated_from if self.models.synthetic else 0
+                ),
             ),
         )
 

@@ -14,7 +14,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FakeOpenAI:
-    """Serves /chat/completions from a script: each entry is a reply dict or a fault.
+    """Serves /chat/completions from a script: each entry is a reply dict or a fault; or, when
+    the script is a function, from what it returns for each request body (it is called from
+    the server's threads).
 
     Entries: {"content": str, "usage": dict, "reasoning_content": str} for a completion
     (without "usage", the reply carries none), {"status": int, "headers": dict, "message": str}
@@ -26,8 +28,8 @@ class FakeOpenAI:
     500.
     """
 
-    def __init__(self, script: list[dict]):
-        self.script = list(script)
+    def __init__(self, script):
+        self.script = script if callable(script) else list(script)
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         self.in_flight = 0
@@ -42,22 +44,26 @@ class FakeOpenAI:
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if callable(server.script):
+                    entry = server.script(body)
                 with server._lock:
-                    server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                    server.requests.append(body)
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
-                    entry = server.script.pop(0) if server.script else {"status": 500}
+                    if not callable(server.script):
+                        entry = server.script.pop(0) if server.script else {"status": 500}
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
                     server._stop.wait(entry.get("delay", 0))
                     if "trickle" in entry:
-                        return self._trickle(entry)
-                    self._reply(entry)
+                        return self._trickle(entry, body)
+                    self._reply(entry, body)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
 
-            def _trickle(self, entry):
+            def _trickle(self, entry, request):
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("connection", "close")
@@ -68,9 +74,9 @@ class FakeOpenAI:
                     self.wfile.write(b"\n")
                     self.wfile.flush()
                     server._stop.wait(entry.get("interval", 0.1))
-                self.wfile.write(json.dumps(self._completion(entry)).encode())
+                self.wfile.write(json.dumps(self._completion(entry, request)).encode())
 
-            def _reply(self, entry):
+            def _reply(self, entry, request):
                 if "raw" in entry:
                     return self._send(200, entry["raw"], {})
                 if "status" in entry:
@@ -78,9 +84,9 @@ class FakeOpenAI:
                         {"error": {"message": entry.get("message", "scripted"), "type": "scripted"}}
                     ).encode()
                     return self._send(entry["status"], body, entry.get("headers", {}))
-                self._send(200, json.dumps(self._completion(entry)).encode(), {})
+                self._send(200, json.dumps(self._completion(entry, request)).encode(), {})
 
-            def _completion(self, entry):
+            def _completion(self, entry, request):
                 message = {"role": "assistant", "content": entry["content"]}
                 if "reasoning_content" in entry:
                     message["reasoning_content"] = entry["reasoning_content"]
@@ -88,7 +94,7 @@ class FakeOpenAI:
                     "id": "c1",
                     "object": "chat.completion",
                     "created": 0,
-                    "model": server.requests[-1].get("model", "m"),
+                    "model": request.get("model", "m"),
                     "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
                 }
                 if entry.get("usage") is not None:

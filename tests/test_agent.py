@@ -5,7 +5,8 @@ import pytest
 from harness.agent import Agent, Limits, parse_action
 from harness.diffs import normalise, touches_only_tests
 from harness.models import Completion
-from harness.models.sim import SimModel, load_params, malformed_edit, wrong_edit
+from harness.models.sim import SimModel, malformed_edit, wrong_edit
+from harness.models.sim_params import load_params, parse_params
 from harness.policy import BUILTIN, Policy
 from harness.pricing import Usage, load_prices
 from harness.prompts import default_prompts
@@ -156,7 +157,7 @@ def test_step_and_cost_limits_end_the_loop(calc_task, calc_local):
 def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_local):
     easy = replace(calc_task, difficulty="easy")
     policy = Policy("always-pro", default="pro")
-    models = {"pro": SimModel(easy, "pro", "deepseek-v4-pro", seed=0, params={**_certain_params()})}
+    models = {"pro": SimModel(easy, "pro", "deepseek-v4-pro", seed=0, params=_certain_params())}
     trajectory = Agent(models, policy, PRICES).solve(easy, calc_local)
     kinds = [t.action for t in trajectory.turns]
     assert kinds[0] == "command" and kinds[-1] == "submit"
@@ -166,10 +167,10 @@ def test_the_simulated_family_solves_through_the_real_loop(calc_task, calc_local
 
 
 def _certain_params():
-    params = load_params()
-    params["solve"]["pro"] = {"easy": 1.0, "medium": 1.0, "hard": 1.0}
-    params["solve"]["task_spread"] = 0.0
-    return params
+    data = load_params().to_data()
+    data["solve"]["pro"] = {"easy": 1.0, "medium": 1.0, "hard": 1.0}
+    data["solve"]["task_spread"] = 0.0
+    return parse_params(data, "test")
 
 
 def test_a_call_past_the_context_budget_ends_the_task_before_it_is_sent(calc_task, local):

@@ -708,6 +708,14 @@ OTHERS = [
         {"p.json": "[]"},
     ),
     case("export-results-missing", ["export", "no.jsonl"], "results file not found"),
+    case("sim-no-action", ["sim"], "the following arguments are required"),
+    case(
+        "sim-fit-results-missing",
+        ["sim", "fit", "no.jsonl", "--output", "c.toml"],
+        "results file not found",
+    ),
+    case("sim-validate-results-missing", ["sim", "validate", "no.jsonl"], "results file not found"),
+    case("sim-params-missing", ["--sim-params", "no.toml"], "simulator parameters not found"),
     case("setup-option", ["setup", "--yes"], "unrecognized arguments: --yes"),
     case(
         "unknown-command-option", ["report", "--frobnicate", "good.jsonl"], "unrecognized arguments"

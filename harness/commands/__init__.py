@@ -41,6 +41,7 @@ REGISTRY = [
     Command("report", "summarise one or more results files per policy"),
     Command("compare", "compare two results files task by task"),
     Command("check", "CI gate: exit 1 when a candidate results file is worse than a baseline"),
+    Command("sim", "fit the simulated models to real runs (`sim fit`), and cross-validate them"),
     Command("prices", "print the price table in force (per model, dollars per million tokens)"),
 ]
 COMMANDS = {command.name: command for command in REGISTRY}

@@ -28,6 +28,8 @@ from harness.commands.common import (
 )
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.retry import ClientSettings
+from harness.models.sim import default_params
+from harness.models.sim_params import load_params
 from harness.models.wire import ModelOptions
 from harness.options import add_options, from_args
 from harness.policy import resolve_policy
@@ -164,6 +166,7 @@ def configure(args: argparse.Namespace) -> RunConfig:
         from_args(ModelOptions, args),
         from_args(ClientSettings, args),
         args.seed,
+        bad_input(load_params, settings.sim_params) if settings.sim_params else default_params(),
     )
     if not models.synthetic:
         for tier in policy.tiers:  # fail before any work, not after the first call
@@ -212,10 +215,11 @@ def run(args: argparse.Namespace) -> int:
         )
     store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
     if config.models.synthetic:
-        warn(
-            f"No API key in {config.models.settings.api_key_env}: using simulated models. "
-            "These results are synthetic."
-        )
+        warn(synthetic_warning(config.models))
+        names = config.models.settings.names
+        used: dict[str, str] = {tier: names[tier] for tier in config.policy.tiers}
+        for note in config.models.sim_params.mismatches(used, config.prices.version):
+            warn(f"warning: {note}")
     warn(
         f"Running {len(tasks)} task(s) under policy {config.policy.name} "
         f"({config.models.backend} backend), run {sandboxes.run_id}"
@@ -282,6 +286,25 @@ class RunningTotals:
             "errors": str(self.errors),
             "spent": money(self.spent),
         }
+
+
+def synthetic_warning(models: ModelFamily) -> str:
+    params = models.sim_params
+    if params.calibrated_from:
+        return (
+            f"Using simulated models calibrated from {params.calibrated_from} run(s) "
+            f"({models.settings.sim_params}, parameters {params.digest}). These results are "
+            "synthetic."
+        )
+    if models.settings.sim_params:
+        return (
+            f"Using simulated models with the parameters in {models.settings.sim_params}. "
+            "These results are synthetic."
+        )
+    return (
+        f"No API key in {models.settings.api_key_env}: using simulated models. "
+        "These results are synthetic."
+    )
 
 
 def print_summary(path: Path, policy: str) -> int:

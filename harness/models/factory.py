@@ -16,7 +16,9 @@ from harness.models.base import Model
 from harness.models.client import DEEPSEEK_BASE_URL, DEFAULT_KEY_VARIABLE, OpenAIModel
 from harness.models.replay import ReplayModel, Tape
 from harness.models.retry import ClientSettings
-from harness.models.sim import SimModel
+from harness.models.sim import SimModel, default_params
+from harness.models.sim_params import SimParams
+from harness.models.sim_usage import Ledger
 from harness.models.wire import ModelOptions
 from harness.options import option
 from harness.policy import Tier
@@ -80,6 +82,13 @@ class ModelSettings:
         metavar="DIR",
         type=Path,
     )
+    sim_params: Path | None = option(
+        None,
+        "run the simulated family with the parameters in FILE, e.g. a calibration "
+        "written by `sim fit` (default: the bundled hand-set ones); implies --backend sim",
+        metavar="FILE",
+        type=Path,
+    )
 
     @property
     def names(self) -> dict[Tier, str]:
@@ -92,13 +101,17 @@ class ModelSettings:
         if self.record and self.replay:
             raise UsageError("--record and --replay exclude each other")
         if self.replay:
-            if self.backend == "sim":
-                raise UsageError(
-                    "--replay serves recorded endpoint responses; not with --backend sim"
-                )
+            if self.backend == "sim" or self.sim_params:
+                flag = "--sim-params" if self.sim_params else "--backend sim"
+                raise UsageError(f"--replay serves recorded endpoint responses; not with {flag}")
             if not self.replay.is_dir():
                 raise UsageError(f"no recordings folder: {self.replay}")
             return "openai"
+        if self.sim_params:
+            if self.backend == "openai" or self.record:
+                flag = "--record" if self.record else "--backend openai"
+                raise UsageError(f"--sim-params runs the simulated models; not with {flag}")
+            return "sim"
         backend: Backend = (
             "openai" if self.backend == "openai" or (self.backend == "auto" and key) else "sim"
         )
@@ -121,6 +134,7 @@ class ModelFamily:
     options: ModelOptions = field(default_factory=ModelOptions)
     client: ClientSettings = field(default_factory=ClientSettings)
     seed: int = 0
+    sim_params: SimParams = field(default_factory=default_params)
 
     @property
     def synthetic(self) -> bool:
@@ -131,7 +145,11 @@ class ModelFamily:
         provider's, starts empty for a new trajectory)."""
         names = self.settings.names
         if self.backend == "sim":
-            return {tier: SimModel(task, tier, names[tier], self.seed) for tier in tiers}
+            ledger = Ledger()  # the task's tiers share it: who wrote which reply
+            return {
+                tier: SimModel(task, tier, names[tier], self.seed, self.sim_params, ledger)
+                for tier in tiers
+            }
         # One tape per task, shared by its tiers: it names the task when a replay misses.
         if self.settings.replay is not None:
             tape = Tape(self.settings.replay, task.instance_id)

@@ -25,7 +25,7 @@ from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
 from harness.policy import Tier
-from harness.reporting.summary import Metrics, Summary, file_notes
+from harness.reporting.summary import Metrics, SimParams, Summary, calibration_notes, file_notes
 from harness.reporting.tables import listed
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
@@ -37,6 +37,7 @@ REPORT_FIELDS = frozenset(
         *KEY_FIELDS,
         "synthetic",
         "run_id",
+        "settings",
         "started_at",
         "status",
         "cost_usd",
@@ -149,6 +150,7 @@ class Collector:
         latest: dict[tuple[str, str, int, bool], tuple[GroupKey, str, int]] = {}
         replaced: list[tuple[str, str, int]] = []
         runs: set[str] = set()
+        params: SimParams = {}
         source = Path(name)
         groups, seen = self.result.groups, self._seen
         count = 0
@@ -161,6 +163,11 @@ class Collector:
                 continue
             seen.add(identity)
             runs.add(row.run_id)
+            if row.synthetic:
+                settings = row.settings
+                params.setdefault(row.policy, set()).add(
+                    (settings.sim_params, settings.sim_calibrated_from)
+                )
             group = self.group_of(row)
             earlier = latest.get(key)
             if earlier is not None:
@@ -177,7 +184,7 @@ class Collector:
                 f"warning: {name}: {len(replaced)} duplicate row(s) for the same task, policy "
                 f"and seed (e.g. {', '.join(map(str, replaced[0]))}); the last of each is kept"
             )
-        self.result.notes += file_notes(name, runs)
+        self.result.notes += file_notes(name, runs) + calibration_notes(name, params)
         return count
 
     def group_of(self, row: Any) -> GroupKey:

@@ -248,6 +248,29 @@ def file_notes(name: str, runs: set[str]) -> list[str]:
     return []
 
 
+SimParams = dict[str, set[tuple[str, int]]]  # policy -> (parameters hash, calibrated from)
+
+
+def calibration_notes(name: str, params: SimParams) -> list[str]:
+    """Synthetic rows whose simulator was calibrated say from how many real runs, so that a
+    reader knows what the numbers rest on; parameters that changed within a policy are named."""
+    notes = []
+    for policy, found in sorted(params.items()):
+        label = policy + SYNTHETIC_MARK
+        if len(found) > 1:
+            notes.append(
+                f"note: {name}: policy {label} has rows of {len(found)} simulator parameter "
+                f"sets ({listed(h or '?' for h, _ in found)}); they are counted together"
+            )
+        notes += [
+            f"note: {name}: policy {label} is synthetic, from simulated models calibrated from "
+            f"{runs} run(s) (sim params {digest})"
+            for digest, runs in sorted(found)
+            if runs
+        ]
+    return notes
+
+
 def rate_with_interval(m: Metrics) -> str:
     if m.pass_rate is None:
         return "-"

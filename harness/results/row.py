@@ -81,6 +81,17 @@ class RunSettings(Record):
         default_factory=dict,
         description="Sandbox settings: memory, network, base image, ... (null: the default).",
     )
+    sim_params: str = Field(
+        "",
+        description="Simulated models only: hash of the parameters they ran with (the bundled "
+        "hand-set ones, or a calibration file given with --sim-params).",
+    )
+    sim_calibrated_from: int = Field(
+        0,
+        ge=0,
+        description="Simulated models only: how many real runs their parameters were "
+        "calibrated from; 0 for the hand-set parameters.",
+    )
 
 
 class ResultRow(Record):
