@@ -56,17 +56,24 @@ def judge(
     suite: TestSuite,
     code_changed: bool,
 ) -> Judgement:
-    """The verdict of one check, a pure function of the statuses before and after."""
+    """The verdict of one check, a pure function of the statuses before and after. A test id
+    that names no file (some runners print names only) counts when this run reported it, and
+    is the agent's own when it did not exist before."""
+
+    def ran(test: str) -> bool:
+        file = suite.file_of(test)
+        return file in run_files if file else test in run
+
+    def own_test(test: str) -> bool:
+        file = suite.file_of(test)
+        return file in own_files if file else bool(own_files) and test not in base
+
     newly = [
         test
         for test, status in base.items()
-        if status in PASSING and suite.file_of(test) in run_files and run.get(test) not in PASSING
+        if status in PASSING and ran(test) and run.get(test) not in PASSING
     ]
-    own = [
-        test
-        for test, status in run.items()
-        if status in FAILING and suite.file_of(test) in own_files
-    ]
+    own = [test for test, status in run.items() if status in FAILING and own_test(test)]
     before = sum(
         1 for test, status in run.items() if status in FAILING and base.get(test) in FAILING
     )
@@ -209,7 +216,7 @@ class EditCheck:
                 else {
                     test: status
                     for test, status in statuses.items()
-                    if self.suite.file_of(test) == key
+                    if self.suite.file_of(test) in (key, "")  # "": names no file
                 }
             )
             known[key] = part

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -45,7 +45,11 @@ def parse_pytest_log(log: str) -> Statuses:
 
 
 def pytest_file_of(test_id: str) -> str:
-    return test_id.split("::", 1)[0]
+    """The file of a pytest id (a file that failed to collect is its own id); "" when the id
+    names no file, as in runners that print test names only (SymPy's)."""
+    if "::" in test_id:
+        return test_id.split("::", 1)[0]
+    return test_id if test_id.endswith(".py") else ""
 
 
 def pytest_failure_text(log: str, test_id: str) -> str:
@@ -92,8 +96,16 @@ def pytest_suite(command: str = "python -m pytest -rA -p no:cacheprovider") -> T
 
 
 def suite_for(task: Task) -> TestSuite:
-    """The suite the agent's check runs: the environment's check command."""
-    return pytest_suite(task.environment.check_cmd)
+    """The suite the agent's check runs. A row with an eval script is checked with the same
+    runner and parser as grading (on the test files the check picks from the agent's tree,
+    never the hidden ones); other tasks with the environment's check command, read as pytest."""
+    if not task.eval_script:
+        return pytest_suite(task.environment.check_cmd)
+    suite = grading_suite(task)
+    if "pytest" in suite.command.split() and "--continue-on-collection-errors" not in suite.command:
+        # a file that fails to collect must not stop the others from running
+        return replace(suite, command=f"{suite.command} --continue-on-collection-errors")
+    return suite
 
 
 def django_file_of(test_id: str) -> str:

@@ -15,9 +15,13 @@ from .conftest import DATA
 
 
 @pytest.fixture(scope="module")
-def shop_task():
-    [task] = load_tasks(str(DATA / "checks"))
-    return task
+def check_tasks():
+    return {task.repo: task for task in load_tasks(str(DATA / "checks"))}
+
+
+@pytest.fixture(scope="module")
+def shop_task(check_tasks):
+    return check_tasks["acme/shop"]
 
 
 @pytest.fixture
@@ -122,6 +126,30 @@ def test_base_statuses_are_measured_once_per_environment(tmp_path, local, shop_t
     assert "base.log" not in second.run("ls .git/harness").output  # not measured again
 
 
+def test_a_repository_with_its_own_runner_is_checked_with_it(local, check_tasks):
+    """acme/units runs its tests with tests/runtests.py (unittest, verbose) and names the
+    Django log parser, as a SWE-bench row would: the check runs that runner on the related
+    files and reads it with that parser, relative to the base, where test_miles already
+    fails."""
+    task = check_tasks["acme/units"]
+    suite = suite_for(task)
+    assert suite.command == "python tests/runtests.py"
+    sandbox = local.start(task, local.prepare(task))
+    check = checker(sandbox, task)
+    outcome, seen = check.edit(task.test_patch)
+    assert outcome == "ok" and "test_between" in seen  # the reproduction test fails
+    wrong = edit(sandbox, "units/convert.py", "def to_metres(", "def to_metres(  ")
+    assert check.edit(wrong)[0] == "tests_red"  # its own new test still fails
+    sandbox.restore(sandbox.run("git rev-parse 'HEAD^{tree}'").output.strip())
+    check = checker(sandbox, task)
+    outcome, seen = check.edit(task.patch)  # the fix alone: only the old failure remains
+    assert outcome == "ok", seen
+    assert "failed before your changes too; they are not counted" in seen
+    log = sandbox.read_file(".git/harness/check-1.log").decode()
+    assert "test_kilometres (tests.test_convert.ConvertTests.test_kilometres) ... ok" in log
+    assert "test_show" not in log  # only the tests tied to units/convert.py ran
+
+
 def test_judge_is_relative_to_the_base():
     suite = pytest_suite()
     base = {"t.py::a": "PASSED", "t.py::b": "FAILED", "u.py::c": "PASSED"}
@@ -134,6 +162,11 @@ def test_judge_is_relative_to_the_base():
     assert not judge(worse, base, {"t.py"}, set(), suite, False).red  # a test-only edit
     own = {"n.py::new": "FAILED"}
     assert judge(own, {}, {"n.py"}, {"n.py"}, suite, True).own_failing == ["n.py::new"]
+    # ids that name no file count when the run reported them, and are the agent's when new
+    named = {"test_old": "PASSED", "test_gone": "PASSED"}
+    after = {"test_old": "FAILED", "test_new": "FAILED"}
+    verdict = judge(after, named, {"t.py"}, {"t.py"}, suite, True)
+    assert (verdict.newly_failing, verdict.own_failing) == (["test_old"], ["test_new"])
 
 
 @pytest.mark.scenario

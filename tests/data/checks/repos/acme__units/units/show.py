@@ -1,0 +1,2 @@
+def show(value, unit):
+    return f"{value:g} {unit}"
