@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from collections import Counter
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
-
-from tqdm import tqdm
 
 from harness import UsageError, warn
 from harness.commands.common import (
@@ -33,6 +31,7 @@ from harness.commands.common import (
 from harness.commands.run import DEFAULT_WORKERS, RESULTS_DIR, warn_unusable
 from harness.options import add_options, from_args
 from harness.predictions import Prediction, read_predictions, run_report, safe_name
+from harness.progress import Progress
 from harness.reporting.collect import summarize
 from harness.reporting.summary import summary_table
 from harness.results import ResultRow, ResultStore, read_rows, resume
@@ -125,12 +124,12 @@ def run(args: argparse.Namespace) -> int:
     sandboxes = DockerProvider(connect(), args.run_id, settings, args.repo_mirror)
     sandboxes.images.progress = byte_bars
     warn(f"Grading {len(todo)} prediction(s) of {len(pairs)}, run {sandboxes.run_id}")
-    bar = tqdm(
-        total=len(todo), unit="task", disable=True if args.no_progress else None, file=sys.stderr
-    )
+    progress = Progress(len(todo), enabled=not args.no_progress)
+    counts = Counter[str]()
 
     def advance(row: ResultRow) -> None:
-        bar.update(1)
+        counts[row.status] += 1
+        progress.advance(f"{row.instance_id} {row.status}", {s: str(n) for s, n in counts.items()})
 
     try:
         graded = ThreadPool(args.workers).attempts(
@@ -139,8 +138,9 @@ def run(args: argparse.Namespace) -> int:
         with closing(graded):  # an interrupt stops what is queued
             write_rows(graded, store, advance)
     finally:
-        bar.close()
+        progress.close()
         sandboxes.cleanup()
+        store.close()
     return write_reports(args, store.path, pairs, selection)
 
 
