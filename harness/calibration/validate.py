@@ -35,7 +35,7 @@ from harness.models.factory import DEFAULT_MODELS, ModelFamily, ModelSettings
 from harness.models.sim_params import SimParams
 from harness.policy import Policy, resolve_policy
 from harness.pricing import PriceTable
-from harness.reporting.summary import Metrics
+from harness.reporting.metrics import Metrics
 from harness.results import ResultRow, ResultStore
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox import SandboxProvider

@@ -25,7 +25,8 @@ from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
 from harness.policy import Tier
-from harness.reporting.summary import Metrics, SimParams, Summary, calibration_notes, file_notes
+from harness.reporting.metrics import Metrics
+from harness.reporting.summary import SimParams, Summary, calibration_notes, file_notes
 from harness.reporting.tables import listed
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows

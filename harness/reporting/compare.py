@@ -17,7 +17,7 @@ from harness import HarnessError
 from harness.policy import Tier
 from harness.pricing import Usage
 from harness.reporting.collect import Collected, Collector, Outcome
-from harness.reporting.summary import Metrics
+from harness.reporting.metrics import Metrics
 from harness.reporting.tables import SYNTHETIC_MARK, listed
 from harness.results import Status
 from harness.stats import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.reporting.summary import Intervals, Metrics, Summary, group_title
+from harness.reporting.metrics import Intervals, Metrics
+from harness.reporting.summary import Summary, group_title
 from harness.reporting.tables import money, percent
 from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Interval
 
