@@ -125,20 +125,27 @@ def attempt_task(
         finally:
             sandbox.close()
         verdict = grade(task, patch, sandboxes, environment, config.grade_timeout_s)
-    except HarnessError as exc:  # infrastructure, a missing repo, a refused API key ...
-        verdict = Verdict(status="error", reason=str(exc))
-    except Exception as exc:  # a bug must not end the run or pass as 'unresolved'
-        verdict = Verdict(
-            status="error",
-            reason=f"internal error: {type(exc).__name__}: {exc}",
-            log=traceback.format_exc(),
-        )
+    except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
+        verdict = error_verdict(exc)
     # even a task that failed half-way keeps the calls it paid for
     trajectory = (
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
     stamp(trajectory, config, sandboxes.run_id, verdict)
     return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash)
+
+
+def error_verdict(exc: Exception) -> Verdict:
+    """An error row's verdict: infrastructure, a missing repo, a refused key (HarnessError)
+    say what happened; anything else is a bug, which must not end the run or pass as
+    'unresolved'."""
+    if isinstance(exc, HarnessError):
+        return Verdict(status="error", reason=str(exc))
+    return Verdict(
+        status="error",
+        reason=f"internal error: {type(exc).__name__}: {exc}",
+        log=traceback.format_exc(),
+    )
 
 
 def stamp(trajectory: Trajectory, config: RunConfig, run_id: str, verdict: Verdict) -> None:
@@ -258,14 +265,8 @@ def grade_prediction(
         check_task(task)
         environment = sandboxes.prepare(task) if prediction.model_patch.strip() else ""
         verdict = grade(task, prediction.model_patch, sandboxes, environment, timeout_s)
-    except HarnessError as exc:
-        verdict = Verdict(status="error", reason=str(exc))
-    except Exception as exc:  # a bug must not end the run or pass as 'unresolved'
-        verdict = Verdict(
-            status="error",
-            reason=f"internal error: {type(exc).__name__}: {exc}",
-            log=traceback.format_exc(),
-        )
+    except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
+        verdict = error_verdict(exc)
     name = prediction.model_name_or_path
     trajectory = Trajectory(
         instance_id=task.instance_id,
