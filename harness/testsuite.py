@@ -27,7 +27,8 @@ from harness.tasks.official import cut_eval_script, runner_arguments
 
 PASSING = frozenset({"PASSED", "XFAIL"})
 FAILING = frozenset({"FAILED", "ERROR"})
-PYTEST_STATUS = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (.+?)(?: - .*)?$")
+PYTEST_STATUS = re.compile(r"^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\S.*?)(?: - .*)?$")
+PYTEST_SUMMARY = re.compile(r"^=+ short test summary info =+$")
 PYTEST_SECTION = re.compile(r"^_{3,} (.+?) _{3,}$")
 
 Statuses = dict[str, str]  # test id -> PASSED, FAILED, ERROR, SKIPPED, XFAIL, XPASS
@@ -35,9 +36,12 @@ Statuses = dict[str, str]  # test id -> PASSED, FAILED, ERROR, SKIPPED, XFAIL, X
 
 def parse_pytest_log(log: str) -> Statuses:
     """Test id -> status from pytest's `-rA` short summary. A file that fails to collect shows
-    as its path with status ERROR."""
+    as its path with status ERROR. Only the summary is read when there is one: a log record a
+    test printed ("ERROR    module:file.py:12 message") is not a test."""
+    lines = log.splitlines()
+    starts = [i for i, line in enumerate(lines) if PYTEST_SUMMARY.match(line.strip())]
     statuses = {}
-    for line in log.splitlines():
+    for line in lines[starts[-1] + 1 :] if starts else lines:
         match = PYTEST_STATUS.match(line.strip())
         if match:
             statuses[match.group(2).strip()] = match.group(1)

@@ -199,3 +199,19 @@ def test_related_tests_are_found_in_a_listing_longer_than_the_output_cap(shop, s
     broken = edit(shop, "shop/cart.py", "return len(self.lines)", "return 0")
     outcome, seen = checker(shop, shop_task).edit(broken)
     assert outcome == "tests_red" and "Ran 1 test file(s) related to your changes" in seen
+
+
+def test_log_records_a_test_prints_are_not_test_results():
+    from harness.testsuite import parse_pytest_log
+
+    log = (
+        "------------------------------ Captured log call -------------------------------\n"
+        "ERROR    jobqueue.future:future.py:153 done callback <function <lambda> at 0x7f>\n"
+        "=========================== short test summary info ============================\n"
+        "PASSED tests/test_future.py::test_callbacks\n"
+        "ERROR tests/test_broken.py\n"
+    )
+    assert parse_pytest_log(log) == {
+        "tests/test_future.py::test_callbacks": "PASSED",
+        "tests/test_broken.py": "ERROR",
+    }
