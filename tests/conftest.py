@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox.containers import LABEL, RUN_LABEL
+from harness.sandbox.containers import LABEL, RUN_LABEL, labelled
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.sandbox.local import LocalProvider
@@ -29,6 +29,12 @@ def run_id(name: str = "") -> str:
     return f"{SESSION}-{name or uuid.uuid4().hex[:6]}"
 
 
+def containers_of(client, run: str) -> list[str]:
+    """Ids of the run's containers, listed without inspecting each one: a container the run
+    removes meanwhile must not fail the listing."""
+    return [cid for cid, _ in labelled(client, {RUN_LABEL: run})]
+
+
 DOCKER_FIXTURES = {"docker_client", "docker", "calc_image", "calc_sandbox", "official_images"}
 
 
@@ -44,11 +50,14 @@ def pytest_collection_modifyitems(items):
 def docker_client():
     client = connect()
     yield client
-    labelled = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
-    leftovers = [c for c in labelled if c.labels.get(RUN_LABEL, "").startswith(SESSION)]
-    for container in leftovers:
-        container.remove(force=True)
-    assert not leftovers, f"containers left behind: {[c.labels[RUN_LABEL] for c in leftovers]}"
+    leftovers = [
+        (cid, labels[RUN_LABEL])
+        for cid, labels in labelled(client, {LABEL: "1"})
+        if labels.get(RUN_LABEL, "").startswith(SESSION)
+    ]
+    for cid, _ in leftovers:
+        client.api.remove_container(cid, force=True)
+    assert not leftovers, f"containers left behind: {[run for _, run in leftovers]}"
 
 
 @pytest.fixture

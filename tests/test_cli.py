@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.sandbox.containers import LABEL, RUN_LABEL
+from harness.sandbox.containers import LABEL
 from harness.sandbox.docker import DockerProvider
 from harness.tasks import load_tasks
 
-from .conftest import MINI_SUITE, run_id
+from .conftest import MINI_SUITE, containers_of, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,7 +197,7 @@ def _wait_for_container(client, run, timeout=120):
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"}):
+        if containers_of(client, run):
             return True
         time.sleep(0.1)
     return False
@@ -211,7 +211,7 @@ def test_sigterm_and_ctrl_c_remove_the_runs_containers(tmp_path, docker_client, 
     process.send_signal(signal_number)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
-    assert not docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"})
+    assert not containers_of(docker_client, run)
 
 
 @pytest.mark.docker
@@ -220,10 +220,10 @@ def test_kill_9_leaves_nothing_that_gc_does_not_remove(tmp_path, docker_client):
     assert _wait_for_container(docker_client, run)
     process.kill()
     process.wait()
-    assert docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"})
+    assert containers_of(docker_client, run)
     result = harness("sandbox", "gc")
     assert result.returncode == 0 and run in result.stdout
-    assert not docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run}"})
+    assert not containers_of(docker_client, run)
 
 
 @pytest.mark.docker

@@ -9,7 +9,7 @@ from harness.sandbox.containers import LABEL, OWNER_LABEL, RUN_LABEL, collect_ga
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.settings import SandboxSettings
 
-from .conftest import run_id
+from .conftest import containers_of, run_id
 
 
 def test_commands_report_exit_codes_and_output(calc_sandbox):
@@ -91,9 +91,7 @@ def test_run_containers_carry_labels_and_cleanup_removes_them(docker, calc_task,
     labels = sandbox.container.labels
     assert labels[LABEL] == "1" and labels[RUN_LABEL] == docker.run_id
     assert docker.cleanup() >= 1
-    assert not docker.client.containers.list(
-        all=True, filters={"label": f"{RUN_LABEL}={docker.run_id}"}
-    )
+    assert not containers_of(docker.client, docker.run_id)
 
 
 def test_a_fork_bomb_is_contained(calc_sandbox):
@@ -134,9 +132,7 @@ def test_gc_removes_containers_of_dead_runs_only(docker_client, calc_task, calc_
     try:
         removed = collect_garbage(docker_client)
         assert dead.run_id in removed and alive.run_id not in removed
-        assert docker_client.containers.list(
-            all=True, filters={"label": f"{RUN_LABEL}={alive.run_id}"}
-        )
+        assert containers_of(docker_client, alive.run_id)
     finally:
         alive.cleanup()
         dead.cleanup()

@@ -28,7 +28,7 @@ def run_labels(run_id: str, instance: str) -> dict[str, str]:
     return {LABEL: "1", RUN_LABEL: run_id, OWNER_LABEL: owner(), INSTANCE_LABEL: instance}
 
 
-def _labelled(
+def labelled(
     client: docker.DockerClient, labels: dict[str, str]
 ) -> list[tuple[str, dict[str, str]]]:
     """(id, labels) of matching containers, from the list call alone: a container removed by
@@ -55,7 +55,7 @@ def _remove(client: docker.DockerClient, container_id: str) -> bool:
 
 
 def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> int:
-    return sum(_remove(client, cid) for cid, _ in _labelled(client, labels))
+    return sum(_remove(client, cid) for cid, _ in labelled(client, labels))
 
 
 def _dead(owner_label: str) -> bool:
@@ -75,7 +75,7 @@ def collect_garbage(client: docker.DockerClient, everything: bool = False) -> li
     """Remove the containers of runs that died (their process is gone), found by label;
     with `everything`, every container the harness made. Returns the run ids removed."""
     removed = []
-    for container_id, labels in _labelled(client, {LABEL: "1"}):
+    for container_id, labels in labelled(client, {LABEL: "1"}):
         if (everything or _dead(labels.get(OWNER_LABEL, ""))) and _remove(client, container_id):
             removed.append(labels.get(RUN_LABEL, "?"))
     return removed
