@@ -82,3 +82,19 @@ def test_rows_written_before_calls_were_recorded_leave_the_call_share_unknown():
     assert old.call_share("pro") is None
     new = summarize([full_row("a", "resolved", 0.2, calls={"flash": 3, "pro": 1})])[0].metrics
     assert new.call_share("pro") == 0.25
+
+
+def test_spend_of_attempts_lost_with_their_node_is_in_the_total_and_error_cost(tmp_path):
+    results = write(
+        tmp_path / "r.jsonl",
+        [
+            row("a", "resolved", 0.25, lost_attempts=2, lost_cost_usd=0.5),
+            row("b", "resolved", 0.25),
+        ],
+    )
+    collected = collect([results])
+    [summary] = collected.summaries()
+    m = summary.metrics
+    assert (m.tasks, m.resolved, m.cost_usd, m.error_cost_usd) == (2, 2, 1.0, 0.5)
+    assert (m.cost_per_resolved, m.graded_cost_per_resolved) == (0.5, 0.25)
+    assert any("2 attempt(s) died with their node" in note for note in collected.notes)

@@ -27,7 +27,7 @@ from harness import HarnessError
 from harness.policy import Tier
 from harness.reporting.metrics import Metrics
 from harness.reporting.summary import SimParams, Summary, calibration_notes, file_notes
-from harness.reporting.tables import listed
+from harness.reporting.tables import listed, money
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 
@@ -48,6 +48,8 @@ REPORT_FIELDS = frozenset(
         "tokens",
         "cost_by_tier",
         "calls",
+        "lost_attempts",
+        "lost_cost_usd",
         "policy_hash",
         "price_table",
     }
@@ -254,6 +256,12 @@ def repeat_notes(collected: Collected) -> list[str]:
                 f"note: {summary.label}: {m.retried} attempt(s) that ended in an error were run "
                 "again; each task counts once, and what the errored attempts cost is in the "
                 "total and error cost"
+            )
+        if m.lost_attempts:
+            notes.append(
+                f"note: {summary.label}: {m.lost_attempts} attempt(s) died with their node and "
+                f"were run again; their known spend ({money(m.lost_cost_usd)}) is in the total "
+                "and error cost"
             )
     return notes
 

@@ -66,6 +66,7 @@ def side_of(name: str, collected: Collected, policy: str | None = None) -> SideR
         spent.cost_usd += collected.groups[key].cost_usd
         spent.error_cost_usd += collected.groups[key].error_cost_usd
         spent.retried += collected.groups[key].retried
+        spent.lost_attempts += collected.groups[key].lost_attempts
     synthetic = any(synthetic for _, synthetic in groups)
     return SideRows(name, chosen, synthetic, outcomes, spent, tuple(collected.notes))
 
@@ -112,6 +113,8 @@ class _Paired:
     tokens: dict[Tier, Usage] = field(default_factory=dict)
     cost_by_tier: dict[Tier, float] = field(default_factory=dict)
     calls: dict[Tier, int] = field(default_factory=dict)
+    lost_attempts: int = 0  # lost and rerun attempts are in the side's spend, not its pairs
+    lost_cost_usd: float = 0.0
 
 
 def _metrics(pairs: list[Pair], side: str) -> Metrics:

@@ -48,6 +48,8 @@ def _spend_line(label: str, c: Comparison) -> str:
     side = c.a if label == "A" else c.b
     spent = side.spent
     retried = f", {spent.retried} errored attempt(s) run again" if spent.retried else ""
+    if spent.lost_attempts:
+        retried += f", {spent.lost_attempts} attempt(s) lost with their node"
     return (
         f"{label} spent {money(spent.cost_usd)} in all, {money(spent.error_cost_usd)} of it on "
         f"attempts that ended in an error{retried}"

@@ -39,7 +39,9 @@ class Metrics:
     A task counts once per row that finished it (seeds and repeats each count); an attempt
     that ended in an error and was run again (--rerun-errors) no longer counts as a task, but
     its cost stays in the spend: `cost_usd` is every dollar spent, `error_cost_usd` the part
-    spent on attempts that ended in an error."""
+    spent on attempts that ended in an error. Attempts that died with their node (a Ray run)
+    and were run again are such attempts too: their known spend is in both, and in
+    `lost_cost_usd`."""
 
     tasks: int = 0
     resolved: int = 0
@@ -48,6 +50,8 @@ class Metrics:
     uncosted: int = 0  # rows whose cost is unknown (graded predictions made elsewhere)
     error_cost_usd: float = 0.0
     retried: int = 0  # error attempts that a later attempt replaced
+    lost_attempts: int = 0  # attempts that died with their node and were run again
+    lost_cost_usd: float = 0.0
     suspicious: int = 0  # rows whose patch changed how tests run (put back before grading)
     suspicious_resolved: int = 0
     escalations: int = 0
@@ -78,7 +82,8 @@ class Metrics:
         task[ROWS] += 1
         task[GRADED] += not error
         task[RESOLVED] += resolved
-        task[COST] += cost or 0.0
+        lost = row.lost_cost_usd
+        task[COST] += (cost or 0.0) + lost
         self.tasks += 1
         self.resolved += resolved
         self.errors += error
@@ -91,6 +96,11 @@ class Metrics:
             self.cost_usd += cost
             if error:
                 self.error_cost_usd += cost
+        if row.lost_attempts:
+            self.lost_attempts += row.lost_attempts
+            self.lost_cost_usd += lost
+            self.cost_usd += lost
+            self.error_cost_usd += lost
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
