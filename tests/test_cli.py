@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -321,6 +322,10 @@ def test_kill_9_mid_run_then_resume_gives_every_task_exactly_once(tmp_path, dock
 def test_images_build_list_and_prune(docker_client):
     built = harness("images", "build", str(MINI_SUITE))
     assert built.returncode == 0 and "1 of 1 task image(s) ready" in built.stdout
+    # off a terminal, progress is a line per image, so that CI logs show it
+    assert re.search(
+        r"^\[1/1\] cascade-harness/task:\S+ ready \| ready 1, failed 0$", built.stderr, re.M
+    ), built.stderr
     listed = harness("images", "list")
     assert "cascade-harness/task:" in listed.stdout and "cascade-harness/sandbox:" in listed.stdout
     docker_client.images.build(

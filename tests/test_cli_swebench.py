@@ -167,6 +167,7 @@ def test_an_image_that_cannot_be_pulled_is_an_error_row_before_any_model_call(
     )
     pulled = harness("images", "pull", str(dataset), "--image-namespace", "127.0.0.1:9/nowhere")
     assert pulled.returncode == 1 and "cannot pull image 127.0.0.1:9/nowhere/" in pulled.stderr
+    assert "[1/1] pytoolz__toolz-1 failed | ready 0, failed 1" in pulled.stderr
 
 
 @pytest.mark.docker

@@ -41,6 +41,14 @@ def bad_input(function: Callable[..., T], *args: Any) -> T:
         raise UsageError(str(exc)) from None
 
 
+def add_progress_option(group: Any, item: str) -> None:
+    group.add_argument(
+        "--no-progress",
+        action="store_true",
+        help=f"no progress (default: a bar on a terminal, else one line per {item})",
+    )
+
+
 def add_selection_options(group: Any) -> None:
     group.add_argument(
         "--split", default="test", help="dataset split for Hugging Face datasets (default: test)"

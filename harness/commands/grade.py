@@ -18,6 +18,7 @@ from harness.commands.common import (
     PROG,
     SOURCE_HELP,
     Parser,
+    add_progress_option,
     add_selection_options,
     bad_input,
     byte_bars,
@@ -79,7 +80,7 @@ def parser() -> Parser:
         help="timeout of one task's tests (default: 1800, as SWE-bench's harness)",
     )
     out.add_argument("--rerun-errors", action="store_true", help="grade error rows again")
-    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_option(out, "graded prediction")
     out.add_argument("--run-id", metavar="ID", help="name of this run (default: random)")
     out.add_argument(
         "--dry-run", action="store_true", help="print what would be graded and needed, then stop"

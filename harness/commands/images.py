@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import sys
-
-from tqdm import tqdm
 
 from harness import HarnessError, warn
 from harness.commands.common import (
     PROG,
     SOURCE_HELP,
     Parser,
+    add_progress_option,
     add_selection_options,
     byte_bars,
     check_base_image,
     load_selection,
 )
+from harness.progress import Progress
 from harness.reporting.tables import format_table
 from harness.sandbox.engine import connect, image_exists
 from harness.sandbox.images import Images, harness_images
+from harness.tasks import Task
 
 
 def parser() -> Parser:
@@ -48,6 +48,8 @@ def parser() -> Parser:
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
         add_selection_options(sub)
         sub.add_argument("--base-image", metavar="IMAGE", help="base image of the Dockerfile")
+    for sub in (build, pull):
+        add_progress_option(sub, "image")
     return parser
 
 
@@ -78,12 +80,24 @@ def run(args: argparse.Namespace) -> int:
         tasks = [t for t in tasks if t.image in set(todo)]
         tasks = list({t.image: t for t in tasks}.values())  # one pull per image
         images.progress = byte_bars
-    failed = 0
-    for task in tqdm(tasks, unit="image", disable=None, file=sys.stderr):
-        try:
-            images.task_image(task)
-        except HarnessError as exc:
-            failed += 1
-            warn(f"error: {exc}")
+    failed = make_ready(images, tasks, Progress(len(tasks), "image", not args.no_progress))
     print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready")
     return 1 if failed else 0
+
+
+def make_ready(images: Images, tasks: list[Task], progress: Progress) -> int:
+    """Builds or pulls each task's image; returns how many failed (each said why)."""
+    counts = {"ready": 0, "failed": 0}
+    try:
+        for task in tasks:
+            try:
+                line = f"{images.task_image(task)} ready"
+                counts["ready"] += 1
+            except HarnessError as exc:
+                counts["failed"] += 1
+                line = f"{task.instance_id} failed"
+                warn(f"error: {exc}")
+            progress.advance(line, {name: str(value) for name, value in counts.items()})
+    finally:
+        progress.close()
+    return counts["failed"]

@@ -17,6 +17,7 @@ from harness.commands.common import (
     PROG,
     SOURCE_HELP,
     Parser,
+    add_progress_option,
     add_selection_options,
     bad_input,
     byte_bars,
@@ -123,11 +124,7 @@ def parser() -> Parser:
         "under another configuration (rules, backend, models, prices, limits, sandbox, "
         "dataset), instead of refusing it; only rows of this configuration count as done",
     )
-    out.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="no progress (default: a bar on a terminal, else one line per finished task)",
-    )
+    add_progress_option(out, "finished task")
     out.add_argument(
         "--dry-run",
         action="store_true",

@@ -8,6 +8,7 @@ from harness.commands.common import (
     PROG,
     SOURCE_HELP,
     Parser,
+    add_progress_option,
     add_selection_options,
     images_present,
     load_selection,
@@ -38,11 +39,7 @@ def parser() -> Parser:
         "(every FAIL_TO_PASS must fail), twice; report invalid and flaky tasks",
     )
     validate.add_argument("--runs", type=int, default=2, help="runs of each check (default: 2)")
-    validate.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="no progress (default: a bar on a terminal, else one line per checked task)",
-    )
+    add_progress_option(validate, "checked task")
     for sub in (listing, validate):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
         add_selection_options(sub)
