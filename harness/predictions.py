@@ -14,6 +14,7 @@ from typing import Any
 
 from harness import HarnessError
 from harness.results import ResultRow
+from harness.results.attempts import Configurations
 
 
 @dataclass(frozen=True)
@@ -80,19 +81,27 @@ def read_predictions(path: Path) -> list[Prediction]:
 
 
 def export_groups(rows: Iterable[ResultRow]) -> dict[str, list[ResultRow]]:
-    """Rows split into files the official harness can load: one per policy (one per policy
-    and seed when a policy ran with several seeds), since its loader keeps one prediction per
-    task. The key is the file-name part."""
-    by_policy: dict[tuple[str, int], list[ResultRow]] = defaultdict(list)
+    """Rows split into files the official harness can load, since its loader keeps one
+    prediction per task: one file per policy (and per seed when a policy ran with several,
+    and per configuration when runs of several were added to one file), holding the last
+    attempt at each task. The key is the file-name part."""
+    configurations = Configurations()
+    runs: dict[tuple[str, int], dict[int, dict[str, ResultRow]]] = defaultdict(dict)
     for row in rows:
-        by_policy[(row.policy, row.seed)].append(row)
+        by_config = runs[(row.policy, row.seed)]
+        config = configurations.of(row)
+        config = next((known for known in by_config if configurations.same(known, config)), config)
+        by_config.setdefault(config, {})[row.instance_id] = row  # a later attempt replaces
     seeds: dict[str, int] = defaultdict(int)
-    for policy, _ in by_policy:
+    for policy, _ in runs:
         seeds[policy] += 1
-    return {
-        safe_name(policy if seeds[policy] == 1 else f"{policy}.seed{seed}"): group
-        for (policy, seed), group in sorted(by_policy.items())
-    }
+    groups = {}
+    for (policy, seed), by_config in sorted(runs.items()):
+        name = policy if seeds[policy] == 1 else f"{policy}.seed{seed}"
+        for number, latest in enumerate(by_config.values(), start=1):
+            part = name if len(by_config) == 1 else f"{name}.config{number}"
+            groups[safe_name(part)] = list(latest.values())
+    return groups
 
 
 def safe_name(text: str) -> str:

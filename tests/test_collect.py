@@ -98,3 +98,35 @@ def test_spend_of_attempts_lost_with_their_node_is_in_the_total_and_error_cost(t
     assert (m.tasks, m.resolved, m.cost_usd, m.error_cost_usd) == (2, 2, 1.0, 0.5)
     assert (m.cost_per_resolved, m.graded_cost_per_resolved) == (0.5, 0.25)
     assert any("2 attempt(s) died with their node" in note for note in collected.notes)
+
+
+def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path):
+    first = [row(f"t{i}", "resolved" if i < 3 else "unresolved", 0.1) for i in range(4)]
+    appended = [
+        r.model_copy(update={"policy_hash": "h2", "run_id": "r2", "cost_usd": 0.3})
+        for r in (row(f"t{i}", "resolved", 0.3) for i in range(4))
+    ]
+    results = write(tmp_path / "r.jsonl", first + appended)
+    warnings = []
+    collected = collect([results], group_by=["rules"], warn=warnings.append)
+    by_rules = {dict(s.group)["policy_hash"]: s.metrics for s in collected.summaries()}
+    assert (by_rules["h"].tasks, by_rules["h"].resolved, by_rules["h"].cost_usd) == (4, 3, 0.4)
+    assert (by_rules["h2"].tasks, by_rules["h2"].resolved) == (4, 4)
+    assert not any("duplicate" in w for w in warnings)
+    assert any("4 row(s) are another configuration's result" in n for n in collected.notes)
+
+
+def test_a_rerun_is_an_attempt_at_the_same_result_when_only_one_row_records_settings(tmp_path):
+    old = row("a", "error", 0.5)  # written before rows recorded their settings
+    new = row("a", "resolved", 0.25, settings={"models": {"flash": "f"}, "prompt_hash": "p"})
+    other = row("b", "resolved", 0.25, settings={"models": {"flash": "f"}, "prompt_hash": "p"})
+    changed = other.model_copy(
+        update={
+            "run_id": "r2",
+            "settings": new.settings.model_copy(update={"models": {"flash": "g"}}),
+        }
+    )
+    [summary] = collect([write(tmp_path / "r.jsonl", [old, new, other, changed])]).summaries()
+    m = summary.metrics
+    # a's error was run again; b's second row is another model's result
+    assert (m.tasks, m.resolved, m.retried, m.repeated) == (3, 3, 1, 1)

@@ -59,6 +59,28 @@ def test_compare_counts_the_spend_of_errored_attempts(tmp_path, capsys):
     )
 
 
+def test_compare_counts_attempts_lost_with_their_node_in_the_spend(tmp_path, capsys):
+    a = write(
+        tmp_path / "a.jsonl", [row("t1", "resolved", 0.06, lost_attempts=1, lost_cost_usd=0.02)]
+    )
+    b = write(tmp_path / "b.jsonl", [row("t1", "resolved", 0.05)])
+    code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "100")
+    assert code == 0 and "paired tasks: 1" in out
+    assert (
+        "A spent $0.08000 in all, $0.02000 of it on attempts that ended in an error, "
+        "1 attempt(s) lost with their node" in out
+    )
+
+
+def test_compare_refuses_a_file_with_two_configurations_of_the_policy(tmp_path, capsys):
+    appended = row("t1", "resolved", 0.05).model_copy(update={"policy_hash": "h2", "run_id": "r2"})
+    a = write(tmp_path / "a.jsonl", [row("t1", "unresolved", 0.06), appended])
+    b = write(tmp_path / "b.jsonl", [row("t1", "resolved", 0.05)])
+    code, _, err = run_cli(capsys, "compare", a, b)
+    assert code == 2 and "holds results of policy cascade under several configurations" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_check_says_whether_a_difference_is_noise(tmp_path, capsys):
     base = write(tmp_path / "base.jsonl", side("cascade", 24))
     cand = write(tmp_path / "cand.jsonl", side("cascade", 23))

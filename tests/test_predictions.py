@@ -82,6 +82,14 @@ def test_export_groups_one_file_per_policy_and_per_seed_when_several():
     assert sorted(seeds) == ["pro.seed0", "pro.seed1"]
 
 
+def test_export_keeps_the_last_attempt_at_a_task_and_splits_appended_configurations():
+    rerun = export_groups([row("a", "error"), row("b"), row("a", model_patch="fixed")])
+    assert [(r.instance_id, r.model_patch) for r in rerun["pro"]] == [("a", "fixed"), ("b", PATCH)]
+    appended = export_groups([row("a"), row("b"), row("a", policy_hash="h2")])
+    names = {k: [r.instance_id for r in v] for k, v in appended.items()}
+    assert names == {"pro.config1": ["a", "b"], "pro.config2": ["a"]}
+
+
 def test_the_run_report_has_the_official_keys_and_counts_suspicious_apart():
     rows = [
         row("a"),

@@ -28,6 +28,7 @@ from harness.policy import Tier
 from harness.reporting.metrics import Metrics
 from harness.reporting.summary import SimParams, Summary, calibration_notes, file_notes
 from harness.reporting.tables import listed, money
+from harness.results.attempts import Attempt, Configurations
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 
@@ -51,6 +52,8 @@ REPORT_FIELDS = frozenset(
         "lost_attempts",
         "lost_cost_usd",
         "policy_hash",
+        "backend",
+        "task_hash",
         "price_table",
     }
 )
@@ -115,6 +118,8 @@ class Collected:
     )
     notes: list[str] = field(default_factory=list)
     rows: list[KeptRow] = field(default_factory=list)  # only when asked for (the HTML page)
+    # groups holding results of one task under several configurations (--append-run)
+    mixed: set[GroupKey] = field(default_factory=set)
 
     def summaries(self) -> list[Summary]:
         return [
@@ -142,6 +147,7 @@ class Collector:
         self._twice = 0
         self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
         self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
+        self._configurations = Configurations()
 
     def read(self, path: Path) -> int:
         """Every row of a results file; how many there were."""
@@ -149,9 +155,10 @@ class Collector:
 
     def feed(self, name: str, rows: Iterable[Any]) -> int:
         # per task (row_key, and whether simulated: a real and a simulated row are never
-        # attempts at the same result): its latest row's group, status and kept index
-        latest: dict[tuple[str, str, int, bool], tuple[GroupKey, str, int]] = {}
+        # attempts at the same result): its latest row under each configuration in the file
+        latest: dict[tuple[str, str, int, bool], list[Attempt[GroupKey]]] = {}
         replaced: list[tuple[str, str, int]] = []
+        appended = 0
         runs: set[str] = set()
         params: SimParams = {}
         source = Path(name)
@@ -172,20 +179,39 @@ class Collector:
                     (settings.sim_params, settings.sim_calibrated_from)
                 )
             group = self.group_of(row)
-            earlier = latest.get(key)
-            if earlier is not None:
-                earlier_group, status, kept = earlier
-                groups[earlier_group].retire(row.instance_id, status)
-                if status != "error":
+            attempts = latest.setdefault(key, [])
+            attempt = Attempt(
+                self._configurations.of(row),
+                row.task_hash,
+                group,
+                row.status,
+                len(self.result.rows) if self.keep_rows else -1,
+            )
+            index = self._configurations.earlier_attempt(attempts, attempt)
+            if index is None:
+                if attempts:
+                    appended += 1
+                    self.result.mixed.add(group)
+                attempts.append(attempt)
+            else:
+                earlier = attempts[index]
+                groups[earlier.group].retire(row.instance_id, earlier.status)
+                if earlier.status != "error":
                     replaced.append(key[:3])
-                if kept >= 0:
-                    self.result.rows[kept].replaced = True
+                if earlier.kept >= 0:
+                    self.result.rows[earlier.kept].replaced = True
+                attempts[index] = attempt
             self.add(group, row, source)
-            latest[key] = (group, row.status, len(self.result.rows) - 1 if self.keep_rows else -1)
         if replaced:
             self.warn(
                 f"warning: {name}: {len(replaced)} duplicate row(s) for the same task, policy "
                 f"and seed (e.g. {', '.join(map(str, replaced[0]))}); the last of each is kept"
+            )
+        if appended:
+            self.result.notes.append(
+                f"note: {name}: {appended} row(s) are another configuration's result for a task "
+                "that has one already (a run added with --append-run); each counts (group by "
+                "run_id or rules to see each run)"
             )
         self.result.notes += file_notes(name, runs) + calibration_notes(name, params)
         return count

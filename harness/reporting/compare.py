@@ -59,6 +59,12 @@ def side_of(name: str, collected: Collected, policy: str | None = None) -> SideR
     groups = [key for key in collected.groups if dict(key[0])["policy"] == chosen]
     if not groups:
         raise HarnessError(f"{name} holds no rows of policy {chosen!r} (it has {listed(policies)})")
+    if collected.mixed.intersection(groups):
+        raise HarnessError(
+            f"{name} holds results of policy {chosen} under several configurations (runs added "
+            "with --append-run), and a comparison needs one result per task: give a file of "
+            "one configuration (`report --group-by run_id` shows the runs)"
+        )
     outcomes: dict[TaskKey, Outcome] = {}
     spent = Metrics()
     for key in groups:

@@ -35,7 +35,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def configuration(record: ResultRow | RunIdentity) -> dict[str, str]:
+def configuration(record: ResultRow | RunIdentity | Any) -> dict[str, str]:
     """What changes a result, by the names the error messages use; "" for not recorded."""
     settings = record.settings
     return {
@@ -48,6 +48,11 @@ def configuration(record: ResultRow | RunIdentity) -> dict[str, str]:
         "prompts": settings.prompt_hash,
         "sandbox settings": _text(settings.sandbox) if settings.sandbox else "",
     }
+
+
+def may_be_the_same(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Whether two configurations can be one: no value that both record differs."""
+    return all(a[name] == b[name] or not (a[name] and b[name]) for name in a)
 
 
 def differences(row: ResultRow, identity: RunIdentity, task_hash: str | None) -> list[str]:
