@@ -12,6 +12,7 @@ from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.wire import ModelOptions
 from harness.policy import BUILTIN
 from harness.pricing import PriceTable, load_prices
+from harness.reporting.collect import collect
 from harness.results import ResultStore, read_rows
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.settings import SandboxSettings
@@ -96,6 +97,11 @@ def test_append_run_adds_a_new_run_to_the_file_and_keeps_the_old_rows(
     # appended once; the same configuration resumes as done from now on
     assert run(path, config, tasks, local, append_run=True) == []
     assert run(path, config, tasks, local) == []
+    # a report counts both runs' results: the appended row is not a rerun of the first
+    collected = collect([path])
+    [summary] = collected.summaries()
+    assert (summary.metrics.tasks, summary.metrics.retried) == (2, 0)
+    assert any("another configuration's result" in note for note in collected.notes)
 
 
 def test_the_same_configuration_resumes_and_other_policies_and_seeds_do_not_conflict(
