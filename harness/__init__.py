@@ -1,12 +1,10 @@
 """Measure which model-routing policy resolves the most coding tasks per dollar."""
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("cascade-harness")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+# The one place the version is written: pyproject.toml reads it from here, and every command
+# would otherwise pay about 0.1 s to ask the installed package's metadata for it.
+__version__ = "0.1.0"
 
 
 def warn(message: str) -> None:

@@ -58,6 +58,7 @@ REPORT_FIELDS = frozenset(
     }
 )
 DEFAULT_GROUPS = ("policy",)
+STRONG_TIER: Tier = "pro"  # whose calls the oracle table counts
 # Short names for the columns people group by.
 GROUP_ALIASES = {"model": "model_name_or_path", "rules": "policy_hash", "rules_hash": "policy_hash"}
 _SCALARS = (str, int, float, bool)
@@ -92,7 +93,8 @@ class Outcome(NamedTuple):
 
     status: Status
     cost_usd: float | None  # None: graded elsewhere, its cost never seen
-    calls: dict[Tier, int]
+    calls: int  # model calls of every tier; 0 in rows written before calls were recorded
+    strong_calls: int  # calls of the strong tier (the oracle's "pro")
 
 
 GroupKey = tuple[tuple[tuple[str, str], ...], bool]
@@ -162,7 +164,7 @@ class Collector:
         runs: set[str] = set()
         params: SimParams = {}
         source = Path(name)
-        groups, seen = self.result.groups, self._seen
+        seen = self._seen
         count = 0
         for row in rows:
             count += 1
@@ -175,11 +177,11 @@ class Collector:
             runs.add(row.run_id)
             if row.synthetic:
                 settings = row.settings
-                params.setdefault(row.policy, set()).add(
-                    (settings.sim_params, settings.sim_calibrated_from)
-                )
+                used = params.get(row.policy)
+                if used is None:
+                    used = params[row.policy] = set()
+                used.add((settings.sim_params, settings.sim_calibrated_from))
             group = self.group_of(row)
-            attempts = latest.setdefault(key, [])
             attempt = Attempt(
                 self._configurations.of(row),
                 row.task_hash,
@@ -187,20 +189,11 @@ class Collector:
                 row.status,
                 len(self.result.rows) if self.keep_rows else -1,
             )
-            index = self._configurations.earlier_attempt(attempts, attempt)
-            if index is None:
-                if attempts:
-                    appended += 1
-                    self.result.mixed.add(group)
-                attempts.append(attempt)
-            else:
-                earlier = attempts[index]
-                groups[earlier.group].retire(row.instance_id, earlier.status)
-                if earlier.status != "error":
-                    replaced.append(key[:3])
-                if earlier.kept >= 0:
-                    self.result.rows[earlier.kept].replaced = True
-                attempts[index] = attempt
+            attempts = latest.get(key)
+            if attempts is None:
+                latest[key] = [attempt]
+            elif not self.follow(key, attempts, attempt, replaced):
+                appended += 1
             self.add(group, row, source)
         if replaced:
             self.warn(
@@ -216,6 +209,29 @@ class Collector:
         self.result.notes += file_notes(name, runs) + calibration_notes(name, params)
         return count
 
+    def follow(
+        self,
+        key: tuple[str, str, int, bool],
+        attempts: list[Attempt[GroupKey]],
+        attempt: Attempt[GroupKey],
+        replaced: list[tuple[str, str, int]],
+    ) -> bool:
+        """A row of a task seen before in the file: a later attempt at an earlier row's result
+        takes its place (True); a result of another configuration joins it (False)."""
+        index = self._configurations.earlier_attempt(attempts, attempt)
+        if index is None:
+            self.result.mixed.add(attempt.group)
+            attempts.append(attempt)
+            return False
+        earlier = attempts[index]
+        self.result.groups[earlier.group].retire(key[0], earlier.status)
+        if earlier.status != "error":
+            replaced.append(key[:3])
+        if earlier.kept >= 0:
+            self.result.rows[earlier.kept].replaced = True
+        attempts[index] = attempt
+        return True
+
     def group_of(self, row: Any) -> GroupKey:
         if self.columns == DEFAULT_GROUPS:  # the common case, without a tuple per row
             values: tuple[str, ...] = (row.policy,)
@@ -229,8 +245,9 @@ class Collector:
 
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
+        calls = row.calls
         self.result.outcomes[group][(row.instance_id, row.seed)] = Outcome(
-            row.status, row.cost_usd, row.calls
+            row.status, row.cost_usd, sum(calls.values()) if calls else 0, calls.get(STRONG_TIER, 0)
         )
         self._variants.add((row.policy, row.policy_hash, row.price_table))
         if self.keep_rows:

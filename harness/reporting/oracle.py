@@ -16,13 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from harness.policy import Tier
 from harness.reporting.collect import Collected, GroupKey, Outcome
 from harness.reporting.tables import SYNTHETIC_MARK, money, percent
 from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Columns, Interval, bootstrap
 
 DEFAULT_TIERS = ("flash", "pro")
-STRONG_TIER: Tier = "pro"
 TaskKey = tuple[str, int]
 
 # Columns of one paired task for the bootstrap: 1 where the policy, the cheap tier and the
@@ -103,17 +101,22 @@ class _Pairs:
     clusters: int
     cheap: Columns  # 1 where the cheap tier resolved it
     oracle: dict[TaskKey, Outcome]
+    oracle_won: Columns  # 1 where the oracle's choice resolved it
+    oracle_cost: Columns
 
     @classmethod
     def of(cls, pairs: dict[TaskKey, tuple[Outcome, Outcome]]) -> _Pairs:
         index: dict[str, int] = {}
         cluster = [index.setdefault(instance_id, len(index)) for instance_id, _ in pairs]
+        oracle = {key: oracle_choice(*pair) for key, pair in pairs.items()}
         return cls(
             keys=list(pairs),
             cluster=np.array(cluster, dtype=np.intp),
             clusters=len(index),
             cheap=np.array([_resolved(cheap) for cheap, _ in pairs.values()], dtype=np.float64),
-            oracle={key: oracle_choice(*pair) for key, pair in pairs.items()},
+            oracle=oracle,
+            oracle_won=np.array([_resolved(o) for o in oracle.values()], dtype=np.float64),
+            oracle_cost=np.array([o.cost_usd or 0.0 for o in oracle.values()], dtype=np.float64),
         )
 
 
@@ -152,13 +155,13 @@ def _line(
     """A policy on the paired tasks it graded too; intervals resample tasks (instance ids)
     with all their seeds."""
     own = [outcomes.get(key) for key in pairs.keys]
+    mine = [o for o in own if o is not None and o.status != "error"]  # what it graded
     graded = np.array([o is not None and o.status != "error" for o in own], dtype=bool)
-    won = np.array([o is not None and o.status == "resolved" for o in own], dtype=np.float64)
-    cost = np.array([o.cost_usd if o is not None else 0.0 for o in own], dtype=np.float64)
-    chosen = [pairs.oracle[key] for key in pairs.keys]
-    oracle_won = np.array([_resolved(o) for o in chosen], dtype=np.float64)
-    oracle_cost = np.array([o.cost_usd for o in chosen], dtype=np.float64)
-    mine = [o for o, kept in zip(own, graded) if kept and o is not None]
+    won = np.zeros(len(own))
+    won[graded] = [o.status == "resolved" for o in mine]
+    cost = np.zeros(len(own))
+    cost[graded] = [o.cost_usd or 0.0 for o in mine]
+    oracle_won, oracle_cost = pairs.oracle_won, pairs.oracle_cost
     known = all(o.calls or not o.cost_usd for o in mine)  # a row that paid but did not count
     columns = [
         np.bincount(pairs.cluster[graded], weights=values[graded], minlength=pairs.clusters)
@@ -175,8 +178,8 @@ def _line(
         oracle_resolved=int(oracle_won[graded].sum()),
         cost_usd=float(cost[graded].sum()),
         oracle_cost_usd=float(oracle_cost[graded].sum()),
-        strong_calls=sum(o.calls.get(STRONG_TIER, 0) for o in mine) if known else None,
-        calls=sum(sum(o.calls.values()) for o in mine),
+        strong_calls=sum(o.strong_calls for o in mine) if known else None,
+        calls=sum(o.calls for o in mine),
         gap_interval=gap,
     )
 
