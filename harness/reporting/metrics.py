@@ -115,7 +115,8 @@ class Metrics:
             self.cost_by_tier[tier] = self.cost_by_tier.get(tier, 0.0) + cost
         for tier, calls in row.calls.items():
             self.calls[tier] = self.calls.get(tier, 0) + calls
-        self.uncounted_calls += bool(row.turns and not row.calls)
+        if row.turns and not row.calls:
+            self.uncounted_calls += 1
 
     def retire(self, instance_id: str, status: str) -> None:
         """A row that a later attempt at the same task replaced: its task no longer counts,

@@ -32,15 +32,23 @@ class Configurations:
     def __init__(self) -> None:
         self._ids: dict[tuple[str, ...], int] = {}
         self._values: list[dict[str, str]] = []
+        # per run: the settings and index of its first row (rows of a run share them, nearly
+        # always: comparing with that row is cheaper than writing each row's settings out)
+        self._runs: dict[tuple[str, ...], tuple[Any, int]] = {}
 
     def of(self, row: Any) -> int:
         """An index standing for the row's configuration (all that changes a result but the
         task itself)."""
+        run = (row.run_id, row.policy_hash, row.backend, row.price_table)
+        known = self._runs.get(run)
+        if known is not None and known[0].__dict__ == row.settings.__dict__:
+            return known[1]
         raw = (row.policy_hash, row.backend, row.price_table, row.settings.model_dump_json())
         index = self._ids.get(raw)
         if index is None:
             index = self._ids[raw] = len(self._values)
             self._values.append(configuration(row))
+        self._runs.setdefault(run, (row.settings, index))
         return index
 
     def same(self, a: int, b: int) -> bool:
