@@ -28,8 +28,14 @@ from typing import Any, Literal, NamedTuple, cast, get_origin
 from harness import HarnessError
 from harness.policy import Tier
 from harness.reporting.metrics import Metrics
-from harness.reporting.summary import SimParams, Summary, calibration_notes, file_notes
-from harness.reporting.tables import listed, money
+from harness.reporting.summary import (
+    SimParams,
+    Summary,
+    calibration_notes,
+    file_notes,
+    policy_notes,
+)
+from harness.reporting.tables import money
 from harness.results.attempts import Attempt, Configurations
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
@@ -264,27 +270,6 @@ class Collector:
             )
         self.result.notes += policy_notes(self._variants) + repeat_notes(self.result)
         return self.result
-
-
-def policy_notes(variants: set[tuple[str, str, str]]) -> list[str]:
-    """A policy name whose rows come from different rules or price tables is not one policy:
-    say so, rather than average over the change silently."""
-    notes = []
-    for what, column, index in (
-        ("rule sets", "policy_hash", 1),
-        ("price tables", "price_table", 2),
-    ):
-        seen: dict[str, set[str]] = defaultdict(set)
-        for variant in variants:
-            if variant[index]:
-                seen[variant[0]].add(variant[index])
-        notes += [
-            f"note: policy {policy} has rows of {len(values)} {what} ({column} "
-            f"{listed(values)}); they are counted together"
-            for policy, values in sorted(seen.items())
-            if len(values) > 1
-        ]
-    return notes
 
 
 @contextmanager

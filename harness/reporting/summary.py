@@ -6,6 +6,7 @@ one side of a paired comparison. Everything here is a pure function of result ro
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -216,3 +217,24 @@ def summary_table(
     if markdown:
         return "\n\n".join(tables + [markdown_cell(line) for line in footer])
     return "\n".join(["\n\n".join(tables), *footer])
+
+
+def policy_notes(variants: set[tuple[str, str, str]]) -> list[str]:
+    """A policy name whose rows come from different rules or price tables is not one policy:
+    say so, rather than average over the change silently."""
+    notes = []
+    for what, column, index in (
+        ("rule sets", "policy_hash", 1),
+        ("price tables", "price_table", 2),
+    ):
+        seen: dict[str, set[str]] = defaultdict(set)
+        for variant in variants:
+            if variant[index]:
+                seen[variant[0]].add(variant[index])
+        notes += [
+            f"note: policy {policy} has rows of {len(values)} {what} ({column} "
+            f"{listed(values)}); they are counted together"
+            for policy, values in sorted(seen.items())
+            if len(values) > 1
+        ]
+    return notes
