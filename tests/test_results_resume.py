@@ -96,7 +96,10 @@ def test_append_run_adds_a_new_run_to_the_file_and_keeps_the_old_rows(
     assert len(path.read_text().splitlines()) == 2
     # appended once; the same configuration resumes as done from now on
     assert run(path, config, tasks, local, append_run=True) == []
-    assert run(path, config, tasks, local) == []
+    with pytest.raises(HarnessError, match="--append-run"):  # the other run's rows are there
+        run(path, config, tasks, local)
+    # and the first run's rows still count as done for its own configuration
+    assert run(path, FLASH, [calc_task], local, append_run=True) == []
     # a report counts both runs' results: the appended row is not a rerun of the first
     collected = collect([path])
     [summary] = collected.summaries()

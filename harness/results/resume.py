@@ -20,7 +20,7 @@ from typing import Any
 
 from harness import HarnessError
 from harness.results.row import ResultRow, RunIdentity
-from harness.results.store import read_rows
+from harness.results.store import iter_rows
 from harness.tasks import Task
 
 Key = tuple[str, str, int]
@@ -72,11 +72,12 @@ def differences(row: ResultRow, identity: RunIdentity, task_hash: str | None) ->
 
 
 def written(path: Path, retry_errors: bool = False) -> set[Key]:
-    """The keys of every row a file holds (error rows left out with `retry_errors`): what
-    a grading run, whose rows carry no run configuration, skips."""
+    """The keys of every task a file holds a row of (those whose last row is an error left
+    out with `retry_errors`): what a grading run, whose rows carry no run configuration,
+    skips."""
     if not path.exists():
         return set()
-    return {row.key for row in read_rows(path) if not (retry_errors and row.status == "error")}
+    return _skipped({row.key: row.status for row in iter_rows(path, ResultRow)}, retry_errors)
 
 
 def finished(
@@ -88,12 +89,13 @@ def finished(
 ) -> set[Key]:
     """The keys (instance_id, policy, seed) of the tasks a run on `path` skips; a file
     holding rows of this policy under another configuration is a HarnessError unless
-    `append_run`."""
+    `append_run`. Every row counts, not only the last of each task: a file may hold
+    several appended runs, and each resumes its own rows."""
     if not path.exists():
         return set()
     hashes = {task.instance_id: task.content_hash for task in tasks}
-    done = set()
-    for row in read_rows(path):
+    latest: dict[Key, str] = {}  # the status of each task's last row of this configuration
+    for row in iter_rows(path, ResultRow):
         if row.policy != identity.policy:
             continue  # another policy's rows never count as this run's, nor mix with them
         changed = differences(row, identity, hashes.get(row.instance_id))
@@ -104,6 +106,12 @@ def finished(
                 f"{changed[0]}{more}; give another --output, or --append-run to add this "
                 "run's rows to the file"
             )
-        if not changed and not (retry_errors and row.status == "error"):
-            done.add(row.key)
-    return done
+        if not changed:
+            latest[row.key] = row.status
+    return _skipped(latest, retry_errors)
+
+
+def _skipped(latest: dict[Key, str], retry_errors: bool) -> set[Key]:
+    """Tasks done, given the status of each one's last row: all, or with `retry_errors`
+    those whose last attempt did not end in an error."""
+    return {key for key, status in latest.items() if not (retry_errors and status == "error")}
