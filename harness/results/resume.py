@@ -94,8 +94,9 @@ def finished(
     if not path.exists():
         return set()
     hashes = {task.instance_id: task.content_hash for task in tasks}
+    rows = list(iter_rows(path, ResultRow))  # a malformed line is the first thing to say
     latest: dict[Key, str] = {}  # the status of each task's last row of this configuration
-    for row in iter_rows(path, ResultRow):
+    for row in rows:
         if row.policy != identity.policy:
             continue  # another policy's rows never count as this run's, nor mix with them
         changed = differences(row, identity, hashes.get(row.instance_id))
