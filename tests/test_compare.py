@@ -1,9 +1,11 @@
 """compare and check: noise, tasks needed, seeds clustered, spend with reruns."""
 
+import pytest
+
 from harness.reporting.compare import compare_runs
 from harness.reporting.compare_text import comparison_text
 
-from .test_reporting import row, run_cli, write
+from .test_reporting import check, row, run_cli, write
 
 
 def side(policy, resolved, n=40, cost=0.1, seeds=(0,)):
@@ -45,30 +47,27 @@ def test_seeds_of_one_task_are_resampled_together():
     assert "cluster bootstrap over 40 tasks, each with its pairs over 3 seeds" in comparison_text(c)
 
 
-def test_compare_counts_the_spend_of_errored_attempts(tmp_path, capsys):
-    a = write(
-        tmp_path / "a.jsonl",
-        [row("t1", "error", 0.02, run_id="r1"), row("t1", "resolved", 0.06, run_id="r2")],
-    )
+@pytest.mark.parametrize(
+    "rows, said",
+    [
+        (
+            [row("t1", "error", 0.02, run_id="r1"), row("t1", "resolved", 0.06, run_id="r2")],
+            "1 errored attempt(s) run again",
+        ),
+        (
+            [row("t1", "resolved", 0.06, lost_attempts=1, lost_cost_usd=0.02)],
+            "1 attempt(s) lost with their node",
+        ),
+    ],
+    ids=["rerun", "lost-node"],
+)
+def test_compare_counts_the_spend_of_errored_and_lost_attempts(tmp_path, capsys, rows, said):
+    a = write(tmp_path / "a.jsonl", rows)
     b = write(tmp_path / "b.jsonl", [row("t1", "resolved", 0.05)])
     code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "100")
     assert code == 0 and "paired tasks: 1" in out
     assert (
-        "A spent $0.08000 in all, $0.02000 of it on attempts that ended in an error, "
-        "1 errored attempt(s) run again" in out
-    )
-
-
-def test_compare_counts_attempts_lost_with_their_node_in_the_spend(tmp_path, capsys):
-    a = write(
-        tmp_path / "a.jsonl", [row("t1", "resolved", 0.06, lost_attempts=1, lost_cost_usd=0.02)]
-    )
-    b = write(tmp_path / "b.jsonl", [row("t1", "resolved", 0.05)])
-    code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "100")
-    assert code == 0 and "paired tasks: 1" in out
-    assert (
-        "A spent $0.08000 in all, $0.02000 of it on attempts that ended in an error, "
-        "1 attempt(s) lost with their node" in out
+        "A spent $0.08000 in all, $0.02000 of it on attempts that ended in an error, " + said in out
     )
 
 
@@ -84,18 +83,7 @@ def test_compare_refuses_a_file_with_two_configurations_of_the_policy(tmp_path, 
 def test_check_says_whether_a_difference_is_noise(tmp_path, capsys):
     base = write(tmp_path / "base.jsonl", side("cascade", 24))
     cand = write(tmp_path / "cand.jsonl", side("cascade", 23))
-    code, out, _ = run_cli(
-        capsys,
-        "check",
-        base,
-        cand,
-        "--max-pass-rate-drop",
-        "5",
-        "--max-cost-per-resolved-increase",
-        "0.1",
-        "--resamples",
-        "500",
-    )
+    code, out, _ = check(capsys, base, cand)
     assert code == 0
     assert "pass rate: within noise" in out and "paired tasks to show" in out
 
