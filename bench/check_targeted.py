@@ -22,13 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.baseline import BaselineCache
-from harness.check import EditCheck
+from harness.agent.baseline import BaselineCache
+from harness.agent.edit_check import EditCheck
 from harness.prompts import default_prompts
 from harness.sandbox.local import LocalProvider
 from harness.tasks import Task
 from harness.tasks.bundled import materialize_repo
-from harness.testsuite import suite_for
+from harness.testsuite.suite import edit_check_suite
 
 SOURCE = "networkx/algorithms/cycles.py"
 EDIT = f"""--- a/{SOURCE}
@@ -67,7 +67,7 @@ def fetch(version: str, folder: Path) -> Path:
 
 def timed_check(provider: LocalProvider, task: Task, cache: BaselineCache) -> float:
     sandbox = provider.start(task, provider.prepare(task))
-    check = EditCheck(sandbox, suite_for(task), cache, 600, default_prompts())
+    check = EditCheck(sandbox, edit_check_suite(task), cache, 600, default_prompts())
     started = time.monotonic()
     outcome, observation = check.edit(EDIT)
     seconds = time.monotonic() - started
@@ -98,7 +98,7 @@ def main() -> None:
         warm = timed_check(provider, task, cache)
         sandbox = provider.start(task, provider.prepare(task))
         started = time.monotonic()
-        sandbox.run(suite_for(task).command + " > /dev/null 2>&1", 1800)
+        sandbox.run(edit_check_suite(task).command + " > /dev/null 2>&1", 1800)
         full = time.monotonic() - started
         provider.cleanup()
     print(f"{'check, cold base cache':<28} {cold:8.1f} s")

@@ -1,13 +1,69 @@
-"""Finding out, before any work, that a file can be written, without leaving a trace."""
+"""The files a user gives: TOML files read and checked against a model of their tables, and
+output files found writable before any work, without leaving a trace."""
 
 from __future__ import annotations
 
 import contextlib
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from harness import HarnessError
+
+T = TypeVar("T")
+
+
+class TomlTable(BaseModel):
+    """A table of a TOML file: unknown keys and values of the wrong type are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The tables of a TOML file; a HarnessError naming `what` and the file when it cannot be
+    read or is not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HarnessError(f"cannot read {what} {path}: not found") from None
+    except OSError as exc:
+        raise HarnessError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise HarnessError(f"cannot read {what} {path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise HarnessError(f"cannot read {what} {path}: {exc}") from None
+
+
+def load_toml(path: Path, model: type[T], what: str) -> T:
+    """A TOML file read as `model`, every key checked."""
+    return parse_tables(read_toml(path, what), model, f"{what} {path}")
+
+
+def parse_tables(data: Any, model: type[T], where: str) -> T:
+    """Tables read as `model` (a TomlTable, or a type made of them); the first problem is a
+    one-line HarnessError naming the key."""
+    try:
+        return TypeAdapter(model).validate_python(data)
+    except ValidationError as exc:
+        raise HarnessError(f"{where}: {first_problem(exc)}") from None
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first problem pydantic found in a file's tables or a row, on one line, as the keys
+    name it, and how many more there are."""
+    error = exc.errors()[0]
+    path = [str(part) for part in error["loc"]]
+    parent = ".".join(path[:-1]) or "top level"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        return f"{parent}: unknown key {path[-1]!r}{more}"
+    if error["type"] == "missing":
+        return f"{parent}: missing key {path[-1]!r}{more}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(path) or 'top level'}: {message}{more}"
 
 
 @contextlib.contextmanager
@@ -30,6 +86,6 @@ def probe(path: Path, what: str) -> Iterator[IO[bytes]]:
                 new.unlink() if new == path else new.rmdir()
 
 
-def check_writable(path: Path, what: str) -> None:
+def ensure_writable(path: Path, what: str) -> None:
     with probe(path, what):
         pass

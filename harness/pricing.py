@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from harness import HarnessError
+from harness.files import TomlTable, load_toml
 
 DEFAULT_TABLE = Path(__file__).parent / "data" / "prices.toml"
 PER_TOKEN = 1e-6  # tables are in dollars per million tokens
@@ -41,11 +41,30 @@ class Usage:
         return self.cache_hit + self.cache_miss
 
 
-@dataclass(frozen=True)
-class Price:
-    input_cache_hit: float
-    input_cache_miss: float
-    output: float
+def _dollars(value: object) -> float:
+    """A price: a finite number, zero or more. A string or a boolean is no price either, and
+    a price that is negative or not finite would make calls free or cost nonsense."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError("must be a finite number, zero or more, of dollars per million tokens")
+    return float(value)
+
+
+Dollars = Annotated[float, BeforeValidator(_dollars)]
+
+
+class Price(TomlTable):
+    """Dollars per million tokens of one model."""
+
+    input_cache_hit: Dollars
+    input_cache_miss: Dollars
+    output: Dollars
+
+
+class PriceFile(TomlTable):
+    version: Annotated[str, Field(min_length=1)]
+    models: Annotated[dict[str, Price], Field(min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -72,50 +91,7 @@ def cost(usage: Usage, price: Price) -> float:
     )
 
 
-PRICE_KEYS = ("input_cache_hit", "input_cache_miss", "output")
-
-
 def load_prices(path: Path | None = None) -> PriceTable:
-    """A price table from TOML, every value checked: a price that is missing, negative, not a
-    number or not finite would make calls free or cost nonsense."""
-    path = path or DEFAULT_TABLE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise HarnessError(f"cannot read price table {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise HarnessError(f"cannot read price table {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise HarnessError(f"cannot read price table {path}: {exc}") from None
-    version = data.get("version")
-    if not isinstance(version, str) or not version:
-        raise HarnessError(f"{path}: missing string key 'version'")
-    tables = data.get("models", {})
-    if not isinstance(tables, dict):
-        raise HarnessError(f"{path}: models: must be a table of [models.NAME] tables")
-    models = {name: _price(entry, f"{path}: models.{name}") for name, entry in tables.items()}
-    if not models:
-        raise HarnessError(f"{path}: no [models.NAME] tables")
-    return PriceTable(version, models)
-
-
-def _price(entry: object, where: str) -> Price:
-    if not isinstance(entry, dict):
-        raise HarnessError(f"{where}: must be a table")
-    unknown = sorted(set(entry) - set(PRICE_KEYS))
-    if unknown:
-        raise HarnessError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(PRICE_KEYS)})")
-    values = {}
-    for key in PRICE_KEYS:
-        if key not in entry:
-            raise HarnessError(f"{where}: missing price {key!r}")
-        value = entry[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            value = math.nan  # a string or a boolean is no price either
-        if not (math.isfinite(value) and value >= 0):
-            raise HarnessError(
-                f"{where}.{key}: must be a finite number, zero or more, of dollars per "
-                f"million tokens (got {entry[key]!r})"
-            )
-        values[key] = float(value)
-    return Price(**values)
+    """A price table from TOML, every value checked."""
+    table = load_toml(path or DEFAULT_TABLE, PriceFile, "price table")
+    return PriceTable(table.version, table.models)

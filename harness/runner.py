@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from harness import HarnessError, __version__
-from harness.agent import Agent, Limits
-from harness.baseline import BaselineCache
+from harness.agent.baseline import BaselineCache
+from harness.agent.loop import Agent, Limits
+from harness.agent.policy import Policy
 from harness.grading import grade
+from harness.grading.preflight import preflight
 from harness.models.factory import ModelFamily
-from harness.policy import Policy
-from harness.predictions import Prediction
-from harness.preflight import check_task
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
 from harness.results import (
@@ -30,7 +29,9 @@ from harness.results import (
     Trajectory,
     Verdict,
 )
+from harness.results.predictions import Prediction
 from harness.results.resume import finished
+from harness.results.row import RowKey, task_key
 from harness.sandbox import SandboxProvider
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
@@ -48,6 +49,10 @@ class RunConfig:
     grade_timeout_s: float = 900.0
     prompts: Prompts = field(default_factory=default_prompts)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+
+    def key(self, task: Task) -> RowKey:
+        """The key of this run's row of a task."""
+        return task_key(task.instance_id, self.policy.name, self.models.seed)
 
     @property
     def model_name_or_path(self) -> str:
@@ -108,7 +113,7 @@ def attempt_task(
     started = time.monotonic()
     agent: Agent | None = None
     try:
-        check_task(task)  # what can be known without Docker, before any other work
+        preflight(task)  # what can be known without Docker, before any other work
         environment = sandboxes.prepare(task)
         sandbox = sandboxes.start(task, environment, config.limits.observation_bytes)
         try:
@@ -131,7 +136,7 @@ def attempt_task(
     trajectory = (
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
-    stamp(trajectory, config, sandboxes.run_id, verdict)
+    finish_trajectory(trajectory, config, sandboxes.run_id, verdict)
     return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash)
 
 
@@ -148,7 +153,9 @@ def error_verdict(exc: Exception) -> Verdict:
     )
 
 
-def stamp(trajectory: Trajectory, config: RunConfig, run_id: str, verdict: Verdict) -> None:
+def finish_trajectory(
+    trajectory: Trajectory, config: RunConfig, run_id: str, verdict: Verdict
+) -> None:
     """What a finished trajectory records about its run, and its verdict."""
     trajectory.policy, trajectory.seed = config.policy.name, config.models.seed
     trajectory.run_id, trajectory.synthetic = run_id, config.models.synthetic
@@ -219,18 +226,23 @@ def run_tasks(
     workers: int = 1,
     append_run: bool = False,
     pool: TaskPool | None = None,
+    done: set[RowKey] | None = None,
 ) -> list[ResultRow]:
     """Run every task that has no row yet in the store, `workers` at a time in this process
     or on `pool`. A store holding rows of another configuration is refused unless
-    `append_run` (see results/resume.py)."""
-    done = finished(store.path, config.identity(sandboxes.run_id), tasks, retry_errors, append_run)
+    `append_run` (see results/resume.py). `done`: what resume.finished said of the store,
+    when the caller asked it already."""
+    if done is None:
+        identity = config.identity(sandboxes.run_id)
+        done = finished(store.path, identity, tasks, retry_errors, append_run)
     numbers = store.attempts()
-    todo = [t for t in tasks if (t.instance_id, config.policy.name, config.models.seed) not in done]
+    by_id = {task.instance_id: task for task in tasks}
+    todo = [task for task in tasks if config.key(task) not in done]
     attempts = (pool or ThreadPool(workers)).attempts(todo, TaskWork(config, sandboxes))
 
     def recorded(attempt: Attempt) -> ResultRow:
-        key = (attempt.trajectory.instance_id, config.policy.name, config.models.seed)
-        return record_attempt(attempt, config, sandboxes.run_id, store, numbers[key] + 1)
+        number = numbers[config.key(by_id[attempt.trajectory.instance_id])] + 1
+        return record_attempt(attempt, config, sandboxes.run_id, store, number)
 
     with closing(attempts):  # an interrupt here stops the pool's remaining work
         return write_rows(map(recorded, attempts), store, on_row)
@@ -262,7 +274,7 @@ def grade_prediction(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     try:
-        check_task(task)
+        preflight(task)
         environment = sandboxes.prepare(task) if prediction.model_patch.strip() else ""
         verdict = grade(task, prediction.model_patch, sandboxes, environment, timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict

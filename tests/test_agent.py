@@ -2,12 +2,13 @@ from dataclasses import replace
 
 import pytest
 
-from harness.agent import Agent, Limits, parse_action
+from harness.agent.loop import Agent, Limits, parse_action
+from harness.agent.policy import BUILTIN, Policy
 from harness.diffs import normalise, touches_only_tests
+from harness.files import parse_tables
 from harness.models import Completion
 from harness.models.sim import SimModel, malformed_edit, wrong_edit
-from harness.models.sim_params import load_params, parse_params
-from harness.policy import BUILTIN, Policy
+from harness.models.sim_params import SimParams, load_params
 from harness.pricing import Usage, load_prices
 from harness.prompts import default_prompts
 
@@ -170,7 +171,7 @@ def _certain_params():
     data = load_params().to_data()
     data["solve"]["pro"] = {"easy": 1.0, "medium": 1.0, "hard": 1.0}
     data["solve"]["task_spread"] = 0.0
-    return parse_params(data, "test")
+    return parse_tables(data, SimParams, "test")
 
 
 def test_a_call_past_the_context_budget_ends_the_task_before_it_is_sent(calc_task, local):

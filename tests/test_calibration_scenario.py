@@ -12,6 +12,7 @@ import statistics
 
 import pytest
 
+from harness.agent.policy import BUILTIN
 from harness.calibration.fit import fit
 from harness.calibration.observe import read_observed
 from harness.calibration.report import calibration_error, validation_table
@@ -19,7 +20,6 @@ from harness.calibration.validate import Fold, Simulator, folds, luck, predict
 from harness.cli import main
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.sim_params import load_params
-from harness.policy import BUILTIN
 from harness.pricing import load_prices
 from harness.results import ResultStore, read_rows
 from harness.runner import RunConfig, run_tasks

@@ -5,11 +5,11 @@ import difflib
 
 import pytest
 
-from harness.baseline import BaselineCache
-from harness.check import EditCheck, judge
+from harness.agent.baseline import BaselineCache
+from harness.agent.edit_check import EditCheck, judge_edit
 from harness.prompts import default_prompts
 from harness.tasks import load_tasks
-from harness.testsuite import pytest_suite, suite_for
+from harness.testsuite.suite import edit_check_suite, pytest_suite
 
 from .conftest import DATA
 
@@ -31,7 +31,11 @@ def shop(local, shop_task):
 
 def checker(sandbox, task, baselines=None, timeout=60):
     return EditCheck(
-        sandbox, suite_for(task), baselines or BaselineCache("test"), timeout, default_prompts()
+        sandbox,
+        edit_check_suite(task),
+        baselines or BaselineCache("test"),
+        timeout,
+        default_prompts(),
     )
 
 
@@ -132,7 +136,7 @@ def test_a_repository_with_its_own_runner_is_checked_with_it(local, check_tasks)
     files and reads it with that parser, relative to the base, where test_miles already
     fails."""
     task = check_tasks["acme/units"]
-    suite = suite_for(task)
+    suite = edit_check_suite(task)
     assert suite.command == "python tests/runtests.py"
     sandbox = local.start(task, local.prepare(task))
     check = checker(sandbox, task)
@@ -154,18 +158,18 @@ def test_judge_is_relative_to_the_base():
     suite = pytest_suite()
     base = {"t.py::a": "PASSED", "t.py::b": "FAILED", "u.py::c": "PASSED"}
     same = {"t.py::a": "PASSED", "t.py::b": "FAILED"}
-    assert not judge(same, base, {"t.py"}, set(), suite, True).red
+    assert not judge_edit(same, base, {"t.py"}, set(), suite, True).red
     worse = {"t.py::a": "FAILED", "t.py::b": "FAILED"}
-    assert judge(worse, base, {"t.py"}, set(), suite, True).newly_failing == ["t.py::a"]
+    assert judge_edit(worse, base, {"t.py"}, set(), suite, True).newly_failing == ["t.py::a"]
     gone = {"t.py": "ERROR"}  # the file no longer collects
-    assert judge(gone, base, {"t.py"}, set(), suite, True).red
-    assert not judge(worse, base, {"t.py"}, set(), suite, False).red  # a test-only edit
+    assert judge_edit(gone, base, {"t.py"}, set(), suite, True).red
+    assert not judge_edit(worse, base, {"t.py"}, set(), suite, False).red  # a test-only edit
     own = {"n.py::new": "FAILED"}
-    assert judge(own, {}, {"n.py"}, {"n.py"}, suite, True).own_failing == ["n.py::new"]
+    assert judge_edit(own, {}, {"n.py"}, {"n.py"}, suite, True).own_failing == ["n.py::new"]
     # ids that name no file count when the run reported them, and are the agent's when new
     named = {"test_old": "PASSED", "test_gone": "PASSED"}
     after = {"test_old": "FAILED", "test_new": "FAILED"}
-    verdict = judge(after, named, {"t.py"}, {"t.py"}, suite, True)
+    verdict = judge_edit(after, named, {"t.py"}, {"t.py"}, suite, True)
     assert (verdict.newly_failing, verdict.own_failing) == (["test_old"], ["test_new"])
 
 
@@ -202,7 +206,7 @@ def test_related_tests_are_found_in_a_listing_longer_than_the_output_cap(shop, s
 
 
 def test_log_records_a_test_prints_are_not_test_results():
-    from harness.testsuite import parse_pytest_log
+    from harness.testsuite.suite import parse_pytest_log
 
     log = (
         "------------------------------ Captured log call -------------------------------\n"

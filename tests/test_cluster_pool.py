@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.agent.policy import BUILTIN
 from harness.cluster import ClusterSettings
 from harness.cluster.nodes import NodeSandboxes
 from harness.cluster.pool import RayPool
 from harness.cluster.services import start_services
-from harness.policy import BUILTIN
 from harness.pricing import Usage, load_prices
 from harness.results import ModelCall, ResultRow, read_rows
 from harness.runner import RunConfig, TaskWork

@@ -8,9 +8,9 @@ from harness.grading.evaluate import read_run
 from harness.grading.script import Markers, grading_script, read_log
 from harness.grading.verdict import has_results
 from harness.models.sim import wrong_edit
-from harness.parsers import check_parser, registry_parser
 from harness.tasks import task_from_row
-from harness.testsuite import grading_suite, parse_pytest_log
+from harness.testsuite.parsers import check_parser, registry_parser
+from harness.testsuite.suite import grading_suite, parse_pytest_log
 
 LOG = """\
 ============================= test session starts ==============================
@@ -210,7 +210,7 @@ def test_importing_swebench_leaves_the_environment_alone(tmp_path):
 
     (tmp_path / ".env").write_text("HARNESS_FROM_DOTENV=leaked\n")
     code = (
-        "import os; from harness.parsers import swebench_registry; swebench_registry(); "
+        "import os; from harness.testsuite.parsers import swebench_registry; swebench_registry(); "
         "print(os.environ.get('HARNESS_FROM_DOTENV', 'absent'))"
     )
     result = subprocess.run(

@@ -26,7 +26,7 @@ from harness.grading.evaluate import read_run
 from harness.grading.script import Markers
 from harness.grading.verdict import decide
 from harness.tasks import task_from_row
-from harness.testsuite import grading_suite
+from harness.testsuite.suite import grading_suite
 
 STATUSES = ["PASSED", "FAILED", "ERROR", "SKIPPED", "XFAIL", "missing"]
 NOISE = [

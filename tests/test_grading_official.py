@@ -10,7 +10,7 @@ from harness.grading import decide, evaluate
 from harness.grading.evaluate import ENVIRONMENTS, run_tests
 from harness.grading.script import Markers, read_log
 from harness.tasks import load_tasks
-from harness.testsuite import grading_suite
+from harness.testsuite.suite import grading_suite
 
 from .conftest import run_id
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from harness import HarnessError
-from harness.policy import (
+from harness.agent.policy import (
     BUILTIN,
     Policy,
     Route,
@@ -92,14 +92,14 @@ sticky_turns = 1
 @pytest.mark.parametrize(
     "body, message",
     [
-        ('[policies.x]\nescalate_on = ["tests_rd"]', "escalate_on: 'tests_rd' is not a failing"),
+        ('[policies.x]\nescalate_on = ["tests_rd"]', "escalate_on.0: Input should be 'ok'"),
         ('[policies.x]\nescalate_on = ["ok"]', "escalate_on: 'ok' is not a failing"),
-        ('[policies.x]\ndefault = "huge"', "policies.x.default: 'huge' is not a tier"),
-        ('[policies.x]\nvote_samples = "3"', "policies.x.vote_samples: must be of type int"),
-        ("[policies.x]\nmax_escalations = -1", "max_escalations: must not be negative"),
-        ('[policies.x]\nescalation_context = "all"', "escalation_context: must be one of"),
+        ('[policies.x]\ndefault = "huge"', "x.default: Input should be 'flash'"),
+        ('[policies.x]\nvote_samples = "3"', "vote_samples: Input should be a valid"),
+        ("[policies.x]\nmax_escalations = -1", "max_escalations: Input should be greater"),
+        ('[policies.x]\nescalation_context = "all"', "escalation_context: Input should be"),
         ("[policies.x]\nretries = 2", "unknown key 'retries'"),
-        ("[other]\na = 1", "no [policies.NAME] table"),
+        ("[other]\na = 1", "missing key 'policies'"),
         ("[policies.x\n", "line 1"),
     ],
 )

@@ -3,8 +3,8 @@ import json
 import pytest
 
 from harness import HarnessError
-from harness.predictions import Prediction, export_groups, read_predictions, run_report
 from harness.results import ResultRow
+from harness.results.predictions import Prediction, export_groups, read_predictions, run_report
 
 from .test_cli import harness
 

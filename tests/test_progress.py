@@ -2,7 +2,7 @@
 
 import io
 
-from harness.progress import Progress
+from harness.commands.progress import Progress
 
 TOTALS = {"resolved": "1", "errors": "0", "spent": "$0.001842"}
 

@@ -7,15 +7,15 @@ import pytest
 from harness import HarnessError
 from harness.cli import main
 from harness.pricing import Usage
-from harness.reporting.check import check_findings, check_github, github_annotation
 from harness.reporting.collect import Collector, summarize
 from harness.reporting.compare import compare_runs
 from harness.reporting.compare_text import comparison_text
+from harness.reporting.gate import gate_findings, gate_github, github_annotation
 from harness.reporting.page import TASK_FIELDS, html_page
 from harness.reporting.plot import plot_png
+from harness.reporting.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
 from harness.reporting.summary import summary_table
 from harness.results import ResultRow
-from harness.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
 
 
 def row(
@@ -551,7 +551,7 @@ def test_check_bad_input_files(tmp_path, capsys):
 def test_check_findings_point_estimates_and_intervals():
     a = [row(f"t{i}", "resolved" if i < 8 else "unresolved", 0.1) for i in range(10)]
     b = [row(f"t{i}", "resolved" if i < 7 else "unresolved", 0.1) for i in range(10)]
-    findings = check_findings(compare_runs(a, b, resamples=200), 10, 0.2)
+    findings = gate_findings(compare_runs(a, b, resamples=200), 10, 0.2)
     assert [f.ok for f in findings] == [True, True]
     assert "-10.0 points" in findings[0].message and "+14.3%" in findings[1].message
-    assert check_github(findings, ["context"]).startswith("::notice title=harness check::context")
+    assert gate_github(findings, ["context"]).startswith("::notice title=harness check::context")

@@ -351,7 +351,7 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
         ),
         (
             '{"schema_version": 2, "instance_id": "a"}',
-            "line 1 is not a valid result row: model_name_or_path: Field required (and ",
+            "line 1 is not a valid result row: top level: missing key 'model_name_or_path' (and ",
         ),
         (
             row().to_json().replace('"seed": 0', '"seed": "zero"'),

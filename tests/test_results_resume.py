@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from harness import HarnessError
-from harness.agent import Limits
+from harness.agent.loop import Limits
+from harness.agent.policy import BUILTIN
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.wire import ModelOptions
-from harness.policy import BUILTIN
 from harness.pricing import PriceTable, load_prices
 from harness.reporting.collect import collect
 from harness.results import ResultStore, read_rows

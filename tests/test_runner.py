@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from harness import InfrastructureError
+from harness.agent.policy import BUILTIN
 from harness.models.sim import FIX
-from harness.policy import BUILTIN
 from harness.pricing import load_prices
 from harness.results import ResultStore
 from harness.runner import RunConfig, run_tasks

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from harness import InfrastructureError
-from harness.agent import Agent
-from harness.policy import BUILTIN
+from harness.agent.loop import Agent
+from harness.agent.policy import BUILTIN
 from harness.pricing import load_prices
 from harness.sandbox.channel import NO_PYTHON_WARNING, ExecPerCommand, Executor
 from harness.tasks import load_tasks

@@ -1,7 +1,7 @@
 import subprocess
 from dataclasses import replace
 
-from harness.agent import parse_action
+from harness.agent.loop import parse_action
 from harness.models.sim import (
     ATTEMPT,
     EXPLORE,
@@ -11,7 +11,7 @@ from harness.models.sim import (
     malformed_edit,
     wrong_edit,
 )
-from harness.tokens import count_tokens, message_tokens
+from harness.models.tokens import count_tokens, message_tokens
 
 
 def conversation(*replies_and_observations):

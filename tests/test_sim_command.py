@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from harness.agent.policy import BUILTIN
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.sim import malformed_edit, wrong_edit
 from harness.models.sim_params import load_params
-from harness.policy import BUILTIN
 from harness.pricing import load_prices
 from harness.results import ResultStore
 from harness.runner import RunConfig, run_tasks
@@ -49,7 +49,7 @@ def real_row_without_trajectory(tmp_path):
         (["sim", "fit", "{synthetic}", "--output", "x.toml"], "row(s) of simulated models"),
         (["sim", "fit", "{real}", "--output", "x.toml"], "trajectory of t unreadable"),
         (["sim", "validate", "{real}", "--replicates", "1"], "trajectory of t unreadable"),
-        (["--sim-params", "/no/params.toml"], "simulator parameters not found"),
+        (["--sim-params", "/no/params.toml"], "parameters /no/params.toml: not found"),
         (["--sim-params", "{synthetic}", "--backend", "openai"], "not with --backend openai"),
     ],
 )

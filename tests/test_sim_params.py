@@ -5,12 +5,12 @@ import random
 import pytest
 
 from harness import HarnessError
+from harness.files import parse_tables
 from harness.models.sim_params import (
     SimParams,
     TaskSolve,
     TierSolve,
     load_params,
-    parse_params,
     whole_draw,
 )
 
@@ -24,7 +24,7 @@ def calibrated() -> SimParams:
         "tasks": {"a": {"p": 0.5, "successes": 4, "attempts": 8}},
     }
     data["calibration"] = {"runs": 4, "rows": 80}
-    return parse_params(data, "test")
+    return parse_tables(data, SimParams, "test")
 
 
 def test_the_bundled_file_loads_as_hand_set_parameters():
@@ -59,10 +59,10 @@ def test_drawn_parameters_come_from_the_posterior():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d["solve"].pop("flash"), "solve.flash: Field required"),
+        (lambda d: d["solve"].pop("flash"), "solve: missing key 'flash'"),
         (lambda d: d["failure"].update(wrong_edit="x"), "failure.wrong_edit"),
         (lambda d: d["solve"]["pro"].update(easy=1.5), "solve.pro.easy"),
-        (lambda d: d.update(extra=1), "extra: Extra inputs are not permitted"),
+        (lambda d: d.update(extra=1), "top level: unknown key 'extra'"),
         (lambda d: d["solve"].update(flash={"easy": 0.1}), "needs 'mean' or the difficulty"),
     ],
 )
@@ -70,7 +70,7 @@ def test_a_bad_file_is_one_line_naming_the_key(tmp_path, change, message):
     data = load_params().to_data()
     change(data)
     with pytest.raises(HarnessError, match=message.replace(".", r"\.")) as error:
-        parse_params(data, "f.toml")
+        parse_tables(data, SimParams, "f.toml")
     assert "\n" not in str(error.value)
 
 
@@ -99,7 +99,7 @@ def test_a_run_unlike_the_calibration_runs_is_named():
     params = calibrated()
     data = params.to_data()
     data["calibration"].update(models={"flash": "f-1", "pro": "p-1"}, price_table="t-1")
-    params = parse_params(data, "test")
+    params = parse_tables(data, SimParams, "test")
     assert params.mismatches({"flash": "f-1"}, "t-1") == []
     notes = params.mismatches({"flash": "f-2", "pro": "p-1"}, "t-2")
     assert notes == [
@@ -113,6 +113,6 @@ def test_draws_stay_valid_at_the_edges():
     data = calibrated().to_data()
     data["solve"]["flash"].update(mean=1e-4, prior_alpha=1e-4, prior_beta=0.9999)
     data["solve"]["flash"]["tasks"] = {"a": {"p": 0.0, "successes": 0, "attempts": 1}}
-    params = parse_params(data, "test")
+    params = parse_tables(data, SimParams, "test")
     for seed in range(200):
         assert 0 <= params.drawn(seed).solve.flash.tasks["a"].p <= 1

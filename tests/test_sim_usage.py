@@ -3,8 +3,9 @@ agreement of vote samples, on the calc task without a sandbox."""
 
 import pytest
 
+from harness.files import parse_tables
 from harness.models.sim import ATTEMPT, FIX, INSPECT, REVERT, REVIEW, SUBMIT, SimModel
-from harness.models.sim_params import load_params, parse_params
+from harness.models.sim_params import SimParams, load_params
 from harness.models.sim_usage import Ledger
 
 SHAPES = {
@@ -43,7 +44,7 @@ def calibrated(**changes):
         for table in tables:
             target = target.setdefault(table, {})
         target[key] = value
-    return parse_params(data, "test")
+    return parse_tables(data, SimParams, "test")
 
 
 def talk(*replies_and_observations):

@@ -143,16 +143,16 @@ def test_parsers_of_older_copies_come_from_swebenchs_repo_maps():
 
 
 def test_an_older_row_without_eval_script_cannot_be_graded_without_a_test_command(tmp_path):
-    from harness.preflight import problem
+    from harness.grading.preflight import preflight_problem
 
     path = tmp_path / "rows.json"
     path.write_text(json.dumps([swe_row("django__django-1", repo="django/django")]))
     [task] = load_tasks(str(path))
-    assert problem(task).startswith("the row has no eval_script")
+    assert preflight_problem(task).startswith("the row has no eval_script")
     envs = tmp_path / "environments.toml"
     envs.write_text('["django/django"."*"]\ntest_cmd = "./tests/runtests.py"\n')
     [configured] = load_tasks(str(path), environments=envs)
-    assert configured.image and problem(configured) == ""
+    assert configured.image and preflight_problem(configured) == ""
 
 
 def test_official_naming_rules():

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.stats import (
+from harness.reporting.stats import (
     RESAMPLED_ITEMS,
     bootstrap,
     mcnemar_exact,

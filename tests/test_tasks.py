@@ -228,5 +228,5 @@ def test_environment_specs_by_repo_and_version(tmp_path):
     assert environment_for(replace(task, repo="x/y"), specs).test_cmd == "pytest -rA"
     assert environment_for(task, {}) == Environment()
     path.write_text('["o/r"."1"]\ninstal = "typo"\n')
-    with pytest.raises(HarnessError, match="o/r.1: expected a table with keys"):
+    with pytest.raises(HarnessError, match="o/r.1: unknown key 'instal'"):
         load_environments(path)

@@ -1,7 +1,7 @@
 from dataclasses import replace
 
+from harness.grading.validation import task_problems, validate_task
 from harness.results import TestSplit, Verdict
-from harness.validation import judge, validate_task
 
 F2P = ["tests/test_stats.py::test_median_even"]
 
@@ -9,13 +9,13 @@ F2P = ["tests/test_stats.py::test_median_even"]
 def test_judge_accepts_a_good_task(calc_task):
     gold = Verdict(status="resolved", FAIL_TO_PASS=TestSplit(success=F2P))
     bare = Verdict(status="unresolved", FAIL_TO_PASS=TestSplit(failure=F2P))
-    assert judge(calc_task, gold, bare) == []
+    assert task_problems(calc_task, gold, bare) == []
 
 
 def test_judge_names_what_is_wrong(calc_task):
     gold = Verdict(status="unresolved", reason="tests failed", FAIL_TO_PASS=TestSplit(failure=F2P))
     bare = Verdict(status="unresolved", FAIL_TO_PASS=TestSplit(success=F2P))
-    problems = judge(calc_task, gold, bare)
+    problems = task_problems(calc_task, gold, bare)
     assert problems[0].startswith("gold patch: unresolved tests failed tests/test_stats.py")
     assert problems[1] == f"no patch: FAIL_TO_PASS already pass: {F2P[0]}"
 

@@ -29,7 +29,7 @@ from harness.models.sim_params import (
     TierSolve,
     Votes,
 )
-from harness.policy import TIERS, Tier
+from harness.tiers import TIERS, Tier
 
 # What a failed attempt's outcome is, as the simulator makes it. A code edit whose check passed
 # but that did not resolve the task, or whose check timed out, has no such edit in the

@@ -19,10 +19,10 @@ from typing import Literal
 from pydantic import ValidationError
 
 from harness import HarnessError
-from harness.agent import parse_action
+from harness.agent.loop import parse_action
 from harness.diffs import touches_only_tests
-from harness.policy import Outcome, Tier
 from harness.results import ModelCall, ResultRow, Trajectory, Turn, read_rows
+from harness.tiers import Outcome, Tier
 
 TurnKind = Literal["explore", "attempt", "fix", "submit"]
 

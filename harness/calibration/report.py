@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from harness.calibration.fit import Fit
 from harness.calibration.validate import Prediction
 from harness.models.sim_params import FailureMix, SimParams, TierBehaviour
-from harness.policy import TIERS, Tier
 from harness.reporting.tables import format_table, money, percent
+from harness.tiers import TIERS, Tier
 
 FIT_HEADERS = ["", *TIERS]
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from harness.calibration.observe import Observed, TurnSteps
 from harness.models.sim_params import TierBehaviour, TierTokens
-from harness.policy import TIERS, Tier
 from harness.results import ModelCall
+from harness.tiers import TIERS, Tier
 
 
 class Samples:

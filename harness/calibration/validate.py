@@ -28,18 +28,18 @@ from typing import Literal
 import numpy as np
 
 from harness import HarnessError
-from harness.agent import Limits
+from harness.agent.loop import Limits
+from harness.agent.policy import Policy, resolve_policy
 from harness.calibration.fit import fit
 from harness.calibration.observe import Observed
 from harness.models.factory import DEFAULT_MODELS, ModelFamily, ModelSettings
 from harness.models.sim_params import SimParams
-from harness.policy import Policy, resolve_policy
 from harness.pricing import PriceTable
 from harness.reporting.metrics import Metrics
+from harness.reporting.stats import Z_95
 from harness.results import ResultRow, ResultStore
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox import SandboxProvider
-from harness.stats import Z_95
 from harness.tasks import Task
 
 HoldOut = Literal["policy", "run"]

@@ -36,7 +36,7 @@ from harness.cluster.nodes import (
 )
 from harness.cluster.services import Services, start_services
 from harness.results import LostAttempt, Trajectory, Verdict
-from harness.runner import Attempt, RunConfig, TaskWork, stamp
+from harness.runner import Attempt, RunConfig, TaskWork, finish_trajectory
 from harness.tasks import Task
 
 CANCEL_WAIT_S = 30.0  # for cancelled tasks to end before their containers are removed
@@ -172,7 +172,7 @@ class NodeWatch:
 
 def _failed(job: Job, work: TaskWork, reason: str) -> Attempt:
     trajectory = Trajectory(instance_id=job.task.instance_id)
-    stamp(trajectory, work.config, job.run_id, Verdict(status="error", reason=reason))
+    finish_trajectory(trajectory, work.config, job.run_id, Verdict(status="error", reason=reason))
     return Attempt(
         trajectory, job.started_at, time.monotonic() - job.started, job.task.content_hash
     )

@@ -22,9 +22,11 @@ class CommandModule(Protocol):
 class Command:
     name: str
     summary: str
+    module: str = ""  # the module that implements it, when not named like the command
 
     def load(self) -> CommandModule:
-        module: CommandModule = importlib.import_module(f"harness.commands.{self.name}")
+        name = self.module or self.name
+        module: CommandModule = importlib.import_module(f"harness.commands.{name}")
         return module
 
 
@@ -40,7 +42,11 @@ REGISTRY = [
     Command("show", "print one task's trajectory turn by turn"),
     Command("report", "summarise one or more results files per policy"),
     Command("compare", "compare two results files task by task"),
-    Command("check", "CI gate: exit 1 when a candidate results file is worse than a baseline"),
+    Command(
+        "check",
+        "the CI gate: exit 1 when a candidate results file is worse than a baseline",
+        module="gate",
+    ),
     Command("sim", "fit the simulated models to real runs (`sim fit`), and cross-validate them"),
     Command("prices", "print the price table in force (per model, dollars per million tokens)"),
 ]

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from harness import HarnessError, UsageError, warn
+from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.results import ResultRow, read_rows
-from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.tasks import Task, check_mirror, load_tasks, select_tasks
 
 if TYPE_CHECKING:  # `report` and friends must not load Docker
@@ -181,7 +181,7 @@ def images_present() -> set[str] | None:
 def plan_table(tasks: list[Task], present: set[str] | None) -> str:
     """Per task: its image and where it comes from, its log parser, its environment, and
     what stops it from being graded; then the totals."""
-    from harness.preflight import plan
+    from harness.grading.preflight import plan
     from harness.reporting.tables import format_table
 
     plans = [(task, plan(task, present)) for task in tasks]

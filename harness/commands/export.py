@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harness import UsageError
 from harness.commands.common import PROG, Parser, read_results, write_output
-from harness.predictions import export_groups, prediction_line
+from harness.results.predictions import export_groups, prediction_line
 
 
 def parser() -> Parser:

@@ -29,13 +29,13 @@ from harness.commands.common import (
     select,
     write_output,
 )
+from harness.commands.progress import Progress
 from harness.commands.run import DEFAULT_WORKERS, RESULTS_DIR, warn_unusable
 from harness.options import add_options, from_args
-from harness.predictions import Prediction, read_predictions, run_report, safe_name
-from harness.progress import Progress
 from harness.reporting.collect import summarize
 from harness.reporting.summary import summary_table
 from harness.results import ResultRow, ResultStore, read_rows, resume
+from harness.results.predictions import Prediction, read_predictions, run_report, safe_name
 from harness.runner import ThreadPool, grade_prediction, write_rows
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -118,8 +118,8 @@ def run(args: argparse.Namespace) -> int:
         print(plan_table([task for task, p in pairs if p.model_patch.strip()], images_present()))
         return 0
     warn_unusable([task for task, _ in pairs])
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    store = bad_input(ResultStore, args.output or RESULTS_DIR / f"grade-{stamp}.jsonl")
+    started = datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = bad_input(ResultStore, args.output or RESULTS_DIR / f"grade-{started}.jsonl")
     done = bad_input(resume.written, store.path, args.rerun_errors)
     todo = [(t, p) for t, p in pairs if (t.instance_id, p.model_name_or_path, 0) not in done]
     sandboxes = DockerProvider(connect(), args.run_id, settings, args.repo_mirror)

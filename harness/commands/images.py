@@ -15,7 +15,7 @@ from harness.commands.common import (
     check_base_image,
     load_selection,
 )
-from harness.progress import Progress
+from harness.commands.progress import Progress
 from harness.reporting.tables import format_table
 from harness.sandbox.engine import connect, image_exists
 from harness.sandbox.images import Images, harness_images

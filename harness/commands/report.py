@@ -14,7 +14,7 @@ from harness.commands.common import (
     require_positive,
     write_output,
 )
-from harness.files import check_writable
+from harness.files import ensure_writable
 from harness.reporting import page, plot
 from harness.reporting.collect import GROUP_ALIASES, Collected, collect, groupable_columns
 from harness.reporting.oracle import DEFAULT_TIERS, ORACLE_HEADERS, oracle_lines, oracle_rows
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         plot.require_plotting()  # before any work, not after it
     for path, what in ((args.plot, "plot"), (args.html, "page")):
         if path is not None:
-            bad_input(check_writable, path, what)
+            bad_input(ensure_writable, path, what)
     keep = page.TASK_FIELDS if args.html else ()
     collected = bad_input(collect, args.files, args.group_by, warn, keep)
     summaries: list[Summary] = collected.summaries()

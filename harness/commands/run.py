@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import UsageError, __version__, warn
-from harness.agent import Limits
+from harness.agent.loop import Limits
+from harness.agent.policy import resolve_policy
 from harness.cluster import DOCKER_RESOURCE, ClusterSettings, join, refuse_what_cannot_run
 from harness.commands import REGISTRY
 from harness.commands.common import (
@@ -27,22 +28,21 @@ from harness.commands.common import (
     plan_table,
     require_positive,
 )
+from harness.commands.progress import Progress
+from harness.grading.preflight import preflight_problem
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.retry import ClientSettings
 from harness.models.sim import default_params
 from harness.models.sim_params import load_params
 from harness.models.wire import ModelOptions
 from harness.options import add_options, from_args
-from harness.policy import resolve_policy
-from harness.preflight import problem
 from harness.pricing import load_prices
-from harness.progress import Progress
 from harness.prompts import default_prompts
 from harness.reporting.collect import collect
 from harness.reporting.summary import summary_table
 from harness.reporting.tables import money
 from harness.results import ResultRow, ResultStore, iter_rows, resume
-from harness.results.store import check_writable
+from harness.results.store import ensure_free_to_write
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox import SandboxProvider
 from harness.sandbox.docker import DockerProvider
@@ -179,6 +179,7 @@ def configure(args: argparse.Namespace) -> RunConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Configure, run every task not yet done, then summarise."""
     config = configure(args)
     cluster = from_args(ClusterSettings, args)
     if args.ray is not None:
@@ -190,38 +191,31 @@ def run(args: argparse.Namespace) -> int:
         print(plan_table(tasks, images_present()))
         return 0
     warn_unusable(tasks)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    started = datetime.now().strftime("%Y%m%d-%H%M%S")
     output = (
-        args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-{stamp}.jsonl"
+        args.output or RESULTS_DIR / f"{config.policy.name}-{config.models.backend}-{started}.jsonl"
     )
-    # A resumed file must be readable, and of this configuration, before any work starts.
-    bad_input(check_writable, output)
+    execute(args, config, cluster, tasks, output)
+    return summarise(output, config.policy.name)
+
+
+def execute(
+    args: argparse.Namespace,
+    config: RunConfig,
+    cluster: ClusterSettings,
+    tasks: list[Task],
+    output: Path,
+) -> None:
+    """Run the tasks that have no row in `output` yet, with progress; every input is checked,
+    and the results file locked, before any work."""
+    bad_input(ensure_free_to_write, output)
     done = bad_input(
         resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run
     )
-    sandboxes: SandboxProvider
-    pool: RayPool | None = None
-    if args.ray is None:
-        local = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
-        local.images.progress = byte_bars  # official images are gigabytes: show their pulls
-        check_base_image(local.images, config.sandbox.base_image)
-        sandboxes = local
-    else:
-        sandboxes, pool = join(
-            args.ray, config, cluster, config.sandbox, args.repo_mirror, args.run_id
-        )
+    sandboxes, pool = start_sandboxes(args, config, cluster)
     store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
-    if config.models.synthetic:
-        warn(synthetic_warning(config.models))
-        names = config.models.settings.names
-        used: dict[str, str] = {tier: names[tier] for tier in config.policy.tiers}
-        for note in config.models.sim_params.mismatches(used, config.prices.version):
-            warn(f"warning: {note}")
-    warn(
-        f"Running {len(tasks)} task(s) under policy {config.policy.name} "
-        f"({config.models.backend} backend), run {sandboxes.run_id}"
-    )
-    skipped = sum((t.instance_id, config.policy.name, config.models.seed) in done for t in tasks)
+    announce(config, sandboxes.run_id, len(tasks))
+    skipped = sum(config.key(task) in done for task in tasks)
     if skipped:
         warn(f"{skipped} of {len(tasks)} task(s) already have a row in {output}: skipped")
     progress = Progress(len(tasks), enabled=not args.no_progress, initial=skipped)
@@ -245,17 +239,43 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             append_run=args.append_run,
             pool=pool,
+            done=done,
         )
     finally:
         progress.close()
         (pool or sandboxes).cleanup()
         store.close()
-    return print_summary(store.path, config.policy.name)
+
+
+def start_sandboxes(
+    args: argparse.Namespace, config: RunConfig, cluster: ClusterSettings
+) -> tuple[SandboxProvider, RayPool | None]:
+    """Where tasks run: this machine's Docker engine, or the nodes of a Ray cluster."""
+    if args.ray is not None:
+        return join(args.ray, config, cluster, config.sandbox, args.repo_mirror, args.run_id)
+    local = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
+    local.images.progress = byte_bars  # official images are gigabytes: show their pulls
+    check_base_image(local.images, config.sandbox.base_image)
+    return local, None
+
+
+def announce(config: RunConfig, run_id: str, tasks: int) -> None:
+    """What the run is, on stderr, with what makes its numbers synthetic."""
+    if config.models.synthetic:
+        warn(synthetic_warning(config.models))
+        names = config.models.settings.names
+        used: dict[str, str] = {tier: names[tier] for tier in config.policy.tiers}
+        for note in config.models.sim_params.mismatches(used, config.prices.version):
+            warn(f"warning: {note}")
+    warn(
+        f"Running {tasks} task(s) under policy {config.policy.name} "
+        f"({config.models.backend} backend), run {run_id}"
+    )
 
 
 def warn_unusable(tasks: list[Task]) -> None:
     """Say up front which tasks will be error rows without any work."""
-    unusable = [(task, reason) for task in tasks if (reason := problem(task))]
+    unusable = [(task, reason) for task in tasks if (reason := preflight_problem(task))]
     if unusable:
         task, reason = unusable[0]
         warn(
@@ -304,7 +324,7 @@ def synthetic_warning(models: ModelFamily) -> str:
     )
 
 
-def print_summary(path: Path, policy: str) -> int:
+def summarise(path: Path, policy: str) -> int:
     """The run's table and file; exit 1 when every task ended in an error."""
     collected = collect([path], warn=warn)
     mine = [s for s in collected.summaries() if s.policy == policy]

@@ -15,12 +15,12 @@ from harness.commands.common import (
     plan_table,
     require_positive,
 )
-from harness.progress import Progress
+from harness.commands.progress import Progress
+from harness.grading.validation import TaskValidation, validate_tasks
 from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.tasks import Task
-from harness.validation import TaskCheck, validate_tasks
 
 
 def parser() -> Parser:
@@ -61,7 +61,7 @@ def validate(tasks: list[Task], args: argparse.Namespace) -> int:
     progress = Progress(len(tasks), enabled=not args.no_progress)
     counts = {"valid": 0, "invalid": 0, "flaky": 0}
 
-    def advance(check: TaskCheck) -> None:
+    def advance(check: TaskValidation) -> None:
         verdict = "valid" if check.valid else "invalid" if check.problems else "flaky"
         counts[verdict] += 1
         problems = f" ({'; '.join(check.problems)})" if check.problems else ""

@@ -19,7 +19,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 
-from harness import HarnessError, InfrastructureError, parsers
+from harness import HarnessError, InfrastructureError
 from harness.diffs import patch_paths
 from harness.grading.guard import Guard, runner_files
 from harness.grading.script import Markers, grading_script, read_log
@@ -27,7 +27,8 @@ from harness.grading.verdict import decide, has_results, reports_failure
 from harness.results import Verdict
 from harness.sandbox import Sandbox, SandboxProvider
 from harness.tasks import Task
-from harness.testsuite import TestSuite, grading_suite
+from harness.testsuite import parsers
+from harness.testsuite.suite import TestSuite, grading_suite
 
 # The patch comes on standard input, kept in a file for the fallbacks. The SWE-bench harness's
 # order: strict git apply, then a 3-way merge, then patch with fuzz.

@@ -21,8 +21,8 @@ from harness.models.sim_params import SimParams
 from harness.models.sim_usage import Ledger
 from harness.models.wire import ModelOptions
 from harness.options import option
-from harness.policy import Tier
 from harness.tasks import Task
+from harness.tiers import Tier
 
 Backend = Literal["sim", "openai"]
 DEFAULT_MODELS: dict[Tier, str] = {"flash": "deepseek-v4-flash", "pro": "deepseek-v4-pro"}

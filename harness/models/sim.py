@@ -29,9 +29,9 @@ from harness.models.sim_params import (
     whole_draw,
 )
 from harness.models.sim_usage import Ledger, PrefixCache, calibrated_usage, usage
-from harness.policy import Tier
+from harness.models.tokens import count_tokens
 from harness.tasks import Task
-from harness.tokens import count_tokens
+from harness.tiers import Tier
 
 __all__ = ["PARAMS_FILE", "Ledger", "PrefixCache", "SimModel"]
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from harness import HarnessError
-from harness.policy import Tier
+from harness.files import TomlTable, load_toml
+from harness.tiers import Tier
 
 PARAMS_FILE = Path(__file__).parent.parent / "data" / "sim.toml"
 
@@ -29,13 +28,7 @@ NonNegative = Annotated[float, Field(ge=0)]
 Count = Annotated[int, Field(ge=0)]
 
 
-class Table(BaseModel):
-    """A TOML table: unknown keys and values of the wrong type are errors."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class TaskSolve(Table):
+class TaskSolve(TomlTable):
     """One task's fitted solve probability, and the counts behind it (the posterior is
     Beta(alpha + successes, beta + attempts - successes))."""
 
@@ -44,7 +37,7 @@ class TaskSolve(Table):
     attempts: Count
 
 
-class TierSolve(Table):
+class TierSolve(TomlTable):
     """Probability that one fix attempt is the fix: by difficulty (hand-set), or per task with
     a tier mean for tasks without their own value (calibrated)."""
 
@@ -97,7 +90,7 @@ class TierSolve(Table):
         return self.model_copy(update={"tasks": tasks, "mean": rng.betavariate(a, b)})
 
 
-class Solve(Table):
+class Solve(TomlTable):
     task_spread: NonNegative = 0.0
     # Probability that both tiers compare one shared draw for the same attempt (what flash
     # solves, pro solves too); otherwise each tier draws on its own.
@@ -106,7 +99,7 @@ class Solve(Table):
     pro: TierSolve
 
 
-class FailureMix(Table):
+class FailureMix(TomlTable):
     """How a failed attempt looks, as relative weights."""
 
     wrong_edit: NonNegative  # applies, fixes nothing: the tests stay red
@@ -114,7 +107,7 @@ class FailureMix(Table):
     no_action: NonNegative  # a reply with no action block
 
     @model_validator(mode="after")
-    def _some(self) -> FailureMix:
+    def _not_all_zero(self) -> FailureMix:
         if self.wrong_edit + self.malformed_diff + self.no_action <= 0:
             raise ValueError("the weights must not all be zero")
         return self
@@ -128,7 +121,7 @@ class Failure(FailureMix):
         return getattr(self, tier) or self
 
 
-class TierBehaviour(Table):
+class TierBehaviour(TomlTable):
     """A tier's turn structure, as means; a task draws the whole number below or above."""
 
     explore_commands: NonNegative  # commands before the reproduction test
@@ -138,7 +131,7 @@ class TierBehaviour(Table):
     commands_after_fix: NonNegative  # between the fix and the submit
 
 
-class Behaviour(Table):
+class Behaviour(TomlTable):
     max_fix_attempts: Annotated[int, Field(ge=1)] = 2
     explore_commands: dict[str, Count] = Field(
         default_factory=lambda: {"easy": 1, "medium": 2, "hard": 3}
@@ -147,14 +140,14 @@ class Behaviour(Table):
     pro: TierBehaviour | None = None
 
 
-class Votes(Table):
+class Votes(TomlTable):
     """Probability that a further sample of the same turn repeats the first sample."""
 
     flash: Probability = 0.0
     pro: Probability = 0.0
 
 
-class TierTokens(Table):
+class TierTokens(TomlTable):
     """A tier's token shapes: with them, usage comes from these numbers, not from counting
     the simulated model's own (short) messages."""
 
@@ -165,7 +158,7 @@ class TierTokens(Table):
     cold_cache_hit: NonNegative  # cache-hit tokens of a tier's first call in a task
 
 
-class Calibration(Table):
+class Calibration(TomlTable):
     """What a calibrated file was fitted on."""
 
     runs: Count
@@ -177,7 +170,7 @@ class Calibration(Table):
     measured: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
-class SimParams(Table):
+class SimParams(TomlTable):
     calibration: Calibration | None = None
     solve: Solve
     failure: Failure
@@ -240,28 +233,9 @@ def _without_none(value: Any) -> Any:
     return value
 
 
-def parse_params(data: dict[str, Any], where: str) -> SimParams:
-    try:
-        return SimParams.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        at = ".".join(str(part) for part in error["loc"]) or "file"
-        raise HarnessError(f"{where}: {at}: {error['msg']}") from None
-
-
 def load_params(path: Path = PARAMS_FILE) -> SimParams:
     """Hand-set or calibrated parameters, checked key by key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HarnessError(f"simulator parameters not found: {path}") from None
-    except OSError as exc:
-        raise HarnessError(f"cannot read simulator parameters {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise HarnessError(f"simulator parameters {path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise HarnessError(f"simulator parameters {path}: {exc}") from None
-    return parse_params(data, f"simulator parameters {path}")
+    return load_toml(path, SimParams, "simulator parameters")
 
 
 def whole_draw(mean: float, uniform: float) -> int | float:

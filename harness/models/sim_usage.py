@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from harness.models.base import Message
 from harness.models.sim_params import TierTokens
-from harness.policy import Tier
+from harness.models.tokens import message_tokens
 from harness.pricing import Usage
-from harness.tokens import message_tokens
+from harness.tiers import Tier
 
 
 def prefix_digests(messages: list[Message]) -> list[str]:

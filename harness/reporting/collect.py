@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
-from harness.policy import Tier
 from harness.reporting.metrics import Metrics
 from harness.reporting.summary import (
     SimParams,
@@ -39,6 +38,7 @@ from harness.reporting.tables import money
 from harness.results.attempts import Attempt, Configurations
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
+from harness.tiers import Tier
 
 Warn = Callable[[str], None]
 

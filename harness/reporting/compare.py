@@ -14,13 +14,10 @@ from typing import Any
 import numpy as np
 
 from harness import HarnessError
-from harness.policy import Tier
 from harness.pricing import Usage
 from harness.reporting.collect import Collected, Collector, Outcome
 from harness.reporting.metrics import Metrics
-from harness.reporting.tables import SYNTHETIC_MARK, listed
-from harness.results import Status
-from harness.stats import (
+from harness.reporting.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     Columns,
@@ -30,6 +27,9 @@ from harness.stats import (
     paired_tasks_needed,
     tasks_needed,
 )
+from harness.reporting.tables import SYNTHETIC_MARK, listed
+from harness.results import Status
+from harness.tiers import Tier
 
 TaskKey = tuple[str, int]
 

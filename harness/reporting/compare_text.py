@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from harness.reporting.compare import Comparison, Noise, Pair
+from harness.reporting.stats import Interval
 from harness.reporting.tables import (
     SYNTHETIC_BANNER,
     format_table,
@@ -16,7 +17,6 @@ from harness.reporting.tables import (
     signed_money,
     signed_points,
 )
-from harness.stats import Interval
 
 INLINE_TASKS = 10  # task ids listed on the only-A / only-B lines; the table below has more
 LISTED_TASKS = 50  # discordant tasks in the table, unless every task is asked for

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from harness.policy import Tier
 from harness.pricing import Usage
-from harness.results.row import ReportedRow
-from harness.stats import (
+from harness.reporting.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     Interval,
@@ -17,6 +15,8 @@ from harness.stats import (
     ratio_of,
     wilson_interval,
 )
+from harness.results.row import ReportedRow
+from harness.tiers import Tier
 
 # Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded
 # rows, resolved rows, and dollars spent on it (every attempt).

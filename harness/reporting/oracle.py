@@ -17,8 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from harness.reporting.collect import Collected, GroupKey, Outcome
+from harness.reporting.stats import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    Columns,
+    Interval,
+    bootstrap,
+)
 from harness.reporting.tables import SYNTHETIC_MARK, money, percent
-from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Columns, Interval, bootstrap
 
 DEFAULT_TIERS = ("flash", "pro")
 TaskKey = tuple[str, int]

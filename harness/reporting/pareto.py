@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.reporting.metrics import Intervals, Metrics
+from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Interval
 from harness.reporting.summary import Summary, group_title
 from harness.reporting.tables import money, percent
-from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Interval
 
 # The two cost axes: what it costs to resolve a task (the headline) and to attempt one.
 AXES = {"cost/resolved": "cost_per_resolved", "cost/task": "cost_per_task"}

@@ -8,9 +8,9 @@ from typing import Any
 
 from harness import HarnessError
 from harness.reporting.pareto import AXES, Point, dominated_by, frontier, points
+from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.reporting.summary import Summary
 from harness.reporting.tables import SYNTHETIC_MARK
-from harness.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 
 PLOT_HINT = "pip install 'cascade-harness[plot]'"
 AXIS_LABELS = {"cost/resolved": "cost per resolved task ($)", "cost/task": "cost per task ($)"}

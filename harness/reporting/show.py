@@ -9,9 +9,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness import HarnessError
+from harness.files import first_problem
 from harness.reporting.tables import money
 from harness.results import ResultRow, Trajectory, iter_rows
-from harness.results.store import validation_summary
 
 OBSERVATION_LINES = 12
 
@@ -56,7 +56,7 @@ def _trajectory(results: Path, row: ResultRow) -> tuple[Trajectory | None, str]:
     except OSError as exc:
         raise HarnessError(f"cannot read trajectory {path}: {exc.strerror}") from None
     except ValidationError as exc:
-        raise HarnessError(f"trajectory {path} is not valid: {validation_summary(exc)}") from None
+        raise HarnessError(f"trajectory {path} is not valid: {first_problem(exc)}") from None
 
 
 def _clip(text: str, lines: int = OBSERVATION_LINES) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from harness.files import first_problem
 from harness.reporting.tables import SYNTHETIC_MARK, count, money
 from harness.results import Trajectory
-from harness.results.store import validation_summary
 
 
 def esc(text: object) -> str:
@@ -48,7 +48,7 @@ def load_trajectory(source: Path, relative: str) -> tuple[Trajectory | None, str
     except OSError as exc:
         return None, f"The trajectory file {relative} cannot be read: {exc.strerror}."
     except ValidationError as exc:
-        return None, f"The trajectory file {relative} is not valid: {validation_summary(exc)}."
+        return None, f"The trajectory file {relative} is not valid: {first_problem(exc)}."
 
 
 def _tests(row: Any) -> str:

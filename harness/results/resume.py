@@ -19,11 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
-from harness.results.row import ResultRow, RunIdentity
+from harness.results.row import ResultRow, RowKey, RunIdentity
 from harness.results.store import iter_rows
 from harness.tasks import Task
-
-Key = tuple[str, str, int]
 
 
 def _text(value: Any) -> str:
@@ -71,7 +69,7 @@ def differences(row: ResultRow, identity: RunIdentity, task_hash: str | None) ->
     return found
 
 
-def written(path: Path, retry_errors: bool = False) -> set[Key]:
+def written(path: Path, retry_errors: bool = False) -> set[RowKey]:
     """The keys of every task a file holds a row of (those whose last row is an error left
     out with `retry_errors`): what a grading run, whose rows carry no run configuration,
     skips."""
@@ -86,7 +84,7 @@ def finished(
     tasks: Iterable[Task],
     retry_errors: bool = False,
     append_run: bool = False,
-) -> set[Key]:
+) -> set[RowKey]:
     """The keys (instance_id, policy, seed) of the tasks a run on `path` skips; a file
     holding rows of this policy under another configuration is a HarnessError unless
     `append_run`. Every row counts, not only the last of each task: a file may hold
@@ -95,7 +93,7 @@ def finished(
         return set()
     hashes = {task.instance_id: task.content_hash for task in tasks}
     rows = list(iter_rows(path, ResultRow))  # a malformed line is the first thing to say
-    latest: dict[Key, str] = {}  # the status of each task's last row of this configuration
+    latest: dict[RowKey, str] = {}  # the status of each task's last row of this configuration
     for row in rows:
         if row.policy != identity.policy:
             continue  # another policy's rows never count as this run's, nor mix with them
@@ -112,7 +110,7 @@ def finished(
     return _skipped(latest, retry_errors)
 
 
-def _skipped(latest: dict[Key, str], retry_errors: bool) -> set[Key]:
+def _skipped(latest: dict[RowKey, str], retry_errors: bool) -> set[RowKey]:
     """Tasks done, given the status of each one's last row: all, or with `retry_errors`
     those whose last attempt did not end in an error."""
     return {key for key, status in latest.items() if not (retry_errors and status == "error")}

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from harness.policy import Tier
 from harness.pricing import Usage
+from harness.tiers import Tier
 
 SCHEMA_VERSION: Literal[3] = 3
 # Version 1 rows lack `settings`; version 2 rows `suspicious`, `task_hash`, `settings.sandbox`,
@@ -195,7 +195,7 @@ class ResultRow(Record):
     )
 
     @property
-    def key(self) -> tuple[str, str, int]:
+    def key(self) -> RowKey:
         return row_key(self)
 
     @classmethod
@@ -233,10 +233,18 @@ class ReportedRow(Protocol):
 KEY_FIELDS = ("instance_id", "policy", "seed")
 
 
-def row_key(row: Any) -> tuple[str, str, int]:
+RowKey = tuple[str, str, int]
+
+
+def task_key(instance_id: str, policy: str, seed: int) -> RowKey:
     """What makes two rows the same task's result: a later row of the same key in one file is
-    a new attempt at it (what --rerun-errors writes). Works on a ResultRow or a row_view."""
-    return (row.instance_id, row.policy, row.seed)
+    a new attempt at it (what --rerun-errors writes)."""
+    return (instance_id, policy, seed)
+
+
+def row_key(row: Any) -> RowKey:
+    """The key of a ResultRow or a row_view (see `task_key`)."""
+    return task_key(row.instance_id, row.policy, row.seed)
 
 
 def row_view(fields: Iterable[str]) -> type[BaseModel]:

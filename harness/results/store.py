@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness import HarnessError
 from harness import warn as warn_on_stderr
-from harness.files import probe
+from harness.files import first_problem, probe
 from harness.results.row import READABLE_VERSIONS, SCHEMA_VERSION, ResultRow
 from harness.results.trajectory import Trajectory
 
@@ -108,7 +108,7 @@ def lock(handle: IO[bytes], path: Path) -> None:
         )
 
 
-def check_writable(path: Path) -> None:
+def ensure_free_to_write(path: Path) -> None:
     """That a results file can be written and is not being written by another run, leaving no
     trace, so that bad input found before any work changes nothing."""
     with probe(path, "results file") as handle:
@@ -198,16 +198,8 @@ def row_problem(parsed: object, where: str) -> str:
     try:
         ResultRow.model_validate_json(json.dumps(parsed))
     except ValidationError as exc:
-        return f"{where} is not a valid result row: {validation_summary(exc)}"
+        return f"{where} is not a valid result row: {first_problem(exc)}"
     return f"{where} is not a valid result row"
-
-
-def validation_summary(exc: ValidationError) -> str:
-    """The first problem pydantic found, on one line: where, and what."""
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "row"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {error['msg']}{more}"
 
 
 def unique_rows(

@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.policy import Outcome, Tier
 from harness.pricing import Usage
 from harness.results.row import Record, ResultRow, RunIdentity, Verdict
+from harness.tiers import Outcome, Tier
 
 TRAJECTORY_VERSION: Literal[2] = 2  # version 1 lacks `escalations` and calls' `error`
 

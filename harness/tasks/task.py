@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ConfigDict, StrictStr
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
 from harness import HarnessError
 from harness.diffs import patch_paths
+from harness.files import parse_tables, read_toml
 
 REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch")
 # Empty when the tests are already in the repository (SWE-smith style data).
@@ -31,7 +34,7 @@ OPTIONAL_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Environment:
     """How to prepare a repository's environment and run its tests.
 
@@ -41,11 +44,11 @@ class Environment:
     shell that makes the test environment current (official SWE-bench images: their conda
     environment); agent commands, the check and grading all run with it."""
 
-    setup: str = ""
-    install: str = ""
-    activate: str = ""
-    test_cmd: str = "python -m pytest -rA -p no:cacheprovider"
-    check_cmd: str = "python -m pytest -q -p no:cacheprovider"
+    setup: StrictStr = ""
+    install: StrictStr = ""
+    activate: StrictStr = ""
+    test_cmd: StrictStr = "python -m pytest -rA -p no:cacheprovider"
+    check_cmd: StrictStr = "python -m pytest -q -p no:cacheprovider"
 
 
 @dataclass(frozen=True)
@@ -87,23 +90,16 @@ EnvironmentSpecs = dict[tuple[str, str], Environment]
 def load_environments(path: Path) -> EnvironmentSpecs:
     """Environment specs keyed by (repo, version), as SWE-bench keys them; "*" matches any
     version. A `[default]` table replaces the built-in default."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HarnessError(f"cannot read environments file {path}: {exc}") from None
-    specs = {}
-    known = {f.name for f in fields(Environment)}
-    for repo, versions in data.items():
-        if not isinstance(versions, dict):
-            raise HarnessError(f"{path}: {repo}: expected a table of versions")
-        for version, spec in versions.items() if repo != "default" else [("*", versions)]:
-            where = f"{path}: {repo}.{version}"
-            if not isinstance(spec, dict) or set(spec) - known:
-                raise HarnessError(f"{where}: expected a table with keys {', '.join(known)}")
-            wrong = [key for key, value in spec.items() if not isinstance(value, str)]
-            if wrong:
-                raise HarnessError(f"{where}.{wrong[0]}: must be a string")
-            specs[(repo, version)] = Environment(**spec)
+    data = read_toml(path, "environments file")
+    where = f"environments file {path}"
+    specs: EnvironmentSpecs = {}
+    if "default" in data:
+        specs[("default", "*")] = parse_tables(
+            data.pop("default"), Environment, f"{where}: default"
+        )
+    versions = parse_tables(data, dict[str, dict[str, Environment]], where)
+    for repo, table in versions.items():
+        specs.update({(repo, version): spec for version, spec in table.items()})
     return specs
 
 

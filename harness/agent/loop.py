@@ -1,8 +1,8 @@
 """The edit-test agent: one loop, one action per turn, routed and re-run by a policy.
 
 Each turn the routed model answers with a thought and one fenced action: a shell command, an
-edit as a unified diff (applied, then checked: see check.py), or submit. A turn ends in one
-outcome (see policy.Outcome); when the policy escalates, the sandbox goes back to its state
+edit as a unified diff (applied, then checked: see edit_check.py), or submit. A turn ends in one
+outcome (see tiers.Outcome); when the policy escalates, the sandbox goes back to its state
 before the turn and the escalation model runs the same turn.
 """
 
@@ -14,20 +14,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.baseline import BaselineCache
-from harness.check import EditCheck
+from harness.agent.baseline import BaselineCache
+from harness.agent.edit_check import EditCheck
+from harness.agent.policy import Policy, Route, TurnRecord, escalation, route_turn, vote_samples
 from harness.diffs import normalise
 from harness.models import CallError, Message, Model
+from harness.models.tokens import prompt_tokens
 from harness.options import option, positive
-from harness.policy import Outcome, Policy, Route, Tier, TurnRecord, escalation, route_turn
 from harness.pricing import PriceTable, Usage, cost
 from harness.prompts import Prompts, default_prompts
 from harness.results import ModelCall, Trajectory, Turn
 from harness.results.trajectory import ActionKind, ExitReason
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, Sandbox
 from harness.tasks import Task
-from harness.testsuite import suite_for
-from harness.tokens import prompt_tokens
+from harness.testsuite.suite import edit_check_suite
+from harness.tiers import Outcome, Tier
 
 ACTION_LANGS: dict[str, ActionKind] = {
     "bash": "command",
@@ -119,6 +120,10 @@ def parse_action(reply: str) -> Action:
 
 
 class Agent:
+    """Routes each turn with the policy, runs it in the sandbox, and re-runs a failed turn on
+    the escalation tier. One agent solves one task at a time: `solve` sets the sandbox, the
+    edit check and the trajectory it works on."""
+
     def __init__(
         self,
         models: dict[Tier, Model],
@@ -143,8 +148,8 @@ class Agent:
         self, task: Task, sandbox: Sandbox, baselines: BaselineCache | None = None
     ) -> Trajectory:
         """Work on the task until it submits or a limit is reached. `baselines` holds the
-        statuses of the untouched repository's tests (see check.py); shared across runs of
-        the same environment, they are measured once."""
+        statuses of the untouched repository's tests (see edit_check.py); shared across runs
+        of the same environment, they are measured once."""
         render = self.prompts.render
         system = render(
             "system",
@@ -157,9 +162,10 @@ class Agent:
             messages=[{"role": "system", "content": system}, {"role": "user", "content": issue}],
             warnings=list(sandbox.warnings),
         )
-        check = EditCheck(
+        self.sandbox = sandbox
+        self.edit_check = EditCheck(
             sandbox,
-            suite_for(task),
+            edit_check_suite(task),
             baselines or BaselineCache(task.instance_id),
             self.limits.check_timeout_s,
             self.prompts,
@@ -168,7 +174,7 @@ class Agent:
         started = time.monotonic()
         try:
             while not (reason := self._limit_reached(trajectory, started)):
-                if self._turn(check, sandbox, trajectory).action.kind == "submit":
+                if self._turn(trajectory).action.kind == "submit":
                     reason = "submitted"
                     break
         except ContextFull:
@@ -186,17 +192,17 @@ class Agent:
             return "time_limit"
         return ""
 
-    def _turn(self, check: EditCheck, sandbox: Sandbox, trajectory: Trajectory) -> Step:
+    def _turn(self, trajectory: Trajectory) -> Step:
         history = [TurnRecord(t.tier, t.outcome, bool(t.escalated_from)) for t in trajectory.turns]
         index = len(trajectory.turns)
         route = route_turn(self.policy, history)
-        before = sandbox.snapshot() if self.policy.escalate_to else None
-        step = self._step(check, sandbox, trajectory, trajectory.messages, route, index)
+        before = self.sandbox.snapshot() if self.policy.escalate_to else None
+        step = self._step(trajectory.messages, route, index)
         failed = None
         if (up := escalation(self.policy, history, route.tier, step.outcome)) is not None:
             assert before is not None
             trajectory.escalations += 1  # now: a re-run that fails still was an escalation
-            sandbox.restore(before)
+            self.sandbox.restore(before)
             context = list(trajectory.messages)
             if self.policy.escalation_context == "with_failure":
                 note = self.prompts.render("restored", observation=step.observation)
@@ -205,7 +211,7 @@ class Agent:
                     {"role": "user", "content": note},
                 ]
             route, failed = up, step
-            step = self._step(check, sandbox, trajectory, context, up, index)
+            step = self._step(context, up, index)
         trajectory.messages += [
             {"role": "assistant", "content": step.reply},
             {"role": "user", "content": step.observation},
@@ -226,14 +232,23 @@ class Agent:
         )
         return step
 
+    def _step(self, messages: list[Message], route: Route, index: int) -> Step:
+        """One model's go at a turn: its reply (the winner of a vote, when the policy votes),
+        then the action run."""
+        reply = self._call(messages, route, index)
+        action = parse_action(reply)
+        if samples := vote_samples(self.policy, route, action.kind == "edit"):
+            winner = self._vote(messages, route, index, reply, samples)
+            if winner is None:
+                return Step(reply, action, "vote_split", self.prompts.render("vote_split"))
+            reply, action = winner, parse_action(winner)
+        outcome, observation = self._execute(action)
+        return Step(reply, action, outcome, observation)
+
     def _call(
-        self,
-        trajectory: Trajectory,
-        messages: list[Message],
-        route: Route,
-        index: int,
-        reason: str | None = None,
+        self, messages: list[Message], route: Route, index: int, reason: str | None = None
     ) -> str:
+        assert self.trajectory is not None
         model = self.models[route.tier]
         if prompt_tokens(messages) > self.limits.context_tokens:
             raise ContextFull
@@ -248,7 +263,7 @@ class Agent:
         try:
             completion = model.complete(messages)
         except CallError as failed:  # no reply to price, but its retries and waits happened
-            trajectory.calls.append(
+            self.trajectory.calls.append(
                 call.model_copy(
                     update={
                         "retries": failed.retries,
@@ -267,43 +282,17 @@ class Agent:
                 "retry_wait_s": completion.retry_wait_s,
             }
         )
-        trajectory.calls.append(call)
+        self.trajectory.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
         return completion.content
 
-    def _step(
-        self,
-        check: EditCheck,
-        sandbox: Sandbox,
-        trajectory: Trajectory,
-        messages: list[Message],
-        route: Route,
-        index: int,
-    ) -> Step:
-        reply = self._call(trajectory, messages, route, index)
-        action = parse_action(reply)
-        if (
-            action.kind == "edit"
-            and self.policy.vote_samples > 1
-            and route.tier == self.policy.default
-        ):
-            winner = self._vote(trajectory, messages, route, index, reply)
-            if winner is None:
-                return Step(reply, action, "vote_split", self.prompts.render("vote_split"))
-            reply, action = winner, parse_action(winner)
-        outcome, observation = self._execute(check, sandbox, action)
-        return Step(reply, action, outcome, observation)
-
     def _vote(
-        self, trajectory: Trajectory, messages: list[Message], route: Route, index: int, first: str
+        self, messages: list[Message], route: Route, index: int, first: str, samples: int
     ) -> str | None:
         """Self-consistency: more samples of the same turn; the reply whose diff has a strict
         majority wins, and it is the one the history keeps."""
-        replies = [first] + [
-            self._call(trajectory, messages, route, index, "vote")
-            for _ in range(self.policy.vote_samples - 1)
-        ]
+        replies = [first] + [self._call(messages, route, index, "vote") for _ in range(samples - 1)]
         keys = [
             normalise(a.body) if (a := parse_action(r)).kind == "edit" else None for r in replies
         ]
@@ -312,15 +301,14 @@ class Agent:
             return None
         return replies[keys.index(key)]
 
-    def _execute(self, check: EditCheck, sandbox: Sandbox, action: Action) -> tuple[Outcome, str]:
+    def _execute(self, action: Action) -> tuple[Outcome, str]:
         render = self.prompts.render
-        timeout = self.limits.command_timeout_s
         if action.kind == "none":
             return "format_error", render("format_error", error=action.error)
         if action.kind == "submit":
             return "ok", render("submitted")
         if action.kind == "command":
-            result = sandbox.run(action.body, timeout)
+            result = self.sandbox.run(action.body, self.limits.command_timeout_s)
             outcome: Outcome = "ok" if result.exit_code == 0 else "command_failed"
             return outcome, render("command", exit_code=result.exit_code, output=result.output)
-        return check.edit(action.body)
+        return self.edit_check.edit(action.body)

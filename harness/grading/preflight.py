@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from harness import HarnessError, parsers
+from harness import HarnessError
 from harness.tasks import Environment, Task
-from harness.testsuite import grading_suite
+from harness.testsuite import parsers
+from harness.testsuite.suite import grading_suite
 
 
-def check_task(task: Task) -> None:
+def preflight(task: Task) -> None:
     """Raise HarnessError saying why the task cannot be graded."""
     parsers.check_eval_type(task.eval_type)
     grading_suite(task)
@@ -34,10 +35,10 @@ def configured(environment: Environment) -> bool:
     return replace(environment, activate="") != Environment()
 
 
-def problem(task: Task) -> str:
+def preflight_problem(task: Task) -> str:
     """Why the task cannot be graded, or ""."""
     try:
-        check_task(task)
+        preflight(task)
     except HarnessError as exc:
         return str(exc)
     return ""
@@ -69,4 +70,4 @@ def plan(task: Task, present: set[str] | None) -> TaskPlan:
         source = "?" if present is None else "here" if image in present else "pull"
     else:
         image, source = "(built here)", "build"
-    return TaskPlan(image, source, parser, environment, problem(task))
+    return TaskPlan(image, source, parser, environment, preflight_problem(task))

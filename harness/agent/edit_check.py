@@ -12,19 +12,19 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from harness.baseline import WHOLE_SUITE, BaselineCache
-from harness.diffs import normalise, patch_paths
-from harness.policy import Outcome
-from harness.prompts import Prompts
-from harness.related import (
+from harness.agent.baseline import WHOLE_SUITE, BaselineCache
+from harness.agent.related import (
     import_pattern,
     is_python_test_file,
     is_test_file,
     module_of,
     named_after,
 )
+from harness.diffs import normalise, patch_paths
+from harness.prompts import Prompts
 from harness.sandbox import Sandbox
-from harness.testsuite import FAILING, PASSING, Statuses, TestSuite
+from harness.testsuite.suite import FAILING, PASSING, Statuses, TestSuite
+from harness.tiers import Outcome
 
 APPLY_EDIT = "git apply --whitespace=nowarn -"
 # In the repository's git folder: the model can read the full log there, and it is never
@@ -34,7 +34,7 @@ FAILURE_TEXT_LIMIT = 1500  # characters of one test's failure output the model i
 
 
 @dataclass(frozen=True)
-class Judgement:
+class EditJudgement:
     """What a check found, beyond pass or fail."""
 
     run: Statuses
@@ -48,14 +48,14 @@ class Judgement:
         return self.code_changed and bool(self.newly_failing or self.own_failing)
 
 
-def judge(
+def judge_edit(
     run: Statuses,
     base: Statuses,
     run_files: set[str],
     own_files: set[str],
     suite: TestSuite,
     code_changed: bool,
-) -> Judgement:
+) -> EditJudgement:
     """The verdict of one check, a pure function of the statuses before and after. A test id
     that names no file (some runners print names only) counts when this run reported it, and
     is the agent's own when it did not exist before."""
@@ -77,7 +77,7 @@ def judge(
     before = sum(
         1 for test, status in run.items() if status in FAILING and base.get(test) in FAILING
     )
-    return Judgement(run, sorted(newly), sorted(set(own) - set(newly)), before, code_changed)
+    return EditJudgement(run, sorted(newly), sorted(set(own) - set(newly)), before, code_changed)
 
 
 class EditCheck:
@@ -119,13 +119,13 @@ class EditCheck:
             return "check_timeout", render("check_timeout", timeout=f"{self.timeout_s:g}", log=log)
         base = self._baseline(targets)
         run_files = targets or {self.suite.file_of(test) for test in base}
-        verdict = judge(statuses, base, run_files, own, self.suite, bool(code))
+        verdict = judge_edit(statuses, base, run_files, own, self.suite, bool(code))
         outcome: Outcome = "tests_red" if verdict.red else "ok"
         return outcome, self._observation(verdict, log, targets)
 
     # -- what to run --------------------------------------------------------------------------
 
-    def _lines(self, command: str) -> list[str]:
+    def _output_lines(self, command: str) -> list[str]:
         """The lines a command prints, all of them: through a file, since a listing of a
         large repository is longer than the output cap of a command."""
         listing = f"{LOG_DIR}/listing.txt"
@@ -135,7 +135,7 @@ class EditCheck:
 
     def _changed_files(self) -> list[str]:
         """Files changed against the base commit, new ones included, that still exist."""
-        return self._lines(
+        return self._output_lines(
             "{ git diff --name-only HEAD; git ls-files --others "
             "--exclude-standard; } | sort -u | while read -r f; do "
             '[ -f "$f" ] && echo "$f"; done'
@@ -148,13 +148,13 @@ class EditCheck:
             return set()
         tests = [
             f
-            for f in self._lines("git ls-files -co --exclude-standard -- '*.py'")
+            for f in self._output_lines("git ls-files -co --exclude-standard -- '*.py'")
             if is_python_test_file(f)
         ]
         related = {path for source in sources for path in named_after(source, tests)}
         patterns = " ".join(f"-e {shlex.quote(import_pattern(m))}" for m in modules)
         grep = f"git grep -l --untracked -E {patterns} -- '*.py'"
-        related |= {path for path in self._lines(grep) if path in set(tests)}
+        related |= {path for path in self._output_lines(grep) if path in set(tests)}
         return related
 
     # -- running ------------------------------------------------------------------------------
@@ -185,25 +185,30 @@ class EditCheck:
         known = {key: self.baselines.get(self.suite.command, key) for key in keys}
         missing = [key for key, statuses in known.items() if statuses is None]
         if missing:
-            self._measure_base(missing, known)
+            self._run_at_base(missing, known)
         return {
             test: status for statuses in known.values() for test, status in (statuses or {}).items()
         }
 
-    def _measure_base(self, keys: list[str], known: dict[str, Statuses | None]) -> None:
+    def _run_at_base(self, keys: list[str], known: dict[str, Statuses | None]) -> None:
+        """Run the test files `keys` (or the whole suite) on the untouched base tree, with the
+        agent's work set aside and put back after, and fill `known` with their statuses; cache
+        them unless the run timed out. A file the agent created has no base: nothing failed."""
         whole = keys == [WHOLE_SUITE]
         present = (
             set()
             if whole
             else set(
-                self._lines(" ".join(["git ls-tree --name-only HEAD --", *map(shlex.quote, keys)]))
+                self._output_lines(
+                    " ".join(["git ls-tree --name-only HEAD --", *map(shlex.quote, keys)])
+                )
             )
         )
         statuses: Statuses = {}
         timed_out = False
         if whole or present:  # a test file the agent created has no base: nothing failed
             work = self.sandbox.snapshot()
-            self.sandbox.restore(self._lines("git rev-parse 'HEAD^{tree}'")[0])
+            self.sandbox.restore(self._output_lines("git rev-parse 'HEAD^{tree}'")[0])
             try:
                 log, timed_out = self._logged(self._command(present), f"{LOG_DIR}/base.log")
                 statuses = {} if timed_out else self.suite.parse(log)
@@ -225,7 +230,7 @@ class EditCheck:
 
     # -- what the model sees ------------------------------------------------------------------
 
-    def _observation(self, verdict: Judgement, log: str, targets: set[str]) -> str:
+    def _observation(self, verdict: EditJudgement, log: str, targets: set[str]) -> str:
         counts = {status: 0 for status in ("PASSED", "FAILED", "ERROR", "SKIPPED")}
         for status in verdict.run.values():
             counts[status] = counts.get(status, 0) + 1

@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Literal, get_args
+
+from pydantic import Field, field_validator, model_validator
 
 from harness import HarnessError
+from harness.files import TomlTable, load_toml
+from harness.tiers import TIERS, Outcome, Tier
 
-Tier = Literal["flash", "pro"]
-# How a turn ended; every one but "ok" may be listed in a policy's escalate_on.
-Outcome = Literal[
-    "ok",
-    "format_error",
-    "patch_failed",
-    "tests_red",
-    "command_failed",
-    "vote_split",
-    "check_timeout",
-]
 Context = Literal["same", "with_failure"]
-TIERS: tuple[Tier, ...] = get_args(Tier)
-OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 CONTEXTS: tuple[Context, ...] = get_args(Context)
 
 
@@ -87,17 +77,6 @@ class Route:
     reason: str = "default"  # "default", "sticky", or the outcome that escalated the turn
 
 
-RULE_KEYS: dict[str, type] = {
-    "default": str,
-    "escalate_to": str,
-    "escalate_on": list,
-    "vote_samples": int,
-    "max_escalations": int,
-    "escalation_context": str,
-    "sticky_turns": int,
-}
-
-
 def route_turn(policy: Policy, history: Sequence[TurnRecord]) -> Route:
     """The tier that runs the next turn."""
     if policy.escalate_to and policy.sticky_turns > 0:
@@ -123,47 +102,57 @@ def escalation(
     return Route(policy.escalate_to, outcome)
 
 
+def vote_samples(policy: Policy, route: Route, is_edit: bool) -> int:
+    """How many samples of a turn to vote on (self-consistency): the policy's number for an
+    edit on its default tier, else none (0). Pro's edits, and commands, are taken as given."""
+    if is_edit and policy.vote_samples > 1 and route.tier == policy.default:
+        return policy.vote_samples
+    return 0
+
+
+class PolicyRules(TomlTable):
+    """One [policies.NAME] table of a rules file."""
+
+    default: Tier = "flash"
+    escalate_to: Tier | None = None
+    escalate_on: list[Outcome] = []
+    vote_samples: Annotated[int, Field(ge=0)] = 0
+    max_escalations: Annotated[int, Field(ge=0)] = 20
+    escalation_context: Context = "same"
+    sticky_turns: Annotated[int, Field(ge=0)] = 0
+
+    @field_validator("escalate_on")
+    @classmethod
+    def _failing(cls, outcomes: list[Outcome]) -> list[Outcome]:
+        if "ok" in outcomes:
+            raise ValueError("'ok' is not a failing outcome")
+        return outcomes
+
+    @model_validator(mode="after")
+    def _routable(self) -> PolicyRules:
+        """Rules that would silently never do what they say."""
+        if self.escalate_on and self.escalate_to is None:
+            raise ValueError("escalate_on needs escalate_to: no turn can be re-run without it")
+        if self.escalate_to is not None and self.escalate_to == self.default:
+            raise ValueError("escalate_to is the default tier: there is nothing to escalate to")
+        if "vote_split" in self.escalate_on and self.vote_samples < 2:
+            raise ValueError("escalate_on lists vote_split, which needs vote_samples of 2 or more")
+        return self
+
+
+class RulesFile(TomlTable):
+    policies: Annotated[dict[str, PolicyRules], Field(min_length=1)]
+
+
 def load_rules(path: Path) -> dict[str, Policy]:
     """Policies from a TOML rules file, each checked key by key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HarnessError(f"cannot read rules file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise HarnessError(f"rules file {path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise HarnessError(f"rules file {path}: {exc}") from None
-    tables = data.get("policies")
-    if not isinstance(tables, dict) or not tables:
-        raise HarnessError(f"rules file {path}: no [policies.NAME] table")
-    return {name: _policy_from_table(name, table, path) for name, table in tables.items()}
-
-
-def _policy_from_table(name: str, table: Any, path: Path) -> Policy:
-    where = f"rules file {path}: policies.{name}"
-    if not isinstance(table, dict):
-        raise HarnessError(f"{where}: must be a table")
-    spec = RULE_KEYS
-    for key, value in table.items():
-        if key not in spec:
-            raise HarnessError(f"{where}: unknown key {key!r} (known: {', '.join(spec)})")
-        if not isinstance(value, spec[key]) or isinstance(value, bool):
-            raise HarnessError(f"{where}.{key}: must be of type {spec[key].__name__}")
-    for key in ("default", "escalate_to"):
-        if key in table and table[key] not in TIERS:
-            raise HarnessError(f"{where}.{key}: {table[key]!r} is not a tier ({', '.join(TIERS)})")
-    unknown = [o for o in table.get("escalate_on", []) if o not in OUTCOMES or o == "ok"]
-    if unknown:
-        raise HarnessError(
-            f"{where}.escalate_on: {unknown[0]!r} is not a failing outcome "
-            f"({', '.join(OUTCOMES[1:])})"
+    rules = load_toml(path, RulesFile, "rules file")
+    return {
+        name: Policy(
+            name=name, **{**table.model_dump(), "escalate_on": frozenset(table.escalate_on)}
         )
-    for key in ("vote_samples", "max_escalations", "sticky_turns"):
-        if table.get(key, 0) < 0:
-            raise HarnessError(f"{where}.{key}: must not be negative")
-    if table.get("escalation_context", "same") not in CONTEXTS:
-        raise HarnessError(f"{where}.escalation_context: must be one of {', '.join(CONTEXTS)}")
-    return Policy(name=name, **{**table, "escalate_on": frozenset(table.get("escalate_on", []))})
+        for name, table in rules.policies.items()
+    }
 
 
 def resolve_policy(name: str, rules: Path | None = None) -> Policy:

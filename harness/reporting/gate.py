@@ -22,7 +22,7 @@ class Finding:
     message: str
 
 
-def check_findings(
+def gate_findings(
     c: Comparison, max_pass_rate_drop: float, max_cost_increase: float
 ) -> list[Finding]:
     """Baseline A against candidate B. The thresholds apply to the point estimates on the
@@ -94,7 +94,7 @@ def _ratio_percent(value: float) -> str:
     return ratio(value) if math.isinf(value) else f"{100 * (value - 1):+.1f}%"
 
 
-def check_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
+def gate_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
     """What the check compared, and what to keep in mind reading it."""
     lines = [
         f"baseline:  {c.a.name} ({c.a.label})",
@@ -113,7 +113,7 @@ def check_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
     return lines
 
 
-def check_text(findings: list[Finding], context: list[str]) -> str:
+def gate_text(findings: list[Finding], context: list[str]) -> str:
     failed = [f for f in findings if not f.ok]
     lines = [*context, *(f"{'ok  ' if f.ok else 'FAIL'}  {f.message}" for f in findings)]
     lines.append(
@@ -138,7 +138,7 @@ def github_annotation(level: str, title: str, message: str) -> str:
     return f"::{level} title={_github_property(title)}::{_github_data(message)}"
 
 
-def check_github(findings: list[Finding], context: list[str]) -> str:
+def gate_github(findings: list[Finding], context: list[str]) -> str:
     lines = [github_annotation("notice", "harness check", "\n".join(context))]
     lines += [
         github_annotation("notice" if f.ok else "error", f"harness check: {f.title}", f.message)

@@ -14,7 +14,7 @@ from harness.tasks import Task
 
 
 @dataclass(frozen=True)
-class TaskCheck:
+class TaskValidation:
     instance_id: str
     problems: tuple[str, ...]
     flaky: bool
@@ -34,7 +34,7 @@ class TaskCheck:
         return "flaky" if self.flaky else "valid"
 
 
-def judge(task: Task, gold: Verdict, bare: Verdict) -> list[str]:
+def task_problems(task: Task, gold: Verdict, bare: Verdict) -> list[str]:
     """What is wrong with a task, from one gold run and one run without a patch."""
     problems = []
     if gold.status != "resolved":
@@ -57,27 +57,29 @@ def _signature(verdict: Verdict) -> tuple[str, str, str]:
 
 def validate_task(
     task: Task, sandboxes: SandboxProvider, runs: int = 2, timeout_s: float = 900
-) -> TaskCheck:
+) -> TaskValidation:
     environment = sandboxes.prepare(task)
     golds = [evaluate(task, task.patch, sandboxes, environment, timeout_s) for _ in range(runs)]
     bares = [evaluate(task, "", sandboxes, environment, timeout_s) for _ in range(runs)]
     flaky = len({_signature(v) for v in golds}) > 1 or len({_signature(v) for v in bares}) > 1
-    problems = sorted({p for gold, bare in zip(golds, bares) for p in judge(task, gold, bare)})
-    return TaskCheck(task.instance_id, tuple(problems), flaky)
+    problems = sorted(
+        {p for gold, bare in zip(golds, bares) for p in task_problems(task, gold, bare)}
+    )
+    return TaskValidation(task.instance_id, tuple(problems), flaky)
 
 
 def validate_tasks(
     tasks: list[Task],
     sandboxes: SandboxProvider,
     runs: int = 2,
-    on_check: Callable[[TaskCheck], None] = lambda check: None,
-) -> list[TaskCheck]:
+    on_task: Callable[[TaskValidation], None] = lambda check: None,
+) -> list[TaskValidation]:
     checks = []
     for task in tasks:
         try:
             check = validate_task(task, sandboxes, runs)
         except HarnessError as exc:  # one broken task must not hide the others
-            check = TaskCheck(task.instance_id, (f"error: {exc}",), False)
+            check = TaskValidation(task.instance_id, (f"error: {exc}",), False)
         checks.append(check)
-        on_check(check)
+        on_task(check)
     return checks

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from harness.tasks.repos import cache_dir
-from harness.testsuite import Statuses
+from harness.testsuite.suite import Statuses
 
 WHOLE_SUITE = "*"  # the key of a run of the default selection
 

@@ -10,16 +10,16 @@ from typing import Any, NoReturn
 from harness import UsageError
 from harness.commands.common import PROG, Parser, add_bootstrap_options, require_positive
 from harness.commands.compare import paired
-from harness.reporting.check import (
-    check_context,
-    check_findings,
-    check_github,
-    check_text,
+from harness.reporting.gate import (
+    gate_context,
+    gate_findings,
+    gate_github,
+    gate_text,
     github_annotation,
 )
 
 
-class CheckParser(Parser):
+class GateParser(Parser):
     """With --format github, even arguments that do not parse become an annotation."""
 
     github = False
@@ -42,7 +42,7 @@ class CheckParser(Parser):
 
 
 def parser() -> Parser:
-    parser = CheckParser(
+    parser = GateParser(
         prog=f"{PROG} check",
         description="CI gate: compare a candidate results file with a baseline on "
         "their paired tasks. Exit 0 within bounds, 1 when the pass rate "
@@ -113,10 +113,10 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "github":
             print(github_annotation("error", "harness check: bad input", str(exc)))
         raise
-    findings = check_findings(
+    findings = gate_findings(
         comparison, args.max_pass_rate_drop, args.max_cost_per_resolved_increase
     )
-    context = check_context(comparison, notes)
-    show = check_github if args.format == "github" else check_text
+    context = gate_context(comparison, notes)
+    show = gate_github if args.format == "github" else gate_text
     print(show(findings, context))
     return 0 if all(f.ok for f in findings) else 1

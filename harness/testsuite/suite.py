@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from harness import parsers
 from harness.diffs import patch_paths
 from harness.tasks import Task
 from harness.tasks.official import cut_eval_script, runner_arguments
+from harness.testsuite import parsers
 
 PASSING = frozenset({"PASSED", "XFAIL"})
 FAILING = frozenset({"FAILED", "ERROR"})
@@ -99,7 +99,7 @@ def pytest_suite(command: str = "python -m pytest -rA -p no:cacheprovider") -> T
     return TestSuite(" ".join([command, *extra]))
 
 
-def suite_for(task: Task) -> TestSuite:
+def edit_check_suite(task: Task) -> TestSuite:
     """The suite the agent's check runs. A row with an eval script is checked with the same
     runner and parser as grading (on the test files the check picks from the agent's tree,
     never the hidden ones); other tasks with the environment's check command, read as pytest."""
