@@ -1,7 +1,7 @@
 """Command-line options declared beside the settings they set.
 
 A settings dataclass declares each of its fields with `option(...)`: the flag, the help text
-and the check of its value. `add_options` puts a dataclass's fields on an argparse group, and
+and the validation of its value. `add_options` puts a dataclass's fields on an argparse group, and
 `from_args` builds the dataclass back from parsed arguments, checked. Adding an option then
 touches two places: the field, and the code that uses it.
 """
@@ -56,12 +56,6 @@ def option(
 
 def _options(cls: type) -> list[tuple[dataclasses.Field[Any], Option]]:
     return [(f, f.metadata["option"]) for f in dataclasses.fields(cls) if "option" in f.metadata]
-
-
-def flag_of(cls: type, name: str) -> str:
-    """The command-line flag of a field, for messages that name it."""
-    spec = next(spec for f, spec in _options(cls) if f.name == name)
-    return spec.flag or "--" + name.replace("_", "-")
 
 
 def add_options(group: Any, cls: type) -> None:

@@ -6,11 +6,12 @@ from harness.agent.loop import Agent, Limits, parse_action
 from harness.agent.policy import BUILTIN, Policy
 from harness.diffs import normalise, touches_only_tests
 from harness.files import parse_tables
-from harness.models import Completion
 from harness.models.sim import SimModel, malformed_edit, wrong_edit
 from harness.models.sim_params import SimParams, load_params
-from harness.pricing import Usage, load_prices
+from harness.pricing import load_prices
 from harness.prompts import default_prompts
+
+from .helpers import Scripted, fence
 
 PRICES = load_prices()
 
@@ -53,21 +54,6 @@ def test_normalised_diffs_ignore_line_numbers_and_whitespace():
     b = "--- a/x.py\n+++ b/x.py\n@@ -7,2 +7,2 @@\n other ctx\n-old\n+new\n"
     assert normalise(a) == normalise(b)
     assert normalise(a) != normalise(a.replace("+new", "+newer"))
-
-
-class Scripted:
-    """A model that answers from a list, for driving the loop into specific outcomes."""
-
-    def __init__(self, name, replies):
-        self.name, self.replies, self.prompts = name, list(replies), []
-
-    def complete(self, messages):
-        self.prompts.append(list(messages))
-        return Completion(self.replies.pop(0), Usage(cache_miss=1000, output=100))
-
-
-def fence(lang, body):
-    return f"THOUGHT: step\n\n```{lang}\n{body}\n```"
 
 
 def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_local):

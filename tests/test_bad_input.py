@@ -17,33 +17,24 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.results import ResultRow
 
 from .conftest import MINI_SUITE
+from .helpers import result_row
 
 BAD_UTF8 = b'version = "v"\n# caf\xe9\n'
 
 
 def row(instance_id="acme__calc-1", policy="cascade", **changes) -> str:
-    fields = {
-        "instance_id": instance_id,
-        "model_name_or_path": "sim:cascade:f+p",
-        "model_patch": "",
-        "run_id": "r1",
-        "policy": policy,
-        "policy_hash": "0123456789ab",
-        "backend": "sim",
-        "synthetic": True,
-        "seed": 0,
-        "price_table": "v1",
-        "status": "resolved",
-        "turns": 3,
-        "cost_usd": 0.001,
-        "trajectory": f"good.trajectories/{instance_id}.{policy}.seed0.json",
-    }
-    data = json.loads(ResultRow(**fields).to_json())
-    data.update(changes)
-    return json.dumps(data)
+    """A row as JSON, with `changes` made to the JSON itself (so they may be invalid)."""
+    made = result_row(
+        instance_id,
+        policy=policy,
+        policy_hash="0123456789ab",
+        turns=3,
+        cost_usd=0.001,
+        trajectory=f"good.trajectories/{instance_id}.{policy}.seed0.json",
+    )
+    return json.dumps({**json.loads(made.to_json()), **changes})
 
 
 TRAJECTORY = json.dumps({"instance_id": "acme__calc-1", "policy": "cascade"})

@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
-from .test_cli import harness
+from .helpers import harness
 
 GOOD = ["pytoolz__toolz-1", "more-itertools__more-itertools-1", "shellkit__shellcalc-1"]
 USAGE = deepseek_usage(0, 1000, 100)

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# the cluster tests need the ray extra; without it (a plain .[test] install) they are not collected
+pytest.importorskip("ray")
+
 from harness.agent.policy import BUILTIN
 from harness.cluster import ClusterSettings
 from harness.cluster.nodes import NodeSandboxes

@@ -6,6 +6,9 @@ import sys
 import time
 
 import pytest
+
+# the cluster tests need the ray extra; without it (a plain .[test] install) they are not collected
+pytest.importorskip("ray")
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 

@@ -5,11 +5,13 @@ import pytest
 from harness import HarnessError
 from harness.reporting.collect import collect, group_columns, summarize
 
-from .test_reporting import full_row, row, run_cli, write
+from .helpers import full_row, result_row, run_cli, write_rows
 
 
 def test_the_very_same_rows_twice_count_once(tmp_path, capsys):
-    results = write(tmp_path / "r.jsonl", [row("a", "error", 0.5), row("a", "resolved", 0.25)])
+    results = write_rows(
+        tmp_path / "r.jsonl", [result_row("a", "error", 0.5), result_row("a", "resolved", 0.25)]
+    )
     warnings = []
     [summary] = collect([tmp_path / "r.jsonl"] * 2, warn=warnings.append).summaries()
     m = summary.metrics
@@ -25,14 +27,15 @@ def test_repeats_in_other_files_are_pooled_with_a_cluster_interval(tmp_path):
     files = []
     for seed in (0, 1):
         rows = [
-            row(f"t{i}", "resolved" if i < 12 else "unresolved", 0.1, seed=seed) for i in range(20)
+            result_row(f"t{i}", "resolved" if i < 12 else "unresolved", 0.1, seed=seed)
+            for i in range(20)
         ]
         files.append(tmp_path / f"seed{seed}.jsonl")
-        write(files[-1], rows)
+        write_rows(files[-1], rows)
     collected = collect(files)
     [pooled] = collected.summaries()
     [single] = summarize(
-        row(f"t{i}", "resolved" if i < 12 else "unresolved", 0.1) for i in range(20)
+        result_row(f"t{i}", "resolved" if i < 12 else "unresolved", 0.1) for i in range(20)
     )
     assert (pooled.metrics.tasks, pooled.metrics.repeated) == (40, 20)
     low, high = pooled.metrics.interval
@@ -43,7 +46,7 @@ def test_repeats_in_other_files_are_pooled_with_a_cluster_interval(tmp_path):
 
 
 def test_group_by_any_scalar_column_and_aliases(tmp_path, capsys):
-    results = write(
+    results = write_rows(
         tmp_path / "r.jsonl",
         [
             full_row("a", "resolved", 0.2, seed=0),
@@ -69,7 +72,7 @@ def test_group_by_any_scalar_column_and_aliases(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["tokens", "nonsense", "FAIL_TO_PASS"])
 def test_grouping_by_a_column_without_one_value_is_bad_input(tmp_path, capsys, name):
-    results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+    results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, "--group-by", name)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert f"cannot group by {name!r}" in err
@@ -77,19 +80,19 @@ def test_grouping_by_a_column_without_one_value_is_bad_input(tmp_path, capsys, n
         group_columns([name])
 
 
-def test_rows_written_before_calls_were_recorded_leave_the_call_share_unknown():
+def test_rows_written_before_calls_were_recorded_are_counted_apart():
     old = summarize([full_row("a", "resolved", 0.2)])[0].metrics
-    assert old.call_share("pro") is None
+    assert (old.calls, old.uncounted_calls) == ({}, 1)
     new = summarize([full_row("a", "resolved", 0.2, calls={"flash": 3, "pro": 1})])[0].metrics
-    assert new.call_share("pro") == 0.25
+    assert (new.calls, new.uncounted_calls) == ({"flash": 3, "pro": 1}, 0)
 
 
 def test_spend_of_attempts_lost_with_their_node_is_in_the_total_and_error_cost(tmp_path):
-    results = write(
+    results = write_rows(
         tmp_path / "r.jsonl",
         [
-            row("a", "resolved", 0.25, lost_attempts=2, lost_cost_usd=0.5),
-            row("b", "resolved", 0.25),
+            result_row("a", "resolved", 0.25, lost_attempts=2, lost_cost_usd=0.5),
+            result_row("b", "resolved", 0.25),
         ],
     )
     collected = collect([results])
@@ -101,12 +104,12 @@ def test_spend_of_attempts_lost_with_their_node_is_in_the_total_and_error_cost(t
 
 
 def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path):
-    first = [row(f"t{i}", "resolved" if i < 3 else "unresolved", 0.1) for i in range(4)]
+    first = [result_row(f"t{i}", "resolved" if i < 3 else "unresolved", 0.1) for i in range(4)]
     appended = [
         r.model_copy(update={"policy_hash": "h2", "run_id": "r2", "cost_usd": 0.3})
-        for r in (row(f"t{i}", "resolved", 0.3) for i in range(4))
+        for r in (result_row(f"t{i}", "resolved", 0.3) for i in range(4))
     ]
-    results = write(tmp_path / "r.jsonl", first + appended)
+    results = write_rows(tmp_path / "r.jsonl", first + appended)
     warnings = []
     collected = collect([results], group_by=["rules"], warn=warnings.append)
     by_rules = {dict(s.group)["policy_hash"]: s.metrics for s in collected.summaries()}
@@ -117,16 +120,18 @@ def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path
 
 
 def test_a_rerun_is_an_attempt_at_the_same_result_when_only_one_row_records_settings(tmp_path):
-    old = row("a", "error", 0.5)  # written before rows recorded their settings
-    new = row("a", "resolved", 0.25, settings={"models": {"flash": "f"}, "prompt_hash": "p"})
-    other = row("b", "resolved", 0.25, settings={"models": {"flash": "f"}, "prompt_hash": "p"})
+    old = result_row("a", "error", 0.5)  # written before rows recorded their settings
+    new = result_row("a", "resolved", 0.25, settings={"models": {"flash": "f"}, "prompt_hash": "p"})
+    other = result_row(
+        "b", "resolved", 0.25, settings={"models": {"flash": "f"}, "prompt_hash": "p"}
+    )
     changed = other.model_copy(
         update={
             "run_id": "r2",
             "settings": new.settings.model_copy(update={"models": {"flash": "g"}}),
         }
     )
-    [summary] = collect([write(tmp_path / "r.jsonl", [old, new, other, changed])]).summaries()
+    [summary] = collect([write_rows(tmp_path / "r.jsonl", [old, new, other, changed])]).summaries()
     m = summary.metrics
     # a's error was run again; b's second row is another model's result
     assert (m.tasks, m.resolved, m.retried, m.repeated) == (3, 3, 1, 1)

@@ -2,15 +2,16 @@
 
 import pytest
 
-from harness.reporting.compare import compare_runs
 from harness.reporting.compare_text import comparison_text
 
-from .test_reporting import check, row, run_cli, write
+from .helpers import check, compare_runs, result_row, run_cli, write_rows
 
 
 def side(policy, resolved, n=40, cost=0.1, seeds=(0,)):
     return [
-        row(f"t{i:02}", "resolved" if i < resolved else "unresolved", cost, policy=policy, seed=s)
+        result_row(
+            f"t{i:02}", "resolved" if i < resolved else "unresolved", cost, policy=policy, seed=s
+        )
         for s in seeds
         for i in range(n)
     ]
@@ -51,19 +52,22 @@ def test_seeds_of_one_task_are_resampled_together():
     "rows, said",
     [
         (
-            [row("t1", "error", 0.02, run_id="r1"), row("t1", "resolved", 0.06, run_id="r2")],
+            [
+                result_row("t1", "error", 0.02, run_id="r1"),
+                result_row("t1", "resolved", 0.06, run_id="r2"),
+            ],
             "1 errored attempt(s) run again",
         ),
         (
-            [row("t1", "resolved", 0.06, lost_attempts=1, lost_cost_usd=0.02)],
+            [result_row("t1", "resolved", 0.06, lost_attempts=1, lost_cost_usd=0.02)],
             "1 attempt(s) lost with their node",
         ),
     ],
     ids=["rerun", "lost-node"],
 )
 def test_compare_counts_the_spend_of_errored_and_lost_attempts(tmp_path, capsys, rows, said):
-    a = write(tmp_path / "a.jsonl", rows)
-    b = write(tmp_path / "b.jsonl", [row("t1", "resolved", 0.05)])
+    a = write_rows(tmp_path / "a.jsonl", rows)
+    b = write_rows(tmp_path / "b.jsonl", [result_row("t1", "resolved", 0.05)])
     code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "100")
     assert code == 0 and "paired tasks: 1" in out
     assert (
@@ -72,17 +76,19 @@ def test_compare_counts_the_spend_of_errored_and_lost_attempts(tmp_path, capsys,
 
 
 def test_compare_refuses_a_file_with_two_configurations_of_the_policy(tmp_path, capsys):
-    appended = row("t1", "resolved", 0.05).model_copy(update={"policy_hash": "h2", "run_id": "r2"})
-    a = write(tmp_path / "a.jsonl", [row("t1", "unresolved", 0.06), appended])
-    b = write(tmp_path / "b.jsonl", [row("t1", "resolved", 0.05)])
+    appended = result_row("t1", "resolved", 0.05).model_copy(
+        update={"policy_hash": "h2", "run_id": "r2"}
+    )
+    a = write_rows(tmp_path / "a.jsonl", [result_row("t1", "unresolved", 0.06), appended])
+    b = write_rows(tmp_path / "b.jsonl", [result_row("t1", "resolved", 0.05)])
     code, _, err = run_cli(capsys, "compare", a, b)
     assert code == 2 and "holds results of policy cascade under several configurations" in err
     assert len(err.strip().splitlines()) == 1
 
 
 def test_check_says_whether_a_difference_is_noise(tmp_path, capsys):
-    base = write(tmp_path / "base.jsonl", side("cascade", 24))
-    cand = write(tmp_path / "cand.jsonl", side("cascade", 23))
+    base = write_rows(tmp_path / "base.jsonl", side("cascade", 24))
+    cand = write_rows(tmp_path / "cand.jsonl", side("cascade", 23))
     code, out, _ = check(capsys, base, cand)
     assert code == 0
     assert "pass rate: within noise" in out and "paired tasks to show" in out

@@ -7,7 +7,7 @@ from swebench.harness.grading import get_eval_tests_report, get_logs_eval, get_r
 from swebench.harness.utils import make_test_spec
 
 from harness.grading import decide, evaluate
-from harness.grading.evaluate import ENVIRONMENTS, run_tests
+from harness.grading.evaluate import EnvironmentChecks, run_tests
 from harness.grading.script import Markers, read_log
 from harness.tasks import load_tasks
 from harness.testsuite.suite import grading_suite
@@ -139,14 +139,14 @@ def test_a_missing_dependency_is_an_error_and_the_base_is_graded_once(
     monkeypatch.setattr(
         official, "start", lambda *args, **kw: started.append(1) or real_start(*args, **kw)
     )
-    first = evaluate(task, task.patch, official, environment, 300)
+    checks = EnvironmentChecks()
+    first = evaluate(task, task.patch, official, environment, 300, checks)
     assert first.status == "error", first
     assert first.reason.startswith("the environment cannot run the task's tests")
     assert "No module named 'pluggy'" in first.reason
     assert len(started) == 3  # the patch, then the untouched base, then the gold patch
-    second = evaluate(task, "", official, environment, 300)
+    second = evaluate(task, "", official, environment, 300, checks)
     assert (second.status, len(started)) == ("error", 4)  # the base's answer was kept
-    ENVIRONMENTS._known.clear()
 
 
 def test_a_patch_that_breaks_the_test_run_is_the_patchs_fault(official, official_tasks):

@@ -3,12 +3,12 @@
 from harness.reporting.collect import Collector
 from harness.reporting.oracle import oracle_lines
 
-from .test_reporting import row, run_cli, write
+from .helpers import result_row, run_cli, write_rows
 
 
 def outcome_rows(policy, statuses, costs, calls=None):
     return [
-        row(f"t{i}", status, cost, policy=policy, **({"calls": calls[i]} if calls else {}))
+        result_row(f"t{i}", status, cost, policy=policy, **({"calls": calls[i]} if calls else {}))
         for i, (status, cost) in enumerate(zip(statuses, costs))
     ]
 
@@ -63,7 +63,7 @@ def test_no_oracle_without_both_tiers():
 
 def test_report_shows_the_oracle_and_takes_other_tier_policies(tmp_path, capsys):
     files = [
-        write(tmp_path / f"{n}.jsonl", rows)
+        write_rows(tmp_path / f"{n}.jsonl", rows)
         for n, rows in (("f", FLASH), ("p", PRO), ("c", CASCADE))
     ]
     code, out, _ = run_cli(capsys, "report", *files, "--resamples", "200")

@@ -12,7 +12,7 @@ from harness.cli import main
 from harness.pricing import Usage
 from harness.results import ModelCall, ResultStore, Trajectory, Turn, Verdict
 
-from .test_reporting import full_row
+from .helpers import full_row
 
 pytestmark = pytest.mark.browser
 

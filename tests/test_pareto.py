@@ -7,14 +7,14 @@ import pytest
 from harness.reporting.collect import summarize
 from harness.reporting.pareto import dominated_by, frontier, pareto_rows, points
 
-from .test_reporting import row, run_cli
+from .helpers import result_row, run_cli
 
 BASELINES = sorted((Path(__file__).parent.parent / "results").glob("baseline-*.jsonl"))
 
 
 def policy_rows(policy, resolved, cost, n=10):
     return [
-        row(f"t{i}", "resolved" if i < resolved else "unresolved", cost, policy=policy)
+        result_row(f"t{i}", "resolved" if i < resolved else "unresolved", cost, policy=policy)
         for i in range(n)
     ]
 

@@ -6,28 +6,15 @@ from harness import HarnessError
 from harness.results import ResultRow
 from harness.results.predictions import Prediction, export_groups, read_predictions, run_report
 
-from .test_cli import harness
+from .helpers import harness, result_row
 
 PATCH = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"
 
 
-def row(instance_id="a", status="resolved", policy="pro", seed=0, **extra) -> ResultRow:
-    return ResultRow.model_validate(
-        {
-            "instance_id": instance_id,
-            "model_name_or_path": f"{policy}:m",
-            "model_patch": PATCH,
-            "run_id": "r",
-            "policy": policy,
-            "policy_hash": "h",
-            "backend": "sim",
-            "synthetic": True,
-            "seed": seed,
-            "price_table": "p",
-            "status": status,
-            **extra,
-        }
-    )
+def row(instance_id="a", status="resolved", policy="pro", **fields) -> ResultRow:
+    """A row whose patch is a real diff, named like a predictions file's model."""
+    named = {"model_patch": PATCH, "model_name_or_path": f"{policy}:m"} | fields
+    return result_row(instance_id, status, policy=policy, **named)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +61,7 @@ def test_bad_predictions_name_the_place(tmp_path, text, message):
 
 def test_export_groups_one_file_per_policy_and_per_seed_when_several():
     groups = export_groups(
-        [row("a"), row("b"), row("a", policy="flash"), row("a", "error", "x", 1)]
+        [row("a"), row("b"), row("a", policy="flash"), row("a", "error", "x", seed=1)]
     )
     groups = {k: [r.instance_id for r in v] for k, v in {**groups}.items()}
     assert groups == {"flash": ["a"], "pro": ["a", "b"], "x": ["a"]}

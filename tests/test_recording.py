@@ -21,7 +21,7 @@ from harness.prompts import default_prompts
 
 from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
-from .test_cli import harness
+from .helpers import harness
 
 MESSAGES = [{"role": "system", "content": "s"}, {"role": "user", "content": "task"}]
 RESTORED_NOTE = default_prompts().render("restored", observation="").strip()

@@ -5,78 +5,19 @@ import sys
 import pytest
 
 from harness import HarnessError
-from harness.cli import main
-from harness.pricing import Usage
 from harness.reporting.collect import Collector, summarize
-from harness.reporting.compare import compare_runs
 from harness.reporting.compare_text import comparison_text
 from harness.reporting.gate import gate_findings, gate_github, github_annotation
 from harness.reporting.page import TASK_FIELDS, html_page
 from harness.reporting.plot import plot_png
 from harness.reporting.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
 from harness.reporting.summary import summary_table
-from harness.results import ResultRow
 
-
-def row(
-    instance_id,
-    status,
-    cost,
-    policy="cascade",
-    seed=0,
-    escalations=0,
-    turns=4,
-    synthetic=True,
-    run_id="r1",
-    **fields,
-):
-    return ResultRow(
-        instance_id=instance_id,
-        model_name_or_path="sim:cascade:f+p",
-        model_patch="",
-        run_id=run_id,
-        policy=policy,
-        policy_hash="h",
-        backend="sim" if synthetic else "openai",
-        synthetic=synthetic,
-        seed=seed,
-        price_table="v1",
-        status=status,
-        cost_usd=cost,
-        turns=turns,
-        escalations=escalations,
-        **fields,
-    )
-
-
-def full_row(instance_id, status, cost, **fields):
-    return row(
-        instance_id,
-        status,
-        cost,
-        escalations=1,
-        tokens={
-            "flash": Usage(cache_hit=900, cache_miss=100, output=50),
-            "pro": Usage(cache_miss=1000, output=20, reasoning=5),
-        },
-        cost_by_tier={"flash": cost / 2, "pro": cost / 2},
-        **fields,
-    )
-
-
-def write(path, rows):
-    path.write_text("".join((r if isinstance(r, str) else r.to_json()) + "\n" for r in rows))
-    return str(path)
+from .helpers import check, compare_runs, full_row, result_row, run_cli, write_rows
 
 
 def compare_table(a, b, **options):
     return comparison_text(compare_runs(a, b, **options))
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- statistics ----------------------------------------------------------------------------
@@ -139,10 +80,10 @@ def test_bootstrap_of_constant_data_is_exact_and_undefined_statistics_are_left_o
 
 def test_errors_are_not_failures():
     rows = [
-        row("a", "resolved", 0.2),
-        row("b", "unresolved", 0.1),
-        row("c", "error", 0.0),
-        row("d", "empty_patch", 0.1, escalations=2),
+        result_row("a", "resolved", 0.2),
+        result_row("b", "unresolved", 0.1),
+        result_row("c", "error", 0.0),
+        result_row("d", "empty_patch", 0.1, escalations=2),
     ]
     [summary] = summarize(rows)
     s = summary.metrics
@@ -154,16 +95,18 @@ def test_errors_are_not_failures():
 
 
 def test_summary_table_shows_the_numbers_and_marks_synthetic_policies():
-    text = summary_table(summarize([row("a", "resolved", 0.25), row("b", "unresolved", 0.25)]))
+    text = summary_table(
+        summarize([result_row("a", "resolved", 0.25), result_row("b", "unresolved", 0.25)])
+    )
     assert "50.0% (9-91%)" in text
     assert "$0.5000" in text and "$0.2500" in text
     assert "cascade*" in text and "synthetic" in text
-    real = summary_table(summarize([row("a", "resolved", 0.25, synthetic=False)]))
+    real = summary_table(summarize([result_row("a", "resolved", 0.25, synthetic=False)]))
     assert "cascade*" not in real and "synthetic" not in real
 
 
 def test_synthetic_and_real_rows_of_one_policy_are_not_added_up():
-    rows = [row("a", "resolved", 1.0), row("a", "unresolved", 3.0, synthetic=False)]
+    rows = [result_row("a", "resolved", 1.0), result_row("a", "unresolved", 3.0, synthetic=False)]
     assert [(s.label, s.metrics.resolved) for s in summarize(rows)] == [
         ("cascade", 0),
         ("cascade*", 1),
@@ -212,8 +155,8 @@ def test_plot_is_a_png():
 def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
     with pytest.raises(HarnessError, match=r"pip install 'cascade-harness\[plot\]'"):
-        plot_png(summarize([row("a", "resolved", 0.2)]))
-    results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+        plot_png(summarize([result_row("a", "resolved", 0.2)]))
+    results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, "--plot", str(tmp_path / "p.png"))
     assert code == 1 and out == "" and err.count("\n") == 1
     assert "pip install 'cascade-harness[plot]'" in err
@@ -240,7 +183,7 @@ def test_html_page_is_self_contained_and_holds_the_tables():
 
 def test_report_cli_writes_plot_and_html(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    results = write(
+    results = write_rows(
         tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2), full_row("b", "unresolved", 0.1)]
     )
     png, page = tmp_path / "plot.png", tmp_path / "report.html"
@@ -257,7 +200,7 @@ def test_report_cli_writes_plot_and_html(tmp_path, capsys):
 
 
 def test_report_cli_cannot_write_is_bad_input(tmp_path, capsys):
-    results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+    results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, _, err = run_cli(
         capsys, "report", results, "--html", str(tmp_path / "no" / "such" / "dir.html")
     )
@@ -268,7 +211,7 @@ def test_report_cli_cannot_write_is_bad_input(tmp_path, capsys):
 
 
 def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
-    results = write(
+    results = write_rows(
         tmp_path / "r.jsonl",
         [
             full_row("a", "resolved", 0.2, run_id="r1"),
@@ -286,12 +229,14 @@ def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
 def test_a_rerun_error_keeps_its_spend_and_the_task_counts_once(tmp_path, capsys):
     """--rerun-errors appends a new row for a task whose row was an error: the report must
     count the task once and every dollar both attempts spent ($0.0836, not $0.0625)."""
-    results = write(
+    results = write_rows(
         tmp_path / "run.jsonl",
         [
-            row("a", "error", 0.0211, run_id="r1", started_at="2026-01-01T00:00:00+00:00"),
-            row("a", "resolved", 0.0625, run_id="r2", started_at="2026-01-01T01:00:00+00:00"),
-            row("b", "unresolved", 0.01, run_id="r1"),
+            result_row("a", "error", 0.0211, run_id="r1", started_at="2026-01-01T00:00:00+00:00"),
+            result_row(
+                "a", "resolved", 0.0625, run_id="r2", started_at="2026-01-01T01:00:00+00:00"
+            ),
+            result_row("b", "unresolved", 0.01, run_id="r1"),
         ],
     )
     code, out, err = run_cli(capsys, "report", results)
@@ -311,7 +256,7 @@ def test_a_rerun_error_keeps_its_spend_and_the_task_counts_once(tmp_path, capsys
 
 
 def test_report_counts_a_task_given_in_two_files_once(tmp_path, capsys):
-    results = write(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+    results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, results)
     assert code == 0 and "cascade*      1         1" in out
     assert "duplicate" in err
@@ -331,7 +276,7 @@ def test_report_on_empty_and_truncated_files(tmp_path, capsys):
 
 def test_report_on_another_schema_version_is_one_line(tmp_path, capsys):
     old = json.loads(full_row("a", "resolved", 0.2).to_json())
-    other = write(tmp_path / "o.jsonl", [json.dumps({**old, "schema_version": 99})])
+    other = write_rows(tmp_path / "o.jsonl", [json.dumps({**old, "schema_version": 99})])
     code, out, err = run_cli(capsys, "report", other)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "schema version 99" in err
@@ -342,17 +287,17 @@ def test_report_on_another_schema_version_is_one_line(tmp_path, capsys):
 
 def paired_example():
     a = [
-        row("t1", "resolved", 1),
-        row("t2", "resolved", 1),
-        row("t3", "unresolved", 1),
-        row("t4", "error", 1),
+        result_row("t1", "resolved", 1),
+        result_row("t2", "resolved", 1),
+        result_row("t3", "unresolved", 1),
+        result_row("t4", "error", 1),
     ]
     b = [
-        row("t1", "resolved", 0.5),
-        row("t2", "unresolved", 0.5),
-        row("t3", "resolved", 0.5),
-        row("t4", "resolved", 0.5),
-        row("t5", "resolved", 0.5),
+        result_row("t1", "resolved", 0.5),
+        result_row("t2", "unresolved", 0.5),
+        result_row("t3", "resolved", 0.5),
+        result_row("t4", "resolved", 0.5),
+        result_row("t5", "resolved", 0.5),
     ]
     return a, b
 
@@ -395,13 +340,13 @@ def test_compare_text_shows_intervals_and_discordant_tasks_with_costs():
 
 
 def test_compare_names_seeds_when_several():
-    a = [row("t1", "resolved", 1, seed=s) for s in (0, 1)]
-    b = [row("t1", "unresolved", 1, seed=s) for s in (0, 1)]
+    a = [result_row("t1", "resolved", 1, seed=s) for s in (0, 1)]
+    b = [result_row("t1", "unresolved", 1, seed=s) for s in (0, 1)]
     assert "only A: 2  t1@0 t1@1" in compare_table(a, b, resamples=10)
 
 
 def test_compare_cli_needs_one_policy_per_side(tmp_path, capsys):
-    both = write(
+    both = write_rows(
         tmp_path / "both.jsonl",
         [
             full_row("a", "resolved", 0.2, policy="pro"),
@@ -441,23 +386,7 @@ def runs(tmp_path, resolved_b, cost_b=0.1, n=20, resolved_a=16, errors_b=0):
         )
         for i in range(n)
     ]
-    return write(tmp_path / "base.jsonl", a), write(tmp_path / "cand.jsonl", b)
-
-
-def check(capsys, base, cand, *extra):
-    return run_cli(
-        capsys,
-        "check",
-        base,
-        cand,
-        "--max-pass-rate-drop",
-        "5",
-        "--max-cost-per-resolved-increase",
-        "0.10",
-        "--resamples",
-        "500",
-        *extra,
-    )
+    return write_rows(tmp_path / "base.jsonl", a), write_rows(tmp_path / "cand.jsonl", b)
 
 
 def test_check_passes_within_bounds_exactly_at_the_threshold(tmp_path, capsys):
@@ -542,15 +471,15 @@ def test_check_bad_input_files(tmp_path, capsys):
     base, _ = runs(tmp_path, resolved_b=15)
     code, _, err = check(capsys, base, str(tmp_path / "missing.jsonl"))
     assert code == 2 and "results file not found" in err
-    all_errors = write(tmp_path / "errors.jsonl", [full_row("t00", "error", 0.0)])
+    all_errors = write_rows(tmp_path / "errors.jsonl", [full_row("t00", "error", 0.0)])
     code, out, err = check(capsys, base, all_errors, "--format", "github")
     assert code == 2 and "no paired tasks between" in err
     assert out.startswith("::error title=harness check%3A bad input::no paired tasks")
 
 
 def test_check_findings_point_estimates_and_intervals():
-    a = [row(f"t{i}", "resolved" if i < 8 else "unresolved", 0.1) for i in range(10)]
-    b = [row(f"t{i}", "resolved" if i < 7 else "unresolved", 0.1) for i in range(10)]
+    a = [result_row(f"t{i}", "resolved" if i < 8 else "unresolved", 0.1) for i in range(10)]
+    b = [result_row(f"t{i}", "resolved" if i < 7 else "unresolved", 0.1) for i in range(10)]
     findings = gate_findings(compare_runs(a, b, resamples=200), 10, 0.2)
     assert [f.ok for f in findings] == [True, True]
     assert "-10.0 points" in findings[0].message and "+14.3%" in findings[1].message

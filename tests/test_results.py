@@ -18,21 +18,7 @@ from harness.results import (
 from harness.results.resume import finished
 from harness.results.row import SCHEMA_PATH, SCHEMA_VERSION, json_schema
 
-
-def row(instance_id="t-1", status="resolved", seed=0, policy="cascade"):
-    return ResultRow(
-        instance_id=instance_id,
-        model_name_or_path="m",
-        model_patch="diff",
-        run_id="r",
-        policy=policy,
-        policy_hash="h",
-        backend="sim",
-        synthetic=True,
-        seed=seed,
-        price_table="v",
-        status=status,
-    )
+from .helpers import result_row
 
 
 def identity_of(made):
@@ -42,7 +28,7 @@ def identity_of(made):
 
 def test_rows_are_swebench_predictions(tmp_path):
     store = ResultStore(tmp_path / "out.jsonl")
-    store.append(row())
+    store.append(result_row())
     [line] = (tmp_path / "out.jsonl").read_text().splitlines()
     data = json.loads(line)
     assert {"instance_id", "model_name_or_path", "model_patch"} <= data.keys()
@@ -51,10 +37,10 @@ def test_rows_are_swebench_predictions(tmp_path):
 
 def test_resume_knows_finished_rows_and_can_retry_errors(tmp_path):
     store = ResultStore(tmp_path / "out.jsonl")
-    store.append(row("a"))
-    store.append(row("b", status="error"))
-    store.append(row("a", seed=1))
-    identity = identity_of(row())
+    store.append(result_row("a"))
+    store.append(result_row("b", status="error"))
+    store.append(result_row("a", seed=1))
+    identity = identity_of(result_row())
     done = {("a", "cascade", 0), ("b", "cascade", 0), ("a", "cascade", 1)}
     assert finished(store.path, identity, []) == done
     assert finished(store.path, identity, [], retry_errors=True) == done - {("b", "cascade", 0)}
@@ -63,15 +49,19 @@ def test_resume_knows_finished_rows_and_can_retry_errors(tmp_path):
 def test_a_truncated_last_line_is_skipped_with_a_warning_and_kept(tmp_path):
     path = tmp_path / "out.jsonl"
     store = ResultStore(path)
-    store.append(row("a"))
+    store.append(result_row("a"))
     torn = '{"instance_id": "b", "stat'
     with open(path, "a") as out:
         out.write(torn)  # a crash mid-write
     warnings = []
     assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a"]
     assert "line 2 is truncated" in warnings[0]
-    store.append(row("b"))
-    assert path.read_text().splitlines() == [row("a").to_json(), torn, row("b").to_json()]
+    store.append(result_row("b"))
+    assert path.read_text().splitlines() == [
+        result_row("a").to_json(),
+        torn,
+        result_row("b").to_json(),
+    ]
     warnings.clear()
     assert [r.instance_id for r in read_rows(path, warnings.append)] == ["a", "b"]
     assert "line 2 is truncated" in warnings[0]
@@ -79,11 +69,11 @@ def test_a_truncated_last_line_is_skipped_with_a_warning_and_kept(tmp_path):
 
 def test_a_complete_last_row_without_a_newline_is_done_and_never_removed(tmp_path):
     path = tmp_path / "out.jsonl"
-    path.write_text(row("a").to_json())  # e.g. a tool that strips the final newline
+    path.write_text(result_row("a").to_json())  # e.g. a tool that strips the final newline
     store = ResultStore(path)
-    assert finished(path, identity_of(row()), []) == {("a", "cascade", 0)}
-    store.append(row("b"))
-    assert path.read_text() == row("a").to_json() + "\n" + row("b").to_json() + "\n"
+    assert finished(path, identity_of(result_row()), []) == {("a", "cascade", 0)}
+    store.append(result_row("b"))
+    assert path.read_text() == result_row("a").to_json() + "\n" + result_row("b").to_json() + "\n"
 
 
 @pytest.mark.parametrize("text", ["hello", "my notes\nmore notes", "x = 1\n", "{not json}"])
@@ -91,7 +81,7 @@ def test_a_file_that_holds_no_rows_is_refused_and_left_alone(tmp_path, text):
     path = tmp_path / "notes.txt"
     path.write_text(text)
     with pytest.raises(HarnessError, match="line 1 is not valid JSON"):
-        finished(path, identity_of(row()), [])
+        finished(path, identity_of(result_row()), [])
     assert path.read_text() == text
 
 
@@ -142,7 +132,7 @@ def test_a_row_sums_its_trajectory_up():
 
 
 def test_row_key():
-    assert row().model_copy(update={"seed": 3}).key == ("t-1", "cascade", 3)
+    assert result_row().model_copy(update={"seed": 3}).key == ("t-1", "cascade", 3)
 
 
 # --- the JSON Schema -------------------------------------------------------------------------
@@ -248,7 +238,7 @@ def test_rows_written_by_the_store_match_the_json_schema(tmp_path):
             cost_by_tier={},
         )
     )
-    store.append(row())  # the defaults of a bare row
+    store.append(result_row())  # the defaults of a bare row
     for line in (tmp_path / "out.jsonl").read_text().splitlines():
         errors = [e.message for e in validator.iter_errors(json.loads(line))]
         assert errors == []
@@ -304,12 +294,12 @@ def test_an_empty_file_has_no_rows(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert read_rows(empty) == []
-    assert finished(empty, identity_of(row()), []) == set()
+    assert finished(empty, identity_of(result_row()), []) == set()
 
 
 def test_a_truncated_multibyte_character_on_the_last_line_is_a_truncated_line(tmp_path):
     path = tmp_path / "out.jsonl"
-    ResultStore(path).append(row("a"))
+    ResultStore(path).append(result_row("a"))
     with open(path, "ab") as out:
         out.write('{"instance_id": "é'.encode()[:-1])  # cut inside the 'é'
     warnings = []
@@ -320,8 +310,8 @@ def test_a_truncated_multibyte_character_on_the_last_line_is_a_truncated_line(tm
 def test_duplicates_keep_the_last_row_and_warn_once(tmp_path):
     store = ResultStore(tmp_path / "out.jsonl")
     for status in ("resolved", "unresolved", "empty_patch"):
-        store.append(row("a", status=status))
-    store.append(row("b"))
+        store.append(result_row("a", status=status))
+    store.append(result_row("b"))
     warnings = []
     rows = read_rows(store.path, warnings.append)
     assert [(r.instance_id, r.status) for r in rows] == [("a", "empty_patch"), ("b", "resolved")]
@@ -333,12 +323,14 @@ def test_duplicates_keep_the_last_row_and_warn_once(tmp_path):
 
 def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
     store = ResultStore(tmp_path / "out.jsonl")
-    store.append(row("a", status="error"))
-    store.append(row("a", status="resolved"))  # what --rerun-errors writes
+    store.append(result_row("a", status="error"))
+    store.append(result_row("a", status="resolved"))  # what --rerun-errors writes
     warnings = []
     assert [r.status for r in read_rows(store.path, warnings.append)] == ["resolved"]
     assert warnings == []
-    assert finished(store.path, identity_of(row()), [], retry_errors=True) == {("a", "cascade", 0)}
+    assert finished(store.path, identity_of(result_row()), [], retry_errors=True) == {
+        ("a", "cascade", 0)
+    }
 
 
 @pytest.mark.parametrize(
@@ -354,11 +346,11 @@ def test_a_rerun_of_an_error_row_replaces_it_silently(tmp_path):
             "line 1 is not a valid result row: top level: missing key 'model_name_or_path' (and ",
         ),
         (
-            row().to_json().replace('"seed": 0', '"seed": "zero"'),
+            result_row().to_json().replace('"seed": 0', '"seed": "zero"'),
             "line 1 is not a valid result row: seed: Input should be a valid integer",
         ),
         (
-            row().to_json().replace('"status": "resolved"', '"status": "passed"'),
+            result_row().to_json().replace('"status": "resolved"', '"status": "passed"'),
             "line 1 is not a valid result row: status: Input should be 'resolved', 'unresolved', ",
         ),
     ],
@@ -382,13 +374,13 @@ def test_a_folder_is_not_a_results_file(tmp_path):
 def test_a_second_writer_is_refused_while_the_first_holds_the_file(tmp_path):
     path = tmp_path / "out.jsonl"
     first = ResultStore(path)
-    first.append(row("a"))
+    first.append(result_row("a"))
     with pytest.raises(HarnessError, match="is being written by another run"):
         ResultStore(path)
-    first.append(row("b"))
+    first.append(result_row("b"))
     first.close()
     second = ResultStore(path)  # free again once the first writer is done
-    second.append(row("c"))
+    second.append(result_row("c"))
     assert [r.instance_id for r in read_rows(path)] == ["a", "b", "c"]
 
 
@@ -397,7 +389,7 @@ def test_a_second_run_on_a_file_another_process_writes_is_refused(tmp_path):
     import sys
 
     path = tmp_path / "out.jsonl"
-    ResultStore(path).append(row("a"))
+    ResultStore(path).append(result_row("a"))
     before = path.read_bytes()
     holder = subprocess.Popen(
         [
@@ -413,7 +405,7 @@ def test_a_second_run_on_a_file_another_process_writes_is_refused(tmp_path):
     )
     try:
         assert holder.stdout.readline() == "locked\n"
-        from .test_cli import harness
+        from .helpers import harness
 
         result = harness("--output", str(path), "--no-progress")
     finally:

@@ -12,7 +12,7 @@ from harness.pricing import load_prices
 from harness.sandbox.channel import NO_PYTHON_WARNING, ExecPerCommand, Executor
 from harness.tasks import load_tasks
 
-from .test_agent import Scripted, fence
+from .helpers import Scripted, fence
 
 
 @pytest.fixture

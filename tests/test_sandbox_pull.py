@@ -16,8 +16,8 @@ from harness.sandbox.engine import image_exists
 from harness.sandbox.pull import pull
 
 from .fake_registry import FakeRegistry
+from .helpers import harness
 from .official_images import LABEL
-from .test_cli import harness
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from harness.sandbox.docker import DockerProvider
 
 from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI
+from .helpers import harness
 from .scripted_family import ScriptedFamily, Suite
-from .test_cli import harness
 
 KEY = "SCRIPTED_API_KEY"
 

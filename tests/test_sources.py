@@ -14,7 +14,7 @@ from harness import HarnessError
 from harness.tasks import load_tasks
 from harness.tasks.official import activation, dataset_name, image_name, relocated, runner_arguments
 
-from .test_tasks import swe_row
+from .helpers import swe_row
 
 ROWS = [swe_row("o__r-1"), swe_row("o__r-2", image="registry.example.com/x:1")]
 

@@ -10,23 +10,9 @@ from harness.tasks.bundled import materialize_repo
 from harness.tasks.task import environment_for, load_environments
 
 from .conftest import MINI_SUITE
+from .helpers import swe_row
 
 DIFF = "--- a/{0}\n+++ b/{0}\n@@ -1 +1 @@\n-old\n+new\n"
-
-
-def swe_row(instance_id="o__r-1", **extra):
-    return {
-        "instance_id": instance_id,
-        "repo": "o/r",
-        "base_commit": "abc",
-        "problem_statement": "it breaks",
-        "patch": DIFF.format("x.py"),
-        "test_patch": DIFF.format("tests/test_x.py"),
-        "FAIL_TO_PASS": '["t::a"]',
-        "PASS_TO_PASS": ["t::b"],
-        "version": 1.2,
-        **extra,
-    }
 
 
 def test_bundled_folders_become_swebench_rows(calc_task):

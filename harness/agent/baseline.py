@@ -1,4 +1,4 @@
-"""Test statuses at the base commit, per test file: what the check compares an edit against.
+"""Test statuses at the base commit, per test file: what the edit check compares an edit against.
 
 They depend only on the task's environment and the test command, so they are kept on disk and
 shared by every run, policy and worker that checks the same task image: the untouched

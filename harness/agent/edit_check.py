@@ -1,4 +1,4 @@
-"""The edit-test check: apply the model's edit, run the tests related to it, and judge the turn
+"""The edit check: apply the model's edit, run the tests related to it, and judge the turn
 against the repository's own state before the task.
 
 A turn is red only for what the edit changed:
@@ -161,7 +161,7 @@ class EditCheck:
 
     def _run(self, files: set[str]) -> tuple[str, Statuses, bool]:
         """Run the tests (all of them when no file is named); the log's path, the statuses and
-        whether the run was cut off by the check's time budget."""
+        whether the run was cut off by the edit check's time budget."""
         self.runs += 1
         log = f"{LOG_DIR}/check-{self.runs}.log"
         self._last_log, timed_out = self._logged(self._command(files), log)

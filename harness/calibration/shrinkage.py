@@ -51,11 +51,6 @@ class BetaPrior:
     def posterior_mean(self, counts: Counts) -> float:
         return (counts.fixes + self.alpha) / (counts.attempts + self.alpha + self.beta)
 
-    def posterior_sd(self, counts: Counts) -> float:
-        a = self.alpha + counts.fixes
-        b = self.beta + counts.attempts - counts.fixes
-        return math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
-
 
 def fit_prior(counts: Mapping[str, Counts]) -> BetaPrior:
     """The Beta prior of a tier's tasks by maximum marginal likelihood (see the module text).

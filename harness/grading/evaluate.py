@@ -56,18 +56,30 @@ class TestRun:
 
 
 def grade(
-    task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout_s: float = 900
+    task: Task,
+    patch: str,
+    sandboxes: SandboxProvider,
+    environment: str,
+    timeout_s: float = 900,
+    environments: EnvironmentChecks | None = None,
 ) -> Verdict:
     """Grade one submission in a fresh sandbox from the task's environment."""
     if not patch.strip():
         return Verdict(status="empty_patch", reason="the submission changes nothing")
-    return evaluate(task, patch, sandboxes, environment, timeout_s)
+    return evaluate(task, patch, sandboxes, environment, timeout_s, environments)
 
 
 def evaluate(
-    task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout_s: float = 900
+    task: Task,
+    patch: str,
+    sandboxes: SandboxProvider,
+    environment: str,
+    timeout_s: float = 900,
+    environments: EnvironmentChecks | None = None,
 ) -> Verdict:
-    """Apply `patch` (may be empty), then the task's tests, and decide."""
+    """Apply `patch` (may be empty), then the task's tests, and decide. `environments` keeps
+    what was learnt of whether the environment runs the task's tests at all, for a caller
+    that grades the same task more than once (see EnvironmentChecks)."""
     try:
         suite = grading_suite(task)
         run = run_tests(task, suite, patch, sandboxes, environment, timeout_s)
@@ -78,7 +90,8 @@ def evaluate(
             return verdict.model_copy(
                 update={"log": run.log[-LOG_TAIL:], "suspicious": run.suspicious}
             )
-        works = ENVIRONMENTS.runs_tests(task, suite, sandboxes, environment, timeout_s)
+        checks = environments or EnvironmentChecks()
+        works = checks.runs_tests(task, suite, sandboxes, environment, timeout_s)
     except InfrastructureError as exc:
         return Verdict(status="error", reason=str(exc))
     except HarnessError as exc:  # the task itself cannot be graded (parser, eval script)
@@ -193,7 +206,8 @@ def read_run(
 
 class EnvironmentChecks:
     """Whether a task's environment can run its tests at all, found out once per task and
-    image by running the untouched base, then the gold patch."""
+    image by running the untouched base, then the gold patch. Its owner decides how long the
+    answers are kept: `tasks validate` keeps them for all its gradings of a task."""
 
     def __init__(self) -> None:
         self._known: dict[str, bool] = {}
@@ -227,6 +241,3 @@ class EnvironmentChecks:
 
 def _reported(run: TestRun) -> bool:
     return run.early is None and not run.problem
-
-
-ENVIRONMENTS = EnvironmentChecks()

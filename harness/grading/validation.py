@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from harness import HarnessError
 from harness.grading import evaluate
+from harness.grading.evaluate import EnvironmentChecks
 from harness.results import Verdict
 from harness.sandbox import SandboxProvider
 from harness.tasks import Task
@@ -59,8 +60,13 @@ def validate_task(
     task: Task, sandboxes: SandboxProvider, runs: int = 2, timeout_s: float = 900
 ) -> TaskValidation:
     environment = sandboxes.prepare(task)
-    golds = [evaluate(task, task.patch, sandboxes, environment, timeout_s) for _ in range(runs)]
-    bares = [evaluate(task, "", sandboxes, environment, timeout_s) for _ in range(runs)]
+    checks = EnvironmentChecks()
+
+    def graded(patch: str) -> Verdict:
+        return evaluate(task, patch, sandboxes, environment, timeout_s, checks)
+
+    golds = [graded(task.patch) for _ in range(runs)]
+    bares = [graded("") for _ in range(runs)]
     flaky = len({_signature(v) for v in golds}) > 1 or len({_signature(v) for v in bares}) > 1
     problems = sorted(
         {p for gold, bare in zip(golds, bares) for p in task_problems(task, gold, bare)}

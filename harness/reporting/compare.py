@@ -327,15 +327,3 @@ def compare_sides(
         cost_ratio_interval=cost_ratio if costed else None,
         cost_diff_interval=cost if costed else None,
     )
-
-
-def compare_runs(
-    rows_a: Iterable[Any],
-    rows_b: Iterable[Any],
-    name_a: str = "A",
-    name_b: str = "B",
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    seed: int = BOOTSTRAP_SEED,
-) -> Comparison:
-    """compare_sides of rows in memory, one policy per side."""
-    return compare_sides(rows_side(name_a, rows_a), rows_side(name_b, rows_b), resamples, seed)

@@ -95,7 +95,7 @@ def _ratio_percent(value: float) -> str:
 
 
 def gate_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
-    """What the check compared, and what to keep in mind reading it."""
+    """What the gate compared, and what to keep in mind reading it."""
     lines = [
         f"baseline:  {c.a.name} ({c.a.label})",
         f"candidate: {c.b.name} ({c.b.label})",

@@ -199,8 +199,3 @@ class Metrics:
     @property
     def escalation_rate(self) -> float | None:
         return self.escalations / self.turns if self.turns else None
-
-    def call_share(self, tier: Tier) -> float | None:
-        """Share of model calls on `tier`; unknown when some rows did not record calls."""
-        total = sum(self.calls.values())
-        return self.calls.get(tier, 0) / total if total and not self.uncounted_calls else None

@@ -42,7 +42,7 @@ class Environment:
     packages, pinned dependencies; run as root, without the repository); `install` runs in the
     task image once the repository is in /testbed (e.g. `pip install -e .`). `activate` is the
     shell that makes the test environment current (official SWE-bench images: their conda
-    environment); agent commands, the check and grading all run with it."""
+    environment); agent commands, the edit check and grading all run with it."""
 
     setup: StrictStr = ""
     install: StrictStr = ""

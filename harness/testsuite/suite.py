@@ -101,7 +101,7 @@ def pytest_suite(command: str = "python -m pytest -rA -p no:cacheprovider") -> T
 
 def edit_check_suite(task: Task) -> TestSuite:
     """The suite the agent's check runs. A row with an eval script is checked with the same
-    runner and parser as grading (on the test files the check picks from the agent's tree,
+    runner and parser as grading (on the test files the edit check picks from the agent's tree,
     never the hidden ones); other tasks with the environment's check command, read as pytest."""
     if not task.eval_script:
         return pytest_suite(task.environment.check_cmd)
