@@ -15,6 +15,7 @@ Outcome = Literal[
     "command_failed",
     "vote_split",
     "check_timeout",
+    "check_error",
 ]
 TIERS: tuple[Tier, ...] = get_args(Tier)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)

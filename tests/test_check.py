@@ -6,7 +6,9 @@ import difflib
 import pytest
 
 from harness.agent.baseline import BaselineCache
-from harness.agent.edit_check import EditCheck, judge_edit
+from harness.agent.changed_tests import RewrittenTests
+from harness.agent.edit_check import EditCheck
+from harness.agent.judgement import judge_edit
 from harness.prompts import default_prompts
 from harness.tasks import load_tasks
 from harness.testsuite.suite import edit_check_suite, pytest_suite
@@ -39,6 +41,12 @@ def checker(sandbox, task, baselines=None, timeout=60):
     )
 
 
+def checked(check, diff):
+    """An edit through the check: its outcome and what the model sees."""
+    result = check.edit(diff)
+    return result.outcome, result.observation
+
+
 def edit(sandbox, path, old, new):
     """A unified diff that replaces `old` with `new` in a file of the sandbox."""
     before = sandbox.read_file(path).decode() if old is not None else ""
@@ -54,11 +62,15 @@ def edit(sandbox, path, old, new):
 
 def test_the_gold_fix_is_ok_and_the_report_is_short(shop, shop_task):
     check = checker(shop, shop_task)
-    outcome, seen = check.edit(shop_task.test_patch)  # the reproduction test alone
-    assert outcome == "ok" and seen.startswith("Edit applied; the check failed.")
+    outcome, seen = checked(check, shop_task.test_patch)  # the reproduction test alone
+    assert outcome == "ok" and seen.startswith(
+        "Edit applied; it changes tests only, and the tests you added or changed fail, as they "
+        "should before a fix."
+    )
+    assert "Failing tests you added or changed: 1" in seen
     assert "tests/test_cart.py::test_total_counts_quantity" in seen
     assert "assert 2.0 == 6.0" in seen  # its own failure output, not the whole log
-    outcome, seen = check.edit(shop_task.patch)
+    outcome, seen = checked(check, shop_task.patch)
     assert outcome == "ok", seen
     assert seen.splitlines()[0] == "Edit applied; the check passed."
     assert "Ran 1 test file(s) related to your changes: 3 passed, 0 failed" in seen
@@ -70,14 +82,14 @@ def test_a_wrong_fix_leaves_the_agents_own_test_red(shop, shop_task):
     check = checker(shop, shop_task)
     check.edit(shop_task.test_patch)
     wrong = edit(shop, "shop/cart.py", "return len(self.lines)", "return len(self.lines) + 0")
-    outcome, seen = check.edit(wrong)
+    outcome, seen = checked(check, wrong)
     assert outcome == "tests_red"
-    assert "Failing tests in test files you added or changed: 1" in seen
+    assert "Failing tests you added or changed: 1" in seen
 
 
 def test_breaking_a_test_that_passed_before_is_red(shop, shop_task):
     broken = edit(shop, "shop/cart.py", "return len(self.lines)", "return 0")
-    outcome, seen = checker(shop, shop_task).edit(broken)
+    outcome, seen = checked(checker(shop, shop_task), broken)
     assert outcome == "tests_red"
     assert "Tests that passed before your changes and fail now: 1" in seen
     assert "tests/test_cart.py::test_count_lines" in seen
@@ -85,47 +97,47 @@ def test_breaking_a_test_that_passed_before_is_red(shop, shop_task):
 
 def test_a_test_file_that_no_longer_collects_is_red(shop, shop_task):
     broken = edit(shop, "shop/cart.py", "class Cart:", "class Cart(:")
-    outcome, seen = checker(shop, shop_task).edit(broken)
+    outcome, seen = checked(checker(shop, shop_task), broken)
     assert outcome == "tests_red"
     assert "tests/test_cart.py::test_empty_cart_totals_zero" in seen
 
 
 def test_a_pre_existing_failure_never_makes_a_turn_red(shop, shop_task):
     harmless = edit(shop, "shop/tax.py", "RATE = 0.2", "RATE = 0.2  # standard rate")
-    outcome, seen = checker(shop, shop_task).edit(harmless)
+    outcome, seen = checked(checker(shop, shop_task), harmless)
     assert outcome == "ok", seen
     assert "1 test(s) failed before your changes too; they are not counted." in seen
 
 
 def test_an_edit_no_test_relates_to_runs_the_whole_suite_within_its_budget(shop, shop_task):
     unrelated = edit(shop, "shop/labels.py", "line(s)", "lines")
-    outcome, seen = checker(shop, shop_task, timeout=1).edit(unrelated)
+    outcome, seen = checked(checker(shop, shop_task, timeout=1), unrelated)
     assert outcome == "check_timeout"
     assert "did not finish within 1 s" in seen and ".git/harness/check-1.log" in seen
-    outcome, seen = checker(shop, shop_task, timeout=60).edit(
-        edit(shop, "shop/labels.py", "lines", "line(s)")
+    outcome, seen = checked(
+        checker(shop, shop_task, timeout=60), edit(shop, "shop/labels.py", "lines", "line(s)")
     )
     assert outcome == "ok" and "Ran the whole test suite" in seen
 
 
 def test_edits_that_do_not_apply(shop, shop_task):
     check = checker(shop, shop_task)
-    assert check.edit("not a diff")[0] == "patch_failed"
+    assert check.edit("not a diff").outcome == "patch_failed"
     stale = edit(shop, "shop/cart.py", "return len(self.lines)", "return 1")
     check.edit(stale)
-    outcome, seen = check.edit(stale)
+    outcome, seen = checked(check, stale)
     assert outcome == "patch_failed" and seen.startswith("The edit could not be applied:")
 
 
 def test_base_statuses_are_measured_once_per_environment(tmp_path, local, shop_task):
     cache = BaselineCache("shop-image", tmp_path)
     first = local.start(shop_task, local.prepare(shop_task))
-    assert checker(first, shop_task, cache).edit(shop_task.patch)[0] == "ok"
+    assert checker(first, shop_task, cache).edit(shop_task.patch).outcome == "ok"
     assert "base.log" in first.run("ls .git/harness").output  # measured at the base commit
     assert len(list(tmp_path.iterdir())) == 1  # tests/test_cart.py, on disk
     second = local.start(shop_task, local.prepare(shop_task))
     broken = edit(second, "shop/cart.py", "return len(self.lines)", "return 0")
-    outcome, _ = checker(second, shop_task, BaselineCache("shop-image", tmp_path)).edit(broken)
+    outcome = checker(second, shop_task, BaselineCache("shop-image", tmp_path)).edit(broken).outcome
     assert outcome == "tests_red"  # judged against the cached base
     assert "base.log" not in second.run("ls .git/harness").output  # not measured again
 
@@ -140,13 +152,13 @@ def test_a_repository_with_its_own_runner_is_checked_with_it(local, check_tasks)
     assert suite.command == "python tests/runtests.py"
     sandbox = local.start(task, local.prepare(task))
     check = checker(sandbox, task)
-    outcome, seen = check.edit(task.test_patch)
+    outcome, seen = checked(check, task.test_patch)
     assert outcome == "ok" and "test_between" in seen  # the reproduction test fails
     wrong = edit(sandbox, "units/convert.py", "def to_metres(", "def to_metres(  ")
-    assert check.edit(wrong)[0] == "tests_red"  # its own new test still fails
+    assert check.edit(wrong).outcome == "tests_red"  # its own new test still fails
     sandbox.restore(sandbox.run("git rev-parse 'HEAD^{tree}'").output.strip())
     check = checker(sandbox, task)
-    outcome, seen = check.edit(task.patch)  # the fix alone: only the old failure remains
+    outcome, seen = checked(check, task.patch)  # the fix alone: only the old failure remains
     assert outcome == "ok", seen
     assert "failed before your changes too; they are not counted" in seen
     log = sandbox.read_file(".git/harness/check-1.log").decode()
@@ -156,21 +168,25 @@ def test_a_repository_with_its_own_runner_is_checked_with_it(local, check_tasks)
 
 def test_judge_is_relative_to_the_base():
     suite = pytest_suite()
+    nobody = RewrittenTests()
     base = {"t.py::a": "PASSED", "t.py::b": "FAILED", "u.py::c": "PASSED"}
     same = {"t.py::a": "PASSED", "t.py::b": "FAILED"}
-    assert not judge_edit(same, base, {"t.py"}, set(), suite, True).red
+    assert not judge_edit(same, base, {"t.py"}, nobody, suite, True).red
     worse = {"t.py::a": "FAILED", "t.py::b": "FAILED"}
-    assert judge_edit(worse, base, {"t.py"}, set(), suite, True).newly_failing == ["t.py::a"]
+    verdict = judge_edit(worse, base, {"t.py"}, nobody, suite, True)
+    assert verdict.tests.newly_failing == ["t.py::a"] and verdict.tests.pre_existing == ["t.py::b"]
     gone = {"t.py": "ERROR"}  # the file no longer collects
-    assert judge_edit(gone, base, {"t.py"}, set(), suite, True).red
-    assert not judge_edit(worse, base, {"t.py"}, set(), suite, False).red  # a test-only edit
+    verdict = judge_edit(gone, base, {"t.py"}, nobody, suite, True)
+    assert verdict.red and verdict.tests.no_result == ["t.py::a"]
+    assert not judge_edit(worse, base, {"t.py"}, nobody, suite, False).red  # a test-only edit
     own = {"n.py::new": "FAILED"}
-    assert judge_edit(own, {}, {"n.py"}, {"n.py"}, suite, True).own_failing == ["n.py::new"]
+    new_file = RewrittenTests({"n.py": None})
+    assert judge_edit(own, {}, {"n.py"}, new_file, suite, True).tests.own == ["n.py::new"]
     # ids that name no file count when the run reported them, and are the agent's when new
     named = {"test_old": "PASSED", "test_gone": "PASSED"}
     after = {"test_old": "FAILED", "test_new": "FAILED"}
-    verdict = judge_edit(after, named, {"t.py"}, {"t.py"}, suite, True)
-    assert (verdict.newly_failing, verdict.own_failing) == (["test_old"], ["test_new"])
+    verdict = judge_edit(after, named, {"t.py"}, RewrittenTests({"t.py": frozenset()}), suite, True)
+    assert (verdict.tests.newly_failing, verdict.tests.own) == (["test_old"], ["test_new"])
 
 
 @pytest.mark.scenario
@@ -184,13 +200,13 @@ def test_no_gold_edit_of_the_bundled_suite_is_ever_red(local):
     for task in tasks:
         sandbox = local.start(task, local.prepare(task))
         check = checker(sandbox, task)
-        assert check.edit(task.test_patch)[0] == "ok", task.instance_id
+        assert check.edit(task.test_patch).outcome == "ok", task.instance_id
         before = sandbox.snapshot()
         wrong = wrong_edit(task.patch)
-        if wrong and check.edit(wrong)[0] == "tests_red":
+        if wrong and check.edit(wrong).outcome == "tests_red":
             caught += 1
         sandbox.restore(before)
-        outcome, seen = check.edit(task.patch)
+        outcome, seen = checked(check, task.patch)
         if outcome != "ok" or not seen.startswith("Edit applied; the check passed."):
             false_reds.append((task.instance_id, seen[:300]))
         sandbox.close()
@@ -201,7 +217,7 @@ def test_no_gold_edit_of_the_bundled_suite_is_ever_red(local):
 def test_related_tests_are_found_in_a_listing_longer_than_the_output_cap(shop, shop_task):
     shop.run("mkdir -p aaa zzz && for i in $(seq 1 1500); do touch aaa/m_$i.py zzz/m_$i.py; done")
     broken = edit(shop, "shop/cart.py", "return len(self.lines)", "return 0")
-    outcome, seen = checker(shop, shop_task).edit(broken)
+    outcome, seen = checked(checker(shop, shop_task), broken)
     assert outcome == "tests_red" and "Ran 1 test file(s) related to your changes" in seen
 
 

@@ -1,18 +1,23 @@
 """The edit check: apply the model's edit, run the tests related to it, and judge the turn
-against the repository's own state before the task.
+against the repository's own state before the task, test by test (judgement.py).
 
-A turn is red only for what the edit changed:
-- a test that passed at the base commit now fails or errors, or its file no longer collects;
-- after an edit to code, a test in a file the agent itself added or changed still fails.
-Pre-existing failures never count, and a test-only edit (a reproduction step) is never red.
+The statuses at the base commit are measured on the untouched tree, with the agent's work set
+aside, and cached (baseline.py). A test file that gives no result at the base commit, even run
+alone, is left out of every check: the environment cannot run it. A check whose run reports no
+test at all is `check_error`, not red, unless it crashed in a file the edit changed.
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from harness.agent.baseline import WHOLE_SUITE, BaselineCache
+from harness.agent.baseline import WHOLE_SUITE, BaselineCache, BaseRun
+from harness.agent.changed_tests import RewrittenTests, rewritten_tests
+from harness.agent.check_report import CheckReport
+from harness.agent.judgement import crash_site, judge_edit
 from harness.agent.related import (
     import_pattern,
     is_python_test_file,
@@ -22,62 +27,24 @@ from harness.agent.related import (
 )
 from harness.diffs import normalise, patch_paths
 from harness.prompts import Prompts
+from harness.results.trajectory import CheckedTests
 from harness.sandbox import Sandbox
-from harness.testsuite.suite import FAILING, PASSING, Statuses, TestSuite
+from harness.testsuite.suite import Statuses, TestSuite
 from harness.tiers import Outcome
 
 APPLY_EDIT = "git apply --whitespace=nowarn -"
 # In the repository's git folder: the model can read the full log there, and it is never
 # part of a snapshot or a diff.
 LOG_DIR = ".git/harness"
-FAILURE_TEXT_LIMIT = 1500  # characters of one test's failure output the model is shown
 
 
 @dataclass(frozen=True)
-class EditJudgement:
-    """What a check found, beyond pass or fail."""
+class ActionResult:
+    """How an action ended (an edit: with its check), and what the model sees."""
 
-    run: Statuses
-    newly_failing: list[str]  # passed at the base commit, fail now (or no longer collect)
-    own_failing: list[str]  # in test files the agent added or changed, failing
-    failing_before: int  # failures that were there before the task: never counted
-    code_changed: bool
-
-    @property
-    def red(self) -> bool:
-        return self.code_changed and bool(self.newly_failing or self.own_failing)
-
-
-def judge_edit(
-    run: Statuses,
-    base: Statuses,
-    run_files: set[str],
-    own_files: set[str],
-    suite: TestSuite,
-    code_changed: bool,
-) -> EditJudgement:
-    """The verdict of one check, a pure function of the statuses before and after. A test id
-    that names no file (some runners print names only) counts when this run reported it, and
-    is the agent's own when it did not exist before."""
-
-    def ran(test: str) -> bool:
-        file = suite.file_of(test)
-        return file in run_files if file else test in run
-
-    def own_test(test: str) -> bool:
-        file = suite.file_of(test)
-        return file in own_files if file else bool(own_files) and test not in base
-
-    newly = [
-        test
-        for test, status in base.items()
-        if status in PASSING and ran(test) and run.get(test) not in PASSING
-    ]
-    own = [test for test, status in run.items() if status in FAILING and own_test(test)]
-    before = sum(
-        1 for test, status in run.items() if status in FAILING and base.get(test) in FAILING
-    )
-    return EditJudgement(run, sorted(newly), sorted(set(own) - set(newly)), before, code_changed)
+    outcome: Outcome
+    observation: str
+    tests: CheckedTests | None = None  # a red edit's failing tests, each in its class
 
 
 class EditCheck:
@@ -100,46 +67,74 @@ class EditCheck:
         self.prompts = prompts
         self.observation_limit = observation_limit
         self.runs = 0
-        self._last_log = ""
 
-    def edit(self, diff: str) -> tuple[Outcome, str]:
+    def edit(self, diff: str) -> ActionResult:
         """Apply an edit and check it: the turn's outcome and what the model sees."""
         render = self.prompts.render
         if normalise(diff) in (None, ()):
-            return "patch_failed", render("not_a_diff")
+            return ActionResult("patch_failed", render("not_a_diff"))
         text = diff if diff.endswith("\n") else diff + "\n"
         applied = self.sandbox.run(APPLY_EDIT, 60, stdin=text)
         if applied.exit_code != 0:
-            return "patch_failed", render("patch_failed", output=applied.output.strip())
+            failure = render("patch_failed", output=applied.output.strip())
+            return ActionResult("patch_failed", failure)
         code = [p for p in patch_paths(diff) if not is_test_file(p)]
-        own = {path for path in self._changed_files() if is_python_test_file(path)}
+        changed = self._changed_files()
+        own = {path for path in changed if is_python_test_file(path)}
         targets = own | self._related(code)
-        log, statuses, timed_out = self._run(targets)
-        if timed_out:
-            return "check_timeout", render("check_timeout", timeout=f"{self.timeout_s:g}", log=log)
         base = self._baseline(targets)
-        run_files = targets or {self.suite.file_of(test) for test in base}
-        verdict = judge_edit(statuses, base, run_files, own, self.suite, bool(code))
-        outcome: Outcome = "tests_red" if verdict.red else "ok"
-        return outcome, self._observation(verdict, log, targets)
+        left_out = sorted(key for key, run in base.items() if not run.runnable)
+        selection = targets - set(left_out)
+        report = CheckReport(self.suite, self.prompts, self.observation_limit, targets, left_out)
+        if left_out and not selection:
+            return ActionResult("check_error", report.nothing_to_run())
+        log, statuses, timed_out = self._run(selection)
+        if timed_out:
+            return ActionResult("check_timeout", report.timed_out(self.timeout_s, log))
+        before = {test: status for run in base.values() for test, status in run.statuses.items()}
+        run_files = selection or {self.suite.file_of(test) for test in before}
+        verdict = judge_edit(
+            statuses, before, run_files, self._rewritten(own), self.suite, bool(code)
+        )
+        text = self.sandbox.read_file(log).decode("utf-8", "replace")
+        if not statuses:
+            crash = crash_site(text, changed) if before and code else None
+            if crash is None:
+                return ActionResult("check_error", report.no_results(log, text))
+            return ActionResult("tests_red", report.crashed(log, text, crash), verdict.tests)
+        observation = report.judged(verdict, log, text)
+        if verdict.red:
+            return ActionResult("tests_red", observation, verdict.tests)
+        return ActionResult("ok", observation)
 
     # -- what to run --------------------------------------------------------------------------
 
-    def _output_lines(self, command: str) -> list[str]:
-        """The lines a command prints, all of them: through a file, since a listing of a
-        large repository is longer than the output cap of a command."""
+    def _output(self, command: str) -> str:
+        """All a command prints: through a file, since a listing of a large repository is
+        longer than the output cap of a command."""
         listing = f"{LOG_DIR}/listing.txt"
         self.sandbox.run(f"mkdir -p {LOG_DIR} && {{ {command} ; }} > {listing} 2>/dev/null", 120)
-        text = self.sandbox.read_file(listing).decode("utf-8", "replace")
-        return [line for line in text.splitlines() if line.strip()]
+        return self.sandbox.read_file(listing).decode("utf-8", "replace")
 
-    def _changed_files(self) -> list[str]:
+    def _output_lines(self, command: str) -> list[str]:
+        return [line for line in self._output(command).splitlines() if line.strip()]
+
+    def _changed_files(self) -> set[str]:
         """Files changed against the base commit, new ones included, that still exist."""
-        return self._output_lines(
-            "{ git diff --name-only HEAD; git ls-files --others "
-            "--exclude-standard; } | sort -u | while read -r f; do "
-            '[ -f "$f" ] && echo "$f"; done'
+        return set(
+            self._output_lines(
+                "{ git diff --name-only HEAD; git ls-files --others "
+                "--exclude-standard; } | sort -u | while read -r f; do "
+                '[ -f "$f" ] && echo "$f"; done'
+            )
         )
+
+    def _at_base(self, files: list[str]) -> set[str]:
+        """Which of these files the base commit has."""
+        if not files:
+            return set()
+        listing = " ".join(["git ls-tree --name-only HEAD --", *map(shlex.quote, files)])
+        return set(self._output_lines(listing))
 
     def _related(self, sources: list[str]) -> set[str]:
         """Test files tied to changed source files by name or by import."""
@@ -157,6 +152,24 @@ class EditCheck:
         related |= {path for path in self._output_lines(grep) if path in set(tests)}
         return related
 
+    def _rewritten(self, own: set[str]) -> RewrittenTests:
+        """The tests the agent wrote or changed in its test files, from its diff against the
+        base and the files' text before and after."""
+        files = sorted(own)
+        if not files:
+            return RewrittenTests()
+        quoted = " ".join(map(shlex.quote, files))
+        diff = self._output(f"git diff --no-color --no-ext-diff HEAD -- {quoted}")
+        at_base = self._at_base(files)
+        sources = {
+            path: (
+                self._output(f"git show HEAD:{shlex.quote(path)}") if path in at_base else None,
+                self.sandbox.read_file(path).decode("utf-8", "replace"),
+            )
+            for path in files
+        }
+        return rewritten_tests(diff, sources)
+
     # -- running ------------------------------------------------------------------------------
 
     def _run(self, files: set[str]) -> tuple[str, Statuses, bool]:
@@ -164,8 +177,8 @@ class EditCheck:
         whether the run was cut off by the edit check's time budget."""
         self.runs += 1
         log = f"{LOG_DIR}/check-{self.runs}.log"
-        self._last_log, timed_out = self._logged(self._command(files), log)
-        return log, self.suite.parse(self._last_log), timed_out
+        text, timed_out = self._logged(self._command(files), log)
+        return log, self.suite.parse(text), timed_out
 
     def _command(self, files: set[str]) -> str:
         return self.suite.for_files(files) if files else self.suite.command
@@ -178,96 +191,58 @@ class EditCheck:
         )
         return self.sandbox.read_file(log).decode("utf-8", "replace"), result.timed_out
 
-    def _baseline(self, files: set[str]) -> Statuses:
-        """Statuses of these test files (all of them when none is named) at the base commit:
-        from the cache, or run once at the base with the agent's work set aside."""
+    def _baseline(self, files: set[str]) -> dict[str, BaseRun]:
+        """These test files (the whole suite when none is named) at the base commit: from the
+        cache, or run once at the base with the agent's work set aside."""
         keys = sorted(files) if files else [WHOLE_SUITE]
         known = {key: self.baselines.get(self.suite.command, key) for key in keys}
-        missing = [key for key, statuses in known.items() if statuses is None]
-        if missing:
-            self._run_at_base(missing, known)
-        return {
-            test: status for statuses in known.values() for test, status in (statuses or {}).items()
-        }
+        missing = [key for key, base in known.items() if base is None]
+        measured = self._run_at_base(missing) if missing else {}
+        return {key: known[key] or measured[key] for key in keys}
 
-    def _run_at_base(self, keys: list[str], known: dict[str, Statuses | None]) -> None:
-        """Run the test files `keys` (or the whole suite) on the untouched base tree, with the
-        agent's work set aside and put back after, and fill `known` with their statuses; cache
-        them unless the run timed out. A file the agent created has no base: nothing failed."""
+    @contextmanager
+    def _base_tree(self) -> Iterator[None]:
+        """The untouched base tree, with the agent's work set aside and put back after."""
+        work = self.sandbox.snapshot()
+        self.sandbox.restore(self._output_lines("git rev-parse 'HEAD^{tree}'")[0])
+        try:
+            yield
+        finally:
+            self.sandbox.restore(work)
+
+    def _base_statuses(self, files: list[str]) -> Statuses | None:
+        """One run at the base (the whole suite when no file is named); None if it timed out."""
+        log, timed_out = self._logged(self._command(set(files)), f"{LOG_DIR}/base.log")
+        return None if timed_out else self.suite.parse(log)
+
+    def _run_at_base(self, keys: list[str]) -> dict[str, BaseRun]:
+        """Run the test files `keys` (or the whole suite) on the base tree, together; when
+        that gives no result at all, each file alone, once, to learn which of them the
+        environment cannot run. Cached unless a run timed out. A file the agent created has no
+        base: nothing failed there."""
         whole = keys == [WHOLE_SUITE]
-        present = (
-            set()
-            if whole
-            else set(
-                self._output_lines(
-                    " ".join(["git ls-tree --name-only HEAD --", *map(shlex.quote, keys)])
-                )
-            )
-        )
-        statuses: Statuses = {}
-        timed_out = False
-        if whole or present:  # a test file the agent created has no base: nothing failed
-            work = self.sandbox.snapshot()
-            self.sandbox.restore(self._output_lines("git rev-parse 'HEAD^{tree}'")[0])
-            try:
-                log, timed_out = self._logged(self._command(present), f"{LOG_DIR}/base.log")
-                statuses = {} if timed_out else self.suite.parse(log)
-            finally:
-                self.sandbox.restore(work)
+        present = [] if whole else sorted(self._at_base(keys))
+        runs: dict[str, Statuses | None] = {}
+        alone = whole or len(present) == 1  # a run that gives nothing is the file's doing
+        if whole or present:
+            with self._base_tree():
+                together = self._base_statuses(present)
+                if together == {} and len(present) > 1:
+                    runs, alone = {file: self._base_statuses([file]) for file in present}, True
+                else:
+                    runs = {key: together for key in (keys if whole else present)}
+        found = {}
         for key in keys:
-            part = (
-                statuses
-                if whole
-                else {
-                    test: status
-                    for test, status in statuses.items()
-                    if self.suite.file_of(test) in (key, "")  # "": names no file
-                }
-            )
-            known[key] = part
-            if not timed_out:
-                self.baselines.put(self.suite.command, key, part)
+            statuses = runs.get(key, {})  # a file the agent created: nothing ran, nothing failed
+            part = self._part(statuses or {}, key, whole)
+            gave_nothing = statuses == {} and alone and key in runs
+            found[key] = BaseRun(part, runnable=not gave_nothing)
+            if statuses is not None:  # a run that timed out is measured again next time
+                self.baselines.put(self.suite.command, key, found[key])
+        return found
 
-    # -- what the model sees ------------------------------------------------------------------
-
-    def _observation(self, verdict: EditJudgement, log: str, targets: set[str]) -> str:
-        counts = {status: 0 for status in ("PASSED", "FAILED", "ERROR", "SKIPPED")}
-        for status in verdict.run.values():
-            counts[status] = counts.get(status, 0) + 1
-        scope = (
-            f"{len(targets)} test file(s) related to your changes"
-            if targets
-            else "the whole test suite"
-        )
-        lines = [
-            f"Ran {scope}: {counts['PASSED']} passed, {counts['FAILED']} failed, "
-            f"{counts['ERROR']} errors, {counts['SKIPPED']} skipped."
-        ]
-        if verdict.newly_failing:
-            lines.append(
-                f"Tests that passed before your changes and fail now: {len(verdict.newly_failing)}"
-            )
-            lines += self._failures(verdict.newly_failing)
-        if verdict.own_failing:
-            lines.append(
-                f"Failing tests in test files you added or changed: {len(verdict.own_failing)}"
-            )
-            lines += self._failures(verdict.own_failing)
-        if verdict.failing_before:
-            lines.append(
-                f"{verdict.failing_before} test(s) failed before your changes too; "
-                "they are not counted."
-            )
-        lines.append(f"Full log: {log}")
-        details = "\n".join(lines)[: self.observation_limit]
-        name = "check_failed" if verdict.newly_failing or verdict.own_failing else "check_passed"
-        return self.prompts.render(name, output=details)
-
-    def _failures(self, tests: list[str]) -> list[str]:
-        shown = []
-        for test in tests[:10]:
-            text = self.suite.failure_text(self._last_log, test)[:FAILURE_TEXT_LIMIT]
-            shown.append(f"- {test}" + (f"\n{text}" if text else ""))
-        if len(tests) > 10:
-            shown.append(f"- ... and {len(tests) - 10} more (see the full log)")
-        return shown
+    def _part(self, statuses: Statuses, key: str, whole: bool) -> Statuses:
+        """The statuses of one test file in a run of several ("": ids that name no file)."""
+        if whole:
+            return statuses
+        return {test: s for test, s in statuses.items() if self.suite.file_of(test) in (key, "")}

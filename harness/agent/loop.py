@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.agent.baseline import BaselineCache
-from harness.agent.edit_check import EditCheck
+from harness.agent.edit_check import ActionResult, EditCheck
 from harness.agent.policy import Policy, Route, TurnRecord, escalation, route_turn, vote_samples
 from harness.diffs import normalise
 from harness.models import CallError, Message, Model
@@ -24,7 +24,7 @@ from harness.options import option, positive
 from harness.pricing import PriceTable, Usage, cost
 from harness.prompts import Prompts, default_prompts
 from harness.results import ModelCall, Trajectory, Turn
-from harness.results.trajectory import ActionKind, ExitReason
+from harness.results.trajectory import ActionKind, CheckedTests, ExitReason
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, Sandbox
 from harness.tasks import Task
 from harness.testsuite.suite import edit_check_suite
@@ -104,6 +104,7 @@ class Step:
     action: Action
     outcome: Outcome
     observation: str
+    checked_tests: CheckedTests | None = None  # why a red edit was red, test by test
 
 
 def parse_action(reply: str) -> Action:
@@ -151,10 +152,9 @@ class Agent:
         statuses of the untouched repository's tests (see edit_check.py); shared across runs
         of the same environment, they are measured once."""
         render = self.prompts.render
+        suite = edit_check_suite(task)
         system = render(
-            "system",
-            check_cmd=task.environment.check_cmd,
-            command_timeout=self.limits.command_timeout_s,
+            "system", check_cmd=suite.described, command_timeout=self.limits.command_timeout_s
         )
         issue = render("instance", repo=task.repo, problem_statement=task.problem_statement)
         trajectory = self.trajectory = Trajectory(
@@ -165,7 +165,7 @@ class Agent:
         self.sandbox = sandbox
         self.edit_check = EditCheck(
             sandbox,
-            edit_check_suite(task),
+            suite,
             baselines or BaselineCache(task.instance_id),
             self.limits.check_timeout_s,
             self.prompts,
@@ -228,6 +228,8 @@ class Agent:
                 escalated_from=failed.outcome if failed else None,
                 failed_reply=failed.reply if failed else None,
                 failed_observation=failed.observation if failed else None,
+                checked_tests=step.checked_tests,
+                failed_checked_tests=failed.checked_tests if failed else None,
             )
         )
         return step
@@ -242,8 +244,8 @@ class Agent:
             if winner is None:
                 return Step(reply, action, "vote_split", self.prompts.render("vote_split"))
             reply, action = winner, parse_action(winner)
-        outcome, observation = self._execute(action)
-        return Step(reply, action, outcome, observation)
+        result = self._execute(action)
+        return Step(reply, action, result.outcome, result.observation, result.tests)
 
     def _call(
         self, messages: list[Message], route: Route, index: int, reason: str | None = None
@@ -301,14 +303,16 @@ class Agent:
             return None
         return replies[keys.index(key)]
 
-    def _execute(self, action: Action) -> tuple[Outcome, str]:
+    def _execute(self, action: Action) -> ActionResult:
+        """Run an action: its outcome and what the model sees (an edit's, with its check)."""
         render = self.prompts.render
         if action.kind == "none":
-            return "format_error", render("format_error", error=action.error)
+            return ActionResult("format_error", render("format_error", error=action.error))
         if action.kind == "submit":
-            return "ok", render("submitted")
+            return ActionResult("ok", render("submitted"))
         if action.kind == "command":
             result = self.sandbox.run(action.body, self.limits.command_timeout_s)
             outcome: Outcome = "ok" if result.exit_code == 0 else "command_failed"
-            return outcome, render("command", exit_code=result.exit_code, output=result.output)
+            observation = render("command", exit_code=result.exit_code, output=result.output)
+            return ActionResult(outcome, observation)
         return self.edit_check.edit(action.body)

@@ -27,6 +27,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "check_passed": frozenset({"output"}),
     "check_failed": frozenset({"output"}),
     "check_timeout": frozenset({"timeout", "log"}),
+    "check_reproduced": frozenset({"output"}),
+    "check_error": frozenset({"output"}),
     "not_a_diff": frozenset(),
     "patch_failed": frozenset({"output"}),
     "format_error": frozenset({"error"}),

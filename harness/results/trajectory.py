@@ -41,6 +41,32 @@ class ModelCall(Record):
     )
 
 
+class CheckedTests(Record):
+    """How the edit check classed the failing tests of a red edit: what counted and what did
+    not."""
+
+    newly_failing: list[str] = Field(
+        default_factory=list, description="Passed at the base commit, fail now: counted."
+    )
+    no_result: list[str] = Field(
+        default_factory=list,
+        description="Passed at the base commit, no result now (e.g. their file no longer "
+        "loads): counted.",
+    )
+    own: list[str] = Field(
+        default_factory=list,
+        description="Written or changed by the agent, failing after a code edit: counted.",
+    )
+    pre_existing: list[str] = Field(
+        default_factory=list, description="Failed at the base commit too: never counted."
+    )
+    no_base_result: list[str] = Field(
+        default_factory=list,
+        description="Fail now, had no result at the base commit and are not the agent's: "
+        "not counted.",
+    )
+
+
 class Turn(Record):
     index: int
     tier: Tier
@@ -56,6 +82,12 @@ class Turn(Record):
         None, description="What the default tier answered before the re-run."
     )
     failed_observation: str | None = None
+    checked_tests: CheckedTests | None = Field(
+        None, description="Why the edit check called this turn's edit red, test by test."
+    )
+    failed_checked_tests: CheckedTests | None = Field(
+        None, description="The same for the default tier's edit, when it was red and re-run."
+    )
 
 
 class LostAttempt(Record):

@@ -56,6 +56,15 @@ def pytest_file_of(test_id: str) -> str:
     return test_id if test_id.endswith(".py") else ""
 
 
+def pytest_name_of(test_id: str) -> str:
+    """The dotted name of a pytest id in its file, parameters dropped: `Class.test_x` for
+    `tests/test_a.py::Class::test_x[1]`; "" for a file's own id."""
+    if "::" not in test_id:
+        return "" if test_id.endswith(".py") else test_id.split("[", 1)[0]
+    parts = test_id.split("::")[1:]
+    return ".".join([*parts[:-1], parts[-1].split("[", 1)[0]])
+
+
 def pytest_failure_text(log: str, test_id: str) -> str:
     """The failure section pytest printed for one test ("___ Class.test ___" up to the next
     section), or "" when there is none."""
@@ -81,10 +90,17 @@ class TestSuite:
     command: str  # runs the default selection: the whole suite
     parse: Callable[[str], Statuses] = parse_pytest_log
     file_of: Callable[[str], str] = pytest_file_of
+    name_of: Callable[[str], str] = pytest_name_of  # the test's dotted name in its file
     failure_text: Callable[[str, str], str] = pytest_failure_text
     # how test files become the command's arguments (Django's runner takes module labels)
     arguments: Callable[[list[str]], list[str]] = list
     exports: tuple[str, ...] = ()  # `export` lines an eval script runs before its tests
+    shown: str = ""  # how the command is named to the model, when not as it runs
+
+    @property
+    def described(self) -> str:
+        """The command as the model is told of it."""
+        return self.shown or self.command
 
     def for_files(self, files: Iterable[str]) -> str:
         """The command that runs just these test files."""
@@ -96,7 +112,7 @@ def pytest_suite(command: str = "python -m pytest -rA -p no:cacheprovider") -> T
     """A pytest command made readable: every outcome in the summary (-rA), and a file that
     fails to collect does not stop the others from running."""
     extra = [flag for flag in ("-rA", "--continue-on-collection-errors") if flag not in command]
-    return TestSuite(" ".join([command, *extra]))
+    return TestSuite(" ".join([command, *extra]), shown=command)
 
 
 def edit_check_suite(task: Task) -> TestSuite:
@@ -108,17 +124,38 @@ def edit_check_suite(task: Task) -> TestSuite:
     suite = grading_suite(task)
     if "pytest" in suite.command.split() and "--continue-on-collection-errors" not in suite.command:
         # a file that fails to collect must not stop the others from running
-        return replace(suite, command=f"{suite.command} --continue-on-collection-errors")
+        flagged = f"{suite.command} --continue-on-collection-errors"
+        return replace(suite, command=flagged, shown=suite.command)
     return suite
 
 
-def django_file_of(test_id: str) -> str:
-    """The file of a Django test id, `test_x (auth_tests.test_validators.Tests)`: the module
-    label up to the class, under tests/."""
-    label = test_id.rpartition("(")[2].rstrip(")")
-    parts = label.split(".")
+DJANGO_TEST_ID = re.compile(r"^(\w+) \(([\w.]+)\)$")
+
+
+def _django_label(test_id: str) -> tuple[list[str], int, str]:
+    """A Django test id, `test_x (auth_tests.test_validators.Tests)` (or with `.test_x` at the
+    end, as Python 3.11 prints it): the label's parts, where its class starts, and the test's
+    name; no parts for an id of another shape (a docstring, a module that failed to load)."""
+    match = DJANGO_TEST_ID.match(test_id)
+    if not match:
+        return [], 0, ""
+    parts = match.group(2).split(".")
     end = next((i for i, part in enumerate(parts) if part[:1].isupper()), len(parts))
+    return parts, end, match.group(1)
+
+
+def django_file_of(test_id: str) -> str:
+    """The file of a Django test id: the module label up to the class, under tests/; "" when
+    the id names no module."""
+    parts, end, _ = _django_label(test_id)
     return "tests/" + "/".join(parts[:end]) + ".py" if end else ""
+
+
+def django_name_of(test_id: str) -> str:
+    """The dotted name of a Django test in its file: `Tests.test_x`."""
+    parts, end, name = _django_label(test_id)
+    classes = [part for part in parts[end:] if part != name]
+    return ".".join([*classes, name]) if end else test_id
 
 
 def log_parser(task: Task) -> Callable[[str], Statuses]:
@@ -147,6 +184,7 @@ def grading_suite(task: Task) -> TestSuite:
         command,
         parse,
         file_of=django_file_of if django else pytest_file_of,
+        name_of=django_name_of if django else pytest_name_of,
         arguments=partial(runner_arguments, task.repo),
         exports=exports,
     )
