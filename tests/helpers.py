@@ -1,20 +1,25 @@
-"""What many test modules share: a result row with plain defaults, results files, and the
-command line, in-process and as a subprocess."""
+"""What many test modules share: a result row with plain defaults, results files, the command
+line, in-process and as a subprocess, and edits through the edit check."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from harness.agent.baseline import BaselineCache
+from harness.agent.edit_check import EditCheck
 from harness.cli import main
 from harness.models import Completion, Message
 from harness.pricing import Usage
+from harness.prompts import default_prompts
 from harness.reporting.compare import Comparison, compare_sides, rows_side
 from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.results import ResultRow
+from harness.testsuite.suite import edit_check_suite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,3 +155,33 @@ class Scripted:
 def fence(lang: str, body: str) -> str:
     """A reply with one action block."""
     return f"THOUGHT: step\n\n```{lang}\n{body}\n```"
+
+
+def checker(sandbox: Any, task: Any, baselines: Any = None, timeout: float = 60) -> EditCheck:
+    """The edit check of a sandbox, its base statuses in memory unless a cache is given."""
+    return EditCheck(
+        sandbox,
+        edit_check_suite(task),
+        baselines or BaselineCache("test"),
+        timeout,
+        default_prompts(),
+    )
+
+
+def checked(check: EditCheck, diff: str) -> tuple[str, str]:
+    """An edit through the check: its outcome and what the model sees."""
+    result = check.edit(diff)
+    return result.outcome, result.observation
+
+
+def edit(sandbox: Any, path: str, old: str | None, new: str) -> str:
+    """A unified diff that replaces `old` with `new` in a file of the sandbox."""
+    before = sandbox.read_file(path).decode() if old is not None else ""
+    after = before.replace(old, new) if old is not None else new
+    lines = difflib.unified_diff(
+        before.splitlines(True),
+        after.splitlines(True),
+        "/dev/null" if old is None else f"a/{path}",
+        f"b/{path}",
+    )
+    return "".join(lines)

@@ -1,19 +1,16 @@
 """The edit-test check on a repository with a pre-existing failure, a slow test and tests tied
 to its modules by name and by import (tests/data/checks), in local sandboxes."""
 
-import difflib
-
 import pytest
 
 from harness.agent.baseline import BaselineCache
 from harness.agent.changed_tests import RewrittenTests
-from harness.agent.edit_check import EditCheck
 from harness.agent.judgement import judge_edit
-from harness.prompts import default_prompts
 from harness.tasks import load_tasks
 from harness.testsuite.suite import edit_check_suite, pytest_suite
 
 from .conftest import DATA
+from .helpers import checked, checker, edit
 
 
 @pytest.fixture(scope="module")
@@ -29,35 +26,6 @@ def shop_task(check_tasks):
 @pytest.fixture
 def shop(local, shop_task):
     return local.start(shop_task, local.prepare(shop_task))
-
-
-def checker(sandbox, task, baselines=None, timeout=60):
-    return EditCheck(
-        sandbox,
-        edit_check_suite(task),
-        baselines or BaselineCache("test"),
-        timeout,
-        default_prompts(),
-    )
-
-
-def checked(check, diff):
-    """An edit through the check: its outcome and what the model sees."""
-    result = check.edit(diff)
-    return result.outcome, result.observation
-
-
-def edit(sandbox, path, old, new):
-    """A unified diff that replaces `old` with `new` in a file of the sandbox."""
-    before = sandbox.read_file(path).decode() if old is not None else ""
-    after = before.replace(old, new) if old is not None else new
-    lines = difflib.unified_diff(
-        before.splitlines(True),
-        after.splitlines(True),
-        "/dev/null" if old is None else f"a/{path}",
-        f"b/{path}",
-    )
-    return "".join(lines)
 
 
 def test_the_gold_fix_is_ok_and_the_report_is_short(shop, shop_task):

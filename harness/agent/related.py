@@ -40,12 +40,16 @@ def module_of(source: str) -> str | None:
 
 
 def import_pattern(module: str) -> str:
-    """An extended regex (git grep -E) for a line that imports `module` or a name from it."""
+    """A POSIX extended regex (for `git grep -E`, which knows no \\s inside brackets) for a
+    line that imports `module` or a name from it."""
     package, _, name = module.rpartition(".")
-    escaped = re.escape(module)
-    alternatives = [f"^\\s*(from|import)\\s+{escaped}([\\s.,]|$)"]
+    space, other = "[[:space:]]", "[^[:alnum:]_]"
+    alternatives = [f"^{space}*(from|import){space}+{re.escape(module)}([[:space:].,]|$)"]
     if package:
-        alternatives.append(f"^\\s*from\\s+{re.escape(package)}\\s+import\\s.*\\b{name}\\b")
+        alternatives.append(
+            f"^{space}*from{space}+{re.escape(package)}{space}+import{space}"
+            f"(.*{other})?{name}({other}|$)"
+        )
     return "|".join(alternatives)
 
 
