@@ -125,7 +125,7 @@ def attempt_task(
                 config.prompts,
                 on_call,
             )
-            baselines = BaselineCache.on_disk(f"{environment}@{task.base_commit}")
+            baselines = BaselineCache.for_environment(environment, task.base_commit)
             patch = agent.solve(task, sandbox, baselines).patch
         finally:
             sandbox.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -26,10 +27,14 @@ from pathlib import Path
 import docker
 
 from harness.sandbox.engine import default_base_image, image_exists
+from harness.tasks import load_tasks
 from harness.tasks.official import image_name
 from harness.tasks.repos import cache_dir
 
 DATA = Path(__file__).parent / "data" / "swebench"
+CHECKS = Path(__file__).parent / "data" / "checks"
+# The fixture repositories of the edit check's mechanisms that are shaped as SWE-bench rows.
+CHECK_INSTANCES = ("acme__signals-1", "django__django-1", "acme__ledger-1")
 NAMESPACE = "harness-fixture"
 LABEL = "harness-fixture"
 DIGEST_LABEL = "harness-fixture.digest"
@@ -92,6 +97,18 @@ RUN set -eux; \\
     mv /tmp/src/{folder} /testbed; rmdir /tmp/src; chown -R root:root /testbed; cd /testbed; \\
     git init -q -b main; git add -A; \\
     env {identity} git commit -q -m "{folder}"; \\
+    site=$(/opt/miniconda3/envs/testbed/bin/python -c \\
+        'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \\
+    echo /testbed > "$site/testbed.pth"
+WORKDIR /testbed
+"""
+
+# A repository of tests/data/checks at /testbed, in the testbed environment.
+FOLDER_DOCKERFILE = """\
+FROM {env}
+COPY repo/ /testbed/
+RUN set -eux; cd /testbed; {chmod}git init -q -b main; git add -A; \\
+    env {identity} git commit -q -m "{name}"; \\
     site=$(/opt/miniconda3/envs/testbed/bin/python -c \\
         'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \\
     echo /testbed > "$site/testbed.pth"
@@ -239,6 +256,58 @@ def build_images(client: docker.DockerClient) -> dict[str, str]:
         client.images.get(built).tag(*name.rsplit(":", 1))
         names[instance_id] = name
     return names
+
+
+def _folder_image(client: docker.DockerClient, env: str, folder: Path) -> str:
+    paths = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = {f"repo/{p.relative_to(folder)}": p.read_bytes() for p in paths}
+    executable = [str(p.relative_to(folder)) for p in paths if os.access(p, os.X_OK)]
+    chmod = f"chmod +x {' '.join(executable)}; " if executable else ""
+    dockerfile = FOLDER_DOCKERFILE.format(
+        env=env, chmod=chmod, identity=GIT_IDENTITY, name=folder.name
+    )
+    files["Dockerfile"] = dockerfile.encode()
+    files["env-id"] = str(client.images.get(env).id).encode()
+    return _build(client, f"{NAMESPACE}/{folder.name.lower()}:checks", files)
+
+
+def check_images(client: docker.DockerClient) -> dict[str, str]:
+    """The images of the edit check's fixture repositories, tagged with the official-style
+    name of their instance: instance id -> image name."""
+    env = _env_image(client, default_base_image(client), dists(), TOOLS)
+    names = {}
+    for instance_id in CHECK_INSTANCES:
+        folder = CHECKS / "repos" / instance_id.rsplit("-", 1)[0]
+        name = image_name(instance_id, NAMESPACE)
+        client.images.get(_folder_image(client, env, folder)).tag(*name.rsplit(":", 1))
+        names[instance_id] = name
+    return names
+
+
+def check_rows(images: dict[str, str]) -> list[dict]:
+    """The fixture tasks of tests/data/checks that `images` holds, as SWE-bench rows."""
+    fields = [
+        "instance_id",
+        "repo",
+        "base_commit",
+        "problem_statement",
+        "patch",
+        "test_patch",
+        "version",
+        "created_at",
+        "eval_script",
+        "log_parser",
+    ]
+    return [
+        {
+            **{name: getattr(task, name) for name in fields},
+            "FAIL_TO_PASS": list(task.FAIL_TO_PASS),
+            "PASS_TO_PASS": list(task.PASS_TO_PASS),
+            "image": images[task.instance_id],
+        }
+        for task in load_tasks(str(CHECKS))
+        if task.instance_id in images
+    ]
 
 
 def rows() -> list[dict]:

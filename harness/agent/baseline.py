@@ -45,6 +45,11 @@ class BaselineCache:
     def on_disk(cls, environment: str) -> BaselineCache:
         return cls(environment, cache_dir() / "baselines")
 
+    @classmethod
+    def for_environment(cls, environment: str, base_commit: str) -> BaselineCache:
+        """The cache that every run, policy and worker on a task image shares."""
+        return cls.on_disk(f"{environment}@{base_commit}")
+
     def _path(self, command: str, file: str) -> Path | None:
         if self.folder is None:
             return None

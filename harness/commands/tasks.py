@@ -1,22 +1,31 @@
-"""`python -m harness tasks list|validate`: what a source holds, and whether it is sound."""
+"""`python -m harness tasks list|validate|edit-check`: what a source holds, whether it is
+sound, and whether the edit check tells the truth on it."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from harness import UsageError
+from harness.agent.loop import Limits
+from harness.agent.self_test import SelfTest, TaskCheck, self_test
 from harness.commands.common import (
     PROG,
     SOURCE_HELP,
     Parser,
     add_progress_option,
     add_selection_options,
+    bad_input,
     images_present,
     load_selection,
     plan_table,
     require_positive,
+    write_output,
 )
 from harness.commands.progress import Progress
+from harness.files import ensure_writable
 from harness.grading.validation import TaskValidation, validate_tasks
+from harness.options import positive
 from harness.reporting.tables import format_table
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
@@ -26,7 +35,7 @@ from harness.tasks import Task
 def parser() -> Parser:
     parser = Parser(prog=f"{PROG} tasks", description="Inspect and validate tasks.")
     actions = parser.add_subparsers(
-        dest="action", required=True, metavar="{list,validate}", parser_class=Parser
+        dest="action", required=True, metavar="{list,validate,edit-check}", parser_class=Parser
     )
     listing = actions.add_parser(
         "list",
@@ -40,7 +49,25 @@ def parser() -> Parser:
     )
     validate.add_argument("--runs", type=int, default=2, help="runs of each check (default: 2)")
     add_progress_option(validate, "checked task")
-    for sub in (listing, validate):
+    edit_check = actions.add_parser(
+        "edit-check",
+        help="the edit check's self-test: per task, in a fresh sandbox, the test_patch as a "
+        "reproduction edit, then the gold patch as the fix, through the agent's edit check; "
+        "reports the gold fixes it calls ok, red (each failing test in its class), "
+        "check_error or check_timeout",
+    )
+    edit_check.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write each task's result and the totals"
+    )
+    edit_check.add_argument(
+        "--check-timeout",
+        type=float,
+        default=Limits.check_timeout_s,
+        metavar="SECONDS",
+        help="time budget of one edit check, as in a run (default: %(default)g)",
+    )
+    add_progress_option(edit_check, "checked task")
+    for sub in (listing, validate, edit_check):
         sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
         add_selection_options(sub)
     return parser
@@ -49,11 +76,75 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     if args.action == "validate":
         require_positive(args, "runs")
+    if args.action == "edit-check":
+        if problem := positive(args.check_timeout):
+            raise UsageError(f"--check-timeout {problem}")
+        if args.json:
+            bad_input(ensure_writable, args.json, "the JSON summary")
     tasks = load_selection(args, args.source)
     if args.action == "list":
         print(plan_table(tasks, images_present()))
         return 0
+    if args.action == "edit-check":
+        return edit_check(tasks, args)
     return validate(tasks, args)
+
+
+def edit_check(tasks: list[Task], args: argparse.Namespace) -> int:
+    sandboxes = DockerProvider(connect(), repo_mirror=args.repo_mirror)
+    progress = Progress(len(tasks), enabled=not args.no_progress)
+    counts = {"ok": 0, "red": 0, "other": 0}
+
+    def advance(checked: TaskCheck) -> None:
+        kind = checked.verdict if checked.verdict in counts else "other"
+        counts[kind] += 1
+        progress.advance(
+            f"{checked.instance_id} {checked.verdict}",
+            {name: str(value) for name, value in counts.items()},
+        )
+
+    try:
+        result = self_test(tasks, sandboxes, args.check_timeout, on_task=advance)
+    finally:
+        progress.close()
+        sandboxes.cleanup()
+    print(self_test_text(result))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)  # as the probe found it could
+        write_output(args.json, result.model_dump_json(indent=1).encode(), "JSON summary")
+    return 0 if result.totals["ok"] == len(result.tasks) else 1
+
+
+def self_test_text(result: SelfTest) -> str:
+    """Every task the check did not call ok, with what counted, then the totals."""
+    rows = [
+        [
+            checked.instance_id,
+            checked.verdict,
+            checked.reproduction or "-",
+            ", ".join(
+                f"{len(tests)} {name}"
+                for name, tests in (checked.tests.model_dump() if checked.tests else {}).items()
+                if tests
+            )
+            or (checked.detail.splitlines() or [""])[-1][:120],
+        ]
+        for checked in result.tasks
+        if checked.verdict != "ok"
+    ]
+    header = ["instance_id", "verdict", "reproduction", "failing tests"]
+    lines = [format_table(header, rows)] if rows else []
+    totals = result.totals
+    lines.append(
+        f"{len(result.tasks)} task(s): {totals['ok']} ok, {totals['red']} red, "
+        f"{totals['red_unlisted']} red_unlisted (the gold patch breaks tests no hidden list "
+        f"names), {totals['check_error']} check_error, {totals['check_timeout']} "
+        f"check_timeout, {totals['error']} error"
+    )
+    if totals["red"] or totals["red_unlisted"]:
+        classes = ", ".join(f"{count} {name}" for name, count in result.failing_tests.items())
+        lines.append(f"failing tests of the red fixes: {classes}")
+    return "\n".join(lines)
 
 
 def validate(tasks: list[Task], args: argparse.Namespace) -> int:
