@@ -69,10 +69,10 @@ def timed_check(provider: LocalProvider, task: Task, cache: BaselineCache) -> fl
     sandbox = provider.start(task, provider.prepare(task))
     check = EditCheck(sandbox, edit_check_suite(task), cache, 600, default_prompts())
     started = time.monotonic()
-    outcome, observation = check.edit(EDIT)
+    result = check.edit(EDIT)
     seconds = time.monotonic() - started
-    assert outcome == "ok", observation
-    print(f"  {observation.splitlines()[1]}")
+    assert result.outcome == "ok", result.observation
+    print(f"  {result.observation.splitlines()[1]}")
     return seconds
 
 

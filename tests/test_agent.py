@@ -10,7 +10,9 @@ from harness.models.sim import SimModel, malformed_edit, wrong_edit
 from harness.models.sim_params import SimParams, load_params
 from harness.pricing import load_prices
 from harness.prompts import default_prompts
+from harness.tasks import load_tasks
 
+from .conftest import DATA
 from .helpers import Scripted, fence
 
 PRICES = load_prices()
@@ -75,6 +77,9 @@ def test_cascade_reverts_a_red_edit_before_pro_reruns_the_turn(calc_task, calc_l
     # pro saw exactly what flash saw ("same" context), and the red edit had been undone
     assert pro.prompts[0] == flash.prompts[1]
     assert "test_median_even" in fix.observation and "Guard against" not in fix.observation
+    # why flash's edit was red, test by test, is kept with the turn
+    assert fix.failed_checked_tests is not None and fix.checked_tests is None
+    assert [t.split("::")[-1] for t in fix.failed_checked_tests.own] == ["test_median_even"]
     assert "Guard against" not in trajectory.patch and "test_median_even" in trajectory.patch
     assert [c.reason for c in trajectory.calls] == ["default", "default", "tests_red", "default"]
     assert trajectory.escalations == 1 and trajectory.exit_reason == "submitted"
@@ -206,3 +211,22 @@ def test_a_failed_escalation_counts_and_its_call_is_recorded(calc_task, calc_loc
         1.5,
     )
     assert failed.cost_usd == 0.0 and "HTTP 400 (bad request)" in failed.error
+
+
+def test_the_system_prompt_names_the_check_command_that_really_runs(local):
+    tasks = {task.repo: task for task in load_tasks(str(DATA / "checks"))}
+    shown = {}
+    for repo in ("django/django", "acme/shop"):
+        task = tasks[repo]
+        flash = Scripted("deepseek-v4-flash", [fence("submit", "")])
+        Agent({"flash": flash}, BUILTIN["flash"], PRICES).solve(
+            task, local.start(task, local.prepare(task))
+        )
+        shown[repo] = flash.prompts[0][0]["content"]
+    assert (
+        "`./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1`"
+        in shown["django/django"]
+    )
+    assert "pytest" not in shown["django/django"]
+    # a task without an eval script: its environment's check command, as it was
+    assert "`python -m pytest -q -p no:cacheprovider`" in shown["acme/shop"]

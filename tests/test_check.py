@@ -157,31 +157,6 @@ def test_judge_is_relative_to_the_base():
     assert (verdict.tests.newly_failing, verdict.tests.own) == (["test_old"], ["test_new"])
 
 
-@pytest.mark.scenario
-def test_no_gold_edit_of_the_bundled_suite_is_ever_red(local):
-    """Every bundled task: its reproduction test, then its gold fix, each checked as an edit.
-    The gold fix must never be red; the simulated family's wrong edit should be."""
-    from harness.models.sim import wrong_edit
-
-    false_reds, caught = [], 0
-    tasks = load_tasks()
-    for task in tasks:
-        sandbox = local.start(task, local.prepare(task))
-        check = checker(sandbox, task)
-        assert check.edit(task.test_patch).outcome == "ok", task.instance_id
-        before = sandbox.snapshot()
-        wrong = wrong_edit(task.patch)
-        if wrong and check.edit(wrong).outcome == "tests_red":
-            caught += 1
-        sandbox.restore(before)
-        outcome, seen = checked(check, task.patch)
-        if outcome != "ok" or not seen.startswith("Edit applied; the check passed."):
-            false_reds.append((task.instance_id, seen[:300]))
-        sandbox.close()
-    assert false_reds == []
-    assert caught >= len(tasks) - 2  # a wrong edit that fixes nothing leaves the repro red
-
-
 def test_related_tests_are_found_in_a_listing_longer_than_the_output_cap(shop, shop_task):
     shop.run("mkdir -p aaa zzz && for i in $(seq 1 1500); do touch aaa/m_$i.py zzz/m_$i.py; done")
     broken = edit(shop, "shop/cart.py", "return len(self.lines)", "return 0")

@@ -17,6 +17,7 @@ from harness.results import (
 )
 from harness.results.resume import finished
 from harness.results.row import SCHEMA_PATH, SCHEMA_VERSION, json_schema
+from harness.results.trajectory import CheckedTests
 
 from .helpers import result_row
 
@@ -413,3 +414,13 @@ def test_a_second_run_on_a_file_another_process_writes_is_refused(tmp_path):
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and "is being written by another run" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_a_red_turn_keeps_its_failing_tests_and_older_turns_still_read():
+    old = {"index": 0, "tier": "flash", "reason": "default", "action": "edit"}
+    old |= {"outcome": "tests_red", "observation": "Edit applied; the check failed."}
+    turn = Turn.model_validate_json(json.dumps(old))  # written before turns kept them
+    assert turn.checked_tests is None and turn.failed_checked_tests is None
+    tests = CheckedTests(newly_failing=["t.py::a"], pre_existing=["t.py::b"])
+    red = turn.model_copy(update={"checked_tests": tests})
+    assert Turn.model_validate_json(red.model_dump_json()).checked_tests == tests

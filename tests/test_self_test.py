@@ -9,10 +9,11 @@ import pytest
 
 from harness.agent.baseline import BaselineCache
 from harness.agent.self_test import self_test
+from harness.models.sim import wrong_edit
 from harness.tasks import load_tasks
 
 from .conftest import DATA
-from .helpers import harness, run_cli
+from .helpers import checker, harness, run_cli
 
 GIS_MODULE = """diff --git a/tests/gis_tests/test_wrap.py b/tests/gis_tests/test_wrap.py
 new file mode 100644
@@ -140,3 +141,28 @@ def test_the_self_test_in_images_laid_out_like_the_official_ones(docker_client, 
     assert result["totals"]["ok"] == 2
     assert "4 task(s): 2 ok, 0 red, 1 red_unlisted" in done.stdout
     assert "acme__ledger-1" in done.stdout and "1 newly_failing" in done.stdout
+
+
+@pytest.mark.scenario
+def test_every_gold_fix_of_the_bundled_suite_is_ok_and_wrong_edits_are_caught(local):
+    """The self-test over the bundled suite; then, on the same base statuses, the simulated
+    family's wrong edit with each reproduction test, which should be red."""
+    tasks = load_tasks()
+    caches: dict[str, BaselineCache] = {}
+
+    def shared(environment, base_commit):
+        key = f"{environment}@{base_commit}"
+        return caches.setdefault(key, BaselineCache(key))
+
+    result = self_test(tasks, local, 60, shared)
+    assert result.totals["ok"] == len(tasks) == 40, [c for c in result.tasks if c.verdict != "ok"]
+    assert {checked.reproduction for checked in result.tasks} == {"ok"}
+    caught = 0
+    for task in tasks:  # the reproduction test and a wrong fix in one edit, on the same bases
+        environment = local.prepare(task)
+        sandbox = local.start(task, environment)
+        check = checker(sandbox, task, shared(environment, task.base_commit))
+        wrong = wrong_edit(task.patch)
+        caught += bool(wrong) and check.edit(task.test_patch + wrong).outcome == "tests_red"
+        sandbox.close()
+    assert caught >= len(tasks) - 2  # a wrong edit that fixes nothing leaves the repro red
