@@ -180,7 +180,7 @@ def _tar(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _build(client: docker.DockerClient, tag: str, files: dict[str, bytes]) -> str:
+def build_image(client: docker.DockerClient, tag: str, files: dict[str, bytes]) -> str:
     """Build `files` (a context with a Dockerfile) as `tag`, unless an image of that tag was
     built from the same inputs."""
     digest = hashlib.sha256(b"".join(k.encode() + b"\0" + v for k, v in sorted(files.items())))
@@ -212,7 +212,7 @@ def _env_image(
     files = {"Dockerfile": dockerfile.encode(), "activate": ACTIVATE.encode(), **wheels}
     files["base-id"] = str(client.images.get(base).id).encode()
     key = hashlib.sha256(repr(sorted(tools)).encode()).hexdigest()[:8]
-    return _build(client, f"{NAMESPACE}/env:{key}", files)
+    return build_image(client, f"{NAMESPACE}/env:{key}", files)
 
 
 def _project_image(client: docker.DockerClient, env: str, downloads: Path, sdist: str) -> str:
@@ -225,7 +225,7 @@ def _project_image(client: docker.DockerClient, env: str, downloads: Path, sdist
         sdist: (downloads / sdist).read_bytes(),
         "env-id": str(client.images.get(env).id).encode(),
     }
-    return _build(client, f"{NAMESPACE}/{folder.lower()}:env-{env.rsplit(':', 1)[1]}", files)
+    return build_image(client, f"{NAMESPACE}/{folder.lower()}:env-{env.rsplit(':', 1)[1]}", files)
 
 
 def _no_python_image(client: docker.DockerClient, base: str) -> str:
@@ -237,7 +237,7 @@ def _no_python_image(client: docker.DockerClient, base: str) -> str:
     }
     files["Dockerfile"] = NO_PYTHON_DOCKERFILE.format(base=base, identity=GIT_IDENTITY).encode()
     files["base-id"] = str(client.images.get(base).id).encode()
-    return _build(client, f"{NAMESPACE}/shellcalc:latest", files)
+    return build_image(client, f"{NAMESPACE}/shellcalc:latest", files)
 
 
 def build_images(client: docker.DockerClient) -> dict[str, str]:
@@ -268,7 +268,7 @@ def _folder_image(client: docker.DockerClient, env: str, folder: Path) -> str:
     )
     files["Dockerfile"] = dockerfile.encode()
     files["env-id"] = str(client.images.get(env).id).encode()
-    return _build(client, f"{NAMESPACE}/{folder.name.lower()}:checks", files)
+    return build_image(client, f"{NAMESPACE}/{folder.name.lower()}:checks", files)
 
 
 def check_images(client: docker.DockerClient) -> dict[str, str]:
