@@ -156,3 +156,15 @@ def test_a_gold_fix_that_breaks_a_test_no_hidden_list_names_is_red(start):
     broken = ["tests/test_money.py::test_format_debt_as_before"]
     assert result.tests.newly_failing == broken
     assert not set(broken) & set(task.FAIL_TO_PASS + task.PASS_TO_PASS)
+
+
+def test_an_edit_whose_only_tests_the_runner_cannot_run_is_a_check_error(start):
+    task, sandbox = start("django/django")
+    rounded = edit(sandbox, "django/contrib/gis/measure.py", "metres / 1000", "metres / 1000.0")
+    result = checker(sandbox, task).edit(rounded)
+    assert result.outcome == "check_error", result.observation
+    assert (
+        "None of the 1 test file(s) related to your changes gives a test result in this "
+        "environment, not even at the base commit, so no test was run: "
+        "tests/gis_tests/test_measure.py"
+    ) in result.observation

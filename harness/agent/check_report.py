@@ -24,18 +24,18 @@ class CheckReport:
     left_out: list[str]
 
     def nothing_to_run(self) -> str:
-        scope = (
-            f"None of the {len(self.targets)} test file(s) related to your changes"
-            if self.targets
-            else "The whole test suite"
-        )
-        return self._render(
-            "check_error",
-            [
-                f"{scope} gives any test result in this environment, not even at the base "
-                "commit, so no test was run: " + ", ".join(self.left_out)
-            ],
-        )
+        if self.targets:
+            found = (
+                f"None of the {len(self.targets)} test file(s) related to your changes gives "
+                "a test result in this environment, not even at the base commit, so no test "
+                "was run: " + ", ".join(self.left_out)
+            )
+        else:
+            found = (
+                "The whole test suite gives no test result in this environment, not even at "
+                "the base commit, so no test was run."
+            )
+        return self._render("check_error", [found])
 
     def timed_out(self, timeout_s: float, log: str) -> str:
         return self.prompts.render("check_timeout", timeout=f"{timeout_s:g}", log=log)

@@ -88,15 +88,15 @@ class EditCheck:
         report = CheckReport(self.suite, self.prompts, self.observation_limit, targets, left_out)
         if left_out and not selection:
             return ActionResult("check_error", report.nothing_to_run())
-        log, statuses, timed_out = self._run(selection)
+        log, text, timed_out = self._run(selection)
         if timed_out:
             return ActionResult("check_timeout", report.timed_out(self.timeout_s, log))
+        statuses = self.suite.parse(text)
         before = {test: status for run in base.values() for test, status in run.statuses.items()}
         run_files = selection or {self.suite.file_of(test) for test in before}
         verdict = judge_edit(
             statuses, before, run_files, self._rewritten(own), self.suite, bool(code)
         )
-        text = self.sandbox.read_file(log).decode("utf-8", "replace")
         if not statuses:
             crash = crash_site(text, changed) if before and code else None
             if crash is None:
@@ -172,13 +172,13 @@ class EditCheck:
 
     # -- running ------------------------------------------------------------------------------
 
-    def _run(self, files: set[str]) -> tuple[str, Statuses, bool]:
-        """Run the tests (all of them when no file is named); the log's path, the statuses and
+    def _run(self, files: set[str]) -> tuple[str, str, bool]:
+        """Run the tests (all of them when no file is named); the log's path, its text and
         whether the run was cut off by the edit check's time budget."""
         self.runs += 1
         log = f"{LOG_DIR}/check-{self.runs}.log"
         text, timed_out = self._logged(self._command(files), log)
-        return log, self.suite.parse(text), timed_out
+        return log, text, timed_out
 
     def _command(self, files: set[str]) -> str:
         return self.suite.for_files(files) if files else self.suite.command

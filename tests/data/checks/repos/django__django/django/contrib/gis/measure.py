@@ -1,0 +1,2 @@
+def kilometres(metres):
+    return metres / 1000
