@@ -18,10 +18,13 @@ Official images cannot be pulled on a machine without a registry, so this builds
 It needs Docker, the sandbox base image (`python -m harness setup`), PyPI, and `uv`
 (`pip install uv`). SWE-bench's Lite parquet is in the history of SWE-bench/SWE-bench
 (data/SWE-bench_Lite/test.parquet, before the commit that removed the bundled parquets).
-Nothing it builds or downloads belongs in the repository.
+Nothing it builds or downloads belongs in the repository. Images keep their names when they are
+rebuilt, and base statuses are cached by image name: give the self-test a fresh cache then.
 
-    python bench/lite_images.py --parquet test.parquet --out /tmp/lite [--repos django/django]
-    python -m harness tasks edit-check /tmp/lite/rows.jsonl --json /tmp/lite/self-test.json
+    python bench/lite_images.py --parquet test.parquet --out /tmp/lite \
+        --repos django/django --min-version 4.0          # writes /tmp/lite/rows-django_django.jsonl
+    XDG_CACHE_HOME=/tmp/lite/cache python -m harness tasks edit-check \
+        /tmp/lite/rows-django_django.jsonl --json /tmp/lite/self-test.json
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pathlib import Path
 
 import docker
 import pyarrow.parquet as pq
+from packaging.version import Version
 
 from harness.sandbox.engine import connect, default_base_image
 from harness.tasks.official import image_name
@@ -201,10 +205,15 @@ def main() -> None:
     parser.add_argument("--parquet", type=Path, required=True, help="SWE-bench Lite test.parquet")
     parser.add_argument("--out", type=Path, required=True, help="folder for the rows and caches")
     parser.add_argument("--repos", default=",".join(PROJECTS), help="comma-separated repos")
+    parser.add_argument("--min-version", default="0", help="only rows of this version or later")
     parser.add_argument("--uv", default="uv", help="the uv executable")
     args = parser.parse_args()
     repos = args.repos.split(",")
-    rows = [r for r in pq.read_table(args.parquet).to_pylist() if r["repo"] in repos]
+    rows = [
+        r
+        for r in pq.read_table(args.parquet).to_pylist()
+        if r["repo"] in repos and Version(r["version"]) >= Version(args.min_version)
+    ]
     cache = args.out / "sdists"
     cache.mkdir(parents=True, exist_ok=True)
     client = connect()
@@ -228,7 +237,7 @@ def main() -> None:
         script = row["eval_script"].replace(row["base_commit"], head)
         written.append({**row, "base_commit": head, "eval_script": script, "image": image})
         print(f"{row['instance_id']}: {pin} in {image}", flush=True)
-    path = args.out / "rows.jsonl"
+    path = args.out / f"rows-{args.repos.replace('/', '_').replace(',', '+')}.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in written))
     for instance_id, why in skipped:
         print(f"skipped {instance_id}: {why}")
