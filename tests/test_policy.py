@@ -31,9 +31,15 @@ def test_cascade_escalates_on_each_trigger(outcome):
     assert escalation(CASCADE, [FLASH_OK], "flash", outcome) == Route("pro", outcome)
 
 
-@pytest.mark.parametrize("outcome", ["ok", "command_failed"])
+@pytest.mark.parametrize("outcome", ["ok", "command_failed", "check_error", "check_timeout"])
 def test_cascade_keeps_flash_on_other_outcomes(outcome):
     assert escalation(CASCADE, [FLASH_OK], "flash", outcome) is None
+
+
+def test_a_rules_file_may_escalate_a_check_that_gave_no_result(tmp_path):
+    body = '[policies.wary]\nescalate_to = "pro"\nescalate_on = ["check_error"]\n'
+    wary = load_rules(write(tmp_path, body))["wary"]
+    assert escalation(wary, [FLASH_OK], "flash", "check_error") == Route("pro", "check_error")
 
 
 def test_a_turn_already_on_the_escalation_tier_is_not_rerun():
