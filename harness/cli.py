@@ -10,7 +10,7 @@ import signal
 import sys
 from types import FrameType
 
-from harness import HarnessError, UsageError
+from harness import HarnessError, UsageError, hold_notes, release_notes
 from harness.commands import COMMANDS, DEFAULT
 
 
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     name = argv.pop(0) if argv and argv[0] in COMMANDS else DEFAULT
     signal.signal(signal.SIGTERM, _terminate)
+    hold_notes()  # an error found while checking is the first line; the notes follow it
     try:
         command = COMMANDS[name].load()
         return command.run(command.parser().parse_args(argv))
@@ -34,3 +35,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted; rows already written are kept", file=sys.stderr)
         return 130
+    finally:
+        release_notes()
