@@ -56,3 +56,30 @@ def test_many_small_files_past_the_limit_are_stopped_by_the_watchdog(small_disk)
     assert sandbox.run("rm -f /tmp/f*").exit_code == 0
     after = sandbox.run("echo fine && head -c 1M /dev/zero > /tmp/small")
     assert after.exit_code == 0 and not after.disk_full and "fine" in after.output
+
+
+def processes(sandbox, pattern: str) -> int:
+    """Processes in the container whose command line starts with `pattern` (the image has no
+    ps: /proc is read)."""
+    lines = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done"
+    return sandbox.run(lines).output.splitlines().count(pattern)
+
+
+def test_a_writer_that_leaves_the_command_session_and_mark_is_stopped(small_disk):
+    provider, sandbox, _ = small_disk
+    # 300 MB in files under the file-size limit, from a process that sheds the executor's mark
+    # (env -i), leaves the command's session (setsid) and outlives the command; then it waits
+    writer = "for i in $(seq 30); do head -c 10M /dev/zero > /tmp/e$i; sleep 0.1; done; sleep 600"
+    # (the command waits a moment, so that the writer has shed the mark when the command ends)
+    started = sandbox.run(f"env -i setsid sh -c '{writer}' > /dev/null 2>&1 & sleep 0.3")
+    assert started.exit_code == 0 and not started.disk_full
+    assert processes(sandbox, f"sh -c {writer} ") == 1  # it outlived its command
+    time.sleep(8)  # the sandbox is idle, as while the agent waits for its model
+    after = sandbox.run("echo hello")
+    assert after.disk_full and "disk limit of 200m was reached" in after.output
+    if provider.disk_enforcement == "watchdog":
+        assert processes(sandbox, f"sh -c {writer} ") == 0  # stopped, not left to wait
+    assert written(sandbox) < LIMIT + 60 * 2**20  # 300 MB were on their way
+    # told once: the sandbox lives on, and the next command is not marked
+    assert not sandbox.run("rm -f /tmp/e*").disk_full
+    assert sandbox.run("echo fine").output.strip() == "fine"
