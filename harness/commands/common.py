@@ -164,7 +164,7 @@ def read_results(path: Path, required: bool = True) -> list[ResultRow]:
     return rows
 
 
-def add_force_option(parser: Parser, writes: str) -> None:
+def add_force_option(parser: Any, writes: str) -> None:
     parser.add_argument(
         "--force",
         action="store_true",

@@ -127,10 +127,10 @@ def run(args: argparse.Namespace) -> int:
     parts = sections(collected, args)
     print(summary_table(summaries, collected.notes, args.format, parts))
     if args.plot:
-        image = plot.plot_image(
+        drawn = plot.plot_image(
             summaries, args.resamples, args.bootstrap_seed, plot.plot_format(args.plot)
         )
-        write_output(args.plot, image, "Plot", args.force)
+        write_output(args.plot, drawn, "Plot", args.force)
     if args.html:
         image, missing = None, ""
         if plot.plotting_available():

@@ -188,7 +188,7 @@ def started_in_container() -> "list[int]":
         if not name.isdigit() or name == "1":
             continue
         try:
-            with open("/proc/%s/stat" % name, "rb") as stat:
+            with open(f"/proc/{name}/stat", "rb") as stat:
                 text = stat.read()
         except OSError:  # gone meanwhile
             continue
