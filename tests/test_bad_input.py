@@ -1,8 +1,9 @@
 """The bad-input catalogue: every command and option given something wrong.
 
 Each case must end in one error line on stderr ("harness: error: ...", always the first line;
-warnings about what was skipped may follow it), exit status 2, no traceback, nothing on stdout, and no change to
-any file: every file in the working folder is hashed before and after, and no file may appear.
+warnings about what was skipped may follow it), exit status 2, no traceback, nothing on stdout,
+and no change to any file: every file in the working folder is hashed before and after, and no
+file may appear.
 Everything that can be checked is checked before any task starts; the run cases have no Docker
 engine to reach (DOCKER_HOST points nowhere), so one that got past its checks would fail with
 exit 1, and the few that need the engine to be checked say so.

@@ -83,3 +83,15 @@ def test_a_writer_that_leaves_the_command_session_and_mark_is_stopped(small_disk
     # told once: the sandbox lives on, and the next command is not marked
     assert not sandbox.run("rm -f /tmp/e*").disk_full
     assert sandbox.run("echo fine").output.strip() == "fine"
+
+
+def test_measurements_come_sooner_while_the_layer_grows_toward_the_limit():
+    from harness.sandbox.disk import MIN_POLL_S, POLL_S, next_poll
+
+    mb = 2**20
+    assert next_poll(10 * mb, 0, LIMIT, 0.001) == POLL_S  # nothing grows: the usual pace
+    assert next_poll(10 * mb, 0, LIMIT, 0.1) == pytest.approx(2.0)  # costly: 5% of the time
+    assert next_poll(100 * mb, 100 * mb, LIMIT, 0.001) == pytest.approx(0.5)  # 1 s to go
+    assert next_poll(190 * mb, 100 * mb, LIMIT, 0.001) == pytest.approx(0.05)
+    assert next_poll(199 * mb, 1000 * mb, LIMIT, 0.001) == MIN_POLL_S
+    assert next_poll(300 * mb, 100 * mb, LIMIT, 0.001) == POLL_S  # past it: stopped already
