@@ -103,12 +103,15 @@ class Watchdog:
             started = time.monotonic()
             try:
                 size = writable_size(self.container)
+                now = time.monotonic()
+                growth = (size - last_size) / max(now - last_time, 1e-3)
+                interval = next_poll(size, growth, self.limit, now - started)
+                if size > self.limit and size > last_size:
+                    self._reached.set()
+                    self.stop()
+                    # what was written up to the stop is the stopped processes' doing: growth
+                    # is counted from here, so that a command that follows is not blamed
+                    size, now = writable_size(self.container), time.monotonic()
             except Exception:  # the container went away: it is being closed
                 continue
-            now = time.monotonic()
-            if size > self.limit and size > last_size:
-                self._reached.set()
-                self.stop()
-            growth = (size - last_size) / max(now - last_time, 1e-3)
-            interval = next_poll(size, growth, self.limit, now - started)
             last_size, last_time = size, now
