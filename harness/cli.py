@@ -1,7 +1,8 @@
 """Command line: `python -m harness [run options]` runs a task set; subcommands do the rest.
 
-Exit codes: 0 success, 1 a failure while running (no engine, every task errored, ...),
-2 bad input (unknown policy, missing file, malformed rules), 130 interrupted.
+Exit codes: 0 success, 1 a failure while running (no engine, every task errored, a graded
+prediction or an image pull errored, ...), 2 bad input (unknown policy, missing file, malformed
+rules), 130 interrupted. Bad input is told in one line, the first on stderr.
 """
 
 from __future__ import annotations
