@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from harness.sandbox.disk import writable_size
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.settings import SandboxSettings
 
@@ -71,10 +72,15 @@ def test_a_writer_that_leaves_the_command_session_and_mark_is_stopped(small_disk
     # (env -i), leaves the command's session (setsid) and outlives the command; then it waits
     writer = "for i in $(seq 100); do head -c 10M /dev/zero > /tmp/e$i; sleep 0.05; done; sleep 600"
     # (the command waits a moment, so that the writer has shed the mark when the command ends)
+    begun = time.monotonic()
     started = sandbox.run(f"env -i setsid sh -c '{writer}' > /dev/null 2>&1 & sleep 0.3")
     assert started.exit_code == 0 and not started.disk_full
     assert processes(sandbox, f"sh -c {writer} ") == 1  # it outlived its command
-    time.sleep(8)  # the sandbox is idle, as while the agent waits for its model
+    # the sandbox is idle, as while the agent waits for its model, until the layer stops growing
+    sizes = [writable_size(sandbox.container)]
+    while time.monotonic() - begun < 40 and not (sizes[-1] > LIMIT and sizes[-1] == sizes[-2]):
+        time.sleep(1)
+        sizes.append(writable_size(sandbox.container))
     after = sandbox.run("echo hello")
     assert after.disk_full and "disk limit of 200m was reached" in after.output
     if provider.disk_enforcement == "watchdog":

@@ -52,6 +52,9 @@ def writable_size(container: Any) -> int:
 
 
 MIN_POLL_S = 0.05  # the soonest the next measurement comes while the layer grows fast
+# What a writer killed mid-write may still add after the stop is measured: growth past the
+# limit by less is not taken for a new writer.
+STOP_SLACK = 4 * 2**20
 
 
 def next_poll(size: int, growth: float, limit: int, measured_s: float) -> float:
@@ -67,9 +70,9 @@ def next_poll(size: int, growth: float, limit: int, measured_s: float) -> float:
 class Watchdog:
     """Watches one container's writable layer from the first command until `close()`, and
     calls `stop` (which kills every process commands started) whenever the layer is past the
-    limit and has grown since the last measurement: something is writing. A layer past the
-    limit that does not grow is left alone, so that the model can delete files. One thread
-    per container."""
+    limit and has grown since the last stop (or since files were deleted after it):
+    something is writing. A layer past the limit that does not grow is left alone, so that
+    the model can delete files. One thread per container."""
 
     def __init__(self, container: Any, limit: int, stop: Callable[[], None]):
         self.container, self.limit, self.stop = container, limit, stop
@@ -99,6 +102,7 @@ class Watchdog:
 
     def _watch(self) -> None:
         last_size, last_time, interval = 0, time.monotonic(), POLL_S
+        held = 0  # the least the layer held since the last stop
         while not self._closed.wait(interval):
             started = time.monotonic()
             try:
@@ -106,12 +110,14 @@ class Watchdog:
                 now = time.monotonic()
                 growth = (size - last_size) / max(now - last_time, 1e-3)
                 interval = next_poll(size, growth, self.limit, now - started)
-                if size > self.limit and size > last_size:
+                held = min(held, size)
+                if size > max(self.limit, held + STOP_SLACK):
                     self._reached.set()
                     self.stop()
-                    # what was written up to the stop is the stopped processes' doing: growth
-                    # is counted from here, so that a command that follows is not blamed
-                    size, now = writable_size(self.container), time.monotonic()
+                    # what the layer holds now is the stopped processes' doing; only what is
+                    # written after it counts, so that a command that follows is not blamed
+                    held = size = writable_size(self.container)
+                    now = time.monotonic()
             except Exception:  # the container went away: it is being closed
                 continue
             last_size, last_time = size, now
