@@ -6,24 +6,25 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness import UsageError
+from harness import UsageError, release_notes
 from harness.agent.loop import Limits
 from harness.agent.self_test import SelfTest, TaskCheck, self_test
 from harness.commands.common import (
     PROG,
-    SOURCE_HELP,
     Parser,
+    add_force_option,
     add_progress_option,
     add_selection_options,
-    bad_input,
+    add_source_argument,
+    check_output,
     images_present,
     load_selection,
     plan_table,
     require_positive,
+    source_of,
     write_output,
 )
 from harness.commands.progress import Progress
-from harness.files import ensure_writable
 from harness.grading.validation import TaskValidation, validate_tasks
 from harness.options import positive
 from harness.reporting.tables import format_table
@@ -66,9 +67,10 @@ def parser() -> Parser:
         metavar="SECONDS",
         help="time budget of one edit check, as in a run (default: %(default)g)",
     )
+    add_force_option(edit_check, "--json")
     add_progress_option(edit_check, "checked task")
     for sub in (listing, validate, edit_check):
-        sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
+        add_source_argument(sub)
         add_selection_options(sub)
     return parser
 
@@ -76,12 +78,14 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     if args.action == "validate":
         require_positive(args, "runs")
+    source = source_of(args)
     if args.action == "edit-check":
         if problem := positive(args.check_timeout):
             raise UsageError(f"--check-timeout {problem}")
         if args.json:
-            bad_input(ensure_writable, args.json, "the JSON summary")
-    tasks = load_selection(args, args.source)
+            reads = [Path(source)] if source else []
+            check_output(args.json, "the JSON summary", reads, args.force)
+    tasks = load_selection(args, source)
     if args.action == "list":
         print(plan_table(tasks, images_present()))
         return 0
@@ -91,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def edit_check(tasks: list[Task], args: argparse.Namespace) -> int:
+    release_notes()
     sandboxes = DockerProvider(connect(), repo_mirror=args.repo_mirror)
     progress = Progress(len(tasks), enabled=not args.no_progress)
     counts = {"ok": 0, "red": 0, "other": 0}
@@ -110,8 +115,8 @@ def edit_check(tasks: list[Task], args: argparse.Namespace) -> int:
         sandboxes.cleanup()
     print(self_test_text(result))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)  # as the probe found it could
-        write_output(args.json, result.model_dump_json(indent=1).encode(), "JSON summary")
+        data = result.model_dump_json(indent=1).encode()
+        write_output(args.json, data, "JSON summary", args.force)
     return 0 if result.totals["ok"] == len(result.tasks) else 1
 
 
@@ -148,6 +153,7 @@ def self_test_text(result: SelfTest) -> str:
 
 
 def validate(tasks: list[Task], args: argparse.Namespace) -> int:
+    release_notes()
     sandboxes = DockerProvider(connect(), repo_mirror=args.repo_mirror)
     progress = Progress(len(tasks), enabled=not args.no_progress)
     counts = {"valid": 0, "invalid": 0, "flaky": 0}
