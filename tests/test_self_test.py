@@ -104,10 +104,13 @@ def test_a_task_whose_test_patch_does_not_apply_is_an_error(local, tasks):
         (["--check-timeout", "nan"], "--check-timeout must be positive"),
         (["--json", "{tmp}"], "the JSON summary"),  # a folder
         (["--instance-ids", "no-such-task"], "no-such-task"),
+        (["{rows}", "--json", "{rows}"], "is a file this command reads"),
     ],
 )
 def test_bad_options_are_refused_before_any_work(capsys, tmp_path, args, message):
-    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("")
+    args = [arg.replace("{tmp}", str(tmp_path)).replace("{rows}", str(rows)) for arg in args]
     code, out, err = run_cli(capsys, "tasks", "edit-check", *args)
     assert code == 2 and out == ""
     assert err.startswith("harness: error: ") and message in err and err.count("\n") == 1
