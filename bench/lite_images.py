@@ -41,6 +41,7 @@ from pathlib import Path
 
 import docker
 import pyarrow.parquet as pq
+from docker.errors import DockerException
 from packaging.version import Version
 
 from harness.sandbox.engine import connect, default_base_image
@@ -217,31 +218,46 @@ def main() -> None:
     cache = args.out / "sdists"
     cache.mkdir(parents=True, exist_ok=True)
     client = connect()
-    written, skipped = [], []
-    for row in rows:
-        project, tools = PROJECTS[row["repo"]]
-        date = row["created_at"][:19] + "Z"
-        try:
-            [pin] = [p for p in uv_compile([project], date, args.uv, project) if named(p, project)]
-            found = release(project, pin.split("==")[1], cache)
-            if not (applies(found.tree, row["test_patch"]) and applies(found.tree, row["patch"])):
-                skipped.append((row["instance_id"], f"its patches do not apply to {pin}"))
-                continue
-            wanted = [pin, *tools, *BUILD_TOOLS, *build_requirements(found.tree)]
-            pins = [p for p in uv_compile(wanted, date, args.uv, project) if not named(p, project)]
-            image = build(client, row, found, pins, args.out)
-        except (RuntimeError, subprocess.CalledProcessError, ValueError) as exc:
-            skipped.append((row["instance_id"], str(exc)[-200:]))
-            continue
-        head = client.containers.run(image, "git rev-parse HEAD", remove=True).decode().strip()
-        script = row["eval_script"].replace(row["base_commit"], head)
-        written.append({**row, "base_commit": head, "eval_script": script, "image": image})
-        print(f"{row['instance_id']}: {pin} in {image}", flush=True)
     path = args.out / f"rows-{args.repos.replace('/', '_').replace(',', '+')}.jsonl"
-    path.write_text("".join(json.dumps(row) + "\n" for row in written))
-    for instance_id, why in skipped:
-        print(f"skipped {instance_id}: {why}")
-    print(f"{len(written)} row(s) in {path}; {len(skipped)} skipped")
+    written, skipped = 0, []
+    with path.open("w") as out:
+        for row in rows:
+            try:
+                built = lite_row(client, row, cache, args)
+            except (
+                RuntimeError,
+                subprocess.CalledProcessError,
+                ValueError,
+                DockerException,
+            ) as exc:
+                built = str(exc)[-200:]
+            if isinstance(built, str):
+                skipped.append((row["instance_id"], built))
+                print(f"skipped {row['instance_id']}: {built}", flush=True)
+                continue
+            out.write(json.dumps(built) + "\n")
+            out.flush()  # a build cut short keeps the rows made so far
+            written += 1
+            print(f"{row['instance_id']}: {built['image']}", flush=True)
+    print(f"{written} row(s) in {path}; {len(skipped)} skipped")
+
+
+def lite_row(
+    client: docker.DockerClient, row: dict, cache: Path, args: argparse.Namespace
+) -> dict | str:
+    """The row, its image built; or why it was skipped."""
+    project, tools = PROJECTS[row["repo"]]
+    date = row["created_at"][:19] + "Z"
+    [pin] = [p for p in uv_compile([project], date, args.uv, project) if named(p, project)]
+    found = release(project, pin.split("==")[1], cache)
+    if not (applies(found.tree, row["test_patch"]) and applies(found.tree, row["patch"])):
+        return f"its patches do not apply to {pin}"
+    wanted = [pin, *tools, *BUILD_TOOLS, *build_requirements(found.tree)]
+    pins = [p for p in uv_compile(wanted, date, args.uv, project) if not named(p, project)]
+    image = build(client, row, found, pins, args.out)
+    head = client.containers.run(image, "git rev-parse HEAD", remove=True).decode().strip()
+    script = row["eval_script"].replace(row["base_commit"], head)
+    return {**row, "base_commit": head, "eval_script": script, "image": image}
 
 
 if __name__ == "__main__":
