@@ -75,6 +75,7 @@ def test_each_verdict_of_the_self_test(local, tasks):
     assert unlisted.unlisted == ["tests/test_money.py::test_format_debt_as_before"]
     assert unlisted.tests is not None and unlisted.tests.newly_failing == unlisted.unlisted
     assert by_id["acme__ledger-2"].unlisted == []
+    assert len(unlisted.seconds) == 2 and all(s > 0 for s in unlisted.seconds)
     refused = by_id["django__django-2"]
     assert refused.reproduction == "check_error"
     assert "Aborting: A GIS database backend is required to run gis_tests." in refused.detail

@@ -15,6 +15,7 @@ A task's verdict is the fix's outcome, with a red one told apart by what counted
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Literal, get_args
@@ -57,6 +58,11 @@ class TaskCheck(Record):
         default_factory=list, description="Tests that counted against the fix, in no hidden list."
     )
     detail: str = Field("", description="What the check said (its end), or the error.")
+    seconds: list[float] = Field(
+        default_factory=list,
+        description="Wall time of each check: the reproduction's (when there is one), then the "
+        "fix's; the first of a task measures the base statuses too, unless they were cached.",
+    )
 
 
 class SelfTest(Record):
@@ -69,26 +75,24 @@ class SelfTest(Record):
     )
 
 
-def judge_fix(task: Task, reproduction: ActionResult | None, fix: ActionResult) -> TaskCheck:
+def judge_fix(
+    task: Task, reproduction: ActionResult | None, fix: ActionResult, seconds: list[float]
+) -> TaskCheck:
     """A task's verdict from the check of its reproduction edit and of its gold fix."""
-    repro = reproduction.outcome if reproduction else None
-    detail = error_tail(fix.observation)[-DETAIL_CHARS:]
+    checked = TaskCheck(
+        instance_id=task.instance_id,
+        verdict=UNJUDGED.get(fix.outcome, "error"),
+        reproduction=reproduction.outcome if reproduction else None,
+        detail=error_tail(fix.observation)[-DETAIL_CHARS:],
+        seconds=[round(s, 3) for s in seconds],
+    )
     if fix.outcome != "tests_red" or fix.tests is None:
-        verdict = UNJUDGED.get(fix.outcome, "error")
-        return TaskCheck(
-            instance_id=task.instance_id, verdict=verdict, reproduction=repro, detail=detail
-        )
+        return checked
     listed = set(task.FAIL_TO_PASS) | set(task.PASS_TO_PASS)
     counted = fix.tests.newly_failing + fix.tests.no_result + fix.tests.own
     unlisted = [test for test in counted if test not in listed]
-    return TaskCheck(
-        instance_id=task.instance_id,
-        verdict="red_unlisted" if unlisted == counted else "red",
-        reproduction=repro,
-        tests=fix.tests,
-        unlisted=unlisted,
-        detail=detail,
-    )
+    verdict: Verdict = "red_unlisted" if unlisted == counted else "red"
+    return checked.model_copy(update={"verdict": verdict, "tests": fix.tests, "unlisted": unlisted})
 
 
 def check_task(
@@ -109,15 +113,23 @@ def check_task(
             timeout_s,
             default_prompts(),
         )
-        reproduction = check.edit(task.test_patch) if task.test_patch.strip() else None
+        seconds: list[float] = []
+
+        def timed(diff: str) -> ActionResult:
+            started = time.monotonic()
+            result = check.edit(diff)
+            seconds.append(time.monotonic() - started)
+            return result
+
+        reproduction = timed(task.test_patch) if task.test_patch.strip() else None
         if reproduction is not None and reproduction.outcome == "patch_failed":
             raise HarnessError(f"the test_patch does not apply: {reproduction.observation}")
-        fix = check.edit(task.patch)
+        fix = timed(task.patch)
         if fix.outcome == "patch_failed":
             raise HarnessError(f"the gold patch does not apply: {fix.observation}")
     finally:
         sandbox.close()
-    return judge_fix(task, reproduction, fix)
+    return judge_fix(task, reproduction, fix, seconds)
 
 
 def self_test(
