@@ -2,9 +2,14 @@
 file before and after."""
 
 import difflib
+import gc
+import threading
+import time
 
-from harness.agent.changed_tests import RewrittenTests, rewritten_tests
+from harness.agent.changed_tests import RewrittenTests, definitions, rewritten_tests
 from harness.testsuite.suite import django_file_of, django_name_of, pytest_file_of, pytest_name_of
+
+from .helpers import ROOT
 
 BEFORE = """import pytest
 
@@ -105,3 +110,36 @@ def test_test_ids_name_their_file_and_their_test():
     # a docstring's first line, or a module that failed to load, names no file
     assert django_file_of("Wraps long words.") == ""
     assert django_file_of("utils_tests.test_text (unittest.loader._FailedTest)") == ""
+
+
+def test_tests_are_found_from_several_threads_at_once():
+    """Tasks run in worker threads. In CPython 3.11 two threads parsing at once can fail with
+    "AST constructor recursion depth mismatch" when one gives up the GIL mid-parse, as a
+    garbage-collector callback does here."""
+    source = (ROOT / "harness" / "agent" / "edit_check.py").read_text() * 2
+    errors: list[BaseException] = []
+
+    def parse_often():
+        for _ in range(60):
+            try:
+                definitions(source)
+            except SystemError as exc:
+                errors.append(exc)
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(yield_the_gil)
+    gc.set_threshold(10, 5, 5)
+    try:
+        workers = [threading.Thread(target=parse_often) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        gc.callbacks.remove(yield_the_gil)
+        gc.set_threshold(*threshold)
+    assert errors == []
+
+
+def yield_the_gil(phase, info):
+    time.sleep(0)

@@ -12,12 +12,16 @@ judged against its own status at the base commit, like any other.
 from __future__ import annotations
 
 import ast
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from harness.diffs import parse
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+# CPython 3.11 keeps the AST constructor's recursion depth per interpreter: two threads parsing
+# at once (tasks run in worker threads) can fail with "AST constructor recursion depth mismatch".
+PARSING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,9 @@ def definitions(source: str) -> list[tuple[str, int, int]]:
                 found.append((name, first, child.end_lineno or child.lineno))
                 visit(child, name + ".")
 
-    visit(ast.parse(source), "")
+    with PARSING:
+        tree = ast.parse(source)
+    visit(tree, "")
     return found
 
 
