@@ -116,7 +116,12 @@ def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path
     assert (by_rules["h"].tasks, by_rules["h"].resolved, by_rules["h"].cost_usd) == (4, 3, 0.4)
     assert (by_rules["h2"].tasks, by_rules["h2"].resolved) == (4, 4)
     assert not any("duplicate" in w for w in warnings)
-    assert any("4 row(s) are another configuration's result" in n for n in collected.notes)
+    [mixed] = collect([results], warn=warnings.append).summaries()
+    assert (mixed.metrics.tasks, mixed.metrics.resolved) == (8, 7)
+    assert any(
+        "tasks have results under several configurations (4 task(s)" in n
+        for n in collect([results]).notes
+    )
 
 
 def test_a_rerun_is_an_attempt_at_the_same_result_when_only_one_row_records_settings(tmp_path):

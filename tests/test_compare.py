@@ -22,7 +22,7 @@ def test_a_small_difference_on_few_tasks_is_called_noise_with_the_tasks_needed()
     assert c.pass_rate_noise.within
     assert c.pass_rate_noise.tasks_needed > 40
     text = comparison_text(c)
-    assert "pass rate: within noise (its 95% interval includes no change)" in text
+    assert "pass rate: within noise (the exact McNemar test, p = 0.5, and its exact 95% " in text
     assert f"would need about {c.pass_rate_noise.tasks_needed:,} paired tasks to show" in text
 
 
@@ -43,9 +43,12 @@ def test_seeds_of_one_task_are_resampled_together():
     c = compare_runs(a, b, resamples=1000)
     assert (c.n, c.tasks) == (120, 40)
     one_seed = compare_runs(side("a", 20), side("b", 30), resamples=1000)
-    # the same outcome on every seed: three seeds tell no more than one
-    assert c.pass_rate_diff_interval == one_seed.pass_rate_diff_interval
-    assert "cluster bootstrap over 40 tasks, each with its pairs over 3 seeds" in comparison_text(c)
+    # the same outcome on every seed: three seeds tell no more than one, for the test too
+    assert c.p_value == pytest.approx(one_seed.p_value) == pytest.approx(2 / 1024)
+    assert c.cost_ratio_interval == pytest.approx(one_seed.cost_ratio_interval)
+    text = comparison_text(c)
+    assert "cluster bootstrap over 40 tasks, each with its pairs over 3 seeds" in text
+    assert "clustered by task (the sign-flip test over 40 tasks" in text
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 
 from harness import HarnessError
@@ -10,7 +11,7 @@ from harness.reporting.compare_text import comparison_text
 from harness.reporting.gate import gate_findings, gate_github, github_annotation
 from harness.reporting.page import TASK_FIELDS, html_page
 from harness.reporting.plot import plot_png
-from harness.reporting.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
+from harness.reporting.stats import bootstrap, mcnemar_exact, quantiles, wilson_interval
 from harness.reporting.summary import summary_table
 
 from .helpers import check, compare_runs, full_row, result_row, run_cli, write_rows
@@ -44,10 +45,9 @@ def test_exact_mcnemar_on_known_tables(only_a, only_b, p):
 
 
 def test_quantile_interpolates_and_survives_infinity():
-    assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert quantile([1.0, 2.0, 3.0, 4.0], 0.0) == 1.0
-    assert quantile([1.0, math.inf, math.inf], 1.0) == math.inf
-    assert quantile([1.0, math.inf, math.inf], 0.75) == math.inf
+    assert quantiles(np.array([1.0, 2.0, 3.0, 4.0]), 0.5, 0.0) == (2.5, 1.0)
+    assert quantiles(np.array([1.0, math.inf, math.inf]), 0.75, 1.0) == (math.inf, math.inf)
+    assert quantiles(np.array([1.0, 2.0, math.inf]), 0.5, 0.75) == (2.0, math.inf)
 
 
 def test_bootstrap_with_a_fixed_seed_gives_a_stable_interval():
@@ -222,8 +222,10 @@ def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
     code, out, err = run_cli(capsys, "report", results)
     assert code == 0
     assert f"note: {results} holds rows of 2 runs (r1, r2); they are reported together" in out
-    assert "1 duplicate row(s)" in err and "the last of each is kept" in err
-    assert "cascade*      2         1" in out  # b counted once, as its last row says
+    assert "duplicate" not in err
+    # b's two graded rows are replicates: each counts, and the note says so
+    assert "cascade*      3         2" in out
+    assert "cascade*: tasks have several graded results of one seed under one configuration" in out
 
 
 def test_a_rerun_error_keeps_its_spend_and_the_task_counts_once(tmp_path, capsys):

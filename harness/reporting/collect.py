@@ -6,13 +6,10 @@ dropped. What stays is small: per group, its totals and a few numbers per task (
 cluster bootstrap and the oracle's pairing), and a few tuples per row to tell a rerun from a
 duplicate.
 
-How rows become task results:
-- In one file, a later row of the same task (instance_id, policy, seed) is a new attempt at
-  it: the earlier one no longer counts as a task, but what it cost stays in the spend. That
-  is what --rerun-errors writes; a replaced row that was not an error is warned about.
-- The very same row seen twice (the same file given twice) counts once, with a warning.
-- Rows of one task in different files (other seeds, repeated runs) are repeats: each counts,
-  and intervals resample tasks with all their rows (a cluster bootstrap).
+How rows become task results is defined once, in harness/results/attempts.py: reruns of
+errored attempts, replicates, runs under other configurations and the same row given twice.
+Which of them count is decided when every file has been read, so that no figure depends on
+the order of files or rows.
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
+from harness.reporting.dollars import dollars, units
 from harness.reporting.metrics import Metrics
 from harness.reporting.summary import (
     SimParams,
@@ -35,7 +33,7 @@ from harness.reporting.summary import (
     policy_notes,
 )
 from harness.reporting.tables import money
-from harness.results.attempts import Attempt, Configurations
+from harness.results.attempts import Attempt, Configurations, attempt_order, row_identity
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 from harness.tiers import Tier
@@ -100,12 +98,28 @@ class Outcome(NamedTuple):
     """One task result, for pairing runs task by task (compare, the oracle)."""
 
     status: Status
-    cost_usd: float | None  # None: graded elsewhere, its cost never seen
+    cost_usd: float | None  # the graded attempt's cost; None: graded elsewhere, never seen
     calls: int  # model calls of every tier; 0 in rows written before calls were recorded
     strong_calls: int  # calls of the strong tier (the oracle's "pro")
+    error_cost_usd: float = 0.0  # spend of the task's errored attempts run again, and lost ones
+
+    @property
+    def spent(self) -> float | None:
+        """Every dollar the task cost: the graded attempt and those run again."""
+        return None if self.cost_usd is None else self.cost_usd + self.error_cost_usd
 
 
 GroupKey = tuple[tuple[tuple[str, str], ...], bool]
+TaskKey = tuple[str, str, int, bool]  # instance id, policy, seed, synthetic
+
+
+class Tried(NamedTuple):
+    """What a report keeps of one row until every file is read."""
+
+    group: GroupKey
+    kept: int  # where the report keeps the row, or -1
+    outcome: Outcome
+    spent: int  # cost and lost cost, in exact units
 
 
 @dataclass
@@ -128,8 +142,10 @@ class Collected:
     )
     notes: list[str] = field(default_factory=list)
     rows: list[KeptRow] = field(default_factory=list)  # only when asked for (the HTML page)
-    # groups holding results of one task under several configurations (--append-run)
+    # groups holding results of one task and seed under several configurations, and groups
+    # holding several graded results of one under one (replicates): pairing needs one
     mixed: set[GroupKey] = field(default_factory=set)
+    replicated: set[GroupKey] = field(default_factory=set)
 
     def summaries(self) -> list[Summary]:
         return [
@@ -153,11 +169,14 @@ class Collector:
         self.keep_rows = bool(keep_rows)
         self.warn = warn
         self.result = Collected()
-        self._seen: set[int] = set()  # hashes of rows already counted
+        self._seen: set[int] = set()  # identities of rows already counted
         self._twice = 0
         self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
         self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
         self._configurations = Configurations()
+        self._attempts: dict[TaskKey, list[Attempt[Tried]]] = {}
+        self._file_notes: dict[str, list[str]] = {}
+        self._several: dict[GroupKey, set[str]] = {}  # tasks with several results, per group
 
     def read(self, path: Path) -> int:
         """Every row of a results file; how many there were."""
@@ -165,20 +184,14 @@ class Collector:
             return self.feed(str(path), iter_rows(path, self.view, self.warn))
 
     def feed(self, name: str, rows: Iterable[Any]) -> int:
-        # per task (row_key, and whether simulated: a real and a simulated row are never
-        # attempts at the same result): its latest row under each configuration in the file
-        latest: dict[tuple[str, str, int, bool], list[Attempt[GroupKey]]] = {}
-        replaced: list[tuple[str, str, int]] = []
-        appended = 0
         runs: set[str] = set()
         params: SimParams = {}
         source = Path(name)
-        seen = self._seen
+        seen, attempts = self._seen, self._attempts
         count = 0
         for row in rows:
             count += 1
-            key = (*row_key(row), row.synthetic)
-            identity = hash((key, row.run_id, row.started_at, row.status, row.cost_usd))
+            identity = row_identity(row)
             if identity in seen:
                 self._twice += 1
                 continue
@@ -191,55 +204,32 @@ class Collector:
                     used = params[row.policy] = set()
                 used.add((settings.sim_params, settings.sim_calibrated_from))
             group = self.group_of(row)
-            attempt = Attempt(
-                self._configurations.of(row),
-                row.task_hash,
+            calls = row.calls
+            tried = Tried(
                 group,
-                row.status,
                 len(self.result.rows) if self.keep_rows else -1,
+                Outcome(
+                    row.status,
+                    row.cost_usd,
+                    sum(calls.values()) if calls else 0,
+                    calls.get(STRONG_TIER, 0),
+                    row.lost_cost_usd,
+                ),
+                units(row.cost_usd) + units(row.lost_cost_usd),
             )
-            attempts = latest.get(key)
-            if attempts is None:
-                latest[key] = [attempt]
-            elif not self.follow(key, attempts, attempt, replaced):
-                appended += 1
+            attempt = Attempt(
+                self._configurations.of(row), row.task_hash, row.status, attempt_order(row), tried
+            )
+            key = (*row_key(row), row.synthetic)
+            known = attempts.get(key)
+            if known is None:
+                attempts[key] = [attempt]
+            else:
+                known.append(attempt)
             self.add(group, row, source)
-        if replaced:
-            self.warn(
-                f"warning: {name}: {len(replaced)} duplicate row(s) for the same task, policy "
-                f"and seed (e.g. {', '.join(map(str, replaced[0]))}); the last of each is kept"
-            )
-        if appended:
-            self.result.notes.append(
-                f"note: {name}: {appended} row(s) are another configuration's result for a task "
-                "that has one already (a run added with --append-run); each counts (group by "
-                "run_id or rules to see each run)"
-            )
-        self.result.notes += file_notes(name, runs) + calibration_notes(name, params)
+        notes = file_notes(name, runs) + calibration_notes(name, params)
+        self._file_notes.setdefault(name, notes)
         return count
-
-    def follow(
-        self,
-        key: tuple[str, str, int, bool],
-        attempts: list[Attempt[GroupKey]],
-        attempt: Attempt[GroupKey],
-        replaced: list[tuple[str, str, int]],
-    ) -> bool:
-        """A row of a task seen before in the file: a later attempt at an earlier row's result
-        takes its place (True); a result of another configuration joins it (False)."""
-        index = self._configurations.earlier_attempt(attempts, attempt)
-        if index is None:
-            self.result.mixed.add(attempt.group)
-            attempts.append(attempt)
-            return False
-        earlier = attempts[index]
-        self.result.groups[earlier.group].retire(key[0], earlier.status)
-        if earlier.status != "error":
-            replaced.append(key[:3])
-        if earlier.kept >= 0:
-            self.result.rows[earlier.kept].replaced = True
-        attempts[index] = attempt
-        return True
 
     def group_of(self, row: Any) -> GroupKey:
         if self.columns == DEFAULT_GROUPS:  # the common case, without a tuple per row
@@ -254,22 +244,90 @@ class Collector:
 
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
-        calls = row.calls
-        self.result.outcomes[group][(row.instance_id, row.seed)] = Outcome(
-            row.status, row.cost_usd, sum(calls.values()) if calls else 0, calls.get(STRONG_TIER, 0)
-        )
         self._variants.add((row.policy, row.policy_hash, row.price_table))
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 
+    def settle(self, key: TaskKey, attempts: list[Attempt[Tried]]) -> None:
+        """Which of a task's rows count (see harness/results/attempts.py), and its outcome in
+        each group for pairing."""
+        outcomes = self.result.outcomes
+        task = (key[0], key[2])
+        if len(attempts) == 1:  # nearly every task: one row, its own result
+            tried = attempts[0].item
+            outcomes[tried.group][task] = tried.outcome
+            return
+        resolution = self._configurations.resolve(attempts)
+        for attempt in resolution.retried:
+            tried = attempt.item
+            self.result.groups[tried.group].retire(key[0], attempt.status)
+            if tried.kept >= 0:
+                self.result.rows[tried.kept].replaced = True
+        found: dict[GroupKey, list[tuple[int, Tried]]] = {}
+        for index, counted in enumerate(resolution.results):
+            for result in counted:
+                found.setdefault(result.item.group, []).append((index, result.item))
+        for group, results in found.items():
+            if len(results) > 1:  # no one outcome to pair: pairing views say so
+                configurations = {index for index, _ in results}
+                if len(configurations) > 1:
+                    self.result.mixed.add(group)
+                if len(configurations) < len(results):
+                    self.result.replicated.add(group)
+                self._several.setdefault(group, set()).add(key[0])
+                continue
+            [(index, tried)] = results
+            spent = sum(
+                a.item.spent for a in resolution.configurations[index] if a.item.group == group
+            )
+            outcomes[group][task] = tried.outcome._replace(
+                error_cost_usd=dollars(spent - units(tried.outcome.cost_usd))
+            )
+
     def finish(self) -> Collected:
+        for key in sorted(self._attempts):
+            self.settle(key, self._attempts[key])
         if self._twice:
             self.warn(
                 f"warning: {self._twice} duplicate row(s): the very same row given twice (the "
                 "same file twice?); each is counted once"
             )
-        self.result.notes += policy_notes(self._variants) + repeat_notes(self.result)
-        return self.result
+        result = self.result
+        result.rows.sort(key=_row_order)
+        for name in sorted(self._file_notes):
+            result.notes += self._file_notes[name]
+        result.notes += policy_notes(self._variants) + several_notes(result, self._several)
+        result.notes += repeat_notes(result)
+        return result
+
+
+def _row_order(kept: KeptRow) -> tuple[Any, ...]:
+    row = kept.row
+    return (row.policy, row.instance_id, row.seed, row.synthetic, *attempt_order(row))
+
+
+def several_notes(collected: Collected, several: dict[GroupKey, set[str]]) -> list[str]:
+    """Groups in which a task and seed has more than one result: say which kind, and what
+    counts."""
+    notes = []
+    for summary in collected.summaries():
+        key = (summary.group, summary.synthetic)
+        tasks = len(several.get(key, ()))
+        if key in collected.replicated:
+            notes.append(
+                f"note: {summary.label}: tasks have several graded results of one seed under one "
+                f"configuration ({tasks} task(s); replicates, e.g. rows of one run given in two "
+                "files, or two runs pooled): each counts, so 'tasks' counts results, not "
+                "distinct tasks (group by run_id to see each run)"
+            )
+        if key in collected.mixed:
+            notes.append(
+                f"note: {summary.label}: tasks have results under several configurations "
+                f"({tasks} task(s); runs added with --append-run, or files of runs with other "
+                "rules, models, prices, limits, prompts or sandbox): each counts (group by "
+                "run_id or rules to see each)"
+            )
+    return notes
 
 
 @contextmanager

@@ -1,6 +1,8 @@
 """The paired comparison of two runs: who resolved what, each side's metrics on the paired
-tasks, the exact McNemar test, cluster-bootstrap intervals of the differences, and whether a
-difference is more than noise (and if not, how many tasks would show it)."""
+tasks (every dollar each task cost, errored attempts run again included), the exact McNemar
+test with the exact interval that agrees with it, cluster-bootstrap intervals of the cost
+differences, and whether a difference is more than noise (and if not, how many tasks would
+show it)."""
 
 from __future__ import annotations
 
@@ -18,13 +20,15 @@ from harness.pricing import Usage
 from harness.reporting.collect import Collected, Collector, Outcome
 from harness.reporting.metrics import Metrics
 from harness.reporting.stats import (
+    ALPHA,
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     Columns,
     Interval,
     bootstrap,
-    mcnemar_exact,
+    paired_difference_interval,
     paired_tasks_needed,
+    sign_flip_exact,
     tasks_needed,
 )
 from harness.reporting.tables import SYNTHETIC_MARK, listed
@@ -59,20 +63,21 @@ def side_of(name: str, collected: Collected, policy: str | None = None) -> SideR
     groups = [key for key in collected.groups if dict(key[0])["policy"] == chosen]
     if not groups:
         raise HarnessError(f"{name} holds no rows of policy {chosen!r} (it has {listed(policies)})")
-    if collected.mixed.intersection(groups):
-        raise HarnessError(
-            f"{name} holds results of policy {chosen} under several configurations (runs added "
-            "with --append-run), and a comparison needs one result per task: give a file of "
-            "one configuration (`report --group-by run_id` shows the runs)"
-        )
+    for several, what in (
+        (collected.mixed, "under several configurations for a task (runs added with --append-run)"),
+        (collected.replicated, "replicated: several for a task, seed and configuration"),
+    ):
+        if several.intersection(groups):
+            raise HarnessError(
+                f"{name} holds results of policy {chosen} {what}, and a "
+                "comparison needs one result per task and seed: give a file of one run "
+                "(`report --group-by run_id` shows the runs)"
+            )
     outcomes: dict[TaskKey, Outcome] = {}
     spent = Metrics()
-    for key in groups:
+    for key in sorted(groups):
         outcomes.update(collected.outcomes[key])
-        spent.cost_usd += collected.groups[key].cost_usd
-        spent.error_cost_usd += collected.groups[key].error_cost_usd
-        spent.retried += collected.groups[key].retried
-        spent.lost_attempts += collected.groups[key].lost_attempts
+        spent.absorb(collected.groups[key])
     synthetic = any(synthetic for _, synthetic in groups)
     return SideRows(name, chosen, synthetic, outcomes, spent, tuple(collected.notes))
 
@@ -119,18 +124,15 @@ class _Paired:
     tokens: dict[Tier, Usage] = field(default_factory=dict)
     cost_by_tier: dict[Tier, float] = field(default_factory=dict)
     calls: dict[Tier, int] = field(default_factory=dict)
-    lost_attempts: int = 0  # lost and rerun attempts are in the side's spend, not its pairs
-    lost_cost_usd: float = 0.0
+    lost_attempts: int = 0
+    lost_cost_usd: float = 0.0  # here: the task's errored attempts, run again, and lost ones
 
 
 def _metrics(pairs: list[Pair], side: str) -> Metrics:
+    """A side's metrics on the paired tasks: total cost counts every attempt at them."""
+    outcomes = [(p.instance_id, p.a if side == "a" else p.b) for p in pairs]
     return Metrics.of(
-        _Paired(
-            p.instance_id,
-            (p.a if side == "a" else p.b).status,
-            (p.a if side == "a" else p.b).cost_usd,
-        )
-        for p in pairs
+        _Paired(task, o.status, o.cost_usd, lost_cost_usd=o.error_cost_usd) for task, o in outcomes
     )
 
 
@@ -246,8 +248,17 @@ class Comparison:
         return (b.cost_usd - a.cost_usd) / self.n
 
     @property
+    def one_pair_per_task(self) -> bool:
+        return self.n == self.tasks
+
+    @property
     def p_value(self) -> float:
-        return mcnemar_exact(len(self.cell(True, False)), len(self.cell(False, True)))
+        """Exact McNemar; with several seeds per task, its form that keeps a task's pairs
+        together (the exact sign-flip test over tasks), which is McNemar's with one pair."""
+        per_task: dict[str, int] = {}
+        for p in self.pairs:
+            per_task[p.instance_id] = per_task.get(p.instance_id, 0) + p.won_b - p.won_a
+        return sign_flip_exact(list(per_task.values()))
 
     @property
     def synthetic(self) -> bool:
@@ -255,8 +266,9 @@ class Comparison:
 
     @property
     def pass_rate_noise(self) -> Noise:
-        interval = self.pass_rate_diff_interval
-        within = interval is None or interval[0] <= 0 <= interval[1]
+        """The one verdict on the pass rate, from the exact test; with one pair per task the
+        exact interval excludes no change exactly when the test rejects."""
+        within = self.p_value >= ALPHA
         only_a, only_b = len(self.cell(True, False)), len(self.cell(False, True))
         return Noise(within, paired_tasks_needed(only_a, only_b, self.n) if within else None)
 
@@ -279,8 +291,9 @@ def compare_sides(
 ) -> Comparison:
     """Pair on (instance_id, seed), leaving out rows with status error (an infrastructure
     failure says nothing about the policy), and bootstrap tasks (each with its pairs over all
-    seeds, a cluster) for intervals of the pass-rate difference, the cost-per-resolved ratio
-    and the cost difference per task."""
+    seeds, a cluster) for intervals of the cost-per-resolved ratio and the cost difference per
+    task; the pass-rate difference gets the exact interval with one pair per task, the
+    cluster bootstrap's with several."""
     a, b = side_a.outcomes, side_b.outcomes
     good_a = {k for k, o in a.items() if o.status != "error"}
     good_b = {k for k, o in b.items() if o.status != "error"}
@@ -290,7 +303,7 @@ def compare_sides(
         item = clusters.setdefault(p.instance_id, [0.0] * 5)
         for column, value in zip(
             (PAIRS, WON_A, WON_B, COST_A, COST_B),
-            (1.0, p.won_a, p.won_b, p.a.cost_usd or 0.0, p.b.cost_usd or 0.0),
+            (1.0, p.won_a, p.won_b, p.a.spent or 0.0, p.b.spent or 0.0),
         ):
             item[column] += value
     diff, cost_ratio, cost = bootstrap(
@@ -316,6 +329,10 @@ def compare_sides(
         )
 
     costed = all(p.a.cost_usd is not None and p.b.cost_usd is not None for p in pairs)
+    if len(clusters) == len(pairs):  # one pair per task: the exact interval
+        only_a = sum(p.won_a and not p.won_b for p in pairs)
+        only_b = sum(p.won_b and not p.won_a for p in pairs)
+        diff = paired_difference_interval(only_a, only_b, len(pairs))
     return Comparison(
         a=side(side_a, good_a, good_b, "a"),
         b=side(side_b, good_b, good_a, "b"),
