@@ -8,6 +8,7 @@ import pytest
 from harness import HarnessError
 from harness.reporting.collect import Collector, summarize
 from harness.reporting.compare_text import comparison_text
+from harness.reporting.document import ReportOptions, build_document
 from harness.reporting.gate import gate_findings, gate_github, github_annotation
 from harness.reporting.page import TASK_FIELDS, html_page
 from harness.reporting.plot import plot_png
@@ -138,24 +139,30 @@ def test_markdown_format_escapes_the_synthetic_mark():
 # --- plot and html -------------------------------------------------------------------------
 
 
+def document_of(rows, keep=()):
+    collector = Collector(keep_rows=keep)
+    collector.feed("r.jsonl", rows)
+    collected = collector.finish()
+    options = ReportOptions(["r.jsonl"], ["policy"], ("flash", "pro"), 200, 0)
+    return build_document(collected, options), collected
+
+
 def test_plot_is_a_png():
     pytest.importorskip("matplotlib")
-    png = plot_png(
-        summarize(
-            [
-                full_row("a", "resolved", 0.2),
-                full_row("b", "error", 0.1),
-                full_row("a", "unresolved", 0.3, policy="flash"),
-            ]
-        )
+    document, _ = document_of(
+        [
+            full_row("a", "resolved", 0.2),
+            full_row("b", "error", 0.1),
+            full_row("a", "unresolved", 0.3, policy="flash"),
+        ]
     )
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert plot_png(document).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
     with pytest.raises(HarnessError, match=r"pip install 'cascade-harness\[plot\]'"):
-        plot_png(summarize([result_row("a", "resolved", 0.2)]))
+        plot_png(document_of([result_row("a", "resolved", 0.2)])[0])
     results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, "--plot", str(tmp_path / "p.png"))
     assert code == 1 and out == "" and err.count("\n") == 1
@@ -168,16 +175,15 @@ def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_p
 
 def test_html_page_is_self_contained_and_holds_the_tables():
     rows = [full_row("t-<1>", "resolved", 0.2), full_row("t-2", "unresolved", 0.3)]
-    collector = Collector(keep_rows=TASK_FIELDS)
-    collector.feed("r.jsonl", rows)
-    collected = collector.finish()
-    collected.notes.append("note: mixed")
-    page = html_page(collected.summaries(), collected, plot=b"\x89PNG fake")
+    document, collected = document_of(rows, TASK_FIELDS)
+    document.notes.append("note: mixed")
+    page = html_page(document, collected.rows, plot=b'<?xml version="1.0"?>\n<svg>fake</svg>')
     assert page.startswith("<!DOCTYPE html>")
     assert "<td>cascade*</td><td>2</td><td>1</td><td>50.0% (9-91%)</td>" in page
     assert "t-&lt;1&gt;" in page and "t-<1>" not in page  # escaped
-    assert "data:image/png;base64,iVBORyBmYWtl" in page
+    assert "<svg>fake</svg>" in page and "<?xml" not in page
     assert "Synthetic results." in page and "note: mixed" in page
+    assert page.index('id="headline"') < page.index("<h2>Summary</h2>")
     assert "http" not in page.replace("lang=", "")  # nothing fetched from elsewhere
 
 
@@ -195,7 +201,7 @@ def test_report_cli_writes_plot_and_html(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = page.read_text()
     assert "<h2>Summary</h2>" in text and "<td>cascade*</td><td>2</td><td>1</td>" in text
-    assert "data:image/png;base64,iVBORw0KGgo" in text
+    assert '<div class="plot"' in text and "<svg" in text
     assert f"Plot: {png}" in err and f"Page: {page}" in err
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from harness import UsageError, warn
 from harness.commands.common import PROG, Parser, add_bootstrap_options, bad_input, require_positive
-from harness.reporting.compare import Comparison, compare_sides, read_side
+from harness.reporting.compare import Comparison, compare_sides
 from harness.reporting.compare_text import comparison_text
+from harness.reporting.sides import read_side
 
 
 def parser() -> Parser:

@@ -146,12 +146,13 @@ class Collected:
     # holding several graded results of one under one (replicates): pairing needs one
     mixed: set[GroupKey] = field(default_factory=set)
     replicated: set[GroupKey] = field(default_factory=set)
+    group_notes: dict[GroupKey, list[str]] = field(default_factory=dict)
 
     def summaries(self) -> list[Summary]:
         return [
-            Summary(group, synthetic, metrics)
+            Summary(group, synthetic, metrics, tuple(self.group_notes.get((group, synthetic), ())))
             for (group, synthetic), metrics in sorted(self.groups.items())
-            if metrics.tasks or metrics.cost_usd
+            if metrics.tasks or metrics.cost_units
         ]
 
 
@@ -296,8 +297,12 @@ class Collector:
         result.rows.sort(key=_row_order)
         for name in sorted(self._file_notes):
             result.notes += self._file_notes[name]
-        result.notes += policy_notes(self._variants) + several_notes(result, self._several)
-        result.notes += repeat_notes(result)
+        result.notes += policy_notes(self._variants)
+        for summary in result.summaries():
+            group = (summary.group, summary.synthetic)
+            notes = several_notes(summary, group, result, self._several) + repeat_notes(summary)
+            if notes:
+                result.group_notes[group] = notes
         return result
 
 
@@ -306,27 +311,27 @@ def _row_order(kept: KeptRow) -> tuple[Any, ...]:
     return (row.policy, row.instance_id, row.seed, row.synthetic, *attempt_order(row))
 
 
-def several_notes(collected: Collected, several: dict[GroupKey, set[str]]) -> list[str]:
-    """Groups in which a task and seed has more than one result: say which kind, and what
+def several_notes(
+    summary: Summary, key: GroupKey, collected: Collected, several: dict[GroupKey, set[str]]
+) -> list[str]:
+    """A group in which a task and seed has more than one result: which kind, and what
     counts."""
+    tasks = len(several.get(key, ()))
     notes = []
-    for summary in collected.summaries():
-        key = (summary.group, summary.synthetic)
-        tasks = len(several.get(key, ()))
-        if key in collected.replicated:
-            notes.append(
-                f"note: {summary.label}: tasks have several graded results of one seed under one "
-                f"configuration ({tasks} task(s); replicates, e.g. rows of one run given in two "
-                "files, or two runs pooled): each counts, so 'tasks' counts results, not "
-                "distinct tasks (group by run_id to see each run)"
-            )
-        if key in collected.mixed:
-            notes.append(
-                f"note: {summary.label}: tasks have results under several configurations "
-                f"({tasks} task(s); runs added with --append-run, or files of runs with other "
-                "rules, models, prices, limits, prompts or sandbox): each counts (group by "
-                "run_id or rules to see each)"
-            )
+    if key in collected.replicated:
+        notes.append(
+            f"note: {summary.label}: tasks have several graded results of one seed under one "
+            f"configuration ({tasks} task(s); replicates, e.g. rows of one run given in two "
+            "files, or two runs pooled): each counts, so 'tasks' counts results, not distinct "
+            "tasks (group by run_id to see each run)"
+        )
+    if key in collected.mixed:
+        notes.append(
+            f"note: {summary.label}: tasks have results under several configurations "
+            f"({tasks} task(s); runs added with --append-run, or files of runs with other "
+            "rules, models, prices, limits, prompts or sandbox): each counts (group by run_id "
+            "or rules to see each)"
+        )
     return notes
 
 
@@ -344,28 +349,27 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def repeat_notes(collected: Collected) -> list[str]:
+def repeat_notes(summary: Summary) -> list[str]:
     notes = []
-    for summary in collected.summaries():
-        m = summary.metrics
-        if m.repeated:
-            notes.append(
-                f"note: {summary.label}: {m.repeated} of {len(m.per_task)} tasks have several "
-                "rows (seeds or repeated runs), all counted; intervals resample tasks with all "
-                "their rows (cluster bootstrap)"
-            )
-        if m.retried:
-            notes.append(
-                f"note: {summary.label}: {m.retried} attempt(s) that ended in an error were run "
-                "again; each task counts once, and what the errored attempts cost is in the "
-                "total and error cost"
-            )
-        if m.lost_attempts:
-            notes.append(
-                f"note: {summary.label}: {m.lost_attempts} attempt(s) died with their node and "
-                f"were run again; their known spend ({money(m.lost_cost_usd)}) is in the total "
-                "and error cost"
-            )
+    m = summary.metrics
+    if m.repeated:
+        notes.append(
+            f"note: {summary.label}: {m.repeated} of {len(m.per_task)} tasks have several rows "
+            "(seeds or repeated runs), all counted; intervals resample tasks with all their "
+            "rows (cluster bootstrap)"
+        )
+    if m.retried:
+        notes.append(
+            f"note: {summary.label}: {m.retried} attempt(s) that ended in an error were run "
+            "again; each task counts once, and what the errored attempts cost is in the total "
+            "and error cost"
+        )
+    if m.lost_attempts:
+        notes.append(
+            f"note: {summary.label}: {m.lost_attempts} attempt(s) died with their node and "
+            f"were run again; their known spend ({money(m.lost_cost_usd)}) is in the total and "
+            "error cost"
+        )
     return notes
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from harness import HarnessError
 from harness.pricing import Usage
-from harness.reporting.collect import Collected, Collector, Outcome
+from harness.reporting.collect import Outcome
 from harness.reporting.metrics import Metrics
+from harness.reporting.sides import SideRows, TaskKey
 from harness.reporting.stats import (
     ALPHA,
     BOOTSTRAP_RESAMPLES,
@@ -31,68 +28,9 @@ from harness.reporting.stats import (
     sign_flip_exact,
     tasks_needed,
 )
-from harness.reporting.tables import SYNTHETIC_MARK, listed
+from harness.reporting.tables import SYNTHETIC_MARK
 from harness.results import Status
 from harness.tiers import Tier
-
-TaskKey = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class SideRows:
-    """One side's task results (after reruns replaced their errors) and all it spent."""
-
-    name: str
-    policy: str
-    synthetic: bool
-    outcomes: dict[TaskKey, Outcome]
-    spent: Metrics
-    notes: tuple[str, ...] = ()
-
-
-def side_of(name: str, collected: Collected, policy: str | None = None) -> SideRows:
-    """The rows of one policy: a comparison pairs tasks, and a file with two policies would
-    pair a task with itself under another policy."""
-    policies = {dict(group)["policy"] for group, _ in collected.groups}
-    if policy is None and len(policies) > 1:
-        raise HarnessError(
-            f"{name} holds rows of {len(policies)} policies ({listed(policies)});"
-            " choose one with the policy option (see --help)"
-        )
-    chosen = policy or next(iter(policies), "")
-    groups = [key for key in collected.groups if dict(key[0])["policy"] == chosen]
-    if not groups:
-        raise HarnessError(f"{name} holds no rows of policy {chosen!r} (it has {listed(policies)})")
-    for several, what in (
-        (collected.mixed, "under several configurations for a task (runs added with --append-run)"),
-        (collected.replicated, "replicated: several for a task, seed and configuration"),
-    ):
-        if several.intersection(groups):
-            raise HarnessError(
-                f"{name} holds results of policy {chosen} {what}, and a "
-                "comparison needs one result per task and seed: give a file of one run "
-                "(`report --group-by run_id` shows the runs)"
-            )
-    outcomes: dict[TaskKey, Outcome] = {}
-    spent = Metrics()
-    for key in sorted(groups):
-        outcomes.update(collected.outcomes[key])
-        spent.absorb(collected.groups[key])
-    synthetic = any(synthetic for _, synthetic in groups)
-    return SideRows(name, chosen, synthetic, outcomes, spent, tuple(collected.notes))
-
-
-def read_side(path: Path, policy: str | None, warn: Any) -> SideRows:
-    collector = Collector(("policy",), warn)
-    if not collector.read(path):
-        raise HarnessError(f"{path} holds no result rows")
-    return side_of(str(path), collector.finish(), policy)
-
-
-def rows_side(name: str, rows: Iterable[Any], policy: str | None = None) -> SideRows:
-    collector = Collector(("policy",))
-    collector.feed(name, rows)
-    return side_of(name, collector.finish(), policy)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,10 @@ def row_identity(row: Any) -> int:
             row.started_at,
             row.status,
             row.cost_usd,
+            row.policy_hash,
+            row.task_hash,
+            row.backend,
+            row.price_table,
         )
     )
 
