@@ -3,7 +3,8 @@
 import pytest
 
 from harness import HarnessError
-from harness.reporting.collect import collect, group_columns, summarize
+from harness.reporting.collect import collect, summarize
+from harness.reporting.grouping import group_columns
 
 from .helpers import full_row, result_row, run_cli, write_rows
 

@@ -16,8 +16,9 @@ from harness.commands.common import (
 )
 from harness.files import ensure_writable
 from harness.reporting import page, plot
-from harness.reporting.collect import GROUP_ALIASES, collect, groupable_columns
+from harness.reporting.collect import collect
 from harness.reporting.document import ReportOptions, build_document, report_text
+from harness.reporting.grouping import GROUP_ALIASES, groupable_columns
 from harness.reporting.oracle import DEFAULT_TIERS
 
 

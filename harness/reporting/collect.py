@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast, get_origin
+from typing import Any, NamedTuple, cast
 
 from harness import HarnessError
 from harness.reporting.dollars import dollars, units
+from harness.reporting.grouping import group_columns
 from harness.reporting.metrics import Metrics
+from harness.reporting.notes import repeat_notes, several_notes
 from harness.reporting.summary import (
     SimParams,
     Summary,
@@ -32,9 +34,8 @@ from harness.reporting.summary import (
     file_notes,
     policy_notes,
 )
-from harness.reporting.tables import money
 from harness.results.attempts import Attempt, Configurations, attempt_order, row_identity
-from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
+from harness.results.row import KEY_FIELDS, ReportedRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 from harness.tiers import Tier
 
@@ -65,33 +66,6 @@ REPORT_FIELDS = frozenset(
 )
 DEFAULT_GROUPS = ("policy",)
 STRONG_TIER: Tier = "pro"  # whose calls the oracle table counts
-# Short names for the columns people group by.
-GROUP_ALIASES = {"model": "model_name_or_path", "rules": "policy_hash", "rules_hash": "policy_hash"}
-_SCALARS = (str, int, float, bool)
-
-
-def groupable_columns() -> list[str]:
-    """Row fields with one plain value per row: what rows can be grouped by."""
-    return sorted(
-        name
-        for name, info in ResultRow.model_fields.items()
-        if info.annotation in _SCALARS or get_origin(info.annotation) is Literal
-    )
-
-
-def group_columns(names: Sequence[str]) -> tuple[str, ...]:
-    """Row fields for --group-by names (aliases resolved); an unknown name is bad input."""
-    if not names:
-        raise HarnessError("--group-by needs at least one column")
-    columns = tuple(GROUP_ALIASES.get(name, name) for name in names)
-    allowed = groupable_columns()
-    for name, column in zip(names, columns):
-        if column not in allowed:
-            raise HarnessError(
-                f"cannot group by {name!r}: choose from {', '.join(allowed)} "
-                f"(or {', '.join(GROUP_ALIASES)})"
-            )
-    return tuple(dict.fromkeys(columns))
 
 
 class Outcome(NamedTuple):
@@ -300,7 +274,9 @@ class Collector:
         result.notes += policy_notes(self._variants)
         for summary in result.summaries():
             group = (summary.group, summary.synthetic)
-            notes = several_notes(summary, group, result, self._several) + repeat_notes(summary)
+            notes = several_notes(
+                summary, group, result.replicated, result.mixed, self._several
+            ) + repeat_notes(summary)
             if notes:
                 result.group_notes[group] = notes
         return result
@@ -309,30 +285,6 @@ class Collector:
 def _row_order(kept: KeptRow) -> tuple[Any, ...]:
     row = kept.row
     return (row.policy, row.instance_id, row.seed, row.synthetic, *attempt_order(row))
-
-
-def several_notes(
-    summary: Summary, key: GroupKey, collected: Collected, several: dict[GroupKey, set[str]]
-) -> list[str]:
-    """A group in which a task and seed has more than one result: which kind, and what
-    counts."""
-    tasks = len(several.get(key, ()))
-    notes = []
-    if key in collected.replicated:
-        notes.append(
-            f"note: {summary.label}: tasks have several graded results of one seed under one "
-            f"configuration ({tasks} task(s); replicates, e.g. rows of one run given in two "
-            "files, or two runs pooled): each counts, so 'tasks' counts results, not distinct "
-            "tasks (group by run_id to see each run)"
-        )
-    if key in collected.mixed:
-        notes.append(
-            f"note: {summary.label}: tasks have results under several configurations "
-            f"({tasks} task(s); runs added with --append-run, or files of runs with other "
-            "rules, models, prices, limits, prompts or sandbox): each counts (group by run_id "
-            "or rules to see each)"
-        )
-    return notes
 
 
 @contextmanager
@@ -347,30 +299,6 @@ def _without_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def repeat_notes(summary: Summary) -> list[str]:
-    notes = []
-    m = summary.metrics
-    if m.repeated:
-        notes.append(
-            f"note: {summary.label}: {m.repeated} of {len(m.per_task)} tasks have several rows "
-            "(seeds or repeated runs), all counted; intervals resample tasks with all their "
-            "rows (cluster bootstrap)"
-        )
-    if m.retried:
-        notes.append(
-            f"note: {summary.label}: {m.retried} attempt(s) that ended in an error were run "
-            "again; each task counts once, and what the errored attempts cost is in the total "
-            "and error cost"
-        )
-    if m.lost_attempts:
-        notes.append(
-            f"note: {summary.label}: {m.lost_attempts} attempt(s) died with their node and "
-            f"were run again; their known spend ({money(m.lost_cost_usd)}) is in the total and "
-            "error cost"
-        )
-    return notes
 
 
 def collect(
