@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.results.row import schema_document
+
 REPORT_SCHEMA_VERSION: Literal[1] = 1
 REPORT_SCHEMA_PATH = Path(__file__).parent.parent / "data" / "report.schema.json"
 Axis = Literal["cost/resolved", "cost/task"]
@@ -184,14 +186,12 @@ class ReportDocument(Figures):
 
 def report_schema() -> dict[str, Any]:
     """The JSON Schema of `report --format json`, as committed in data/report.schema.json."""
-    schema = ReportDocument.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"cascade-harness report, schema version {REPORT_SCHEMA_VERSION}",
-        "description": "What `python -m harness report --format json` prints: every figure "
-        "of the text and HTML views.",
-        **{k: v for k, v in schema.items() if k not in ("title", "description")},
-    }
+    return schema_document(
+        ReportDocument,
+        f"cascade-harness report, schema version {REPORT_SCHEMA_VERSION}",
+        "What `python -m harness report --format json` prints: every figure of the text and "
+        "HTML views.",
+    )
 
 
 def write_report_schema() -> None:
