@@ -152,6 +152,7 @@ class Collector:
         self._attempts: dict[TaskKey, list[Attempt[Tried]]] = {}
         self._file_notes: dict[str, list[str]] = {}
         self._several: dict[GroupKey, set[str]] = {}  # tasks with several results, per group
+        self._kept: dict[int, KeptRow] = {}  # rows kept for the task table, by identity
 
     def read(self, path: Path) -> int:
         """Every row of a results file; how many there were."""
@@ -169,6 +170,7 @@ class Collector:
             identity = row_identity(row)
             if identity in seen:
                 self._twice += 1
+                self.same_row_again(identity, source)
                 continue
             seen.add(identity)
             runs.add(row.run_id)
@@ -202,9 +204,18 @@ class Collector:
             else:
                 known.append(attempt)
             self.add(group, row, source)
+            if self.keep_rows:
+                self._kept[identity] = self.result.rows[-1]
         notes = file_notes(name, runs) + calibration_notes(name, params)
         self._file_notes.setdefault(name, notes)
         return count
+
+    def same_row_again(self, identity: int, source: Path) -> None:
+        """A row given in two files is shown as from the first of them by name, whichever
+        was read first."""
+        kept = self._kept.get(identity)
+        if kept is not None and str(source) < str(kept.source):
+            kept.source = source
 
     def group_of(self, row: Any) -> GroupKey:
         if self.columns == DEFAULT_GROUPS:  # the common case, without a tuple per row
