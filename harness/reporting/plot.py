@@ -159,8 +159,8 @@ def plot_image(document: ReportDocument, fmt: str = "png") -> bytes:
     from matplotlib import rc_context
 
     out = io.BytesIO()
-    # a fixed salt and no date: the same figures give the same file
-    with rc_context({"svg.hashsalt": "cascade-harness"}):
+    # a fixed salt and no date: the same figures give the same file; text stays text
+    with rc_context({"svg.hashsalt": "cascade-harness", "svg.fonttype": "none"}):
         metadata = {"Date": None} if fmt == "svg" else None
         _figure(document).savefig(out, format=fmt, metadata=metadata)
     return out.getvalue()
