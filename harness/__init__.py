@@ -8,8 +8,14 @@ __version__ = "0.1.0"
 
 
 def warn(message: str) -> None:
-    """A note for the user that does not stop the command: stderr, one line."""
-    print(message, file=sys.stderr)
+    """A note for the user that does not stop the command: stderr, one line. Once a
+    progress bar may be on screen (tqdm is loaded), tqdm prints it above the bar, which it
+    draws again, rather than into the bar's line."""
+    bars = sys.modules.get("tqdm")
+    if bars is None:
+        print(message, file=sys.stderr)
+    else:
+        bars.tqdm.write(message, file=sys.stderr)
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:
