@@ -26,14 +26,18 @@ def interval_text(interval: Interval | None, show: Callable[[float], str]) -> st
     return "" if interval is None else f" (95% CI {show(interval[0])} to {show(interval[1])})"
 
 
-def noise_text(what: str, noise: Noise, n: int, test: str = "its 95% interval") -> str:
-    """One line: is the difference more than noise, and if not, what would show it."""
+INTERVAL = ("its 95% interval excludes no change", "its 95% interval includes no change")
+
+
+def noise_text(what: str, noise: Noise, n: int, why: tuple[str, str] = INTERVAL) -> str:
+    """One line: is the difference more than noise (and why: `why` says it for a difference
+    beyond noise, then for one within), and if not, what would show it."""
     if not noise.within:
-        return f"{what}: the difference is more than noise ({test} excludes no change)"
+        return f"{what}: the difference is more than noise ({why[0]})"
     if noise.tasks_needed is None:
         return f"{what}: no difference to tell apart from noise"
     return (
-        f"{what}: within noise ({test} includes no change); a difference this size "
+        f"{what}: within noise ({why[1]}); a difference this size "
         f"would need about {noise.tasks_needed:,} paired tasks to show (80% power, 5% "
         f"two-sided; now {n})"
     )
@@ -44,11 +48,15 @@ def _task_names(pairs: list[Pair], all_seeds: set[int]) -> list[str]:
     return [p.instance_id if len(all_seeds) == 1 else f"{p.instance_id}@{p.seed}" for p in pairs]
 
 
-def pass_rate_test(c: Comparison) -> str:
-    """What the pass-rate verdict comes from, in the words of the noise line."""
+def pass_rate_test(c: Comparison) -> tuple[str, str]:
+    """Why the pass-rate verdict is what it is, beyond noise and within, for `noise_text`."""
+    p = f"{c.p_value:.3g}"
     if c.one_pair_per_task:
-        return f"the exact McNemar test, p = {c.p_value:.3g}, and its exact 95% interval,"
-    return f"the exact sign-flip test over tasks, p = {c.p_value:.3g},"
+        return (
+            f"exact McNemar p = {p}; its exact 95% interval excludes no change",
+            f"exact McNemar p = {p}; its exact 95% interval includes no change",
+        )
+    return (f"exact sign-flip test over tasks, p = {p}",) * 2
 
 
 def pass_rate_interval_text(c: Comparison) -> str:
