@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, Final, NamedTuple, cast
 
 from harness import HarnessError
 from harness.reporting.dollars import dollars, units
@@ -34,7 +34,13 @@ from harness.reporting.summary import (
     file_notes,
     policy_notes,
 )
-from harness.results.attempts import Attempt, Configurations, attempt_order, row_identity
+from harness.results.attempts import (
+    Attempt,
+    Configurations,
+    Order,
+    attempt_order,
+    row_identity,
+)
 from harness.results.row import KEY_FIELDS, ReportedRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 from harness.tiers import Tier
@@ -87,13 +93,26 @@ GroupKey = tuple[tuple[tuple[str, str], ...], bool]
 TaskKey = tuple[str, str, int, bool]  # instance id, policy, seed, synthetic
 
 
-class Tried(NamedTuple):
-    """What a report keeps of one row until every file is read."""
+# What a report keeps of each row until every file is read, as a plain tuple (a report reads
+# 100,000 rows): configuration, task hash, status, its order among attempts, cost, lost
+# cost, group, where the row is kept (or -1), model calls, strong-tier calls.
+Seen = tuple[int, str, Status, Order, float | None, float, GroupKey, int, int, int]
+COST: Final = 4
+LOST: Final = 5
+GROUP: Final = 6
+KEPT: Final = 7
 
-    group: GroupKey
-    kept: int  # where the report keeps the row, or -1
-    outcome: Outcome
-    spent: int  # cost and lost cost, in exact units
+
+def _outcome(seen: Seen, error_cost: float) -> Outcome:
+    return Outcome(seen[2], seen[COST], seen[8], seen[9], error_cost)
+
+
+def _attempt(seen: Seen) -> Attempt[Seen]:
+    return Attempt(seen[0], seen[1], seen[2], seen[3], seen)
+
+
+def _spent(seen: Seen) -> int:
+    return units(seen[COST]) + units(seen[LOST])
 
 
 @dataclass
@@ -149,7 +168,7 @@ class Collector:
         self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
         self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
         self._configurations = Configurations()
-        self._attempts: dict[TaskKey, list[Attempt[Tried]]] = {}
+        self._attempts: dict[TaskKey, Seen | list[Seen]] = {}
         self._file_notes: dict[str, list[str]] = {}
         self._several: dict[GroupKey, set[str]] = {}  # tasks with several results, per group
         self._kept: dict[int, KeptRow] = {}  # rows kept for the task table, by identity
@@ -167,7 +186,8 @@ class Collector:
         count = 0
         for row in rows:
             count += 1
-            identity = row_identity(row)
+            order = attempt_order(row)
+            identity = row_identity(row, order)
             if identity in seen:
                 self._twice += 1
                 self.same_row_again(identity, source)
@@ -182,27 +202,26 @@ class Collector:
                 used.add((settings.sim_params, settings.sim_calibrated_from))
             group = self.group_of(row)
             calls = row.calls
-            tried = Tried(
+            seen_row: Seen = (
+                self._configurations.of(row),
+                row.task_hash,
+                row.status,
+                order,
+                row.cost_usd,
+                row.lost_cost_usd,
                 group,
                 len(self.result.rows) if self.keep_rows else -1,
-                Outcome(
-                    row.status,
-                    row.cost_usd,
-                    sum(calls.values()) if calls else 0,
-                    calls.get(STRONG_TIER, 0),
-                    row.lost_cost_usd,
-                ),
-                units(row.cost_usd) + units(row.lost_cost_usd),
-            )
-            attempt = Attempt(
-                self._configurations.of(row), row.task_hash, row.status, attempt_order(row), tried
+                sum(calls.values()) if calls else 0,
+                calls.get(STRONG_TIER, 0),
             )
             key = (*row_key(row), row.synthetic)
             known = attempts.get(key)
-            if known is None:
-                attempts[key] = [attempt]
+            if known is None:  # one row per task, nearly always: no list for it
+                attempts[key] = seen_row
+            elif isinstance(known, list):
+                known.append(seen_row)
             else:
-                known.append(attempt)
+                attempts[key] = [known, seen_row]
             self.add(group, row, source)
             if self.keep_rows:
                 self._kept[identity] = self.result.rows[-1]
@@ -234,25 +253,24 @@ class Collector:
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 
-    def settle(self, key: TaskKey, attempts: list[Attempt[Tried]]) -> None:
+    def settle(self, key: TaskKey, rows: Seen | list[Seen]) -> None:
         """Which of a task's rows count (see harness/results/attempts.py), and its outcome in
         each group for pairing."""
         outcomes = self.result.outcomes
         task = (key[0], key[2])
-        if len(attempts) == 1:  # nearly every task: one row, its own result
-            tried = attempts[0].item
-            outcomes[tried.group][task] = tried.outcome
+        if not isinstance(rows, list):  # nearly every task: one row, its own result
+            outcomes[rows[GROUP]][task] = _outcome(rows, rows[LOST])
             return
-        resolution = self._configurations.resolve(attempts)
+        resolution = self._configurations.resolve([_attempt(seen) for seen in rows])
         for attempt in resolution.retried:
-            tried = attempt.item
-            self.result.groups[tried.group].retire(key[0], attempt.status)
-            if tried.kept >= 0:
-                self.result.rows[tried.kept].replaced = True
-        found: dict[GroupKey, list[tuple[int, Tried]]] = {}
-        for index, counted in enumerate(resolution.results):
-            for result in counted:
-                found.setdefault(result.item.group, []).append((index, result.item))
+            retired = attempt.item
+            self.result.groups[retired[GROUP]].retire(key[0], attempt.status)
+            if retired[KEPT] >= 0:
+                self.result.rows[retired[KEPT]].replaced = True
+        found: dict[GroupKey, list[tuple[int, Seen]]] = {}
+        for index, results_of_one in enumerate(resolution.results):
+            for result in results_of_one:
+                found.setdefault(result.item[GROUP], []).append((index, result.item))
         for group, results in found.items():
             if len(results) > 1:  # no one outcome to pair: pairing views say so
                 configurations = {index for index, _ in results}
@@ -262,13 +280,11 @@ class Collector:
                     self.result.replicated.add(group)
                 self._several.setdefault(group, set()).add(key[0])
                 continue
-            [(index, tried)] = results
+            [(index, counted)] = results
             spent = sum(
-                a.item.spent for a in resolution.configurations[index] if a.item.group == group
+                _spent(a.item) for a in resolution.configurations[index] if a.item[GROUP] == group
             )
-            outcomes[group][task] = tried.outcome._replace(
-                error_cost_usd=dollars(spent - units(tried.outcome.cost_usd))
-            )
+            outcomes[group][task] = _outcome(counted, dollars(spent - units(counted[COST])))
 
     def finish(self) -> Collected:
         for key in sorted(self._attempts):

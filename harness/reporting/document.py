@@ -89,8 +89,10 @@ def oracle(collected: Collected, view: View, options: ReportOptions) -> OracleFi
     lines = oracle_lines(collected, tiers, options.resamples, options.seed)
     if not lines:
         return None
-    shared = {task for p in view.points for task in p.metrics.per_task} if view.paired else None
-    on_view = oracle_lines(collected, tiers[:2], options.resamples, options.seed, shared)
+    on_view = lines
+    if view.paired and view.tasks < view.all_tasks:  # the oracle on the view's tasks alone
+        shared = {task for task in view.points[0].metrics.per_task}
+        on_view = oracle_lines(collected, tiers, options.resamples, options.seed, shared, False)
     ends = tier_points(view, tiers)
     return OracleFigures(
         cheap=tiers[0],

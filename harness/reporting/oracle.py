@@ -158,10 +158,11 @@ def oracle_lines(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
     tasks: set[str] | None = None,
+    policies: bool = True,
 ) -> list[OracleLine]:
-    """For synthetic and for real rows that hold both tier runs: the oracle, then every
-    policy against it (on `tasks`, when given). Empty when there are no paired tier runs (or
-    rows are grouped by something other than the policy)."""
+    """For synthetic and for real rows that hold both tier runs: the oracle, then (with
+    `policies`) every policy against it, on `tasks` when given. Empty when there are no paired
+    tier runs (or rows are grouped by something other than the policy)."""
     lines = []
     for synthetic in (True, False):
         pairs = paired_tiers(collected, tiers, synthetic, tasks)
@@ -173,7 +174,7 @@ def oracle_lines(
         lines.append(_line(label, prepared, prepared.oracle, resamples, seed))
         for (group, in_synthetic), outcomes in sorted(collected.outcomes.items()):
             policy = dict(group).get("policy")
-            pairable = _pairable(collected, (group, in_synthetic))
+            pairable = policies and _pairable(collected, (group, in_synthetic))
             if in_synthetic == synthetic and policy is not None and len(group) == 1 and pairable:
                 lines.append(_line(policy + mark, prepared, outcomes, resamples, seed))
     return lines

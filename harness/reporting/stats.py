@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import fftconvolve
-from scipy.stats import binom, binomtest
 
 Interval = tuple[float, float]
 
@@ -25,12 +24,20 @@ BOOTSTRAP_SEED = 0
 ALPHA = 0.05  # two-sided level of every verdict: "more than noise" means p < 0.05
 
 
+def _binomtest(successes: int, trials: int, p: float = 0.5) -> Any:
+    """scipy's exact binomial test, imported when first needed: importing scipy.stats takes
+    about a second, which commands that print no statistics should not pay."""
+    from scipy.stats import binomtest
+
+    return binomtest(successes, trials, p)
+
+
 def wilson_interval(successes: int, trials: int) -> Interval:
     """95% Wilson score interval for a binomial proportion: unlike the normal approximation,
     it stays inside [0, 1] and is sensible at 0 or all successes, which small task sets hit."""
     if trials == 0:
         return (0.0, 1.0)
-    found = binomtest(successes, trials).proportion_ci(1 - ALPHA, method="wilson")
+    found = _binomtest(successes, trials).proportion_ci(1 - ALPHA, method="wilson")
     return (float(found.low), float(found.high))
 
 
@@ -39,7 +46,7 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
     Only tasks that one side resolved and the other did not carry information about which side
     is better; the exact test stays valid for the handful of such tasks a small suite gives."""
     n = only_a + only_b
-    return float(binomtest(only_b, n, 0.5).pvalue) if n else 1.0
+    return float(_binomtest(only_b, n, 0.5).pvalue) if n else 1.0
 
 
 def paired_difference_interval(only_a: int, only_b: int, pairs: int) -> Interval | None:
@@ -51,7 +58,7 @@ def paired_difference_interval(only_a: int, only_b: int, pairs: int) -> Interval
     discordant = only_a + only_b
     if not discordant or not pairs:
         return None
-    share = binomtest(only_b, discordant, 0.5).proportion_ci(1 - ALPHA, method="exact")
+    share = _binomtest(only_b, discordant, 0.5).proportion_ci(1 - ALPHA, method="exact")
     scale = discordant / pairs
     return (scale * (2 * float(share.low) - 1), scale * (2 * float(share.high) - 1))
 
@@ -67,11 +74,15 @@ def sign_flip_exact(differences: Sequence[int]) -> float:
         return 1.0
     if set(sizes) == {1}:
         return mcnemar_exact(sum(d < 0 for d in differences), sum(d > 0 for d in differences))
+    from scipy.stats import binom
+
     pmf = np.ones(1)  # of sum(j * B_j); the statistic is twice that minus sum(j * m_j)
     for size, count in sorted(sizes.items()):
-        step = np.zeros(size * count + 1)
-        step[::size] = binom.pmf(np.arange(count + 1), count, 0.5)
-        pmf = np.clip(fftconvolve(pmf, step), 0.0, None)
+        weights = binom.pmf(np.arange(count + 1), count, 0.5)
+        mixed = np.zeros(len(pmf) + size * count)
+        for heads, weight in enumerate(weights):  # B_j = heads adds size * heads
+            mixed[size * heads : size * heads + len(pmf)] += weight * pmf
+        pmf = mixed
     values = np.abs(2 * np.arange(len(pmf)) - (len(pmf) - 1))
     return float(min(1.0, pmf[values >= abs(sum(differences))].sum()))
 

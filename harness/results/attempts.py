@@ -29,6 +29,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from harness.results.resume import configuration, may_be_the_same
 
 T = TypeVar("T")
+Order = tuple[Any, ...]  # see attempt_order
 
 
 class Attempt(NamedTuple, Generic[T]):
@@ -38,33 +39,35 @@ class Attempt(NamedTuple, Generic[T]):
     config: int  # see Configurations.of
     task_hash: str
     status: str
-    order: tuple[str, str, str, float]  # start time, run id, status, cost: latest is largest
+    order: Order  # start time, run id, status, cost: latest is largest
     item: T
 
 
-def row_identity(row: Any) -> int:
-    """What makes two rows the very same row (one file given twice)."""
-    return hash(
-        (
-            row.instance_id,
-            row.policy,
-            row.seed,
-            row.synthetic,
-            row.run_id,
-            row.started_at,
-            row.status,
-            row.cost_usd,
-            row.policy_hash,
-            row.task_hash,
-            row.backend,
-            row.price_table,
-        )
+def attempt_order(row: Any) -> Order:
+    """Which of two attempts at a task is the later: by start time, then by everything else
+    a report reads of them, so that only the very same row ties (and counts once)."""
+    cost = row.cost_usd
+    return (
+        row.started_at,
+        row.run_id,
+        row.status,
+        -1.0 if cost is None else cost,
+        row.lost_cost_usd,
+        row.turns,
+        row.escalations,
+        tuple(sorted(row.calls.items())),
+        row.policy_hash,
+        row.task_hash,
+        row.backend,
+        row.price_table,
     )
 
 
-def attempt_order(row: Any) -> tuple[str, str, str, float]:
-    cost = row.cost_usd
-    return (row.started_at, row.run_id, row.status, -1.0 if cost is None else cost)
+def row_identity(row: Any, order: Order | None = None) -> int:
+    """What makes two rows of a task the very same row (one file given twice); `order` is
+    the row's attempt_order, when known."""
+    order = attempt_order(row) if order is None else order
+    return hash((row.instance_id, row.policy, row.seed, row.synthetic, order))
 
 
 @dataclass(frozen=True)
