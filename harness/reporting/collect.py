@@ -186,6 +186,13 @@ class Collector:
         count = 0
         for row in rows:
             count += 1
+            runs.add(row.run_id)  # what the file holds, for its notes, repeated rows too
+            if row.synthetic:
+                settings = row.settings
+                used = params.get(row.policy)
+                if used is None:
+                    used = params[row.policy] = set()
+                used.add((settings.sim_params, settings.sim_calibrated_from))
             order = attempt_order(row)
             identity = row_identity(row, order)
             if identity in seen:
@@ -193,13 +200,6 @@ class Collector:
                 self.same_row_again(identity, source)
                 continue
             seen.add(identity)
-            runs.add(row.run_id)
-            if row.synthetic:
-                settings = row.settings
-                used = params.get(row.policy)
-                if used is None:
-                    used = params[row.policy] = set()
-                used.add((settings.sim_params, settings.sim_calibrated_from))
             group = self.group_of(row)
             calls = row.calls
             seen_row: Seen = (

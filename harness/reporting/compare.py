@@ -189,7 +189,7 @@ class Comparison:
     def one_pair_per_task(self) -> bool:
         return self.n == self.tasks
 
-    @property
+    @functools.cached_property
     def p_value(self) -> float:
         """Exact McNemar; with several seeds per task, its form that keeps a task's pairs
         together (the exact sign-flip test over tasks), which is McNemar's with one pair."""
