@@ -41,7 +41,7 @@ from harness.reporting.pareto import (
 )
 from harness.reporting.sides import group_side
 from harness.reporting.summary import Section, figures_table, group_figures, group_title
-from harness.reporting.tables import ratio, signed_points
+from harness.reporting.tables import SYNTHETIC_MARK, ratio, signed_points
 
 ROUTING_STEPS = 20  # points along the random-routing line
 
@@ -94,11 +94,16 @@ def oracle(collected: Collected, view: View, options: ReportOptions) -> OracleFi
         shared = {task for task in view.points[0].metrics.per_task}
         on_view = oracle_lines(collected, tiers, options.resamples, options.seed, shared, False)
     ends = tier_points(view, tiers)
+    point = None
+    if ends is not None:  # the oracle of the same kind of rows (real or simulated) as the ends
+        mark = SYNTHETIC_MARK if ends[0].summary.synthetic else ""
+        label = f"oracle({'+'.join(tiers)}){mark}"
+        point = next((oracle_row(line) for line in on_view if line.label == label), None)
     return OracleFigures(
         cheap=tiers[0],
         strong=tiers[1],
         lines=[oracle_row(line) for line in lines],
-        on_pareto_tasks=oracle_row(on_view[0]) if on_view and ends else None,
+        on_pareto_tasks=point,
         random_routing=random_routing(*ends) if ends else [],
     )
 
