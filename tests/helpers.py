@@ -12,7 +12,8 @@ from typing import Any
 from harness.cli import main
 from harness.models import Completion, Message
 from harness.pricing import Usage
-from harness.reporting.compare import Comparison, compare_sides, rows_side
+from harness.reporting.compare import Comparison, compare_sides
+from harness.reporting.sides import rows_side
 from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.results import ResultRow
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from harness.commands.common import (
     say_errors,
 )
 from harness.commands.progress import Progress
+from harness.commands.run_totals import resumed_totals
 from harness.grading.preflight import preflight_problem
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.retry import ClientSettings
@@ -223,7 +223,7 @@ def execute(
     if skipped:
         warn(f"{skipped} of {len(tasks)} task(s) already have a row in {output}: skipped")
     progress = Progress(len(tasks), enabled=not args.no_progress, initial=skipped)
-    totals = RunningTotals()
+    totals = resumed_totals(output, config, tasks, done)
 
     def on_row(row: ResultRow) -> None:
         totals.add(row)
@@ -286,27 +286,6 @@ def warn_unusable(tasks: list[Task]) -> None:
             f"warning: {len(unusable)} task(s) cannot be graded and get an error row at no "
             f"cost, e.g. {task.instance_id}: {reason}"
         )
-
-
-@dataclass
-class RunningTotals:
-    """What the progress shows after each task: this run's resolved, errors and spend."""
-
-    resolved: int = 0
-    errors: int = 0
-    spent: float = 0.0
-
-    def add(self, row: ResultRow) -> None:
-        self.resolved += row.status == "resolved"
-        self.errors += row.status == "error"
-        self.spent += row.cost_usd or 0.0
-
-    def shown(self) -> dict[str, str]:
-        return {
-            "resolved": str(self.resolved),
-            "errors": str(self.errors),
-            "spent": money(self.spent),
-        }
 
 
 def synthetic_warning(models: ModelFamily) -> str:

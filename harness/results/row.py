@@ -291,13 +291,22 @@ class RunIdentity(Record):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a row, as committed in data/result.schema.json."""
-    schema = ResultRow.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"cascade-harness result row, schema version {SCHEMA_VERSION}",
-        "description": "One line of a results JSONL file: one task solved under one "
+    return schema_document(
+        ResultRow,
+        f"cascade-harness result row, schema version {SCHEMA_VERSION}",
+        "One line of a results JSONL file: one task solved under one "
         "routing policy with one seed. A superset of SWE-bench's "
         "predictions format (instance_id, model_name_or_path, model_patch).",
+    )
+
+
+def schema_document(model: type[BaseModel], title: str, description: str) -> dict[str, Any]:
+    """A model's JSON Schema as a file that says what it is (draft 2020-12)."""
+    schema = model.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "description": description,
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
     }
 
