@@ -45,7 +45,8 @@ class FakeRegistry:
         self.blobs: dict[str, bytes | Path] = {}
         self.requests: list[str] = []
         self.faults: dict[str, list[int]] = {}
-        self.limited_until = 0.0  # manifest requests are refused (429) until then
+        self.limit_s = 0.0  # manifest requests are refused (429) this long from the first
+        self.limited_until: float | None = None
         self.retry_after: int | None = 1
         self.refusals = 0
         self.bytes_per_s: float | None = None  # blob bandwidth, for every request at once
@@ -73,7 +74,7 @@ class FakeRegistry:
                 for part, statuses in registry.faults.items():
                     if part in self.path and statuses:
                         return self._send(statuses.pop(0), b"{}", "application/json", body)
-                if "/manifests/" in self.path and time.monotonic() < registry.limited_until:
+                if "/manifests/" in self.path and registry.limited():
                     registry.refusals += 1
                     error = {"errors": [{"code": "TOOMANYREQUESTS", "message": "slow down"}]}
                     headers = {}
@@ -149,9 +150,15 @@ class FakeRegistry:
             time.sleep(start - now)
 
     def rate_limit(self, seconds: float, retry_after: int | None = 1) -> None:
-        """Refuse manifest requests with 429 (and Retry-After, unless None) for `seconds`."""
-        self.limited_until = time.monotonic() + seconds
-        self.retry_after = retry_after
+        """Refuse manifest requests with 429 (and Retry-After, unless None) for `seconds`
+        from the next one on."""
+        self.limit_s, self.limited_until, self.retry_after = seconds, None, retry_after
+
+    def limited(self) -> bool:
+        with self._lock:
+            if self.limited_until is None and self.limit_s:
+                self.limited_until = time.monotonic() + self.limit_s
+            return self.limited_until is not None and time.monotonic() < self.limited_until
 
     def add(self, repository: str, tag: str, saved: bytes) -> None:
         """Serve an image from `docker save` output (one image, legacy layout)."""

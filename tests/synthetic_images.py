@@ -16,6 +16,7 @@ import random
 import shutil
 import tarfile
 import tempfile
+import threading
 from pathlib import Path
 
 import docker
@@ -96,3 +97,36 @@ def serve_synthetic(
     config.pop("id", None)
     registry.add_image(repository, tag, json.dumps(config).encode(), [*layers, extra])
     return f"{registry.host}/{repository}:{tag}"
+
+
+class DiskWatch:
+    """What the images of a repository add to the base, watched from outside the keeper:
+    the sum over them of their size beyond the base image's, every 20 ms."""
+
+    def __init__(self, client, repository, base, besides):
+        self.client, self.repository, self.besides = client, repository, besides
+        self.base_size = client.images.get(base).attrs["Size"]
+        self.peak = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def now(self) -> int:
+        images = self.client.images.list(name=self.repository)
+        return sum(
+            image.attrs["Size"] - self.base_size
+            for image in images
+            if not set(image.tags) & {self.besides}
+        )
+
+    def _watch(self):
+        while not self.stop.wait(0.02):
+            try:
+                self.peak = max(self.peak, self.now())
+            except Exception:  # an image removed while it was listed
+                continue
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        return self.peak

@@ -5,7 +5,6 @@ no wait; the cache level decides what is left at the end."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,7 @@ from harness.sandbox.settings import ImageSettings
 from harness.tasks import Environment
 
 from .fake_registry import FakeRegistry
-from .synthetic_images import MiB, serve_synthetic
+from .synthetic_images import DiskWatch, MiB, serve_synthetic
 
 pytestmark = pytest.mark.docker
 SIZE = 8 * MiB
@@ -55,39 +54,6 @@ def repository(docker_client, registry):
 def keeper(client, limit, **settings):
     images = Images(client)
     return ImageKeeper(images, DiskBudget(limit, engine_chains(client)), ImageSettings(**settings))
-
-
-class DiskWatch:
-    """What the images of a repository add to the base, watched from outside the keeper:
-    the sum over them of their size beyond the base image's, every 20 ms."""
-
-    def __init__(self, client, repository, base, besides):
-        self.client, self.repository, self.besides = client, repository, besides
-        self.base_size = client.images.get(base).attrs["Size"]
-        self.peak = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._watch, daemon=True)
-        self.thread.start()
-
-    def now(self) -> int:
-        images = self.client.images.list(name=self.repository)
-        return sum(
-            image.attrs["Size"] - self.base_size
-            for image in images
-            if not set(image.tags) & {self.besides}
-        )
-
-    def _watch(self):
-        while not self.stop.wait(0.02):
-            try:
-                self.peak = max(self.peak, self.now())
-            except Exception:  # an image removed while it was listed
-                continue
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        return self.peak
 
 
 def test_a_run_s_images_stay_within_a_third_of_their_size_and_only_its_own_go(
