@@ -104,6 +104,8 @@ def sections(collected: Collected, args: argparse.Namespace) -> list[Section]:
                 oracle_rows(lines),
             )
         )
+    if collected.images.shown():
+        parts.append(collected.images.section())
     return parts
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
+from harness.reporting.images import FIELDS as IMAGE_FIELDS
+from harness.reporting.images import ImageTotals
 from harness.reporting.metrics import Metrics
 from harness.reporting.summary import (
     SimParams,
@@ -63,6 +65,7 @@ REPORT_FIELDS = frozenset(
         "backend",
         "task_hash",
         "price_table",
+        *IMAGE_FIELDS,
     }
 )
 DEFAULT_GROUPS = ("policy",)
@@ -130,6 +133,7 @@ class Collected:
     rows: list[KeptRow] = field(default_factory=list)  # only when asked for (the HTML page)
     # groups holding results of one task under several configurations (--append-run)
     mixed: set[GroupKey] = field(default_factory=set)
+    images: ImageTotals = field(default_factory=ImageTotals)  # waits and pulls, per node
 
     def summaries(self) -> list[Summary]:
         return [
@@ -259,6 +263,7 @@ class Collector:
             row.status, row.cost_usd, sum(calls.values()) if calls else 0, calls.get(STRONG_TIER, 0)
         )
         self._variants.add((row.policy, row.policy_hash, row.price_table))
+        self.result.images.add(row)
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 
