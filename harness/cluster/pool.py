@@ -90,9 +90,7 @@ class RayPool:
         self.keepers = keepers
 
     def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
-        remote = ray.remote(attempt_on_node).options(
-            num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=0
-        )
+        remote = ray.remote(attempt_on_node)
         shared_work = ray.put(work)
         bundles = {path: ray.put(bundle_repo(path)) for path in _repo_paths(tasks)}
         running: dict[Any, Job] = {}
@@ -101,10 +99,11 @@ class RayPool:
         def submit(job: Job) -> None:
             bundle: Any = bundles.get(job.task.repo_path) if job.task.repo_path else None
             node = preferred.get(job.task.instance_id) if not job.lost else None
-            options = {"scheduling_strategy": prefer(node)} if node else {}
-            ref = remote.options(**options).remote(
-                shared_work, job.task, bundle, job.attempt, self.services
+            where = {"scheduling_strategy": prefer(node)} if node else {}
+            options = remote.options(
+                num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=0, **where
             )
+            ref = options.remote(shared_work, job.task, bundle, job.attempt, self.services)
             running[ref] = job
 
         for task in tasks:
