@@ -85,8 +85,9 @@ class ImageSettings:
         choices=CACHE_LEVELS,
     )
     pull_concurrency: int = option(
-        2,
-        "images pulled or built at once, ahead of the tasks that need them; 0 makes a task's "
+        1,
+        "images pulled or built at once, ahead of the tasks that need them, in the order the "
+        "tasks start (each pull already fetches several layers at once); 0 makes a task's "
         "image only when the task starts",
         metavar="N",
         check=non_negative,
