@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import ray
+import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from harness import HarnessError, InfrastructureError
 from harness.cluster import DOCKER_RESOURCE, NAMESPACE
 from harness.cluster.nodes import NodeImages, NodeSandboxes
 from harness.sandbox.keeper import Acquired
@@ -26,7 +28,12 @@ class RemoteKeeper:
         """Nothing is planned on a node: its tasks arrive one by one."""
 
     def acquire(self, task: Task) -> Acquired:
-        acquired: Acquired = ray.get(self.actor.acquire.remote(task))
+        try:
+            acquired: Acquired = ray.get(self.actor.acquire.remote(task))
+        except ray.exceptions.RayTaskError as exc:  # the keeper's own words, not Ray's
+            if isinstance(exc.cause, HarnessError):
+                raise InfrastructureError(str(exc.cause)) from None
+            raise
         return acquired
 
     def release(self, task: Task) -> None:

@@ -41,6 +41,7 @@ class Job:
     ready: Ready | None = None
     error: str = ""
     charged: bool = False  # what its pull cost is in a task's row already
+    made: bool = False  # made once: after a removal, the task that needs it makes it again
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,8 @@ class ImageKeeper:
         started = time.monotonic()
         with self.cond:
             job = self._job(task)
-            claim = job.state == "waiting" and not (
-                self.prefetching and job_key(task) in self.planned
+            claim = job.state == "waiting" and (
+                job.made or not (self.prefetching and job_key(task) in self.planned)
             )
             if claim:
                 job.state = "claimed"
@@ -272,7 +273,7 @@ class ImageKeeper:
                 self.users.setdefault(ready.image, set()).add(job.task.instance_id)
             self.counts["pulled" if job.task.image else "built"] += len(made)
             self.counts["downloaded"] += ready.downloaded
-            job.ready, job.state = ready, "ready"
+            job.ready, job.state, job.made = ready, "ready", True
             while self.budget.over() and self._evict_one():
                 pass
             if self.closed:  # the run ended while this image was on its way
@@ -316,6 +317,9 @@ class ImageKeeper:
             self.unremovable.add(kept.name)
             return False
         del self.budget.kept[kept.name]
+        for job in self.jobs.values():  # a task that needs it again makes it again
+            if job.ready is not None and job.ready.image == kept.name:
+                job.ready, job.state, job.charged = None, "waiting", False
         self.cond.notify_all()
         return True
 

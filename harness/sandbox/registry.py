@@ -81,6 +81,7 @@ class Registries:
     platform: tuple[str, str] = ("linux", "amd64")
     timeout_s: float = TIMEOUT_S
     _tokens: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _layers: dict[str, list[Layer] | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of_engine(cls, info: Mapping[str, Any]) -> Registries:
@@ -124,8 +125,13 @@ class Registries:
         return any(address in ipaddress.ip_network(net) for net in self.insecure_networks)
 
     def layers(self, name: str) -> list[Layer] | None:
-        """The layers of an image for the engine's platform; None when the registry cannot
-        be read (or is Docker Hub, whose reads count as pulls)."""
+        """The layers of an image for the engine's platform, read once; None when the
+        registry cannot be read (or is Docker Hub, whose reads count as pulls)."""
+        if name not in self._layers:
+            self._layers[name] = self._read_layers(name)
+        return self._layers[name]
+
+    def _read_layers(self, name: str) -> list[Layer] | None:
         reference = Reference.parse(name)
         if self.counts_reads(reference.registry):
             return None
