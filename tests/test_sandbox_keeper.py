@@ -95,7 +95,7 @@ def test_a_run_s_images_stay_within_a_third_of_their_size_and_only_its_own_go(
 def test_a_prefetched_image_costs_its_task_no_wait(
     docker_client, registry, base, repository, calc_task
 ):
-    registry.bytes_per_s = SIZE / 0.8  # each pull takes about 0.8 s
+    registry.bytes_per_s = SIZE / 0.6  # each pull takes 0.6 s at least
     waits = {}
     for concurrency in (1, 0):
         seeds = [10 + 3 * concurrency + i for i in range(3)]  # new layers: each is pulled
@@ -107,13 +107,13 @@ def test_a_prefetched_image_costs_its_task_no_wait(
         run = keeper(docker_client, None, pull_concurrency=concurrency)
         run.plan(tasks)
         waits[concurrency] = []
-        for task in tasks:  # one worker; each task works 1.2 s, longer than a pull
+        for task in tasks:  # one worker; each task works 2.5 s, far longer than a pull
             waits[concurrency].append(run.acquire(task).use.wait_s)
-            time.sleep(1.2)
+            time.sleep(2.5)
             run.release(task)
         run.close()
     first, *later = waits[1]
-    assert first >= 0.5 and all(wait < 0.2 for wait in later), waits
+    assert first >= 0.5 and all(wait < 0.5 for wait in later), waits
     assert all(wait >= 0.5 for wait in waits[0]), waits  # without prefetch, each waits
 
 
