@@ -27,21 +27,15 @@ sys.path.insert(0, str(ROOT))
 
 from harness.sandbox.engine import connect  # noqa: E402
 from harness.sandbox.pull import pull  # noqa: E402
-from tests.fake_openai import FakeOpenAI, deepseek_usage  # noqa: E402
+from tests.fake_openai import FakeOpenAI  # noqa: E402
 from tests.fake_registry import FakeRegistry  # noqa: E402
+from tests.helpers import gold_then_submit  # noqa: E402
 from tests.official_images import build_images, rows  # noqa: E402
 from tests.synthetic_images import MiB, serve_synthetic  # noqa: E402
 
-USAGE = deepseek_usage(0, 1000, 100)
-SUBMIT = {"content": "THOUGHT: done\n\n```submit\n```", "usage": USAGE}
-
-
-def fixing(gold: str):
-    apply = {
-        "content": f"THOUGHT: fix it\n\n```bash\ngit apply <<'PATCH'\n{gold}PATCH\n```",
-        "usage": USAGE,
-    }
-    return lambda body: apply if len(body["messages"]) <= 2 else SUBMIT
+# The stated margin over max(P, W) with prefetch: the first pull, which nothing can hide, and
+# a share of the work for what the pulls take from it (unpacking layers on the same cores).
+MARGIN_SHARE = 0.2
 
 
 def dataset(folder: Path, name: str, row: dict, images: list[str]) -> Path:
@@ -58,7 +52,7 @@ def timed_run(data: Path, folder: Path, name: str, gold: str, *extra: str) -> tu
     """Wall time of a run, and the seconds its tasks waited for images."""
     output = folder / f"{name}-rows.jsonl"
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "DEEPSEEK_API_KEY": "sk-bench"}
-    with FakeOpenAI(fixing(gold)) as model:
+    with FakeOpenAI(gold_then_submit(gold)) as model:
         started = time.monotonic()
         subprocess.run(
             [
@@ -137,6 +131,9 @@ def main() -> None:
         f"with prefetch: max(P, W) {longer:.1f} s, plus {prefetch - longer:.1f} s (the first "
         f"pull, which nothing can hide, takes {first_pull:.1f} s of it)"
     )
+    margin = first_pull + MARGIN_SHARE * longer
+    within = "within" if prefetch <= longer + margin else "NOT within"
+    print(f"{within} the stated margin: one pull + a fifth of max(P, W) = {margin:.1f} s")
     print(f"without prefetch: P + W, {sequential - pulls - work:+.1f} s")
     print(
         f"prefetch saved {sequential - prefetch:.1f} s; overlap can save at most "

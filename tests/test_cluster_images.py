@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-import uuid
 from dataclasses import replace
 
 import pytest
@@ -18,13 +17,12 @@ pytest.importorskip("ray")  # the cluster's modules need the ray extra
 from harness.cluster.images import placements
 
 from .conftest import run_id
-from .fake_openai import FakeOpenAI, deepseek_usage
-from .fake_registry import FakeRegistry
+from .fake_openai import FakeOpenAI
+from .helpers import SUBMIT_REPLY
 from .ray_cluster import ROOT, environment
 from .synthetic_images import MiB, serve_synthetic
 
 SIZE = 8 * MiB
-SUBMIT = {"content": "THOUGHT: done\n\n```submit\n```", "usage": deepseek_usage(0, 1000, 100)}
 
 
 def test_a_task_goes_to_a_node_that_holds_its_image_the_least_busy_first(calc_task):
@@ -41,39 +39,32 @@ def test_a_task_goes_to_a_node_that_holds_its_image_the_least_busy_first(calc_ta
 @pytest.mark.cluster
 @pytest.mark.docker
 def test_each_node_keeps_its_own_budget_and_the_report_shows_bytes_per_node(
-    ray_cluster, docker_client, official_images, official_rows, tmp_path
+    ray_cluster, docker_client, official_images, official_rows, registry, repository, tmp_path
 ):
     base = official_images["pytoolz__toolz-1"]
     row = next(r for r in official_rows if r["instance_id"] == "pytoolz__toolz-1")
-    repository = f"cluster/{uuid.uuid4().hex[:8]}"
-    with FakeRegistry() as registry, FakeOpenAI(lambda body: SUBMIT) as model:
-        rows = [
-            {
-                **row,
-                "instance_id": f"pytoolz__toolz-{500 + i}",
-                "image": serve_synthetic(
-                    registry, docker_client, base, repository, f"t{i}", SIZE, 500 + i
-                ),
-            }
-            for i in range(4)
-        ]
-        dataset, output = tmp_path / "rows.jsonl", tmp_path / "run.jsonl"
-        dataset.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        try:
-            result = subprocess.run(
-                [
-                    sys.executable, "-m", "harness", "--policy", "pro", "--dataset",
-                    str(dataset), f"--ray={ray_cluster.address}", "--no-progress",
-                    "--base-url", model.url, "--output", str(output),
-                    "--run-id", run_id("ray-images"), "--image-disk", "9m",
-                ],
-                cwd=ROOT, env={**environment(), "DEEPSEEK_API_KEY": "sk-test"},
-                capture_output=True, text=True, timeout=600,
-            )  # fmt: skip
-        finally:
-            for image in docker_client.images.list(name=f"{registry.host}/{repository}"):
-                for tag in image.tags:
-                    docker_client.images.remove(tag)
+    rows = [
+        {
+            **row,
+            "instance_id": f"pytoolz__toolz-{500 + i}",
+            "image": serve_synthetic(
+                registry, docker_client, base, repository, f"t{i}", SIZE, 500 + i
+            ),
+        }
+        for i in range(4)
+    ]
+    dataset, output = tmp_path / "rows.jsonl", tmp_path / "run.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with FakeOpenAI(lambda body: SUBMIT_REPLY) as model:
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "harness", "--policy", "pro", "--dataset", str(dataset),
+                f"--ray={ray_cluster.address}", "--no-progress", "--base-url", model.url,
+                "--output", str(output), "--run-id", run_id("ray-images"), "--image-disk", "9m",
+            ],
+            cwd=ROOT, env={**environment(), "DEEPSEEK_API_KEY": "sk-test"},
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
     assert result.returncode == 0, result.stderr
     written = [json.loads(line) for line in output.read_text().splitlines()]
     assert {r["status"] for r in written} == {"empty_patch"} and len(written) == 4

@@ -7,7 +7,6 @@ and stops on a registry that no pull can reach, in one line, before any model ca
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
@@ -15,30 +14,13 @@ from harness.sandbox.engine import image_exists
 from harness.sandbox.pull import pull
 
 from .conftest import run_id
-from .fake_openai import FakeOpenAI, deepseek_usage
-from .fake_registry import FakeRegistry
-from .helpers import harness
+from .fake_openai import FakeOpenAI
+from .helpers import SUBMIT_REPLY, gold_then_submit, harness
 from .synthetic_images import DiskWatch, MiB, serve_synthetic
 
 pytestmark = pytest.mark.docker
 SIZE = 8 * MiB
-USAGE = deepseek_usage(0, 1000, 100)
-SUBMIT = {"content": "THOUGHT: done\n\n```submit\n```", "usage": USAGE}
-
-
-def fixing(gold: str):
-    """A model that applies the gold patch with a command on its first turn, then submits."""
-    apply = {
-        "content": f"THOUGHT: fix it\n\n```bash\ngit apply <<'PATCH'\n{gold}PATCH\n```",
-        "usage": USAGE,
-    }
-    return lambda body: apply if len(body["messages"]) <= 2 else SUBMIT
-
-
-@pytest.fixture
-def registry():
-    with FakeRegistry() as server:
-        yield server
+SUBMIT = SUBMIT_REPLY
 
 
 @pytest.fixture
@@ -46,15 +28,6 @@ def toolz(official_images, official_rows):
     """The toolz task's row, and its image (here already) as the base of synthetic ones."""
     row = next(r for r in official_rows if r["instance_id"] == "pytoolz__toolz-1")
     return row, official_images["pytoolz__toolz-1"]
-
-
-@pytest.fixture
-def repository(docker_client, registry):
-    name = f"runs/{uuid.uuid4().hex[:8]}"
-    yield name
-    for image in docker_client.images.list(name=f"{registry.host}/{name}"):
-        for tag in image.tags:
-            docker_client.images.remove(tag)
 
 
 def synthetic_tasks(tmp_path, registry, docker_client, toolz, repository, count, first_seed):
@@ -98,7 +71,7 @@ def test_every_task_finishes_within_an_image_disk_a_third_of_its_images(
     watch = DiskWatch(docker_client, f"{registry.host}/{repository}", toolz[1], before)
     output = tmp_path / "run.jsonl"
     result, _ = run(
-        dataset, output, fixing(toolz[0]["patch"]),
+        dataset, output, gold_then_submit(toolz[0]["patch"]),
         "--workers", "2", "--image-disk", f"{budget // MiB}m", "--image-cache", "env",
     )  # fmt: skip
     peak = watch.close()

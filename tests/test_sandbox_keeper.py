@@ -22,7 +22,6 @@ from harness.sandbox.pull import pull
 from harness.sandbox.settings import ImageSettings
 from harness.tasks import Environment
 
-from .fake_registry import FakeRegistry
 from .synthetic_images import DiskWatch, MiB, serve_synthetic
 
 pytestmark = pytest.mark.docker
@@ -30,25 +29,9 @@ SIZE = 8 * MiB
 
 
 @pytest.fixture
-def registry():
-    with FakeRegistry() as server:
-        yield server
-
-
-@pytest.fixture
 def base(official_images):
     """A runnable image that is here already: the synthetic images add one layer to it."""
     return official_images["pytoolz__toolz-1"]
-
-
-@pytest.fixture
-def repository(docker_client, registry):
-    """A repository name of this test's own; its images are removed afterwards."""
-    name = f"keeper/{uuid.uuid4().hex[:8]}"
-    yield name
-    for image in docker_client.images.list(name=f"{registry.host}/{name}"):
-        for tag in image.tags:
-            docker_client.images.remove(tag)
 
 
 def keeper(client, limit, **settings):

@@ -19,7 +19,6 @@ from harness.sandbox.engine import image_exists
 from harness.sandbox.pull import PullPolicy, pull
 from harness.sandbox.registry import Registries
 
-from .fake_registry import FakeRegistry
 from .helpers import harness
 from .official_images import LABEL
 
@@ -44,12 +43,6 @@ def tiny_image(docker_client):
     saved = b"".join(image.save())
     docker_client.images.remove(image.id, force=True)
     return saved
-
-
-@pytest.fixture
-def registry():
-    with FakeRegistry() as server:
-        yield server
 
 
 def _remove(client, name):
