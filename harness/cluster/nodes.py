@@ -25,7 +25,7 @@ from harness.sandbox.engine import connect, default_base_image, image_exists
 from harness.sandbox.images import Images
 from harness.sandbox.keeper import Acquired, ImageKeeper, ImageKeeping, ImageReport
 from harness.sandbox.layers import engine_chains
-from harness.sandbox.preflight import default_budget, free_bytes
+from harness.sandbox.preflight import check_registries, default_budget, free_bytes
 from harness.sandbox.pull import PullPolicy
 from harness.sandbox.settings import ImageSettings, SandboxSettings, size_in_bytes
 from harness.tasks import PROJECT_ROOT, Task
@@ -139,8 +139,9 @@ class NodeReport:
     problem: str = ""  # empty when the node can run tasks
 
 
-def probe(settings: SandboxSettings) -> NodeReport:
-    """Can this machine run tasks: the same harness as the driver, an engine, a base image."""
+def probe(settings: SandboxSettings, pulled: tuple[str, ...] = ()) -> NodeReport:
+    """Can this machine run tasks: the same harness as the driver, an engine, a base image,
+    and registries that answer for the images to pull (`pulled`)."""
     host = socket.gethostname()
     report = NodeReport(host, harness.__version__, code_digest())
     try:
@@ -152,6 +153,10 @@ def probe(settings: SandboxSettings) -> NodeReport:
         return replace(
             report, problem=f"base image {base} is missing; run `python -m harness setup` there"
         )
+    try:
+        check_registries(client, [name for name in pulled if not image_exists(client, name)])
+    except HarnessError as exc:
+        return replace(report, problem=str(exc))
     return report
 
 

@@ -241,6 +241,7 @@ def connect(
     sandboxes: NodeSandboxes,
     settings: ClusterSettings,
     images: ImageSettings | None = None,
+    pulled: tuple[str, ...] = (),
 ) -> RayPool:
     """Join the cluster, check that its Docker nodes can run this run's tasks, and start the
     run's shared services; a HarnessError saying what to do when something is missing."""
@@ -265,7 +266,7 @@ def connect(
             f"`ray start --head --resources '{{\"{DOCKER_RESOURCE}\": 2}}'` (see README)"
         ) from None
     try:
-        check_nodes(sandboxes)
+        check_nodes(sandboxes, pulled)
         keepers = start_keepers(sandboxes, images, docker_nodes()) if images else None
         sandboxes.keepers = keepers
         services = start_services(config, sandboxes.run_id)
@@ -284,8 +285,9 @@ def _answers(address: str) -> None:
         pass
 
 
-def check_nodes(sandboxes: NodeSandboxes) -> list[NodeReport]:
-    """Every node with Docker runs the driver's harness and has an engine and a base image."""
+def check_nodes(sandboxes: NodeSandboxes, pulled: tuple[str, ...] = ()) -> list[NodeReport]:
+    """Every node with Docker runs the driver's harness and has an engine and a base image,
+    and the registries of the images to pull (`pulled`) answer it."""
     nodes = docker_nodes()
     if not nodes:
         raise HarnessError(
@@ -293,7 +295,7 @@ def check_nodes(sandboxes: NodeSandboxes) -> list[NodeReport]:
             f"workers with `ray start --address ... --resources '{{\"{DOCKER_RESOURCE}\": N}}'`"
         )
     reports: list[NodeReport] = ray.get(
-        on_each_node(nodes, probe, sandboxes.settings), timeout=NODE_CALL_TIMEOUT_S
+        on_each_node(nodes, probe, sandboxes.settings, pulled), timeout=NODE_CALL_TIMEOUT_S
     )
     ours = code_digest()
     problems = [

@@ -32,9 +32,9 @@ def start_sandboxes(
     """Where tasks run: this machine's Docker engine, or the nodes of a Ray cluster; for
     this machine, after the preflight of the images `tasks` need."""
     if args.ray is not None:
-        return join(
-            args.ray, config, cluster, config.sandbox, args.repo_mirror, args.run_id, images
-        )
+        named = tuple(dict.fromkeys(str(task.image) for task in tasks if task.image))
+        where = (config.sandbox, args.repo_mirror, args.run_id, images, named)
+        return join(args.ray, config, cluster, *where)
     local = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
     local.images.progress = byte_bars  # official images are gigabytes: show their pulls
     local.images.pull_policy = PullPolicy(rate_limit_deadline_s=images.rate_limit_deadline)

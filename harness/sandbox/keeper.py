@@ -66,12 +66,15 @@ class ImageReport:
 
     def text(self) -> str:
         where = f" on node {self.node}" if self.node else ""
-        budget = f"the {size_text(self.limit)} budget" if self.limit is not None else "no budget"
+        budget = (
+            f"of the {size_text(self.limit)} budget (--image-disk)"
+            if self.limit is not None
+            else "(no budget: the engine's free space was unknown)"
+        )
         return (
             f"Images{where}: {self.pulled} pulled ({size_text(self.downloaded)} downloaded), "
-            f"{self.built} built; peak disk {size_text(self.peak)} of {budget} "
-            f"(--image-disk); {self.evicted} removed to stay within it, {self.removed} at the "
-            f"end (--image-cache {self.cache})"
+            f"{self.built} built; peak disk {size_text(self.peak)} {budget}; {self.evicted} "
+            f"removed to stay within it, {self.removed} at the end (--image-cache {self.cache})"
         )
 
 
@@ -95,6 +98,9 @@ def job_key(task: Task) -> str:
 
 
 class ImageKeeper:
+    """The images of one run on one engine (see the module's docstring). Thread-safe: the
+    run's workers acquire and release, the prefetcher and its pulls run beside them."""
+
     def __init__(self, images: Images, budget: DiskBudget, settings: ImageSettings):
         self.images = images
         self.budget = budget
