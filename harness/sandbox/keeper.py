@@ -284,8 +284,8 @@ class ImageKeeper:
                 pass
             if self.closed:  # the run ended while this image was on its way
                 for name, _ in made:
-                    kept = self.budget.kept[name]
-                    if self._dropped_at_end(kept):
+                    kept = self.budget.kept.get(name)
+                    if kept is not None and self._dropped_at_end(kept):
                         self._remove(kept)
             self.cond.notify_all()
 
