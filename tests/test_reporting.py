@@ -9,7 +9,7 @@ from harness.reporting.collect import Collector, summarize
 from harness.reporting.compare_text import comparison_text
 from harness.reporting.gate import gate_findings, gate_github, github_annotation
 from harness.reporting.page import TASK_FIELDS, html_page
-from harness.reporting.plot import plot_png
+from harness.reporting.plot import plot_image
 from harness.reporting.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
 from harness.reporting.summary import summary_table
 
@@ -140,7 +140,7 @@ def test_markdown_format_escapes_the_synthetic_mark():
 
 def test_plot_is_a_png():
     pytest.importorskip("matplotlib")
-    png = plot_png(
+    png = plot_image(
         summarize(
             [
                 full_row("a", "resolved", 0.2),
@@ -155,7 +155,7 @@ def test_plot_is_a_png():
 def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
     with pytest.raises(HarnessError, match=r"pip install 'cascade-harness\[plot\]'"):
-        plot_png(summarize([result_row("a", "resolved", 0.2)]))
+        plot_image(summarize([result_row("a", "resolved", 0.2)]))
     results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, "--plot", str(tmp_path / "p.png"))
     assert code == 1 and out == "" and err.count("\n") == 1
@@ -201,6 +201,7 @@ def test_report_cli_writes_plot_and_html(tmp_path, capsys):
 
 def test_report_cli_cannot_write_is_bad_input(tmp_path, capsys):
     results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+    (tmp_path / "no").write_text("a file where a folder would have to be")
     code, _, err = run_cli(
         capsys, "report", results, "--html", str(tmp_path / "no" / "such" / "dir.html")
     )

@@ -10,11 +10,12 @@ from harness.commands.common import (
     PROG,
     Parser,
     add_bootstrap_options,
+    add_force_option,
     bad_input,
+    check_output,
     require_positive,
     write_output,
 )
-from harness.files import ensure_writable
 from harness.reporting import page, plot
 from harness.reporting.collect import GROUP_ALIASES, Collected, collect, groupable_columns
 from harness.reporting.oracle import DEFAULT_TIERS, ORACLE_HEADERS, oracle_lines, oracle_rows
@@ -59,8 +60,9 @@ def parser() -> Parser:
         "--plot",
         type=Path,
         metavar="PATH",
-        help="write a PNG of pass rate against cost per resolved task and per task, with "
-        f"intervals and the frontier (needs matplotlib: {plot.PLOT_HINT})",
+        help="write a plot of pass rate against cost per resolved task and per task, with "
+        "intervals and the frontier, in the format the extension names (.png, .svg or .pdf; "
+        f"needs matplotlib: {plot.PLOT_HINT})",
     )
     parser.add_argument(
         "--html",
@@ -70,6 +72,7 @@ def parser() -> Parser:
         "installed), a sortable, filterable table of every task and each task's trajectory",
     )
     add_bootstrap_options(parser)
+    add_force_option(parser, "--plot and --html")
     return parser
 
 
@@ -77,6 +80,8 @@ def oracle_tiers(text: str) -> tuple[str, str]:
     names = [name.strip() for name in text.split(",")]
     if len(names) != 2 or not all(names):
         raise UsageError(f"--oracle takes two policies as CHEAP,STRONG, not {text!r}")
+    if names[0] == names[1]:
+        raise UsageError(f"--oracle takes two different policies, not {text!r}")
     return names[0], names[1]
 
 
@@ -113,26 +118,28 @@ def run(args: argparse.Namespace) -> int:
     require_positive(args, "resamples")
     oracle_tiers(args.oracle)
     if args.plot:
+        bad_input(plot.plot_format, args.plot)
         plot.require_plotting()  # before any work, not after it
     for path, what in ((args.plot, "plot"), (args.html, "page")):
         if path is not None:
-            bad_input(ensure_writable, path, what)
+            check_output(path, what, args.files, args.force)
     keep = page.TASK_FIELDS if args.html else ()
     collected = bad_input(collect, args.files, args.group_by, warn, keep)
     summaries: list[Summary] = collected.summaries()
     parts = sections(collected, args)
     print(summary_table(summaries, collected.notes, args.format, parts))
     if args.plot:
-        write_output(
-            args.plot, plot.plot_png(summaries, args.resamples, args.bootstrap_seed), "Plot"
+        drawn = plot.plot_image(
+            summaries, args.resamples, args.bootstrap_seed, plot.plot_format(args.plot)
         )
+        write_output(args.plot, drawn, "Plot", args.force)
     if args.html:
         image, missing = None, ""
         if plot.plotting_available():
-            image = plot.plot_png(summaries, args.resamples, args.bootstrap_seed)
+            image = plot.plot_image(summaries, args.resamples, args.bootstrap_seed)
         else:
             missing = f"No plot: matplotlib is not installed ({plot.PLOT_HINT})."
             warn(f"warning: --html: {missing}")
         html = page.html_page(summaries, collected, parts, image, missing, args.files)
-        write_output(args.html, html.encode("utf-8"), "Page")
+        write_output(args.html, html.encode("utf-8"), "Page", args.force)
     return 0

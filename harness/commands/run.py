@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import UsageError, __version__, warn
+from harness import UsageError, __version__, release_notes, warn
 from harness.agent.loop import Limits
 from harness.agent.policy import resolve_policy
 from harness.cluster import DOCKER_RESOURCE, ClusterSettings, refuse_what_cannot_run
@@ -21,10 +21,12 @@ from harness.commands.common import (
     add_progress_option,
     add_selection_options,
     bad_input,
+    check_run_id,
     images_present,
     load_selection,
     plan_table,
     require_positive,
+    say_errors,
 )
 from harness.commands.progress import Progress
 from harness.commands.run_sandboxes import image_reports, start_sandboxes
@@ -151,6 +153,7 @@ def configure(args: argparse.Namespace) -> RunConfig:
     """The run's configuration from its arguments, every value checked before any work."""
     limits = from_args(Limits, args)
     require_positive(args, "workers")
+    check_run_id(args.run_id)
     policy = bad_input(resolve_policy, args.policy, args.rules)
     prices = bad_input(load_prices, args.prices)
     settings = from_args(ModelSettings, args)
@@ -213,6 +216,7 @@ def execute(
     todo = [t for t in tasks if config.key(t) not in done and not preflight_problem(t)]
     sandboxes, pool = start_sandboxes(args, config, cluster, images, todo)
     store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
+    release_notes()
     announce(config, sandboxes.run_id, len(tasks))
     skipped = sum(config.key(task) in done for task in tasks)
     if skipped:
@@ -321,6 +325,5 @@ def summarise(path: Path, policy: str) -> int:
     print(f"Results: {path}")
     final = {r.key: r for r in iter_rows(path, ResultRow) if r.policy == policy}
     errors = [r for r in final.values() if r.status == "error"]
-    for row in errors[:5]:
-        warn(f"error: {row.instance_id}: {row.status_reason}")
+    say_errors(errors)
     return 1 if final and len(errors) == len(final) else 0

@@ -4,6 +4,7 @@ both axes, the frontier drawn, and dominated groups drawn hollow."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
@@ -13,6 +14,7 @@ from harness.reporting.summary import Summary
 from harness.reporting.tables import SYNTHETIC_MARK
 
 PLOT_HINT = "pip install 'cascade-harness[plot]'"
+FORMATS = ("png", "svg", "pdf")  # by the file's extension
 AXIS_LABELS = {"cost/resolved": "cost per resolved task ($)", "cost/task": "cost per task ($)"}
 
 
@@ -28,6 +30,18 @@ def _figure_class() -> Any:
 def require_plotting() -> None:
     """Fail before any work when a plot is asked for and cannot be drawn."""
     _figure_class()
+
+
+def plot_format(path: Path) -> str:
+    """The format a plot's file name asks for; an extension without one is a HarnessError,
+    so that `plot.jpg` never holds PNG bytes."""
+    extension = path.suffix.lower().lstrip(".")
+    if extension not in FORMATS:
+        raise HarnessError(
+            f"--plot {path}: the extension must name the format: "
+            f"{', '.join('.' + f for f in FORMATS)}"
+        )
+    return extension
 
 
 def plotting_available() -> bool:
@@ -80,8 +94,11 @@ def _panel(axes: Any, found: list[Point], axis: str) -> None:
     axes.grid(alpha=0.3)
 
 
-def plot_png(
-    summaries: list[Summary], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+def plot_image(
+    summaries: list[Summary],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    fmt: str = "png",
 ) -> bytes:
     """Two panels, one per cost axis: up and to the left is better; hollow points are
     dominated; bars are 95% cluster-bootstrap intervals, and overlapping bars say a
@@ -96,5 +113,5 @@ def plot_png(
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     out = io.BytesIO()
-    figure.savefig(out, format="png")
+    figure.savefig(out, format=fmt)
     return out.getvalue()

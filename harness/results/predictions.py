@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
+from harness.files import parse_json
 from harness.results import ResultRow
 from harness.results.attempts import Configurations
 
@@ -34,7 +35,7 @@ def _records(path: Path) -> list[tuple[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise HarnessError(f"cannot read predictions {path}: {exc}") from None
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError:
         data = None
         records = []
@@ -42,7 +43,7 @@ def _records(path: Path) -> list[tuple[str, Any]]:
             if not line.strip():
                 continue
             try:
-                records.append((f"{path}: line {number}", json.loads(line)))
+                records.append((f"{path}: line {number}", parse_json(line)))
             except json.JSONDecodeError as exc:
                 raise HarnessError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
         return records

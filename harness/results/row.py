@@ -28,7 +28,8 @@ SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 Status = Literal["resolved", "unresolved", "empty_patch", "error"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 Count = Annotated[int, Field(ge=0)]
-Dollars = Annotated[float, Field(ge=0)]
+# A stored Infinity or NaN would pass for a price ("unbounded"): only finite amounts are read.
+Dollars = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Record(BaseModel):

@@ -40,8 +40,9 @@ class CommandResult:
             output += f"\n[command timed out after {timeout:g} s and was killed]"
         if disk_full:
             output += (
-                f"\n[the sandbox's disk limit of {disk_full} was reached and the command was "
-                "stopped; delete files you do not need before going on]"
+                f"\n[the sandbox's disk limit of {disk_full} was reached and what was writing "
+                "was stopped (this command, or what an earlier one left running); delete files "
+                "you do not need before going on]"
             )
         return cls(reply["exit_code"], output, reply["timed_out"], reply["cut"], bool(disk_full))
 

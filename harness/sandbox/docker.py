@@ -59,7 +59,7 @@ class DockerSandbox(GitWorkspace):
         self._executor: Channel | None = None
         self._watchdog = None
         if disk is not None and disk.watchdog:
-            self._watchdog = Watchdog(container, disk.size, self._kill_commands)
+            self._watchdog = Watchdog(container, disk.size, self._stop_everything)
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
@@ -93,12 +93,13 @@ class DockerSandbox(GitWorkspace):
     def _why(self, exc: BaseException) -> str:
         return why_stopped(self.container) or docker_reason(exc)
 
-    def _kill_commands(self) -> None:
-        """Stop the running command from outside: the executor is busy waiting for it."""
+    def _stop_everything(self) -> None:
+        """Stop, from outside, every process commands started: the running command (the
+        executor is busy waiting for it) and what earlier ones left in the background."""
         if not self.found.python:  # commands run one `docker exec` each, with a timeout
             return
         with contextlib.suppress(docker.errors.DockerException, OSError):
-            self.container.exec_run([self.found.python, "-c", EXECUTOR_SOURCE, "kill"])
+            self.container.exec_run([self.found.python, "-c", EXECUTOR_SOURCE, "stop"])
 
     def _drop_executor(self) -> None:
         if self._executor is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.image_names import reference_problem
 from harness.options import non_negative, option, positive
 
 
@@ -22,6 +23,10 @@ def size_in_bytes(value: str) -> int:
     return size
 
 
+# The engine keeps a size in a signed 64-bit count of bytes; past it, it refuses every container.
+LARGEST_SIZE = 2**63 - 1
+
+
 def size_text(size: int) -> str:
     """Bytes for a reader, in the binary units Docker's sizes use (1g is 1 GiB)."""
     from tqdm import tqdm
@@ -30,14 +35,16 @@ def size_text(size: int) -> str:
 
 
 def at_least(minimum: str, example: str) -> Callable[[str], str | None]:
-    """A check of a size option: a typo or a size too small to run a Python test suite is
-    found before any task starts, not in every task's row."""
+    """A check of a size option: a typo, a size too small to run a Python test suite, or one
+    too large for the engine is found before any task starts, not in every task's row."""
 
     def check(value: str) -> str | None:
         try:
             size = size_in_bytes(value)
         except ValueError:
             return f"must be a size such as {example}"
+        if size > LARGEST_SIZE:
+            return f"must be at most {LARGEST_SIZE // 2**30}g, the largest size Docker takes"
         return None if size >= size_in_bytes(minimum) else f"must be at least {minimum}"
 
     return check
@@ -58,6 +65,7 @@ class SandboxSettings:
         "base image of the sandbox Dockerfile (default: the one `setup` made, else "
         "python:3.11-slim)",
         metavar="IMAGE",
+        check=reference_problem,
     )
     cpus: float = 1.0
     pids: int = 512
