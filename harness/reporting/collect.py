@@ -25,6 +25,8 @@ from typing import Any, Final, NamedTuple, cast
 from harness import HarnessError
 from harness.reporting.dollars import dollars, units
 from harness.reporting.grouping import group_columns
+from harness.reporting.images import FIELDS as IMAGE_FIELDS
+from harness.reporting.images import ImageTotals
 from harness.reporting.metrics import Metrics
 from harness.reporting.notes import repeat_notes, several_notes
 from harness.reporting.summary import (
@@ -68,6 +70,7 @@ REPORT_FIELDS = frozenset(
         "backend",
         "task_hash",
         "price_table",
+        *IMAGE_FIELDS,
     }
 )
 DEFAULT_GROUPS = ("policy",)
@@ -140,6 +143,7 @@ class Collected:
     mixed: set[GroupKey] = field(default_factory=set)
     replicated: set[GroupKey] = field(default_factory=set)
     group_notes: dict[GroupKey, list[str]] = field(default_factory=dict)
+    images: ImageTotals = field(default_factory=ImageTotals)  # waits and pulls, per node
 
     def summaries(self) -> list[Summary]:
         return [
@@ -250,6 +254,7 @@ class Collector:
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
         self._variants.add((row.policy, row.policy_hash, row.price_table))
+        self.result.images.add(row)
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 

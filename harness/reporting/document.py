@@ -23,6 +23,7 @@ from harness.reporting.figures import (
     ReportDocument,
     RoutingMix,
 )
+from harness.reporting.images import images_section
 from harness.reporting.oracle import (
     ORACLE_HEADERS,
     oracle_lines,
@@ -68,6 +69,7 @@ def build_document(collected: Collected, options: ReportOptions) -> ReportDocume
         groups=[group_figures(s) for s in summaries],
         pareto=pareto,
         oracle=oracle(collected, view, options),
+        images=collected.images.figures(),
         notes=notes,
     )
 
@@ -210,7 +212,8 @@ def paired_text(c: Comparison, h: PairedHeadline) -> str:
 
 
 def sections(document: ReportDocument) -> list[Section]:
-    """The Pareto table, and the oracle table when both tier runs are there."""
+    """The Pareto table, the oracle table when both tier runs are there, and the images
+    table when rows pulled or waited for images."""
     title = group_title(document.groups)
     parts: list[Section] = [
         (pareto_title(document.pareto), pareto_headers(title), pareto_rows(document.pareto))
@@ -226,6 +229,8 @@ def sections(document: ReportDocument) -> list[Section]:
                 oracle_rows(found.lines),
             )
         )
+    if document.images:
+        parts.append(images_section(document.images))
     return parts
 
 

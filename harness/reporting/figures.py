@@ -172,6 +172,17 @@ class Headline(Figures):
     paired: PairedHeadline | None
 
 
+class NodeImages(Figures):
+    """What getting their images cost the rows' tasks on one node ("" when not on a cluster)."""
+
+    node: str
+    rows: int
+    waited: int = Field(description="Rows whose task waited for its image at all.")
+    image_wait_s: float
+    registry_wait_s: float = Field(description="Of the pulls, time spent on rate limits.")
+    bytes_pulled: int
+
+
 class ReportDocument(Figures):
     schema_version: Literal[1] = REPORT_SCHEMA_VERSION
     files: list[str]
@@ -181,6 +192,9 @@ class ReportDocument(Figures):
     groups: list[GroupFigures]
     pareto: ParetoFigures
     oracle: OracleFigures | None
+    images: list[NodeImages] = Field(
+        default_factory=list, description="Per node; empty when no row pulled or waited."
+    )
     notes: list[str]
 
 

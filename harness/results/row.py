@@ -185,6 +185,23 @@ class ResultRow(Record):
     wall_time_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Wall time of the task (agent and grading), in seconds."
     )
+    image_wait_s: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="Seconds the task waited for its image to be pulled or built before its "
+        "sandbox started (part of wall_time_s); 0 when the image was ready, here already or "
+        "fetched ahead while earlier tasks ran.",
+    )
+    registry_wait_s: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="Seconds the pull of the task's image waited out a registry's rate limit "
+        "(HTTP 429): infrastructure wait, whether the task or the prefetch waited.",
+    )
+    image_bytes_pulled: Count = Field(
+        0,
+        description="Bytes downloaded to pull the task's image (layers already on the engine "
+        "cost none); 0 when the image was here or built, or another task's pull brought it.",
+    )
+    node: str = Field("", description="The Ray node that ran the task; empty in a local run.")
     started_at: str = Field("", description="When the task started: ISO 8601 with time zone.")
     harness_version: str = Field("", description="Version of the harness that wrote the row.")
     settings: RunSettings = Field(default_factory=RunSettings)
