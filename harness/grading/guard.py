@@ -145,6 +145,7 @@ class Guard:
             else:
                 put_back.append(path)
         self._restore(put_back + own, existed)
+        self.sandbox.run(f"rm -rf {self.folder}", 60)
         return Protection(put_back=put_back)
 
     def _restore(self, paths: list[str], existed: set[str]) -> None:

@@ -102,7 +102,7 @@ class RunnerFiles:
         return posixpath.dirname(path) in self.test_folders
 
 
-def test_folders(test_files: Iterable[str]) -> frozenset[str]:
+def folders_of(test_files: Iterable[str]) -> frozenset[str]:
     """The folders of a task's test files, and those of their parent folders that are named as
     test folders (`tests/unit/test_x.py`: `tests/unit` and `tests`)."""
     found = set()
@@ -211,6 +211,11 @@ def runner_files(command: str) -> tuple[str, ...]:
         words = shlex.split(command)
     except ValueError:
         words = command.split()
+    configs = [
+        posixpath.normpath(value)
+        for value in _option_values(words, CONFIG_OPTIONS)
+        if not value.startswith("/")
+    ]
     runners = [
         posixpath.normpath(word)
         for word in words
@@ -218,17 +223,13 @@ def runner_files(command: str) -> tuple[str, ...]:
         and "=" not in word
         and ("/" in word or word.endswith(".py"))
         and not word.startswith("/")
+        and posixpath.normpath(word) not in configs
     ]
     modules = _option_values(words, SETTINGS_OPTIONS) + [
         word.split("=", 1)[1] for word in words if word.startswith(SETTINGS_VARIABLE + "=")
     ]
     folders = dict.fromkeys([posixpath.dirname(runner) for runner in runners] + [""])
     settings = [path for module in modules for path in _module_files(module, folders)]
-    configs = [
-        posixpath.normpath(value)
-        for value in _option_values(words, CONFIG_OPTIONS)
-        if not value.startswith("/")
-    ]
     return tuple(dict.fromkeys(runners + settings + configs))
 
 
@@ -240,5 +241,5 @@ def for_task(task: Task, suite: TestSuite) -> RunnerFiles:
     tests = [suite.file_of(test) for test in task.FAIL_TO_PASS + task.PASS_TO_PASS]
     return RunnerFiles(
         named=frozenset(named) - set(own_tests),
-        test_folders=test_folders([*own_tests, *filter(None, tests)]),
+        test_folders=folders_of([*own_tests, *filter(None, tests)]),
     )
