@@ -20,14 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from check_targeted import EDIT, fetch
+from check_targeted import EDIT, networkx_task
 
 from harness.grading.evaluate import APPLY_PATCH
 from harness.grading.guard import Guard
 from harness.grading.witness import Witness, read_records
 from harness.sandbox.local import LocalProvider, LocalSandbox
-from harness.tasks import Task
-from harness.tasks.bundled import materialize_repo
 
 TESTS = "networkx/classes networkx/generators"
 PYTEST = f"exec python -m pytest -q -p no:cacheprovider {TESTS} > /dev/null 2>&1"
@@ -74,16 +72,7 @@ def main() -> None:
     parser.add_argument("--version", default="3.4.2", help="networkx release (default: 3.4.2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-defences-") as tmp:
-        repo, commit = materialize_repo(fetch(args.version, Path(tmp)))
-        task = Task(
-            instance_id="networkx-bench",
-            repo="networkx/networkx",
-            base_commit=commit,
-            problem_statement="",
-            patch="",
-            test_patch="",
-            repo_path=repo,
-        )
+        task = networkx_task(args.version, Path(tmp))
         provider = LocalProvider()
         files = provider.start(task, provider.prepare(task)).run("git ls-files | wc -l").output
         print(f"networkx {args.version}: {files.strip()} files; {args.rounds} rounds each")

@@ -87,6 +87,13 @@ def test_the_models_own_conftest_and_package_beside_its_new_tests_go_quietly(cal
     assert exists(calc_local, "repro/test_repro.py")
 
 
+def test_a_folder_is_new_only_if_the_tree_before_the_patch_lacks_it(calc_local):
+    paths = ["calc/conftest.py", "tests/conftest.py", "tests/new/conftest.py"]
+    protection = guarded(calc_local, lambda s: [write(s, path) for path in paths])
+    assert protection.put_back == ["calc/conftest.py", "tests/conftest.py"]
+    assert not any(exists(calc_local, path) for path in paths)
+
+
 def test_a_changed_or_deleted_runner_file_is_put_back_as_it_was_before_the_patch(calc_local):
     # the tree before the patch differs from the commit (an image may edit its own files)
     write(calc_local, "pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n#x\n')

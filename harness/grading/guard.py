@@ -94,14 +94,17 @@ class Guard:
         entries = self.sandbox.read_file(f"{f}/changed").split(b"\0")
         return sorted({entry.lstrip(b"\t").split(b" ", 4)[4] for entry in entries if entry})
 
-    def _in_tree(self, paths: list[str], folders: bool = False) -> set[str]:
-        """Those of `paths` the tree before the patch holds (as files, or as folders)."""
+    def _in_tree(self, paths: list[str], kind: str = "blob") -> set[str]:
+        """Those of `paths` the tree before the patch holds as files ("blob") or folders."""
         if not paths:
             return set()
-        flags = "-z --name-only" + ("" if folders else " -r")
         quoted = " ".join(shlex.quote(p) for p in paths)
-        listed = self._run(f"git ls-tree {flags} {self.tree} -- {quoted}", "reading the tree")
-        return set(listed.split("\0")) - {""}
+        found = self._run(
+            f'for p in {quoted}; do t=$(git cat-file -t "{self.tree}:$p" 2>/dev/null)'
+            f' && [ "$t" = {kind} ] && printf "%s\\0" "$p"; done; true',
+            "reading the tree",
+        )
+        return set(found.split("\0")) - {""}
 
     def _text_before(self, path: str, existed: bool) -> str:
         if not existed:
@@ -131,7 +134,7 @@ class Guard:
         kinds = {p: self.files.kind(p) for p in paths if not p.startswith(".git/")}
         candidates = [p for p, kind in kinds.items() if kind != "code"]
         existed = self._in_tree(candidates)
-        folders = self._in_tree(sorted({posixpath.dirname(p) for p in candidates} - {""}), True)
+        folders = self._in_tree(sorted({posixpath.dirname(p) for p in candidates} - {""}), "tree")
         put_back, own = [], []
         for path in candidates:
             name = posixpath.basename(path)
