@@ -20,6 +20,7 @@ from harness.grading.witness import (
     read_records,
     runs_pytest,
 )
+from harness.testsuite.parsers import registry_parser
 from harness.testsuite.suite import parse_pytest_log
 
 HONEST = """
@@ -125,7 +126,7 @@ def test_an_honest_run_is_recorded_as_pytests_summary_reports_it(tmp_path):
     skipped = {"test_honest.py::test_skipped", "test_honest.py::Case::test_skip"}
     assert seen.statuses == {**statuses, **dict.fromkeys(skipped, "SKIPPED")}
     tests = [(test, False) for test in statuses]
-    assert cross_check(tests, statuses, seen, expected=True) is None
+    assert cross_check(tests, statuses, seen, expected=True, parse=parse_pytest_log) is None
 
 
 def test_the_plugin_leaves_the_environment_as_it_found_it(tmp_path):
@@ -282,7 +283,7 @@ def test_reports_rewritten_in_memory_are_caught(tmp_path, conftest, problem):
     disagreement = cross_check(tests, statuses, seen, expected=True)
     assert disagreement is not None and "test_x.py::test_fails" in disagreement.tests
     assert disagreement.why.startswith("the test log reports ")
-    assert disagreement.statuses(statuses, seen).get("test_x.py::test_fails") in (None, "FAILED")
+    assert disagreement.statuses(statuses).get("test_x.py::test_fails") in (None, "FAILED")
 
 
 def test_a_record_written_by_anything_else_is_not_trusted(tmp_path):
@@ -329,3 +330,24 @@ def test_the_plugin_is_python_3_5_syntax_and_takes_its_settings():
     witness = Witness.fresh()
     assert f'"records": "{witness.records}"' in witness.plugin()
     assert witness.plugin() != PLUGIN_SOURCE
+
+
+@pytest.mark.parametrize(
+    "parser, recorded, logged",
+    [
+        # a path-like parameter is cut to its last part
+        ("parse_log_pytest_options", "t.py::test_f[/tmp/data/a.txt]", "t.py::test_f[/a.txt]"),
+        ("parse_log_matplotlib", "t.py::test_f[MouseButton.LEFT]", "t.py::test_f[1]"),
+        ("parse_log_pytest", "t.py::test_f[a b]", "t.py::test_f[a"),  # cut at a space
+        ("parse_log_pytest_v2", "t.py::test_f[a b]", "t.py::test_f[a b]"),
+    ],
+)
+def test_the_record_names_tests_as_the_tasks_parser_does(parser, recorded, logged):
+    parse = registry_parser(parser)
+    seen = Seen(statuses={recorded: "PASSED"})
+    log = parse(f"PASSED {recorded}\n")
+    assert log == {logged: "PASSED"}
+    tests = [(logged, False)]
+    assert cross_check(tests, log, seen, expected=True, parse=parse) is None
+    failed = Seen(statuses={recorded: "FAILED"})
+    assert cross_check(tests, log, failed, expected=True, parse=parse) is not None

@@ -104,12 +104,12 @@ def decided(task: Task, suite: TestSuite, run: TestRun) -> Verdict:
     tests = [(t, False) for t in task.FAIL_TO_PASS] + [(t, True) for t in task.PASS_TO_PASS]
     fail_only = task.eval_type == "fail_only"
     expected = runs_pytest(suite.command)
-    disagreement = cross_check(tests, run.statuses, run.seen, expected, fail_only)
+    disagreement = cross_check(tests, run.statuses, run.seen, expected, fail_only, suite.parse)
     tail = run.log[-LOG_TAIL:]
     if disagreement is None:
         verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
         return verdict.model_copy(update={"log": tail, "suspicious": run.suspicious})
-    statuses = disagreement.statuses(run.statuses, run.seen)
+    statuses = disagreement.statuses(run.statuses)
     verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, statuses, task.eval_type)
     return verdict.model_copy(
         update={

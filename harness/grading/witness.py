@@ -21,7 +21,7 @@ import json
 import posixpath
 import secrets
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,11 @@ class Seen:
     statuses: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # per test: a report that was rewritten
     broken: str = ""  # why the record as a whole cannot be trusted
+
+    def as_log(self) -> str:
+        """The record as the summary lines of `pytest -rA`, for the task's own log parser to
+        name the tests as it names them in the real log (a parser may cut or rewrite ids)."""
+        return "".join(f"{status} {test}\n" for test, status in self.statuses.items())
 
 
 def _explained(error: str, xfail_marked: bool, outcome: str, xfail: bool) -> bool:
@@ -192,17 +197,18 @@ class Disagreement:
 
     tests: list[str]
     why: str
+    recorded: dict[str, str] = field(default_factory=dict)  # the record, as the log names tests
 
-    def statuses(self, log_statuses: dict[str, str], seen: Seen | None) -> dict[str, str]:
+    def statuses(self, log_statuses: dict[str, str]) -> dict[str, str]:
         """The log's statuses with each contested test as the record has it (or missing)."""
         kept = dict(log_statuses)
         for test in self.tests:
             key = resolve_case(test, kept)
             if key is not None:
                 del kept[key]
-            recorded = resolve_case(test, seen.statuses) if seen else None
-            if seen is not None and recorded is not None:
-                kept[test] = seen.statuses[recorded]
+            recorded = resolve_case(test, self.recorded)
+            if recorded is not None:
+                kept[test] = self.recorded[recorded]
         return kept
 
 
@@ -212,10 +218,12 @@ def cross_check(
     seen: Seen | None,
     expected: bool,
     fail_only: bool = False,
+    parse: Callable[[str], dict[str, str]] | None = None,
 ) -> Disagreement | None:
     """Compare the log with the plugin's record for the task's tests (test id, whether it is a
     PASS_TO_PASS test). Only pytest ids (`file::name`) are compared: other runners are not
-    pytest's. `seen` is None when the plugin left no record; `expected`: it had to."""
+    pytest's. `seen` is None when the plugin left no record; `expected`: it had to. `parse` is
+    the task's log parser, which names the recorded tests as the log names them."""
     trusted = [
         test
         for test, maintained in tests
@@ -226,23 +234,25 @@ def cross_check(
     if seen is None or seen.broken:
         why = seen.broken if seen else "the plugin it loads into pytest left no record"
         return _disagreement(trusted, f"the harness's own record of the pytest run: {why}")
+    recorded = parse(seen.as_log()) if parse else seen.statuses
     maintained_tests = {test for test, maintained in tests if maintained}
     contested = [
         test
         for test in trusted
-        if succeeded(test, seen.statuses, test in maintained_tests, fail_only) is not True
+        if succeeded(test, recorded, test in maintained_tests, fail_only) is not True
     ]
     if not contested:
         return None
     why = "the harness's own pytest plugin saw them fail or never saw them run"
     if seen.problems:
         why += " (" + "; ".join(seen.problems[:SHOWN]) + ")"
-    return _disagreement(contested, why)
+    return _disagreement(contested, why, recorded)
 
 
-def _disagreement(tests: list[str], why: str) -> Disagreement:
+def _disagreement(
+    tests: list[str], why: str, recorded: dict[str, str] | None = None
+) -> Disagreement:
     more = f" and {len(tests) - SHOWN} more" if len(tests) > SHOWN else ""
     named = ", ".join(tests[:SHOWN]) + more
-    return Disagreement(
-        tests, f"the test log reports {len(tests)} of the task's tests passing ({named}); {why}"
-    )
+    text = f"the test log reports {len(tests)} of the task's tests passing ({named}); {why}"
+    return Disagreement(tests, text, recorded or {})
