@@ -32,19 +32,19 @@ SETTINGS = {}  # type: dict[str, str]
 def _forget_environment() -> None:
     """Leave the environment as it was before grading added this plugin, so that the code under
     test sees what it would see without it and no process it starts loads it again."""
-    name = __name__
-    plugins = [p for p in os.environ.get("PYTEST_PLUGINS", "").split(",") if p.strip() != name]
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    paths = [p for p in paths if p != SETTINGS.get("folder")]
-    for variable, values, separator in (
-        ("PYTEST_PLUGINS", plugins, ","),
-        ("PYTHONPATH", paths, os.pathsep),
+    folder = SETTINGS.get("folder")
+    for variable, separator, ours in (
+        ("PYTEST_PLUGINS", ",", __name__),
+        ("PYTHONPATH", os.pathsep, folder),
     ):
+        values = os.environ.get(variable, "").split(separator)
+        if ours in values:
+            values.remove(ours)
         if any(values):
             os.environ[variable] = separator.join(values)
         else:
             os.environ.pop(variable, None)
-    sys.path[:] = [p for p in sys.path if p != SETTINGS.get("folder")]
+    sys.path[:] = [p for p in sys.path if p != folder]
 
 
 class _Records:
