@@ -4,7 +4,6 @@ must still resolve without a mark. Used by tests/test_grading_forgery.py."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 # A pytest plugin that marks every report passed: what the forgeries load, one way or another.
@@ -342,30 +341,3 @@ HONEST = [
         gold=True,
     ),
 ]
-
-
-def diff(path: str, old: str | None, new_text: str, mode: str = "100644") -> str:
-    """A git-style diff that turns `old` (None: no file) into `new_text`."""
-    if old is None:
-        header = f"diff --git a/{path} b/{path}\nnew file mode {mode}\n--- /dev/null\n"
-        body = difflib.unified_diff([], new_text.splitlines(True), n=3)
-        return header + f"+++ b/{path}\n" + "".join(list(body)[2:])
-    body = difflib.unified_diff(old.splitlines(True), new_text.splitlines(True), n=3)
-    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n" + "".join(list(body)[2:])
-
-
-def patch_of(forgery: Forgery, base_file, gold: str) -> str:
-    """The forgery as a patch; `base_file(path)` reads a file of its image (None: none)."""
-    parts = [gold] if forgery.gold else []
-    for path, change in forgery.changes.items():
-        old = base_file(path)
-        if change.text is not None:
-            parts.append(diff(path, old, change.text, change.mode))
-            continue
-        assert old is not None, path
-        text = change.prepend + old + change.append
-        if change.replace:
-            assert change.replace[0] in text, (path, change.replace[0])
-            text = text.replace(*change.replace)
-        parts.append(diff(path, old, text))
-    return "".join(parts)

@@ -6,6 +6,7 @@ test would fail without them."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from harness.sandbox.docker import DockerProvider
 from harness.tasks import load_tasks
 
 from .conftest import run_id
-from .forgeries import FORGERIES, HONEST, Forgery, patch_of
+from .forgeries import FORGERIES, HONEST, Forgery
 from .helpers import harness
 from .official_images import rows
 
@@ -86,6 +87,33 @@ def graded_rows(tmp_path, catalogue_rows, patches, entries: list[Forgery]) -> di
     assert result.returncode == 0, result.stderr
     graded = [json.loads(line) for line in output.read_text().splitlines()]
     return {models[row["model_name_or_path"]].name: row for row in graded}
+
+
+def diff(path: str, old: str | None, new_text: str, mode: str = "100644") -> str:
+    """A git-style diff that turns `old` (None: no file) into `new_text`."""
+    if old is None:
+        header = f"diff --git a/{path} b/{path}\nnew file mode {mode}\n--- /dev/null\n"
+        body = difflib.unified_diff([], new_text.splitlines(True), n=3)
+        return header + f"+++ b/{path}\n" + "".join(list(body)[2:])
+    body = difflib.unified_diff(old.splitlines(True), new_text.splitlines(True), n=3)
+    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n" + "".join(list(body)[2:])
+
+
+def patch_of(forgery: Forgery, base_file, gold: str) -> str:
+    """The forgery as a patch; `base_file(path)` reads a file of its image (None: none)."""
+    parts = [gold] if forgery.gold else []
+    for path, change in forgery.changes.items():
+        old = base_file(path)
+        if change.text is not None:
+            parts.append(diff(path, old, change.text, change.mode))
+            continue
+        assert old is not None, path
+        text = change.prepend + old + change.append
+        if change.replace:
+            assert change.replace[0] in text, (path, change.replace[0])
+            text = text.replace(*change.replace)
+        parts.append(diff(path, old, text))
+    return "".join(parts)
 
 
 def test_no_forgery_resolves_and_honest_patches_do(tmp_path, catalogue_rows, patches):

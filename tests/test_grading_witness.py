@@ -23,68 +23,7 @@ from harness.grading.witness import (
 from harness.testsuite.parsers import registry_parser
 from harness.testsuite.suite import parse_pytest_log
 
-HONEST = """
-import unittest
-
-import pytest
-
-
-@pytest.fixture
-def broken():
-    raise RuntimeError("fixture")
-
-
-def test_passes():
-    assert True
-
-
-def test_fails():
-    assert 1 == 2
-
-
-@pytest.mark.parametrize("x", [1, 2])
-def test_param(x):
-    assert x == 1
-
-
-@pytest.mark.xfail
-def test_expected_failure():
-    assert False
-
-
-@pytest.mark.xfail
-def test_unexpected_pass():
-    pass
-
-
-@pytest.mark.skip(reason="no")
-def test_skipped():
-    pass
-
-
-def test_setup_error(broken):
-    pass
-
-
-def test_imperative_xfail():
-    pytest.xfail("later")
-
-
-class Case(unittest.TestCase):
-    def test_ok(self):
-        self.assertTrue(True)
-
-    def test_bad(self):
-        self.assertEqual(1, 2)
-
-    @unittest.expectedFailure
-    def test_known(self):
-        self.assertEqual(1, 2)
-
-    def test_skip(self):
-        self.skipTest("no")
-"""
-
+DATA = Path(__file__).parent / "data" / "witness"  # honest tests, and conftest.py files
 FAILING = "def test_ok():\n    assert True\n\n\ndef test_fails():\n    assert 1 == 2\n"
 
 
@@ -118,7 +57,7 @@ def seen_of(witness: Witness) -> Seen:
 
 
 def test_an_honest_run_is_recorded_as_pytests_summary_reports_it(tmp_path):
-    log, witness = run_pytest(tmp_path, {"test_honest.py": HONEST})
+    log, witness = run_pytest(tmp_path, {"test_honest.py": (DATA / "test_honest.py").read_text()})
     seen = seen_of(witness)
     assert (seen.broken, seen.problems) == ("", [])
     statuses = {test: status for test, status in parse_pytest_log(log).items() if "::" in test}
@@ -158,118 +97,22 @@ def test_a_pytest_started_by_a_test_does_not_load_it():
     assert Path(witness.records).read_text().count('"k": "session"') == 1
 
 
-MAKEREPORT_FLIP = """
-import pytest
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    report.outcome = "passed"
-"""
-
-MAKEREPORT_FLIP_AND_FORGET = """
-import pytest
-
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    call.excinfo = None
-    yield
-"""
-
-CALL_SWALLOWED = """
-from _pytest.runner import CallInfo
-
-made = CallInfo.from_call.__func__
-
-
-def swallowed(cls, func, when, reraise=None):
-    info = made(cls, func, when, reraise)
-    info.excinfo = None
-    return info
-
-
-CallInfo.from_call = classmethod(swallowed)
-"""
-
-REPORT_CLASS = """
-from _pytest.reports import TestReport
-
-made = TestReport.from_item_and_call.__func__
-
-
-def passed(cls, item, call):
-    report = made(cls, item, call)
-    report.outcome = "passed"
-    return report
-
-
-TestReport.from_item_and_call = classmethod(passed)
-"""
-
-DELIVERED_FLIP = """
-import pytest
-
-
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_logreport(report):
-    report.outcome = "passed"
-    yield
-"""
-
-AS_XFAIL = """
-import pytest
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        report.outcome = "skipped"
-        report.wasxfail = "forged"
-"""
-
-SUMMARY = """
-import pytest
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_terminal_summary(terminalreporter):
-    for report in terminalreporter.stats.pop("failed", []):
-        report.outcome = "passed"
-        terminalreporter.stats.setdefault("passed", []).append(report)
-"""
-
-UNREGISTER = (
-    MAKEREPORT_FLIP
-    + """
-
-def pytest_configure(config):
-    for plugin in config.pluginmanager.get_plugins():
-        if getattr(plugin, "__name__", "").startswith("harness_witness"):
-            config.pluginmanager.unregister(plugin)
-"""
-)
-
-
 @pytest.mark.parametrize(
     "conftest, problem",
     [
-        (MAKEREPORT_FLIP, "its call raised (fail) but was reported passed"),
-        (MAKEREPORT_FLIP_AND_FORGET, "its call was reported passed, but the test raised"),
-        (CALL_SWALLOWED, "its call was reported passed, but the test raised"),
-        (REPORT_CLASS, "its call raised (fail) but was reported passed"),
-        (DELIVERED_FLIP, "its call report was changed from failed to passed"),
-        (AS_XFAIL, "its call raised (fail) but was reported skipped"),
-        (SUMMARY, None),  # the reports are true; only what pytest prints is not
-        (UNREGISTER, "empty"),  # removed before the session: it recorded nothing
+        ("made_passed.py", "its call raised (fail) but was reported passed"),
+        ("exception_cleared.py", "its call was reported passed, but the test raised"),
+        ("call_swallowed.py", "its call was reported passed, but the test raised"),
+        ("report_class.py", "its call raised (fail) but was reported passed"),
+        ("delivered_passed.py", "its call report was changed from failed to passed"),
+        ("made_xfail.py", "its call raised (fail) but was reported skipped"),
+        ("summary_only.py", None),  # the reports are true; only what pytest prints is not
+        ("plugin_removed.py", "empty"),  # removed before the session: it recorded nothing
     ],
 )
 def test_reports_rewritten_in_memory_are_caught(tmp_path, conftest, problem):
-    log, witness = run_pytest(tmp_path, {"conftest.py": conftest, "test_x.py": FAILING})
+    files = {"conftest.py": (DATA / conftest).read_text(), "test_x.py": FAILING}
+    log, witness = run_pytest(tmp_path, files)
     statuses = parse_pytest_log(log)
     assert statuses["test_x.py::test_fails"] in ("PASSED", "XFAIL"), log  # the forgery works
     assert "FAILED" not in statuses.values()
