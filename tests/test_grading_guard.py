@@ -4,6 +4,7 @@ as any tool that applies a patch might."""
 
 import pytest
 
+from harness.grading.evaluate import APPLY_PATCH
 from harness.grading.guard import Guard
 from harness.grading.runner_config import (
     RunnerFiles,
@@ -62,6 +63,21 @@ def test_a_new_runner_file_anywhere_is_removed_and_the_row_suspicious(calc_local
         "back before grading"
     )
     assert not exists(calc_local, path)
+
+
+def test_a_rename_into_a_runner_file_is_seen_however_the_diff_names_it(calc_local):
+    rename = (
+        "diff --git a/calc/__init__.py b/conftest.py\nsimilarity index 100%\n"
+        "rename from calc/__init__.py\nrename to conftest.py\n"
+    )
+
+    def apply(sandbox):
+        result = sandbox.run(APPLY_PATCH, 30, stdin=rename)
+        assert result.exit_code == 0, result.output
+
+    protection = guarded(calc_local, apply)
+    assert protection.put_back == ["conftest.py"]
+    assert not exists(calc_local, "conftest.py")
 
 
 def test_code_under_test_is_left_as_the_patch_made_it(calc_local):
