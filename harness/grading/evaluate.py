@@ -189,11 +189,18 @@ def _run_in(
     log = sandbox.read_file(log_path).decode("utf-8", "replace")
     if result.timed_out:
         return TestRun({}, log, f"the tests timed out after {timeout_s:g} s", suspicious=suspicious)
+    return read_run(task, suite, log, markers, suspicious, _record(sandbox, witness))
+
+
+def _record(sandbox: Sandbox, witness: Witness) -> Seen | None:
+    """What the harness's own pytest plugin recorded, or None when no pytest loaded it."""
     try:
-        seen = read_records(sandbox.read_file(witness.records), witness.key)
-    except HarnessError:  # no such file: no pytest loaded the plugin
-        seen = None
-    return read_run(task, suite, log, markers, suspicious, seen)
+        data = sandbox.read_file(witness.records)
+    except InfrastructureError:
+        raise
+    except HarnessError:  # no such file
+        return None
+    return read_records(data, witness.key)
 
 
 def _apply(sandbox: Sandbox, task: Task, suite: TestSuite, patch: str) -> TestRun | str:
