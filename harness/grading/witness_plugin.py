@@ -3,10 +3,11 @@
 Grading copies this file under a random name into a random folder outside the repository, with
 SETTINGS filled in, and has pytest load it through PYTEST_PLUGINS. It loads before any
 conftest.py and before the code under test is imported, opens its records file, and then writes
-one record per test phase as pytest delivers the phase's report: the report's outcome, and
-what pytest saw before the report could be rewritten, namely the outcome of the report when it
-was made, the exception the phase raised, and, for the test call, the exception the test
-raised. Each record carries a chained HMAC under a key only grading and this plugin know.
+a record as pytest delivers the report of each test's call (and of each setup or teardown that
+did not pass cleanly): the report's outcome, and what pytest saw before the report could be
+rewritten, namely the outcome of the report when it was made, the exception the phase raised,
+and, for the call, the exception the test raised. Each record carries a chained HMAC under a
+key only grading and this plugin know.
 
 Standard library and pytest only, and Python 3.5 syntax: it runs in whatever environment a task
 image tests in.
@@ -121,22 +122,27 @@ def pytest_runtest_makereport(item: Any, call: Any) -> "Generator[None, Any, Non
     ]
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_logreport(report: Any) -> "Generator[None, Any, None]":
-    """Outermost: the report as pytest delivers it, before any other plugin reads it."""
-    if _records is not None:
-        record = {
-            "k": "phase",
-            "i": report.nodeid,
-            "w": report.when,
-            "o": report.outcome,
-            "x": hasattr(report, "wasxfail"),
-            "made": _made.pop((report.nodeid, report.when), None),
-        }
-        if report.when == "call":
-            record["raised"] = _raised.pop(report.nodeid, None)
-        relative = getattr(_config, "cwd_relative_nodeid", str)(report.nodeid)
-        if relative and relative != report.nodeid:
-            record["c"] = relative
-        _records.write(record)
-    yield
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: Any) -> None:
+    """First: the report as pytest delivers it, before any other plugin reads it. A setup or
+    teardown that passed as made, raising nothing, says nothing a test's call does not."""
+    made = _made.pop((report.nodeid, report.when), None)
+    xfail = hasattr(report, "wasxfail")
+    clean = made is not None and made[:3] == ["passed", False, ""]
+    passed = report.outcome == "passed" and not xfail and clean
+    if _records is None or (report.when != "call" and passed):
+        return
+    record = {
+        "k": "phase",
+        "i": report.nodeid,
+        "w": report.when,
+        "o": report.outcome,
+        "x": xfail,
+        "made": made,
+    }
+    if report.when == "call":
+        record["raised"] = _raised.pop(report.nodeid, None)
+    relative = getattr(_config, "cwd_relative_nodeid", str)(report.nodeid)
+    if relative and relative != report.nodeid:
+        record["c"] = relative
+    _records.write(record)
