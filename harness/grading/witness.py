@@ -3,8 +3,9 @@
 Code under test runs in pytest's own process, so it can rewrite pytest's reports in memory and
 pytest then prints whatever it was given. Grading therefore has pytest load the harness's own
 plugin (witness_plugin.py) by module name through PYTEST_PLUGINS, from a random folder outside
-the repository: it loads before any conftest.py and before the code under test is imported,
-and records each test phase in a file at a random path, with a chained HMAC under a random key.
+the repository: it loads before any conftest.py and before the code under test is imported
+(unless the project is a pytest plugin loaded by its entry point), and records the test phases
+in a file at a random path, with a chained HMAC under a random key.
 Grading reads the record back and compares it with the parsed log: a test the log counts as
 succeeded must have succeeded in the record too, or the row is not resolved and `suspicious`
 says why. A test succeeds in the record only if its reports were delivered as pytest made them

@@ -2,7 +2,8 @@
 
 Grading copies this file under a random name into a random folder outside the repository, with
 SETTINGS filled in, and has pytest load it through PYTEST_PLUGINS. It loads before any
-conftest.py and before the code under test is imported, opens its records file, and then writes
+conftest.py and (unless the project is a pytest plugin that pytest loads by its entry point)
+before the code under test is imported, opens its records file, and then writes
 a record as pytest delivers the report of each test's call (and of each setup or teardown that
 did not pass cleanly): the report's outcome, and what pytest saw before the report could be
 rewritten, namely the outcome of the report when it was made, the exception the phase raised,
