@@ -16,7 +16,17 @@ def warn(message: str) -> None:
     if _held is not None:
         _held.append(message)
     else:
+        _print_note(message)
+
+
+def _print_note(message: str) -> None:
+    """Once a progress bar may be on screen (tqdm is loaded), tqdm prints the note above the
+    bar, which it draws again, rather than into the bar's line."""
+    bars = sys.modules.get("tqdm")
+    if bars is None:
         print(message, file=sys.stderr)
+    else:
+        bars.tqdm.write(message, file=sys.stderr)
 
 
 def hold_notes() -> None:
@@ -33,7 +43,7 @@ def release_notes() -> None:
     global _held
     held, _held = _held or [], None
     for message in held:
-        print(message, file=sys.stderr)
+        _print_note(message)
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:

@@ -7,6 +7,7 @@ import difflib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,13 @@ from harness.cli import main
 from harness.models import Completion, Message
 from harness.pricing import Usage
 from harness.prompts import default_prompts
-from harness.reporting.compare import Comparison, compare_sides, rows_side
+from harness.reporting.compare import Comparison, compare_sides
+from harness.reporting.sides import rows_side
 from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.results import ResultRow
 from harness.testsuite.suite import edit_check_suite
+
+from .fake_openai import deepseek_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,3 +189,14 @@ def edit(sandbox: Any, path: str, old: str | None, new: str) -> str:
         f"b/{path}",
     )
     return "".join(lines)
+
+
+SUBMIT_REPLY = {"content": "THOUGHT: done\n\n```submit\n```", "usage": deepseek_usage(0, 1000, 100)}
+
+
+def gold_then_submit(gold: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A script for tests/fake_openai.py: on the first turn of any task, apply the gold patch
+    with a command; then submit."""
+    body = f"git apply <<'PATCH'\n{gold}PATCH"
+    apply = {"content": fence("bash", body), "usage": deepseek_usage(0, 1000, 100)}
+    return lambda request: apply if len(request["messages"]) <= 2 else SUBMIT_REPLY

@@ -103,7 +103,8 @@ RUN set -eux; \\
 WORKDIR /testbed
 """
 
-# A repository of tests/data/checks at /testbed, in the testbed environment.
+# A project kept here (a folder of tests/data) at /testbed, in the testbed environment; its
+# runner scripts executable.
 FOLDER_DOCKERFILE = """\
 FROM {env}
 COPY repo/ /testbed/
@@ -131,6 +132,7 @@ class Fixture:
 
     sdist: str  # a file of requirements.txt's downloads, or "" for the no-Python image
     tools: tuple[str, ...] = TOOLS  # what the testbed environment gets
+    source: str = ""  # or a project kept in DATA, in a Python environment
 
 
 # instance id -> what its image holds
@@ -140,6 +142,11 @@ FIXTURES = {
     "pytoolz__toolz-2": Fixture("toolz-1.2.0.tar.gz", tuple(t for t in TOOLS if t != "pluggy")),
     "more-itertools__more-itertools-1": Fixture("more_itertools-11.2.1.tar.gz"),
     "shellkit__shellcalc-1": Fixture(""),
+    # for the forgery catalogue (data/swebench/runners): the same project under pytest and
+    # under a runner shaped like Django's, and toolz with a test patch that adds a conftest.py
+    "runkit__runkit-1": Fixture("", source="runkit"),
+    "runkit__runkit-2": Fixture("", source="runkit"),
+    "pytoolz__toolz-3": Fixture("toolz-1.2.0.tar.gz"),
 }
 
 
@@ -250,6 +257,10 @@ def build_images(client: docker.DockerClient) -> dict[str, str]:
         if fixture.sdist:
             env = _env_image(client, base, downloads, fixture.tools)
             built = _project_image(client, env, downloads, fixture.sdist)
+        elif fixture.source:
+            env = _env_image(client, base, downloads, fixture.tools)
+            tag = f"{NAMESPACE}/{fixture.source}:env-{env.rsplit(':', 1)[1]}"
+            built = _folder_image(client, env, DATA / fixture.source, tag)
         else:
             built = _no_python_image(client, base)
         name = image_name(instance_id, NAMESPACE)
@@ -258,17 +269,21 @@ def build_images(client: docker.DockerClient) -> dict[str, str]:
     return names
 
 
-def _folder_image(client: docker.DockerClient, env: str, folder: Path) -> str:
+def _folder_image(client: docker.DockerClient, env: str, folder: Path, tag: str) -> str:
     paths = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     files = {f"repo/{p.relative_to(folder)}": p.read_bytes() for p in paths}
-    executable = [str(p.relative_to(folder)) for p in paths if os.access(p, os.X_OK)]
+    executable = [
+        str(p.relative_to(folder))
+        for p in paths
+        if os.access(p, os.X_OK) or p.name == "runtests.py"
+    ]
     chmod = f"chmod +x {' '.join(executable)}; " if executable else ""
     dockerfile = FOLDER_DOCKERFILE.format(
         env=env, chmod=chmod, identity=GIT_IDENTITY, name=folder.name
     )
     files["Dockerfile"] = dockerfile.encode()
     files["env-id"] = str(client.images.get(env).id).encode()
-    return build_image(client, f"{NAMESPACE}/{folder.name.lower()}:checks", files)
+    return build_image(client, tag, files)
 
 
 def check_images(client: docker.DockerClient) -> dict[str, str]:
@@ -279,7 +294,8 @@ def check_images(client: docker.DockerClient) -> dict[str, str]:
     for instance_id in CHECK_INSTANCES:
         folder = CHECKS / "repos" / instance_id.rsplit("-", 1)[0]
         name = image_name(instance_id, NAMESPACE)
-        client.images.get(_folder_image(client, env, folder)).tag(*name.rsplit(":", 1))
+        built = _folder_image(client, env, folder, f"{NAMESPACE}/{folder.name.lower()}:checks")
+        client.images.get(built).tag(*name.rsplit(":", 1))
         names[instance_id] = name
     return names
 
@@ -310,10 +326,11 @@ def check_rows(images: dict[str, str]) -> list[dict]:
     ]
 
 
-def rows() -> list[dict]:
-    """The hand-written task rows of the fixture projects, in SWE-bench's field layout."""
+def rows(kind: str = "instances") -> list[dict]:
+    """The hand-written task rows of the fixture projects, in SWE-bench's field layout
+    (`kind`: "instances", or "runners" for the forgery catalogue's)."""
     found = []
-    for folder in sorted((DATA / "instances").iterdir()):
+    for folder in sorted((DATA / kind).iterdir()):
         row = json.loads((folder / "row.json").read_text())
         row["patch"] = (folder / "gold.patch").read_text()
         row["test_patch"] = (folder / "test.patch").read_text()

@@ -13,7 +13,7 @@ from harness import HarnessError, UsageError, warn
 from harness.files import ensure_writable
 from harness.image_names import namespace_problem, reference_problem
 from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
-from harness.results import ResultRow, read_rows
+from harness.results import ResultRow, iter_rows
 from harness.results.store import holds_rows
 from harness.tasks import Task, check_mirror, load_tasks, select_tasks
 
@@ -154,9 +154,10 @@ def check_base_image(images: Images, given: str | None) -> None:
 
 
 def read_results(path: Path, required: bool = True) -> list[ResultRow]:
-    """The rows of a results file; bad input is exit 2, and so is an empty file when the
-    command cannot do without it."""
-    rows = bad_input(read_rows, path, warn)
+    """Every row of a results file, for the caller to sort out repeated rows as
+    harness/results/attempts.py defines; bad input is exit 2, and so is an empty file when
+    the command cannot do without it."""
+    rows = bad_input(lambda: list(iter_rows(path, ResultRow, warn)))
     if not rows:
         if required:
             raise UsageError(f"{path} holds no result rows")
