@@ -38,6 +38,8 @@ from harness.tasks import Task
 
 T = TypeVar("T")
 R = TypeVar("R")
+# Grades a task's patch: (task, patch, sandboxes, environment, timeout) -> verdict
+Grader = Callable[[Task, str, SandboxProvider, str, float], Verdict]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class RunConfig:
     grade_timeout_s: float = 900.0
     prompts: Prompts = field(default_factory=default_prompts)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    grader: Grader = grade  # a memoised provider's, to reuse verdicts (sandbox/memo.py)
 
     def key(self, task: Task) -> RowKey:
         """The key of this run's row of a task."""
@@ -129,7 +132,7 @@ def attempt_task(
             patch = agent.solve(task, sandbox, baselines).patch
         finally:
             sandbox.close()
-        verdict = grade(task, patch, sandboxes, environment, config.grade_timeout_s)
+        verdict = config.grader(task, patch, sandboxes, environment, config.grade_timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
         verdict = error_verdict(exc)
     # even a task that failed half-way keeps the calls it paid for
