@@ -121,7 +121,8 @@ def _log_posterior(
     likelihood: np.ndarray = np.sum(times * terms, axis=-1)
     # density in (logit m, log c): p(m, c) dm dc = p(m, c) m (1 - m) c d(logit m) d(log c)
     log_prior: np.ndarray = -1.5 * np.log1p(c) + np.log(m * (1 - m)) + np.log(c)
-    return likelihood + log_prior
+    total: np.ndarray = likelihood + log_prior
+    return total
 
 
 def hyperposterior(counts: Mapping[str, Counts]) -> Hyperposterior:
