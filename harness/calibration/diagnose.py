@@ -75,6 +75,8 @@ class Diagnosis:
     runs: int
     task_runs: int
     tests: tuple[Test, ...]
+    attempts: dict[Tier, AttemptModel]
+    repositories: dict[Tier, RepositoryEffects]
     coupling: Coupling | None  # None: no re-runs in these runs
     correlation: TierCorrelation
     shapes: tuple[Shape, ...]
@@ -91,14 +93,18 @@ class Diagnosis:
 
 def diagnose(observed: Sequence[Observed], resamples: int = RESAMPLES) -> Diagnosis:
     tests: list[Test] = []
+    models: dict[Tier, AttemptModel] = {}
     for tier in TIERS:
         model = attempt_model(tier_attempts(observed, tier), tier)
         if model is not None:
+            models[tier] = model
             tests += _attempt_tests(model)
     result = fit(observed)
+    repositories: dict[Tier, RepositoryEffects] = {}
     for tier in TIERS:
         effects = repository_effects(result.counts[tier])
         if effects is not None:
+            repositories[tier] = effects
             tests.append(_repository_test(effects, tier))
     measured = result.params.calibration.measured if result.params.calibration else {}
     tasks = measured.get("tasks", {})
@@ -113,6 +119,8 @@ def diagnose(observed: Sequence[Observed], resamples: int = RESAMPLES) -> Diagno
         runs=len({o.run for o in observed}),
         task_runs=len(observed),
         tests=tuple(tests),
+        attempts=models,
+        repositories=repositories,
         coupling=_coupling(result.params.solve.coupling, measured.get("reruns")),
         correlation=correlation,
         shapes=tuple(shape_intervals(observed, resamples)),

@@ -137,7 +137,8 @@ class Simulator:
     memo: MemoProvider = field(init=False)
 
     def __post_init__(self) -> None:
-        self.memo = MemoProvider(self.sandboxes)
+        given = self.sandboxes
+        self.memo = given if isinstance(given, MemoProvider) else MemoProvider(given)
 
     def policy(self, row: ResultRow) -> Policy:
         policy = resolve_policy(row.policy, self.rules)

@@ -281,7 +281,7 @@ def validation(
             )
         except HarnessError as exc:  # the runs' rules are not the ones in force, say
             raise UsageError(str(exc)) from None
-    return predictions, diagnose(observed), chosen
+    return predictions, diagnose(observed, resamples=0), chosen
 
 
 def print_validation(

@@ -12,7 +12,8 @@ one state. A command is answered by (task, state, command, input); reading a fil
 the path and the request just before it (a command writes its log, and the next request reads
 it). Each state remembers the state-changing requests that first led to it from the fresh
 checkout, which bring any real sandbox there; arriving anywhere else is an error, never a
-silent difference.
+silent difference. A real sandbox, once started, is kept for the next memoised sandbox of the
+same task (brought to the state it needs by a restore), until the provider cleans up.
 
 Only for actors whose commands are deterministic functions of the working tree, such as the
 simulated models: a command whose output changes from run to run (`date`) is answered with its
@@ -79,6 +80,15 @@ class Answer:
 
 
 @dataclass
+class Real:
+    """A real sandbox, the state it is in, and the states its repository can restore."""
+
+    sandbox: Sandbox
+    state: str
+    reached: set[str]
+
+
+@dataclass
 class SandboxMemo:
     """Everything the memoised sandboxes of one provider have learnt, shared by its threads."""
 
@@ -87,6 +97,7 @@ class SandboxMemo:
     fresh: dict[TaskKey, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     verdicts: dict[tuple[TaskKey, str], Verdict] = field(default_factory=dict)
     environments: dict[str, str] = field(default_factory=dict)
+    idle: dict[TaskKey, list[Real]] = field(default_factory=dict)  # real sandboxes to reuse
     hits: int = 0
     misses: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -111,21 +122,36 @@ class SandboxMemo:
         with self.lock:
             return self.paths.get((task, state))
 
+    def borrow(self, task: TaskKey) -> Real | None:
+        with self.lock:
+            free = self.idle.get(task)
+            return free.pop() if free else None
+
+    def give_back(self, task: TaskKey, real: Real) -> None:
+        with self.lock:
+            self.idle.setdefault(task, []).append(real)
+
+    def close_idle(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, {}
+        for reals in idle.values():
+            for real in reals:
+                real.sandbox.close()
+
 
 class MemoSandbox:
     """One task's sandbox, answered from the memo where it can be; see the module text."""
 
     def __init__(self, memo: SandboxMemo, task: TaskKey, start: Callable[[], Sandbox]):
         self.memo, self.task, self._start = memo, task, start
-        self._real: Sandbox | None = None
-        self._real_state = ""
+        self._real: Real | None = None
         self._last: Changing | None = None  # the last request that may have written a file
         self._before_last = ""  # the state it was asked in
         self._last_ran_here = False  # the real sandbox ran it (not the memo)
         if task not in memo.fresh:
             real = self._open()
             with memo.lock:
-                memo.fresh.setdefault(task, (self._real_state, tuple(real.warnings)))
+                memo.fresh.setdefault(task, (real.state, tuple(real.sandbox.warnings)))
                 memo.paths.setdefault((task, memo.fresh[task][0]), ())
         self.base, warnings = memo.fresh[task]
         self.warnings = list(warnings)
@@ -151,7 +177,7 @@ class MemoSandbox:
                 # the file may be what the last request wrote, answered from memory
                 self._at(self._before_last)
                 _replay(real, self._last)
-                self._real_state, self._last_ran_here = self.state, True
+                self._last_ran_here = True
             return real.read_file(path)
 
         value = self._ask(Read(path, self._last), execute)
@@ -174,8 +200,10 @@ class MemoSandbox:
         return value
 
     def close(self) -> None:
+        """The real sandbox, if one was needed, waits for the task's next memoised sandbox."""
         if self._real is not None:
-            self._real.close()
+            self.memo.give_back(self.task, self._real)
+            self._real = None
 
     # -- answering ----------------------------------------------------------------------------
 
@@ -185,10 +213,11 @@ class MemoSandbox:
         ran_here = answer is None
         if answer is None:
             real = self._at(self.state)
-            value = execute(real)
-            after = real.snapshot() if isinstance(request, Changing) else self.state
-            self._real_state = after
-            answer = Answer(value, after)
+            value = execute(real.sandbox)
+            if isinstance(request, Changing):
+                real.state = real.sandbox.snapshot()
+                real.reached.add(real.state)
+            answer = Answer(value, real.state)
             if not (isinstance(value, CommandResult) and value.timed_out):
                 self.memo.learn(key, answer)
         if isinstance(request, Changing):
@@ -196,40 +225,48 @@ class MemoSandbox:
         self.state = answer.after
         return answer.value
 
-    def _open(self) -> Sandbox:
-        """The real sandbox, started fresh when there is none: its snapshot writes the base
-        tree into its repository (restores need it) and must name the state the memo knows."""
+    def _open(self) -> Real:
+        """A real sandbox: one this task used before, or a fresh one, whose snapshot writes the
+        base tree into its repository (restores need it) and must name the state the memo
+        knows."""
         if self._real is None:
-            self._real = self._start()
-            fresh = self._real.snapshot()
+            self._real = self.memo.borrow(self.task)
+        if self._real is None:
+            sandbox = self._start()
+            fresh = sandbox.snapshot()
             known = self.memo.fresh.get(self.task)
             if known is not None and known[0] != fresh:
+                sandbox.close()
                 raise InfrastructureError(
                     f"memoised sandbox: a fresh sandbox of {self.task[1]} is at {fresh}, "
                     f"not at {known[0]} as before"
                 )
-            self._real_state = fresh
+            self._real = Real(sandbox, fresh, {fresh})
         return self._real
 
-    def _at(self, state: str) -> Sandbox:
-        """The real sandbox, in `state`: started if need be, then brought there by the
-        requests that first led to it."""
+    def _at(self, state: str) -> Real:
+        """The real sandbox, in `state`: restored there when its repository has the state's
+        tree, else brought there by the requests that first led to it."""
         real = self._open()
-        if self._real_state == state:
+        if real.state == state:
+            return real
+        if state in real.reached:
+            real.sandbox.restore(state)
+            real.state = state
             return real
         path = self.memo.path(self.task, state)
         if path is None:
             raise InfrastructureError(f"memoised sandbox: no way known to state {state}")
-        real.restore(self.base)
+        real.sandbox.restore(self.base)
         for request in path:
-            _replay(real, request)
-        reached = real.snapshot()
-        if reached != state:
+            _replay(real.sandbox, request)
+        real.state = real.sandbox.snapshot()
+        real.reached.add(real.state)
+        if real.state != state:
             raise InfrastructureError(
-                f"memoised sandbox: replaying the requests to state {state} gave {reached}: "
+                f"memoised sandbox: replaying the requests to state {state} gave {real.state}: "
                 "the actor's commands are not deterministic"
             )
-        self._real_state = state
         return real
 
 
@@ -249,10 +286,14 @@ class MemoProvider:
 
     inner: SandboxProvider
     memo: SandboxMemo = field(default_factory=SandboxMemo)
-    run_id: str = field(init=False)
+    run_id: str = ""  # the rows' run id: the inner provider's unless given
 
     def __post_init__(self) -> None:
-        self.run_id = self.inner.run_id
+        self.run_id = self.run_id or self.inner.run_id
+
+    def renamed(self, run_id: str) -> MemoProvider:
+        """The same sandboxes and memo, for a run of another id."""
+        return MemoProvider(self.inner, self.memo, run_id)
 
     def prepare(self, task: Task) -> str:
         known = self.memo.environments.get(task.content_hash)
@@ -269,6 +310,7 @@ class MemoProvider:
         )
 
     def cleanup(self) -> int:
+        self.memo.close_idle()
         return self.inner.cleanup()
 
     def grade(
