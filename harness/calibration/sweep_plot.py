@@ -66,6 +66,13 @@ def _lengths_panel(axes: Any, sweep: Sweep) -> None:
 
 
 def sweep_plot(sweep: Sweep, tasks: int, form: str = "png") -> bytes:
+    out = io.BytesIO()
+    sweep_figure(sweep, tasks).savefig(out, format=form)
+    return out.getvalue()
+
+
+def sweep_figure(sweep: Sweep, tasks: int) -> Any:
+    """The figure, drawn without pyplot: no GUI backend, no global state."""
     require_plotting()
     from matplotlib.figure import Figure  # the plot extra: only when a plot is asked for
 
@@ -87,6 +94,4 @@ def sweep_plot(sweep: Sweep, tasks: int, form: str = "png") -> bytes:
     title = TITLE.format(rule=sweep.rules[0].name, tasks=tasks, replicates=replicates)
     figure.suptitle(title + "\n95% intervals over the replicates", fontsize=10)
     figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format=form)
-    return out.getvalue()
+    return figure
