@@ -65,22 +65,31 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 
 def rule_points(base: Policy, varied: Sequence[tuple[str, list[Any]]]) -> list[Policy]:
     """Every combination of the varied knobs on the base rule, each checked as a rules file's
-    table would be; the base rule itself first."""
+    table would be (a problem the base rule has already is its own, not the variation's); the
+    base rule itself first."""
     found = [base]
     names = [name for name, _ in varied]
     for values in itertools.product(*(values for _, values in varied)):
         changes = dict(zip(names, values))
         label = ",".join(f"{k}={_label(v)}" for k, v in changes.items())
         policy = replace(base, name=f"{base.name}[{label}]", **changes)
-        table = {**vars(policy), "escalate_on": sorted(policy.escalate_on)}
-        table.pop("name")
-        try:
-            PolicyRules(**table)
-        except ValidationError as exc:
-            raise UsageError(f"--vary: {policy.name}: {first_problem(exc)}") from None
+        problem = _problem(policy)
+        if problem and problem != _problem(base):
+            raise UsageError(f"--vary: {policy.name}: {problem}")
         if policy.rules_hash not in {p.rules_hash for p in found}:
             found.append(policy)
     return found
+
+
+def _problem(policy: Policy) -> str | None:
+    """What a rules file's checks would say of this rule, if anything."""
+    table = {**vars(policy), "escalate_on": sorted(policy.escalate_on)}
+    table.pop("name")
+    try:
+        PolicyRules(**table)
+    except ValidationError as exc:
+        return first_problem(exc)
+    return None
 
 
 def _label(value: Any) -> str:

@@ -23,7 +23,11 @@ from harness.reporting.tables import format_table, money, percent
 Spread = tuple[float, float, float]  # mean, low, high
 
 
-def spread(values: Sequence[float | None]) -> Spread | None:
+def spread(
+    values: Sequence[float | None], low: float = -math.inf, high: float = math.inf
+) -> Spread | None:
+    """The mean and 95% interval of the known values, the interval kept within [low, high]
+    (a share within 0 and 1, a cost at 0 or more)."""
     known = [v for v in values if v is not None and math.isfinite(v)]
     if not known:
         return None
@@ -32,14 +36,22 @@ def spread(values: Sequence[float | None]) -> Spread | None:
         return (mean, mean, mean)
     half = float(student.ppf(0.975, len(known) - 1)) * statistics.stdev(known)
     half *= math.sqrt(1 + 1 / len(known))
-    return (mean, mean - half, mean + half)
+    return (mean, max(low, mean - half), min(high, mean + half))
 
 
-def _cell(value: Spread | None, show: Callable[[float], str], low: float = -math.inf) -> str:
+def share(values: Sequence[float | None]) -> Spread | None:
+    return spread(values, 0.0, 1.0)
+
+
+def cost(values: Sequence[float | None]) -> Spread | None:
+    return spread(values, 0.0)
+
+
+def _cell(value: Spread | None, show: Callable[[float], str]) -> str:
     if value is None:
         return "-"
-    mean, lo, hi = value
-    return f"{show(mean)} ({show(max(low, lo))} - {show(hi)})"
+    mean, low, high = value
+    return f"{show(mean)} ({show(low)} - {show(high)})"
 
 
 def replicate_pgr(sweep: Sweep, rule: str) -> list[float | None]:
@@ -57,11 +69,11 @@ def rules_table(sweep: Sweep) -> str:
         rows.append(
             [
                 name,
-                _cell(spread([r.pass_rate for r in runs]), percent, 0.0),
-                _cell(spread([r.cost_per_resolved for r in runs]), money, 0.0),
-                _cell(spread([r.strong_share for r in runs]), percent, 0.0),
+                _cell(share([r.pass_rate for r in runs]), percent),
+                _cell(cost([r.cost_per_resolved for r in runs]), money),
+                _cell(share([r.strong_share for r in runs]), percent),
                 _cell(spread(replicate_pgr(sweep, name)), percent),
-                _cell(spread([r.turns for r in runs]), lambda v: f"{v:.1f}", 0.0),
+                _cell(cost([r.turns for r in runs]), lambda v: f"{v:.1f}"),
             ]
         )
     headers = ["rule", "pass rate", "cost/resolved", "calls on pro", "PGR", "turns/task"]
@@ -76,26 +88,26 @@ class Threshold:
     reached: int  # replicates in which a swept rule reaches it
 
 
-def summary(sweep: Sweep, shares: Sequence[float]) -> tuple[Spread | None, list[Threshold]]:
+def summary(sweep: Sweep, gaps: Sequence[float]) -> tuple[Spread | None, list[Threshold]]:
     """APGR, and CPT at each share of the gap, over the replicates."""
     apgrs: list[float | None] = []
-    found: dict[float, list[tuple[float, float | None]]] = {s: [] for s in shares}
+    found: dict[float, list[tuple[float, float | None]]] = {g: [] for g in gaps}
     for r in range(len(sweep.runs[CHEAP.name])):
         cheap = sweep.runs[CHEAP.name][r].pass_rate
         strong = sweep.runs[STRONG.name][r].pass_rate
         points = [sweep.runs[rule.name][r].point(rule.name) for rule in sweep.rules]
         apgrs.append(apgr(points, cheap, strong))
-        for share in shares:
-            if (best := cpt(points, cheap, strong, share)) is not None:
-                found[share].append((best.strong_share, best.cost_per_resolved))
+        for gap in gaps:
+            if (best := cpt(points, cheap, strong, gap)) is not None:
+                found[gap].append((best.strong_share, best.cost_per_resolved))
     thresholds = [
         Threshold(
-            share,
-            spread([s for s, _ in found[share]]),
-            spread([c for _, c in found[share]]),
-            len(found[share]),
+            gap,
+            share([s for s, _ in found[gap]]),
+            cost([c for _, c in found[gap]]),
+            len(found[gap]),
         )
-        for share in shares
+        for gap in gaps
     ]
     return spread(apgrs), thresholds
 
@@ -109,8 +121,8 @@ def summary_text(sweep: Sweep, shares: Sequence[float]) -> str:
     ]
     for t in thresholds:
         where = (
-            f"{_cell(t.strong_share, percent, 0.0)} of calls on pro, cost per resolved task "
-            f"{_cell(t.cost_per_resolved, money, 0.0)}"
+            f"{_cell(t.strong_share, percent)} of calls on pro, cost per resolved task "
+            f"{_cell(t.cost_per_resolved, money)}"
             if t.reached
             else "no swept rule gets there (pro alone does, with every call)"
         )
@@ -126,7 +138,7 @@ def length_curves(sweep: Sweep) -> list[tuple[float, dict[str, Spread | None]]]:
     for runs in sweep.lengths.values():
         turns = statistics.fmean(r.turns for r in runs[base])
         curves.append(
-            (turns, {name: spread([r.cost_per_resolved for r in rs]) for name, rs in runs.items()})
+            (turns, {name: cost([r.cost_per_resolved for r in rs]) for name, rs in runs.items()})
         )
     return sorted(curves, key=lambda c: c[0])
 
@@ -181,7 +193,7 @@ def lengths_table(sweep: Sweep) -> str:
     curves = length_curves(sweep)
     names = [CHEAP.name, STRONG.name, sweep.rules[0].name]
     rows = [
-        [f"{turns:.0f}", *(_cell(costs.get(n), money, 0.0) for n in names)]
+        [f"{turns:.0f}", *(_cell(costs.get(name), money) for name in names)]
         for turns, costs in curves
     ]
     headers = [f"turns per task run ({names[-1]})", *(f"{n} cost/resolved" for n in names)]
