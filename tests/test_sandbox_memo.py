@@ -35,6 +35,15 @@ def suite(tmp_path):
     return tiny_suite(tmp_path, 4)
 
 
+@pytest.fixture
+def memoised(suite):
+    """Memoised local sandboxes, and a task with its environment."""
+    memo = MemoProvider(LocalProvider(run_id=run_id("memo")))
+    task = suite.tasks[0]
+    yield memo, task, memo.prepare(task)
+    memo.cleanup()
+
+
 def simulated(suite, sandboxes, path, seed=3, grader=None):
     family = ModelFamily(ModelSettings(backend="sim"), "sim", seed=seed)
     config = RunConfig(BUILTIN["cascade"], load_prices(), family)
@@ -67,52 +76,37 @@ def test_memoised_runs_give_the_rows_of_real_ones_and_repeat_without_a_sandbox(s
         real.cleanup()
 
 
-def test_a_read_after_a_remembered_command_sees_what_that_command_wrote(suite):
-    memo = MemoProvider(LocalProvider(run_id=run_id("memo")))
-    task = suite.tasks[0]
-    environment = memo.prepare(task)
+def test_a_read_after_a_remembered_command_sees_what_that_command_wrote(memoised):
+    memo, task, environment = memoised
     write = "mkdir -p .git/harness && echo one > .git/harness/a && echo two > .git/harness/b"
-    try:
-        first = memo.start(task, environment)
-        first.run(write)
-        assert first.read_file(".git/harness/a") == b"one\n"
-        first.close()
-        second = memo.start(task, environment)
-        second.run(write)  # from memory: the real sandbox did not run it
-        assert second.read_file(".git/harness/b") == b"two\n"  # so it runs now, then reads
-        second.close()
-    finally:
-        memo.cleanup()
+    first = memo.start(task, environment)
+    first.run(write)
+    assert first.read_file(".git/harness/a") == b"one\n"
+    first.close()
+    second = memo.start(task, environment)
+    second.run(write)  # from memory: the real sandbox did not run it
+    assert second.read_file(".git/harness/b") == b"two\n"  # so it runs now, then reads
+    second.close()
 
 
-def test_a_state_that_replaying_does_not_reach_is_an_error(suite):
-    memo = MemoProvider(LocalProvider(run_id=run_id("memo")))
-    task = suite.tasks[0]
-    environment = memo.prepare(task)
+def test_a_state_that_replaying_does_not_reach_is_an_error(memoised):
+    memo, task, environment = memoised
     changing = "date +%N > lib/now.txt"  # a new tree each time it runs
-    try:
-        first = memo.start(task, environment)
-        first.run(changing)
-        second = memo.start(task, environment)  # while the first holds its real sandbox
-        second.run(changing)  # from memory: the state the first reached
-        with pytest.raises(InfrastructureError, match="not deterministic"):
-            second.run("ls lib")  # a new request: a fresh real sandbox must reach that state
-        first.close()
-        second.close()
-    finally:
-        memo.cleanup()
+    first = memo.start(task, environment)
+    first.run(changing)
+    second = memo.start(task, environment)  # while the first holds its real sandbox
+    second.run(changing)  # from memory: the state the first reached
+    with pytest.raises(InfrastructureError, match="not deterministic"):
+        second.run("ls lib")  # a new request: a fresh real sandbox must reach that state
+    first.close()
+    second.close()
 
 
-def test_timed_out_commands_are_run_again(suite):
-    memo = MemoProvider(LocalProvider(run_id=run_id("memo")))
-    task = suite.tasks[0]
-    environment = memo.prepare(task)
-    try:
-        for _ in range(2):
-            sandbox = memo.start(task, environment)
-            misses = memo.memo.misses
-            assert sandbox.run("sleep 5", timeout=0.3).timed_out
-            assert memo.memo.misses == misses + 1
-            sandbox.close()
-    finally:
-        memo.cleanup()
+def test_timed_out_commands_are_run_again(memoised):
+    memo, task, environment = memoised
+    for _ in range(2):
+        sandbox = memo.start(task, environment)
+        misses = memo.memo.misses
+        assert sandbox.run("sleep 5", timeout=0.3).timed_out
+        assert memo.memo.misses == misses + 1
+        sandbox.close()

@@ -4,6 +4,7 @@ path on Docker with real runs of a scripted family on the mini suite's task."""
 import json
 
 import pytest
+from PIL import Image
 
 from harness.agent.policy import BUILTIN
 from harness.models.factory import ModelFamily, ModelSettings
@@ -134,3 +135,40 @@ def test_fit_run_report_and_validate_from_the_command_line(real_runs, tmp_path, 
     # of 5,285.7 once gave +-7% here, and missed by -72.4%)
     assert validated.returncode == 0, validated.stdout
     assert "2 of 2 measured values inside" in validated.stdout
+
+
+@pytest.mark.docker
+@pytest.mark.scenario
+def test_sweep_over_bundled_tasks_prints_the_figures_and_plots_them(docker_client, tmp_path):
+    plot = tmp_path / "sweep.png"
+    swept = harness(
+        "sim", "sweep", "--slice", "0:3", "--replicates", "3", "--vary", "max_escalations=0,2",
+        "--lengths", "10,20", "--plot", str(plot), "--workers", "2",
+    )  # fmt: skip
+    assert swept.returncode == 0, swept.stderr
+    out = swept.stdout
+    assert "sim sweep of cascade over 3 task(s), 3 replicates" in out and "synthetic" in out
+    for rule in ("flash", "pro", "cascade", "cascade[max_escalations=0]"):
+        assert f"\n{rule} " in out
+    assert "APGR" in out and "CPT(50%)" in out and "CPT(80%)" in out
+    assert "turns per task run (cascade)" in out and "cascade against pro:" in out
+    image = Image.open(plot)
+    assert image.format == "PNG" and image.size == (1500, 540)
+    assert len(image.convert("RGB").getcolors(maxcolors=1 << 24)) > 50
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--vary", "speed=1"], "NAME one of"),
+        (["--policy", "pro"], "does not escalate"),
+        (["--plot", "x.gif"], "give a file ending in .png"),
+        (["--cpt", "150"], "--cpt takes percentages"),
+        (["--lengths", "0,10"], "--lengths takes turns"),
+        (["--replicates", "1"], "--replicates must be at least 2"),
+    ],
+)
+def test_bad_sweep_input_is_one_line_and_exit_2(args, message):
+    result = harness("sim", "sweep", *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr

@@ -165,13 +165,15 @@ def diagnosis_text(diagnosis: Diagnosis) -> str:
         "cascade rests on"
     )
     rho, low, high = diagnosis.correlation.interval()
+    told = math.isfinite(diagnosis.correlation.rho.se) and not (low < -0.95 and high > 0.95)
     lines.append(
         f"tier correlation across tasks: {rho:.2f} (95% interval {low:.2f} to {high:.2f}, "
         f"{diagnosis.correlation.tasks} tasks both tiers attempted); tasks outside a fit are "
         "drawn with it"
-        if math.isfinite(diagnosis.correlation.rho.se)
+        if told
         else "tier correlation across tasks: the runs cannot tell (too few tasks both tiers "
-        "attempted, or no spread between tasks); tasks outside a fit are drawn with 0"
+        "attempted, or too little spread between them); tasks outside a fit are drawn with a "
+        "correlation as uncertain (0 where it cannot be estimated at all)"
     )
     rows = [
         [shape.name, str(shape.tier), _number(shape.mean, 2), _shape_interval(shape)]

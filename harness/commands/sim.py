@@ -71,39 +71,39 @@ def parser() -> Parser:
     actions = parser.add_subparsers(
         dest="action", required=True, metavar="{fit,validate,diagnose,sweep}", parser_class=Parser
     )
-    fitting = actions.add_parser(
+    fitting = _on_results(
+        actions,
         "fit",
-        help="fit simulator parameters to real runs of the tiers on the same tasks",
-        description="Fit per-task, per-tier solve probabilities (shrunk toward the tier mean "
-        "under a hierarchical prior), each tier's failure mix, turn structure and token "
-        "shapes, the coupling of the tiers (from cascade runs) and the agreement of vote "
-        "samples, to real runs: pro-only and flash-only at least. Writes a parameter file for "
-        "--sim-params, and warns of assumptions the runs reject (see `sim diagnose`).",
+        "fit simulator parameters to real runs of the tiers on the same tasks",
+        "Fit per-task, per-tier solve probabilities (shrunk toward the tier mean under a "
+        "hierarchical prior), each tier's failure mix, turn structure and token shapes, the "
+        "coupling of the tiers (from cascade runs) and the agreement of vote samples, to real "
+        "runs: pro-only and flash-only at least. Writes a parameter file for --sim-params, and "
+        "warns of assumptions the runs reject (see `sim diagnose`).",
     )
-    fitting.add_argument("files", nargs="+", type=Path, metavar="RESULTS", help=RESULTS_HELP)
     fitting.add_argument(
         "--output", type=Path, required=True, metavar="FILE", help="calibration file to write"
     )
-    diagnosing = actions.add_parser(
+    _on_results(
+        actions,
         "diagnose",
-        help="check what the fit assumes on the runs, with intervals",
-        description="Measure on the runs what the fit assumes, with 95% intervals: whether a "
-        "tier's fix attempts are independent within a task or repeat earlier failures, whether "
-        "success falls as a trajectory grows, whether tasks of one repository are alike, how "
-        "the tiers' draws go together within a turn (cascade runs) and across tasks, and the "
-        "turn and token shapes. Says which assumptions the runs reject.",
+        "check what the fit assumes on the runs, with intervals",
+        "Measure on the runs what the fit assumes, with 95% intervals: whether a tier's fix "
+        "attempts are independent within a task or repeat earlier failures, whether success "
+        "falls as a trajectory grows, whether tasks of one repository are alike, how the tiers' "
+        "draws go together within a turn (cascade runs) and across tasks, and the turn and "
+        "token shapes. Says which assumptions the runs reject.",
     )
-    diagnosing.add_argument("files", nargs="+", type=Path, metavar="RESULTS", help=RESULTS_HELP)
-    validating = actions.add_parser(
+    validating = _on_results(
+        actions,
         "validate",
-        help="fit on part of the runs, predict the rest with the simulator, and compare",
-        description="Cross-validation: each fold holds out a policy, a run, or a share of the "
-        "tasks, fits on the rest, and predicts the held-out pass rate and cost per resolved "
-        "task by running the calibrated simulator on the same tasks in Docker sandboxes, with "
-        "95% prediction intervals. Exit 0 when every measured value is inside its interval, 1 "
-        "otherwise, naming the assumptions the runs break.",
+        "fit on part of the runs, predict the rest with the simulator, and compare",
+        "Cross-validation: each fold holds out a policy, a run, or a share of the tasks, fits "
+        "on the rest, and predicts the held-out pass rate and cost per resolved task by running "
+        "the calibrated simulator on the same tasks in Docker sandboxes, with 95% prediction "
+        "intervals. Exit 0 when every measured value is inside its interval, 1 otherwise, "
+        "naming the assumptions the runs break.",
     )
-    validating.add_argument("files", nargs="+", type=Path, metavar="RESULTS", help=RESULTS_HELP)
     validating.add_argument(
         "--hold-out",
         choices=["policy", "run", "tasks"],
@@ -159,6 +159,13 @@ def parser() -> Parser:
     _simulation_options(sweeping, "to simulate", 5)
     add_options(sweeping.add_argument_group("limits of the simulated runs"), Limits)
     return parser
+
+
+def _on_results(actions: Any, name: str, summary: str, description: str) -> Parser:
+    """An action that reads results files of real runs."""
+    action: Parser = actions.add_parser(name, help=summary, description=description)
+    action.add_argument("files", nargs="+", type=Path, metavar="RESULTS", help=RESULTS_HELP)
+    return action
 
 
 def _numbers(kind: type) -> Any:
