@@ -13,9 +13,11 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from harness.agent.policy import BUILTIN
+from harness.grading import grade
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.pricing import load_prices
 from harness.results import ResultRow, ResultStore
@@ -36,7 +38,7 @@ def timed_runs(
         config = RunConfig(BUILTIN["cascade"], load_prices(), family)
         if memo:
             assert isinstance(sandboxes, MemoProvider)
-            config = RunConfig(BUILTIN["cascade"], load_prices(), family, grader=sandboxes.grade)
+            config = replace(config, grader=sandboxes.grading(grade))
         store = ResultStore(scratch / f"{'memo' if memo else 'plain'}-{seed}.jsonl")
         started = time.perf_counter()
         rows.append(run_tasks(tasks, config, sandboxes, store, workers=2))
@@ -70,8 +72,9 @@ def main() -> None:
     print("plain Docker sandboxes, per run:     " + " ".join(f"{t:6.1f}s" for t in baseline))
     print("memoised Docker sandboxes, per run:  " + " ".join(f"{t:6.1f}s" for t in memoised))
     warm = statistics.median(memoised[1:]) if len(memoised) > 1 else memoised[0]
-    print(f"median plain run {statistics.median(baseline):.1f}s; memoised: first {memoised[0]:.1f}s,")
-    print(f"later runs median {warm:.2f}s ({statistics.median(baseline) / warm:.0f}x faster)")
+    plain_median = statistics.median(baseline)
+    print(f"median plain run {plain_median:.1f}s; memoised: first {memoised[0]:.1f}s,")
+    print(f"later runs median {warm:.2f}s ({plain_median / warm:.0f}x faster)")
     print(f"answers from memory {memo.memo.hits}, from a sandbox {memo.memo.misses}")
     print(f"rows the same as the plain runs' (status, turns, cost, patch): {same}")
 

@@ -33,13 +33,12 @@ from harness.results.predictions import Prediction
 from harness.results.resume import finished
 from harness.results.row import RowKey, task_key
 from harness.sandbox import SandboxProvider
+from harness.sandbox.memo import Grader
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
 
 T = TypeVar("T")
 R = TypeVar("R")
-# Grades a task's patch: (task, patch, sandboxes, environment, timeout) -> verdict
-Grader = Callable[[Task, str, SandboxProvider, str, float], Verdict]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import pytest
 
 from harness.agent.policy import BUILTIN
 from harness.diffs import patch_paths
+from harness.grading import grade
 from harness.models import Completion, Model
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.pricing import Usage, load_prices
@@ -393,7 +394,8 @@ def scripted_runs(
                     if http
                     else InProcessFamily(settings, "openai", seed=repeat, scripted=family)
                 )
-                config = RunConfig(BUILTIN[name], load_prices(), models, grader=sandboxes.grade)
+                grader = sandboxes.grading(grade)
+                config = RunConfig(BUILTIN[name], load_prices(), models, grader=grader)
                 run = sandboxes.renamed(f"{sandboxes.run_id}-{name}-{repeat}")
                 run_tasks(family.suite.tasks, config, run, store, workers=workers)
     return files

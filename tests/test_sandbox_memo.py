@@ -7,6 +7,7 @@ import pytest
 
 from harness import InfrastructureError
 from harness.agent.policy import BUILTIN
+from harness.grading import grade
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.pricing import load_prices
 from harness.results import ResultStore
@@ -61,9 +62,9 @@ def test_memoised_runs_give_the_rows_of_real_ones_and_repeat_without_a_sandbox(s
     plain = simulated(suite, real, tmp_path / "plain.jsonl")
     counting = Counting()
     memo = MemoProvider(counting)
-    first = simulated(suite, memo, tmp_path / "first.jsonl", grader=memo.grade)
+    first = simulated(suite, memo, tmp_path / "first.jsonl", grader=memo.grading(grade))
     started = counting.started
-    again = simulated(suite, memo, tmp_path / "again.jsonl", grader=memo.grade)
+    again = simulated(suite, memo, tmp_path / "again.jsonl", grader=memo.grading(grade))
     try:
         assert [essence(r) for r in first] == [essence(r) for r in plain]
         assert [essence(r) for r in again] == [essence(r) for r in plain]

@@ -38,6 +38,7 @@ from harness.agent.policy import Policy, resolve_policy
 from harness.calibration.fit import NotEnoughRuns, fit
 from harness.calibration.folds import Fold
 from harness.calibration.posterior import Posterior
+from harness.grading import grade
 from harness.models.factory import DEFAULT_MODELS, ModelFamily, ModelSettings
 from harness.models.sim_params import SimParams
 from harness.pricing import PriceTable
@@ -171,7 +172,8 @@ class Simulator:
             names.setdefault(tier, default)
         settings = ModelSettings(backend="sim", flash_model=names["flash"], pro_model=names["pro"])
         family = ModelFamily(settings, "sim", seed=seed, sim_params=params)
-        config = RunConfig(policy, self.prices, family, limits, grader=self.memo.grade)
+        grader = self.memo.grading(grade)
+        config = RunConfig(policy, self.prices, family, limits, grader=grader)
         store = ResultStore(self.scratch / f"{uuid.uuid4().hex}.jsonl")
         return run_tasks(tasks, config, self.memo, store, workers=self.workers)
 

@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from harness import InfrastructureError
-from harness.grading import grade
 from harness.results import Verdict
 from harness.sandbox import DEFAULT_OUTPUT_LIMIT, CommandResult, Sandbox, SandboxProvider
 from harness.tasks import Task
 
 T = TypeVar("T")
 TaskKey = tuple[str, str, str]  # environment, instance id, task content hash
+# grades a patch: (task, patch, sandboxes, environment, timeout) -> verdict, as the runner does
+Grader = Callable[[Task, str, SandboxProvider, str, float], Verdict]
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def _replay(real: Sandbox, request: Changing) -> None:
 @dataclass
 class MemoProvider:
     """A provider whose sandboxes and grading remember their answers (see the module text);
-    real sandboxes come from `inner`. Pass its `grade` as the run's grader."""
+    real sandboxes come from `inner`. Give the run `grading(grade)` as its grader."""
 
     inner: SandboxProvider
     memo: SandboxMemo = field(default_factory=SandboxMemo)
@@ -313,24 +314,24 @@ class MemoProvider:
         self.memo.close_idle()
         return self.inner.cleanup()
 
-    def grade(
-        self,
-        task: Task,
-        patch: str,
-        sandboxes: SandboxProvider,
-        environment: str,
-        timeout_s: float = 900,
-    ) -> Verdict:
-        """A patch seen before gets the verdict it got; a new one is graded in a fresh real
-        sandbox (never a memoised one: grading's markers are new each time)."""
-        task_key = (environment, task.instance_id, task.content_hash)
-        key = (task_key, hashlib.sha256(patch.encode()).hexdigest())
-        with self.memo.lock:
-            known = self.memo.verdicts.get(key)
-        if known is not None:
-            return known
-        verdict = grade(task, patch, self.inner, environment, timeout_s)
-        if verdict.status != "error":
+    def grading(self, grade: Grader) -> Grader:
+        """`grade`, remembered: a patch seen before gets the verdict it got; a new one is
+        graded in the inner provider's fresh sandboxes (never memoised ones: grading's markers
+        are new each time). Give it to the run as its grader."""
+
+        def remembered(
+            task: Task, patch: str, sandboxes: SandboxProvider, environment: str, timeout: float
+        ) -> Verdict:
+            task_key = (environment, task.instance_id, task.content_hash)
+            key = (task_key, hashlib.sha256(patch.encode()).hexdigest())
             with self.memo.lock:
-                self.memo.verdicts[key] = verdict
-        return verdict
+                known = self.memo.verdicts.get(key)
+            if known is not None:
+                return known
+            verdict = grade(task, patch, self.inner, environment, timeout)
+            if verdict.status != "error":
+                with self.memo.lock:
+                    self.memo.verdicts[key] = verdict
+            return verdict
+
+        return remembered
