@@ -142,6 +142,20 @@ def calibration_error(predictions: Sequence[Prediction]) -> str:
     )
 
 
+def misses_text(outside: int, suspects: list[str]) -> str:
+    """What `sim validate` says when measured values fall outside their intervals."""
+    head = (
+        f"{outside} measured value(s) outside their prediction interval: the calibration does "
+        "not predict these runs."
+    )
+    if not suspects:
+        return (
+            f"{head}\nNone of the assumptions `sim diagnose` checks is rejected: the cause is "
+            "something its checks do not cover."
+        )
+    return f"{head}\nAssumptions these runs break:\n" + "\n".join(f"- {s}" for s in suspects)
+
+
 def diagnosis_text(diagnosis: Diagnosis) -> str:
     """The checks, then what is measured as the fit uses it, then the shapes."""
     tests = len(diagnosis.tests)

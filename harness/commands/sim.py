@@ -24,6 +24,7 @@ from harness.calibration.report import (
     calibration_error,
     diagnosis_text,
     fit_table,
+    misses_text,
     validation_table,
 )
 from harness.calibration.sweep import Settings, parse_vary, rule_points, sweep
@@ -55,10 +56,10 @@ Run the simulated family with them: {PROG} --sim-params FILE ...
 Results of simulated models are synthetic, even calibrated ones: they predict the models these
 runs saw, on these tasks, under these limits; they are not those models.
 
-Solve probabilities: each task's is its posterior mean given its k fixes in n attempts on a
-tier's own turns, under the tier's Beta prior, whose mean and weight (prior_alpha + prior_beta)
-have a weakly informative hyperprior and are integrated over; prior_alpha and prior_beta are
-their posterior summary. Tasks not listed get the mean.
+Solve probabilities: each task's is its posterior mean given its k fixes in n attempts on a tier's
+own turns, under the tier's Beta prior, whose mean and weight (prior_alpha + prior_beta) have a
+weakly informative hyperprior and are integrated over (prior_alpha and prior_beta summarise
+their posterior). Tasks not listed get the mean.
 """
 
 
@@ -254,9 +255,7 @@ def docker_sandboxes(args: argparse.Namespace) -> Iterator[SandboxProvider]:
 
 
 @contextmanager
-def simulator(
-    args: argparse.Namespace, sandboxes: SandboxProvider, prices: PriceTable
-) -> Iterator[Simulator]:
+def simulator(args: Any, sandboxes: SandboxProvider, prices: PriceTable) -> Iterator[Simulator]:
     with tempfile.TemporaryDirectory(prefix="harness-sim-") as scratch:
         yield Simulator(sandboxes, prices, Path(scratch), args.rules, args.workers)
 
@@ -302,21 +301,12 @@ def print_validation(
     print(calibration_error(predictions))
     outside = [p for p in predictions if p.inside is False]
     suspects = broken(diagnosis, chosen)
-    if not outside:
-        for line in suspects:
-            warn(f"warning: assumption rejected, though every value is inside: {line}")
-        return 0
-    print(
-        f"{len(outside)} measured value(s) outside their prediction interval: the calibration "
-        "does not predict these runs."
-    )
-    print(
-        "Assumptions these runs break:\n" + "\n".join(f"- {line}" for line in suspects)
-        if suspects
-        else "None of the assumptions `sim diagnose` checks is rejected: the cause is "
-        "something its checks do not cover."
-    )
-    return 1
+    if outside:
+        print(misses_text(len(outside), suspects))
+        return 1
+    for line in suspects:
+        warn(f"warning: assumption rejected, though every value is inside: {line}")
+    return 0
 
 
 def run_sweep(args: argparse.Namespace) -> int:
