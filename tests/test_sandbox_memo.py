@@ -24,11 +24,11 @@ class Counting(LocalProvider):
 
     def __init__(self) -> None:
         super().__init__(run_id=run_id("memo"))
-        self.started = 0
+        self.started: list = []
 
     def start(self, task, environment, output_limit=20_000):
-        self.started += 1
-        return super().start(task, environment, output_limit)
+        self.started.append(super().start(task, environment, output_limit))
+        return self.started[-1]
 
 
 @pytest.fixture
@@ -63,14 +63,14 @@ def test_memoised_runs_give_the_rows_of_real_ones_and_repeat_without_a_sandbox(s
     counting = Counting()
     memo = MemoProvider(counting)
     first = simulated(suite, memo, tmp_path / "first.jsonl", grader=memo.grading(grade))
-    started = counting.started
+    started = len(counting.started)
     again = simulated(suite, memo, tmp_path / "again.jsonl", grader=memo.grading(grade))
     try:
         assert [essence(r) for r in first] == [essence(r) for r in plain]
         assert [essence(r) for r in again] == [essence(r) for r in plain]
         assert {r.status for r in plain} >= {"resolved"}
         # the repeat: every answer and verdict from memory, no sandbox started, none graded
-        assert counting.started == started
+        assert len(counting.started) == started
         assert memo.memo.hits > 0
     finally:
         memo.cleanup()
@@ -111,3 +111,19 @@ def test_timed_out_commands_are_run_again(memoised):
         assert sandbox.run("sleep 5", timeout=0.3).timed_out
         assert memo.memo.misses == misses + 1
         sandbox.close()
+
+
+def test_only_the_last_few_real_sandboxes_stay_open(suite):
+    local = Counting()
+    memo = MemoProvider(local)
+    memo.memo.keep = 2
+    try:
+        for task in suite.tasks:  # four tasks, a real sandbox each
+            sandbox = memo.start(task, memo.prepare(task))
+            sandbox.run("ls")
+            sandbox.close()
+        still_open = [s for s in local.started if s.root.exists()]  # close() removes it
+        assert len(local.started) == 4 and len(memo.memo.idle) == 2 and len(still_open) == 2
+    finally:
+        memo.cleanup()
+    assert memo.memo.idle == []

@@ -13,7 +13,8 @@ the path and the request just before it (a command writes its log, and the next 
 it). Each state remembers the state-changing requests that first led to it from the fresh
 checkout, which bring any real sandbox there; arriving anywhere else is an error, never a
 silent difference. A real sandbox, once started, is kept for the next memoised sandbox of the
-same task (brought to the state it needs by a restore), until the provider cleans up.
+same task (brought to the state it needs by a restore): the last few used stay open, until the
+provider cleans up.
 
 Only for actors whose commands are deterministic functions of the working tree, such as the
 simulated models: a command whose output changes from run to run (`date`) is answered with its
@@ -98,7 +99,8 @@ class SandboxMemo:
     fresh: dict[TaskKey, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     verdicts: dict[tuple[TaskKey, str], Verdict] = field(default_factory=dict)
     environments: dict[str, str] = field(default_factory=dict)
-    idle: dict[TaskKey, list[Real]] = field(default_factory=dict)  # real sandboxes to reuse
+    idle: list[tuple[TaskKey, Real]] = field(default_factory=list)  # to reuse, the oldest first
+    keep: int = 8  # idle real sandboxes kept open (containers hold memory)
     hits: int = 0
     misses: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -125,19 +127,23 @@ class SandboxMemo:
 
     def borrow(self, task: TaskKey) -> Real | None:
         with self.lock:
-            free = self.idle.get(task)
-            return free.pop() if free else None
+            for index in range(len(self.idle) - 1, -1, -1):
+                if self.idle[index][0] == task:
+                    return self.idle.pop(index)[1]
+        return None
 
     def give_back(self, task: TaskKey, real: Real) -> None:
         with self.lock:
-            self.idle.setdefault(task, []).append(real)
+            self.idle.append((task, real))
+            evicted, self.idle = self.idle[: -self.keep], self.idle[-self.keep :]
+        for _, old in evicted:
+            old.sandbox.close()
 
     def close_idle(self) -> None:
         with self.lock:
-            idle, self.idle = self.idle, {}
-        for reals in idle.values():
-            for real in reals:
-                real.sandbox.close()
+            idle, self.idle = self.idle, []
+        for _, real in idle:
+            real.sandbox.close()
 
 
 class MemoSandbox:
