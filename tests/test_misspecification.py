@@ -25,6 +25,8 @@ import pytest
 from scipy.special import logit
 from scipy.stats import binom
 
+from harness.agent.loop import Limits
+from harness.agent.policy import BUILTIN
 from harness.calibration.diagnose import (
     COUPLING,
     INDEPENDENCE,
@@ -34,8 +36,13 @@ from harness.calibration.diagnose import (
     diagnose,
 )
 from harness.calibration.difficulty import repository
+from harness.calibration.fit import fit
 from harness.calibration.observe import read_observed
+from harness.calibration.posterior import Posterior
 from harness.calibration.report import diagnosis_text
+from harness.calibration.sweep import Settings, parse_vary, rule_points, sweep
+from harness.calibration.sweep_report import length_curves, sweep_text
+from harness.calibration.validate import Simulator
 from harness.commands.sim import print_validation, validation
 from harness.pricing import load_prices
 from harness.sandbox.local import LocalProvider
@@ -201,3 +208,25 @@ def test_a_cascade_predicted_from_single_tier_runs_is_inside_or_names_what_broke
 @pytest.mark.parametrize("family", ["independent", "repositories"], indirect=True)
 def test_new_tasks_are_predicted_inside_or_name_what_broke(family, capsys):
     validated(family, "tasks", capsys)
+
+
+@pytest.mark.parametrize("family", ["independent"], indirect=True)
+def test_a_sweep_on_a_calibration_carries_its_uncertainty(family, tmp_path):
+    """Swept over the family's own tasks with its calibration: replicates differ by their
+    draws from the calibration, and the trajectories grow as asked."""
+    _, _, suite, observed, sandboxes = family
+    posterior = Posterior(fit(observed).params)
+    simulator = Simulator(sandboxes, load_prices(), tmp_path, workers=4)
+    rules = rule_points(BUILTIN["cascade"], [parse_vary("max_escalations=0,2")])
+    settings = Settings(replicates=3, seed=0, limits=Limits(), lengths=(15, 30))
+    result = sweep(suite.tasks, rules, simulator, posterior, settings)
+    draws = [posterior.draw(r, []).solve.flash.tasks["acme__tiny-0"].p for r in range(3)]
+    assert len(set(draws)) == 3  # each replicate its own plausible truth
+    flash = [run.pass_rate for run in result.runs["flash"]]
+    assert len(set(flash)) > 1
+    assert result.runs["cascade[max_escalations=0]"][0].strong_share == 0.0
+    curves = length_curves(result)
+    assert [round(turns) for turns, _ in curves] == pytest.approx([15, 30], abs=6)
+    pro = [costs["pro"][0] for _, costs in curves]
+    assert pro[1] > pro[0]  # longer trajectories cost more per resolved task
+    assert "APGR" in sweep_text(result, [0.5])
