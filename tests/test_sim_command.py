@@ -17,7 +17,7 @@ from harness.sandbox.docker import DockerProvider
 
 from .conftest import MINI_SUITE, run_id
 from .fake_openai import FakeOpenAI
-from .helpers import harness
+from .helpers import harness, run_cli
 from .scripted_family import ScriptedFamily, Suite
 
 KEY = "SCRIPTED_API_KEY"
@@ -160,15 +160,24 @@ def test_sweep_over_bundled_tasks_prints_the_figures_and_plots_them(docker_clien
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--vary", "speed=1"], "NAME one of"),
-        (["--policy", "pro"], "does not escalate"),
-        (["--plot", "x.gif"], "give a file ending in .png"),
-        (["--cpt", "150"], "--cpt takes percentages"),
-        (["--lengths", "0,10"], "--lengths takes turns"),
-        (["--replicates", "1"], "--replicates must be at least 2"),
+        (["sweep", "--vary", "speed=1"], "NAME one of"),
+        (["sweep", "--vary", "escalate_on=tests_red+oops"], "unknown outcome 'oops'"),
+        (["sweep", "--policy", "pro"], "does not escalate"),
+        (["sweep", "--policy", "nope"], "unknown policy 'nope'"),
+        (["sweep", "--plot", "x.gif"], "give a file ending in .png"),
+        (["sweep", "--cpt", "150"], "--cpt takes percentages"),
+        (["sweep", "--cpt", "half"], "not a list of numbers"),
+        (["sweep", "--lengths", "0,10"], "--lengths takes turns"),
+        (["sweep", "--replicates", "1"], "--replicates must be at least 2"),
+        (["sweep", "--sim-params", "no.toml"], "simulator parameters no.toml: not found"),
+        (["diagnose", "no.jsonl"], "results file not found"),
+        (["validate", "no.jsonl", "--hold-out", "task"], "invalid choice: 'task'"),
     ],
 )
-def test_bad_sweep_input_is_one_line_and_exit_2(args, message):
-    result = harness("sim", "sweep", *args)
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+def test_bad_input_is_refused_before_any_sandbox(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # none may be needed
+    code, out, err = run_cli(capsys, "sim", *args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and message in err, err
+    assert list(tmp_path.iterdir()) == []
