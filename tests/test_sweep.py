@@ -146,6 +146,9 @@ def test_the_plot_is_an_image_with_its_panels():
         "cascade",
         "cascade[max_escalations=1]",
     ]
+    twin = replace(sweep, runs={**sweep.runs, "cascade[max_escalations=1]": sweep.runs["cascade"]})
+    [legend] = sweep_figure(twin, tasks=40).legends  # runs alike: one point, one entry
+    assert [t.get_text() for t in legend.get_texts()][2] == "cascade = cascade[max_escalations=1]"
     assert [t.get_text() for t in axes[2].get_legend().get_texts()] == ["flash", "pro", "cascade"]
     assert any("crossover ~12" in t.get_text() for t in axes[2].texts)
     assert axes[0].get_ylim() == (0, 100)

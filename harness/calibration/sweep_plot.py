@@ -1,5 +1,6 @@
 """The plot of `sim sweep`: pass rate and cost per resolved task against the share of calls on
-pro, one point per rule with 95% intervals on both axes (the single tiers as squares); and,
+pro, one point per rule with 95% intervals on both axes (the single tiers as squares; rules whose
+runs came out the same share a point and a legend entry); and,
 when lengths were swept, each policy's cost per resolved task against the length of its
 trajectories, with the crossings of the base rule's curve marked."""
 
@@ -26,21 +27,28 @@ def _bar(value: Spread | None, scale: float) -> tuple[float, list[list[float]] |
     return scale * mean, [[scale * (mean - low)], [scale * (high - mean)]]
 
 
+def _alike(sweep: Sweep) -> list[list[str]]:
+    """The rules, those whose runs came out the same in every replicate together: one point."""
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for name in [CHEAP.name, STRONG.name, *(r.name for r in sweep.rules)]:
+        groups.setdefault(tuple(sweep.runs[name]), []).append(name)
+    return list(groups.values())
+
+
 def _rules_panel(axes: Any, sweep: Sweep, y: Callable[[str], Spread | None], scale: float) -> None:
-    names = [CHEAP.name, STRONG.name, *(r.name for r in sweep.rules)]
-    for index, name in enumerate(names):
-        x, xerr = _bar(share([r.strong_share for r in sweep.runs[name]]), 100)
-        value, yerr = _bar(y(name), scale)
+    for index, names in enumerate(_alike(sweep)):
+        x, xerr = _bar(share([r.strong_share for r in sweep.runs[names[0]]]), 100)
+        value, yerr = _bar(y(names[0]), scale)
         axes.errorbar(
             [x],
             [value],
             xerr=xerr,
             yerr=yerr,
-            fmt="s" if name in (CHEAP.name, STRONG.name) else "o",
+            fmt="s" if {CHEAP.name, STRONG.name} & set(names) else "o",
             color=f"C{index % 10}",
             capsize=3,
             markersize=6,
-            label=name,
+            label=" = ".join(names),
         )
     axes.set_xlabel("calls on pro (%)")
     axes.set_xlim(-5, 105)
@@ -93,7 +101,7 @@ def sweep_figure(sweep: Sweep, tasks: int) -> Any:
     if sweep.lengths:
         _lengths_panel(figure.add_subplot(1, panels, 3), sweep)
     handles, labels = rates.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     replicates = len(sweep.runs[CHEAP.name])
     title = TITLE.format(rule=sweep.rules[0].name, tasks=tasks, replicates=replicates)
     figure.suptitle(title + "\n95% intervals over the replicates", fontsize=10)
