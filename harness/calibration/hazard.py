@@ -32,6 +32,7 @@ from scipy.special import betaincinv, expit, logit, logsumexp
 
 from harness.calibration.observe import Observed
 from harness.calibration.shrinkage import Counts, hyperposterior
+from harness.reporting.stats import Z_95
 from harness.tiers import Tier
 
 NODES = 96  # quantile nodes of the prior, per task
@@ -85,7 +86,7 @@ class Estimate:
     value: float
     se: float  # inf when the runs cannot tell it
 
-    def interval(self, z: float = 1.959964) -> tuple[float, float]:
+    def interval(self, z: float = Z_95) -> tuple[float, float]:
         return (self.value - z * self.se, self.value + z * self.se)
 
     def p_value(self, assumed: float = 0.0) -> float:

@@ -114,12 +114,14 @@ class SandboxMemo:
                 self.hits += 1
             return found
 
-    def learn(self, key: tuple[TaskKey, str, Request], answer: Answer) -> None:
+    def learn(self, key: tuple[TaskKey, str, Request], answer: Answer, keep: bool) -> None:
+        """The way to the state a request left behind, and (when `keep`) its answer."""
         task, state, request = key
         with self.lock:
-            self.answers[key] = answer
+            if keep:
+                self.answers[key] = answer
             if isinstance(request, Changing) and (task, answer.after) not in self.paths:
-                self.paths[(task, answer.after)] = (*self.paths.get((task, state), ()), request)
+                self.paths[(task, answer.after)] = (*self.paths[(task, state)], request)
 
     def path(self, task: TaskKey, state: str) -> tuple[Changing, ...] | None:
         with self.lock:
@@ -135,7 +137,8 @@ class SandboxMemo:
     def give_back(self, task: TaskKey, real: Real) -> None:
         with self.lock:
             self.idle.append((task, real))
-            evicted, self.idle = self.idle[: -self.keep], self.idle[-self.keep :]
+            cut = max(0, len(self.idle) - self.keep)
+            evicted, self.idle = self.idle[:cut], self.idle[cut:]
         for _, old in evicted:
             old.sandbox.close()
 
@@ -225,8 +228,8 @@ class MemoSandbox:
                 real.state = real.sandbox.snapshot()
                 real.reached.add(real.state)
             answer = Answer(value, real.state)
-            if not (isinstance(value, CommandResult) and value.timed_out):
-                self.memo.learn(key, answer)
+            timed_out = isinstance(value, CommandResult) and value.timed_out
+            self.memo.learn(key, answer, keep=not timed_out)
         if isinstance(request, Changing):
             self._last, self._before_last, self._last_ran_here = request, self.state, ran_here
         self.state = answer.after
