@@ -137,19 +137,12 @@ def _attempt_tests(model: AttemptModel) -> list[Test]:
         if told
         else "no run made a second attempt: the runs cannot tell"
     )
-    tests = [
-        Test(
-            INDEPENDENCE,
-            model.tier,
-            model.log_fresh.p_value(),
-            (
-                repeat,
-                f"later attempts that failed: {model.repeated_failure:.0%} of "
-                f"{model.later_attempts}; independent attempts at each task's rate predict "
-                f"{model.independent_failure:.0%}",
-            ),
-        )
-    ]
+    shares = (
+        f"later attempts that failed: {model.repeated_failure:.0%} of {model.later_attempts}; "
+        f"independent attempts at each task's rate predict {model.independent_failure:.0%}"
+    )
+    details = (repeat, shares) if model.later_attempts else (repeat,)
+    tests = [Test(INDEPENDENCE, model.tier, model.log_fresh.p_value(), details)]
     length = (
         f"ten more turns multiply the chance of a fix by {factor:.2f} (95% interval "
         f"{f_low:.2f} to {f_high:.2f}); the fit assumes 1"
