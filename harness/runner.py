@@ -16,7 +16,7 @@ from harness.agent.baseline import BaselineCache
 from harness.agent.loop import Agent, Limits
 from harness.agent.policy import Policy
 from harness.grading import grade
-from harness.grading.preflight import preflight
+from harness.grading.preflight import preflight, preflight_problem
 from harness.models.factory import ModelFamily
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
@@ -32,7 +32,7 @@ from harness.results import (
 from harness.results.predictions import Prediction
 from harness.results.resume import finished
 from harness.results.row import RowKey, task_key
-from harness.sandbox import SandboxProvider
+from harness.sandbox import ImageUse, SandboxProvider
 from harness.sandbox.memo import Grader
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
@@ -101,6 +101,7 @@ class Attempt:
     started_at: str
     wall_time_s: float
     task_hash: str = ""  # what the row records of the task's content
+    image: ImageUse = ImageUse()
 
 
 def attempt_task(
@@ -134,12 +135,13 @@ def attempt_task(
         verdict = config.grader(task, patch, sandboxes, environment, config.grade_timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
         verdict = error_verdict(exc)
+    image = sandboxes.release(task)  # its image may now make room for others
     # even a task that failed half-way keeps the calls it paid for
     trajectory = (
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
     finish_trajectory(trajectory, config, sandboxes.run_id, verdict)
-    return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash)
+    return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash, image)
 
 
 def error_verdict(exc: Exception) -> Verdict:
@@ -172,8 +174,17 @@ def record_attempt(
     """Write an attempt's trajectory beside the results file; the row that sums it up.
     `number` counts the task's rows already in the store, plus one (--rerun-errors)."""
     path = store.write_trajectory(attempt.trajectory, number)
-    return attempt.trajectory.to_row(
+    row = attempt.trajectory.to_row(
         config.identity(run_id), attempt.wall_time_s, attempt.started_at, path, attempt.task_hash
+    )
+    image = attempt.image
+    return row.model_copy(
+        update={
+            "image_wait_s": image.wait_s,
+            "registry_wait_s": image.registry_wait_s,
+            "image_bytes_pulled": image.downloaded,
+            "node": attempt.trajectory.node,
+        }
     )
 
 
@@ -240,6 +251,8 @@ def run_tasks(
     numbers = store.attempts()
     by_id = {task.instance_id: task for task in tasks}
     todo = [task for task in tasks if config.key(task) not in done]
+    # in the order the pool starts them; a task that fails its preflight needs no image
+    sandboxes.expect([task for task in todo if not preflight_problem(task)])
     attempts = (pool or ThreadPool(workers)).attempts(todo, TaskWork(config, sandboxes))
 
     def recorded(attempt: Attempt) -> ResultRow:
@@ -281,6 +294,7 @@ def grade_prediction(
         verdict = grade(task, prediction.model_patch, sandboxes, environment, timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
         verdict = error_verdict(exc)
+    sandboxes.release(task)
     name = prediction.model_name_or_path
     trajectory = Trajectory(
         instance_id=task.instance_id,

@@ -16,9 +16,9 @@ silent difference. A real sandbox, once started, is kept for the next memoised s
 same task (brought to the state it needs by a restore): the last few used stay open, until the
 provider cleans up.
 
-Only for actors whose commands are deterministic functions of the working tree, such as the
-simulated models: a command whose output changes from run to run (`date`) is answered with its
-first output. A timed-out command is never remembered, nor is a verdict of status `error`.
+Only for actors whose commands are deterministic functions of the working tree (the simulated
+models): a command whose output changes (`date`) keeps its first output. A timed-out command is
+never remembered, nor is a verdict of status `error`. Environments stay until the memo ends.
 """
 
 from __future__ import annotations
@@ -31,12 +31,17 @@ from typing import TypeVar
 
 from harness import InfrastructureError
 from harness.results import Verdict
-from harness.sandbox import DEFAULT_OUTPUT_LIMIT, CommandResult, Sandbox, SandboxProvider
+from harness.sandbox import (
+    DEFAULT_OUTPUT_LIMIT,
+    CommandResult,
+    ImageUse,
+    Sandbox,
+    SandboxProvider,
+)
 from harness.tasks import Task
 
 T = TypeVar("T")
 TaskKey = tuple[str, str, str]  # environment, instance id, task content hash
-# grades a patch: (task, patch, sandboxes, environment, timeout) -> verdict, as the runner does
 Grader = Callable[[Task, str, SandboxProvider, str, float], Verdict]
 
 
@@ -108,10 +113,8 @@ class SandboxMemo:
     def answer(self, key: tuple[TaskKey, str, Request]) -> Answer | None:
         with self.lock:
             found = self.answers.get(key)
-            if found is None:
-                self.misses += 1
-            else:
-                self.hits += 1
+            self.misses += found is None
+            self.hits += found is not None
             return found
 
     def learn(self, key: tuple[TaskKey, str, Request], answer: Answer, keep: bool) -> None:
@@ -167,8 +170,6 @@ class MemoSandbox:
         self.warnings = list(warnings)
         self.state = self.base
 
-    # -- the Sandbox protocol -----------------------------------------------------------------
-
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         def execute(real: Sandbox) -> CommandResult:
             return real.run(command, timeout, stdin)
@@ -215,8 +216,6 @@ class MemoSandbox:
             self.memo.give_back(self.task, self._real)
             self._real = None
 
-    # -- answering ----------------------------------------------------------------------------
-
     def _ask(self, request: Request, execute: Callable[[Sandbox], T]) -> T | object:
         key = (self.task, self.state, request)
         answer = self.memo.answer(key)
@@ -236,9 +235,8 @@ class MemoSandbox:
         return answer.value
 
     def _open(self) -> Real:
-        """A real sandbox: one this task used before, or a fresh one, whose snapshot writes the
-        base tree into its repository (restores need it) and must name the state the memo
-        knows."""
+        """A real sandbox: one this task used before, or a fresh one, whose snapshot (which writes
+        the base tree that restores need) must name the state the memo knows."""
         if self._real is None:
             self._real = self.memo.borrow(self.task)
         if self._real is None:
@@ -310,6 +308,12 @@ class MemoProvider:
         if known is None:
             known = self.memo.environments[task.content_hash] = self.inner.prepare(task)
         return known
+
+    def expect(self, tasks: list[Task]) -> None:
+        """Nothing to make ahead: each environment is prepared once, on first use."""
+
+    def release(self, task: Task) -> ImageUse:
+        return ImageUse()  # kept: the replicates and folds come back to the task
 
     def start(
         self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT
