@@ -60,8 +60,9 @@ class Verdict(Record):
     log: str = Field("", description="The tail of the test log.")
     suspicious: str = Field(
         "",
-        description="Why grading distrusts the patch (it changed how tests are run or "
-        "reported; those changes were put back before the tests ran), or empty.",
+        description="Why grading distrusts the patch, or empty: it changed how tests are run "
+        "or reported (put back before the tests ran), wrote inside .git (not graded), or the "
+        "log and the harness's own results channel disagree.",
     )
 
 
@@ -135,8 +136,10 @@ class ResultRow(Record):
         "",
         description="Why grading distrusts the patch, or empty: it changed how tests are run "
         "or reported (conftest.py, pytest or tox configuration, plugin entry points, the test "
-        "runner); those changes were put back before the tests ran, so the status stands, "
-        "and reports count such rows apart.",
+        "runner, files Python reads at start-up; put back before the tests ran, so the status "
+        "stands), it wrote inside .git (the row is unresolved, not graded), or the test log and "
+        "the harness's own results channel disagree (the row is unresolved). "
+        "Reports count such rows apart.",
     )
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
