@@ -27,6 +27,8 @@ from harness.calibration.sweep_plot import sweep_figure, sweep_plot
 from harness.calibration.sweep_report import crossings, summary, sweep_text
 from harness.models.sim_params import load_params
 
+from .helpers import result_row
+
 
 def test_pgr_apgr_and_cpt_by_hand():
     assert pgr(0.65, 0.5, 0.7) == pytest.approx(0.75)
@@ -156,3 +158,16 @@ def test_the_plot_is_an_image_with_its_panels():
     assert image.format == "PNG" and image.size == (1500, 540)
     assert len(image.convert("RGB").getcolors(maxcolors=1 << 24)) > 50  # drawn, not blank
     assert sweep_plot(sweep, tasks=40, form="svg").startswith(b"<?xml")
+
+
+def test_a_run_sums_up_the_same_whatever_order_its_rows_finished_in():
+    """Rows of a run with workers come in any order: the same rows must give the same figures,
+    to the last bit, or rules that came out alike would not be seen as alike."""
+    costs = [0.1, 0.2, 0.3]  # 0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1 in floating point
+    rows = [
+        result_row(f"t-{i}", "resolved", cost, calls={"flash": 2, "pro": i % 2})
+        for i, cost in enumerate(costs)
+    ]
+    forward, backward = RunStats.of(rows), RunStats.of(rows[::-1])
+    assert forward == backward
+    assert sum(r.cost_usd for r in rows) != sum(r.cost_usd for r in rows[::-1])  # plain sums differ

@@ -109,7 +109,7 @@ class RunStats:
     def of(cls, rows: Sequence[ResultRow]) -> RunStats:
         graded = [r for r in rows if r.status != "error"]
         resolved = sum(r.status == "resolved" for r in graded)
-        cost = sum(r.cost_usd or 0.0 for r in rows)
+        cost = math.fsum(r.cost_usd or 0.0 for r in rows)  # exact: rows come in any order
         calls = [sum(r.calls.values()) for r in rows]
         strong = sum(r.calls.get("pro", 0) for r in rows)
         return cls(
