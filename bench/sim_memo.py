@@ -3,7 +3,7 @@
 `sim validate` and `sim sweep` run the simulated family over the same tasks again and again.
 This runs the cascade with simulated models on the first --tasks bundled tasks, one run per
 seed, in plain Docker sandboxes (the baseline) and in memoised ones (sandbox/memo.py), and
-prints each run's wall time, their medians, and whether the rows came out the same.
+prints each run's wall time, their medians, and the rows that did not come out the same.
 Usage: python bench/sim_memo.py [--tasks N] [--seeds N]
 """
 
@@ -67,7 +67,12 @@ def main() -> None:
     finally:
         plain.cleanup()
         memo.cleanup()
-    same = all(essence(a) == essence(b) for a, b in zip(plain_rows, memo_rows))
+    differing = [
+        (seed, p, m)
+        for seed, (a, b) in enumerate(zip(plain_rows, memo_rows))
+        for p, m in zip(essence(a), essence(b))
+        if p != m
+    ]
     print(f"{args.tasks} tasks, cascade, simulated models, {args.seeds} seeds, --workers 2")
     print("plain Docker sandboxes, per run:     " + " ".join(f"{t:6.1f}s" for t in baseline))
     print("memoised Docker sandboxes, per run:  " + " ".join(f"{t:6.1f}s" for t in memoised))
@@ -76,7 +81,9 @@ def main() -> None:
     print(f"median plain run {plain_median:.1f}s; memoised: first {memoised[0]:.1f}s,")
     print(f"later runs median {warm:.2f}s ({plain_median / warm:.0f}x faster)")
     print(f"answers from memory {memo.memo.hits}, from a sandbox {memo.memo.misses}")
-    print(f"rows the same as the plain runs' (status, turns, cost, patch): {same}")
+    print(f"rows unlike the plain runs' (status, turns, cost, patch): {len(differing)}")
+    for seed, p, m in differing:  # what differs says whether the memo or the machine did it
+        print(f"  seed {seed} {p[0]}: plain {p[1:4]}, memoised {m[1:4]}")
 
 
 if __name__ == "__main__":
