@@ -9,10 +9,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol, TypeVar
 
 from harness import HarnessError, __version__
 from harness.agent.baseline import BaselineCache
+from harness.agent.calls import CallObserver
 from harness.agent.loop import Agent, Limits
 from harness.agent.policy import Policy
 from harness.grading import grade
@@ -21,13 +23,19 @@ from harness.models.factory import ModelFamily
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
 from harness.results import (
-    ModelCall,
     ResultRow,
     ResultStore,
     RunIdentity,
     RunSettings,
     Trajectory,
     Verdict,
+)
+from harness.results.journal import (
+    AttemptEntry,
+    AttemptSpend,
+    SpendJournal,
+    journal_path,
+    lost_attempts,
 )
 from harness.results.predictions import Prediction
 from harness.results.resume import finished
@@ -72,6 +80,7 @@ class RunConfig:
             synthetic=self.models.synthetic,
             seed=self.models.seed,
             price_table=self.prices.version,
+            price_table_hash=self.prices.digest,
             harness_version=__version__,
             settings=RunSettings(
                 limits=asdict(self.limits),
@@ -87,9 +96,6 @@ class RunConfig:
         )
 
 
-CallObserver = Callable[[ModelCall], None]
-
-
 @dataclass(frozen=True)
 class Attempt:
     """One task's work, done wherever it ran, before anything is written: the trajectory with
@@ -99,16 +105,19 @@ class Attempt:
     started_at: str
     wall_time_s: float
     task_hash: str = ""  # what the row records of the task's content
+    attempt_id: str = ""  # its id in the spend journal
 
 
 def attempt_task(
     task: Task,
     config: RunConfig,
     sandboxes: SandboxProvider,
-    on_call: CallObserver | None = None,
+    observer: CallObserver | None = None,
+    attempt_id: str = "",
 ) -> Attempt:
     """Solve and grade one task; any failure becomes status error with a reason. Nothing is
-    written here, so this runs as well on another machine as in this process."""
+    written here but what `observer` (the spend journal) is told of each model call, so this
+    runs as well on another machine as in this process."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     agent: Agent | None = None
@@ -123,7 +132,7 @@ def attempt_task(
                 config.prices,
                 config.limits,
                 config.prompts,
-                on_call,
+                observer,
             )
             baselines = BaselineCache.on_disk(f"{environment}@{task.base_commit}")
             patch = agent.solve(task, sandbox, baselines).patch
@@ -137,7 +146,9 @@ def attempt_task(
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
     finish_trajectory(trajectory, config, sandboxes.run_id, verdict)
-    return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash)
+    return Attempt(
+        trajectory, started_at, time.monotonic() - started, task.content_hash, attempt_id
+    )
 
 
 def error_verdict(exc: Exception) -> Verdict:
@@ -171,7 +182,12 @@ def record_attempt(
     `number` counts the task's rows already in the store, plus one (--rerun-errors)."""
     path = store.write_trajectory(attempt.trajectory, number)
     return attempt.trajectory.to_row(
-        config.identity(run_id), attempt.wall_time_s, attempt.started_at, path, attempt.task_hash
+        config.identity(run_id),
+        attempt.wall_time_s,
+        attempt.started_at,
+        path,
+        attempt.task_hash,
+        attempt.attempt_id,
     )
 
 
@@ -183,16 +199,31 @@ class TaskWork:
     config: RunConfig
     sandboxes: SandboxProvider
 
-    def __call__(self, task: Task, on_call: CallObserver | None = None) -> Attempt:
-        return attempt_task(task, self.config, self.sandboxes, on_call)
+    def __call__(
+        self, task: Task, observer: CallObserver | None = None, attempt_id: str = ""
+    ) -> Attempt:
+        return attempt_task(task, self.config, self.sandboxes, observer, attempt_id)
+
+    def started(self, task: Task) -> AttemptEntry:
+        """A new attempt at the task, as the spend journal knows it."""
+        key = self.config.key(task)
+        return AttemptEntry.new(self.sandboxes.run_id, key, task.content_hash)
+
+    def journaled(self, journal: SpendJournal, task: Task) -> Attempt:
+        """An attempt whose every model call goes into `journal` as it is made."""
+        started = self.started(task)
+        return self(task, journal.observer(started), started.attempt)
 
 
 class TaskPool(Protocol):
     """Where tasks run: threads of this process, or the nodes of a cluster."""
 
-    def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
-        """One attempt per task, in the order they finish. Closing the iterator before the
-        end stops what is still running."""
+    def attempts(
+        self, tasks: list[Task], work: TaskWork, journal: SpendJournal
+    ) -> Generator[Attempt, None, None]:
+        """One attempt per task, in the order they finish; every model call goes into the
+        spend journal before its reply is used. Closing the iterator before the end stops
+        what is still running."""
         ...
 
 
@@ -232,20 +263,42 @@ def run_tasks(
     or on `pool`. A store holding rows of another configuration is refused unless
     `append_run` (see results/resume.py). `done`: what resume.finished said of the store,
     when the caller asked it already."""
+    identity = config.identity(sandboxes.run_id)
     if done is None:
-        identity = config.identity(sandboxes.run_id)
         done = finished(store.path, identity, tasks, retry_errors, append_run)
     numbers = store.attempts()
     by_id = {task.instance_id: task for task in tasks}
     todo = [task for task in tasks if config.key(task) not in done]
-    attempts = (pool or ThreadPool(workers)).attempts(todo, TaskWork(config, sandboxes))
+    earlier = lost_attempts(store.path, identity)  # what runs that stopped had spent
+    work = TaskWork(config, sandboxes)
+    with closing(SpendJournal(journal_path(store.path))) as journal:
+        journal.run(identity)
+        if pool is None:
+            attempts = ThreadPool(workers).attempts(todo, partial(work.journaled, journal))
+        else:
+            attempts = pool.attempts(todo, work, journal)
 
-    def recorded(attempt: Attempt) -> ResultRow:
-        number = numbers[config.key(by_id[attempt.trajectory.instance_id])] + 1
-        return record_attempt(attempt, config, sandboxes.run_id, store, number)
+        def recorded(attempt: Attempt) -> ResultRow:
+            task = by_id[attempt.trajectory.instance_id]
+            carry(attempt, earlier.pop(config.key(task), []), task.content_hash, journal)
+            number = numbers[config.key(task)] + 1
+            return record_attempt(attempt, config, sandboxes.run_id, store, number)
 
-    with closing(attempts):  # an interrupt here stops the pool's remaining work
-        return write_rows(map(recorded, attempts), store, on_row)
+        with closing(attempts):  # an interrupt here stops the pool's remaining work
+            return write_rows(map(recorded, attempts), store, on_row)
+
+
+def carry(
+    attempt: Attempt, earlier: list[AttemptSpend], task_hash: str, journal: SpendJournal
+) -> None:
+    """The attempt's row carries the spend of the task's earlier attempts that never reached a
+    row (runs that stopped), as lost attempts; the journal says so before the row is written,
+    so that reports count that spend once."""
+    mine = [spend.lost() for spend in earlier if spend.started.task_hash in ("", task_hash)]
+    trajectory = attempt.trajectory
+    trajectory.lost_attempts = mine + trajectory.lost_attempts
+    carried = [lost.attempt_id for lost in trajectory.lost_attempts if lost.attempt_id]
+    journal.absorbed(attempt.attempt_id, carried)
 
 
 def write_rows(

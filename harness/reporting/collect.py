@@ -27,15 +27,17 @@ from typing import Any, Literal, NamedTuple, cast, get_origin
 
 from harness import HarnessError
 from harness.reporting.metrics import Metrics
+from harness.reporting.prices import price_table_contents
 from harness.reporting.summary import (
     SimParams,
     Summary,
     calibration_notes,
     file_notes,
     policy_notes,
+    spend_notes,
 )
-from harness.reporting.tables import money
 from harness.results.attempts import Attempt, Configurations
+from harness.results.journal import journal_path, read_journal
 from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
 from harness.results.store import iter_rows
 from harness.tiers import Tier
@@ -63,6 +65,11 @@ REPORT_FIELDS = frozenset(
         "backend",
         "task_hash",
         "price_table",
+        "price_table_hash",
+        "adjusted_calls",
+        "estimated_calls",
+        "unknown_calls",
+        "attempt_id",
     }
 )
 DEFAULT_GROUPS = ("policy",)
@@ -103,6 +110,7 @@ class Outcome(NamedTuple):
     cost_usd: float | None  # None: graded elsewhere, its cost never seen
     calls: int  # model calls of every tier; 0 in rows written before calls were recorded
     strong_calls: int  # calls of the strong tier (the oracle's "pro")
+    inexact_calls: int = 0  # calls whose usage was adjusted, estimated or unknown
 
 
 GroupKey = tuple[tuple[tuple[str, str], ...], bool]
@@ -130,6 +138,7 @@ class Collected:
     rows: list[KeptRow] = field(default_factory=list)  # only when asked for (the HTML page)
     # groups holding results of one task under several configurations (--append-run)
     mixed: set[GroupKey] = field(default_factory=set)
+    price_tables: dict[str, set[str]] = field(default_factory=dict)  # version -> contents
 
     def summaries(self) -> list[Summary]:
         return [
@@ -156,15 +165,24 @@ class Collector:
         self._seen: set[int] = set()  # hashes of rows already counted
         self._twice = 0
         self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
-        self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
+        # policy, rules hash, price table version, price table content hash
+        self._variants: set[tuple[str, str, str, str]] = set()
+        self._unrecorded: set[str] = set()  # journal attempts already counted
         self._configurations = Configurations()
 
     def read(self, path: Path) -> int:
-        """Every row of a results file; how many there were."""
+        """Every row of a results file, and the spend its journal holds of attempts that
+        reached no row; how many rows there were."""
+        journal = journal_path(Path(path))
+        recorded: set[str] | None = set() if journal.exists() else None
         with _without_cycle_collection():
-            return self.feed(str(path), iter_rows(path, self.view, self.warn))
+            count = self.feed(str(path), iter_rows(path, self.view, self.warn), recorded)
+        if recorded is not None:  # attempts that reached no row: spend of their run's group
+            for row, calls in read_journal(journal, recorded).unrecorded_rows(self._unrecorded):
+                self.result.groups[self.group_of(row)].add_unrecorded(row.instance_id, calls)
+        return count
 
-    def feed(self, name: str, rows: Iterable[Any]) -> int:
+    def feed(self, name: str, rows: Iterable[Any], recorded: set[str] | None = None) -> int:
         # per task (row_key, and whether simulated: a real and a simulated row are never
         # attempts at the same result): its latest row under each configuration in the file
         latest: dict[tuple[str, str, int, bool], list[Attempt[GroupKey]]] = {}
@@ -184,6 +202,8 @@ class Collector:
                 continue
             seen.add(identity)
             runs.add(row.run_id)
+            if recorded is not None:
+                recorded.add(row.attempt_id)
             if row.synthetic:
                 settings = row.settings
                 used = params.get(row.policy)
@@ -255,10 +275,12 @@ class Collector:
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
         calls = row.calls
+        total, strong = (sum(calls.values()) if calls else 0), calls.get(STRONG_TIER, 0)
+        inexact = row.adjusted_calls + row.estimated_calls + row.unknown_calls
         self.result.outcomes[group][(row.instance_id, row.seed)] = Outcome(
-            row.status, row.cost_usd, sum(calls.values()) if calls else 0, calls.get(STRONG_TIER, 0)
+            row.status, row.cost_usd, total, strong, inexact
         )
-        self._variants.add((row.policy, row.policy_hash, row.price_table))
+        self._variants.add((row.policy, row.policy_hash, row.price_table, row.price_table_hash))
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 
@@ -269,6 +291,7 @@ class Collector:
                 "same file twice?); each is counted once"
             )
         self.result.notes += policy_notes(self._variants) + repeat_notes(self.result)
+        self.result.price_tables = price_table_contents(self._variants)
         return self.result
 
 
@@ -296,18 +319,7 @@ def repeat_notes(collected: Collected) -> list[str]:
                 "rows (seeds or repeated runs), all counted; intervals resample tasks with all "
                 "their rows (cluster bootstrap)"
             )
-        if m.retried:
-            notes.append(
-                f"note: {summary.label}: {m.retried} attempt(s) that ended in an error were run "
-                "again; each task counts once, and what the errored attempts cost is in the "
-                "total and error cost"
-            )
-        if m.lost_attempts:
-            notes.append(
-                f"note: {summary.label}: {m.lost_attempts} attempt(s) died with their node and "
-                f"were run again; their known spend ({money(m.lost_cost_usd)}) is in the total "
-                "and error cost"
-            )
+        notes += spend_notes(summary)
     return notes
 
 

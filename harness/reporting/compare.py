@@ -44,6 +44,7 @@ class SideRows:
     outcomes: dict[TaskKey, Outcome]
     spent: Metrics
     notes: tuple[str, ...] = ()
+    price_tables: dict[str, set[str]] = field(default_factory=dict)  # version -> contents
 
 
 def side_of(name: str, collected: Collected, policy: str | None = None) -> SideRows:
@@ -73,8 +74,13 @@ def side_of(name: str, collected: Collected, policy: str | None = None) -> SideR
         spent.error_cost_usd += collected.groups[key].error_cost_usd
         spent.retried += collected.groups[key].retried
         spent.lost_attempts += collected.groups[key].lost_attempts
+        spent.unrecorded += collected.groups[key].unrecorded
+        spent.adjusted_calls += collected.groups[key].adjusted_calls
+        spent.estimated_calls += collected.groups[key].estimated_calls
+        spent.unknown_calls += collected.groups[key].unknown_calls
     synthetic = any(synthetic for _, synthetic in groups)
-    return SideRows(name, chosen, synthetic, outcomes, spent, tuple(collected.notes))
+    notes = tuple(collected.notes)
+    return SideRows(name, chosen, synthetic, outcomes, spent, notes, collected.price_tables)
 
 
 def read_side(path: Path, policy: str | None, warn: Any) -> SideRows:
@@ -121,16 +127,16 @@ class _Paired:
     calls: dict[Tier, int] = field(default_factory=dict)
     lost_attempts: int = 0  # lost and rerun attempts are in the side's spend, not its pairs
     lost_cost_usd: float = 0.0
+    adjusted_calls: int = 0
+    estimated_calls: int = 0  # every inexact call of the row: what flags a pair's sums
+    unknown_calls: int = 0
 
 
 def _metrics(pairs: list[Pair], side: str) -> Metrics:
+    outcomes = [(p.instance_id, p.a if side == "a" else p.b) for p in pairs]
     return Metrics.of(
-        _Paired(
-            p.instance_id,
-            (p.a if side == "a" else p.b).status,
-            (p.a if side == "a" else p.b).cost_usd,
-        )
-        for p in pairs
+        _Paired(instance_id, o.status, o.cost_usd, estimated_calls=o.inexact_calls)
+        for instance_id, o in outcomes
     )
 
 

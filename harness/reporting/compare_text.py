@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from harness.reporting.compare import Comparison, Noise, Pair
 from harness.reporting.stats import Interval
+from harness.reporting.summary import usage_text
 from harness.reporting.tables import (
     SYNTHETIC_BANNER,
     format_table,
@@ -47,13 +48,26 @@ def _task_names(pairs: list[Pair], all_seeds: set[int]) -> list[str]:
 def _spend_line(label: str, c: Comparison) -> str:
     side = c.a if label == "A" else c.b
     spent = side.spent
+    estimated = bool(spent.inexact_calls)
     retried = f", {spent.retried} errored attempt(s) run again" if spent.retried else ""
     if spent.lost_attempts:
-        retried += f", {spent.lost_attempts} attempt(s) lost with their node"
+        retried += f", {spent.lost_attempts} attempt(s) lost and run again"
+    if spent.unrecorded:
+        retried += f", {spent.unrecorded} attempt(s) that reached no row"
     return (
-        f"{label} spent {money(spent.cost_usd)} in all, {money(spent.error_cost_usd)} of it on "
-        f"attempts that ended in an error{retried}"
+        f"{label} spent {money(spent.cost_usd, estimated)} in all, "
+        f"{money(spent.error_cost_usd, estimated)} of it on attempts that ended in an "
+        f"error{retried}"
     )
+
+
+def usage_lines(c: Comparison, names: tuple[str, str] = ("A", "B")) -> list[str]:
+    """Per side whose costs rest on estimated usage, how many calls and how."""
+    return [
+        f"note: {name}: {usage_text(side.spent)}"
+        for name, side in zip(names, (c.a, c.b))
+        if side.spent.inexact_calls
+    ]
 
 
 def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str] = ()) -> str:
@@ -96,9 +110,9 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
                     label,
                     str(m.resolved),
                     percent(m.pass_rate),
-                    money(m.cost_usd),
-                    money(m.cost_per_task),
-                    money(m.cost_per_resolved),
+                    money(m.cost_usd, bool(m.inexact_calls)),
+                    money(m.cost_per_task, bool(m.inexact_calls)),
+                    money(m.cost_per_resolved, bool(m.inexact_calls)),
                 ]
                 for label, m in (("A", c.a.metrics), ("B", c.b.metrics))
             ],
@@ -152,7 +166,7 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
                 ],
             ),
         ]
-    lines += notes
+    lines += [*notes, *usage_lines(c)]
     if c.synthetic:
         lines.append(SYNTHETIC_BANNER)
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from harness import HarnessError
 from harness.reporting.compare import Comparison
-from harness.reporting.compare_text import interval_text, noise_text
+from harness.reporting.compare_text import interval_text, noise_text, usage_lines
 from harness.reporting.tables import SYNTHETIC_BANNER, money, percent, ratio, signed_points
 
 # Floating-point slack for thresholds: a drop of exactly the allowed 5 points is within bounds.
@@ -57,7 +57,11 @@ def _pass_rate(c: Comparison, diff: float, max_drop: float) -> Finding:
 
 def _cost(c: Comparison, max_increase: float) -> Finding:
     title = "cost per resolved task"
-    costs = f"{money(c.a.metrics.cost_per_resolved)} -> {money(c.b.metrics.cost_per_resolved)}"
+    a, b = c.a.metrics, c.b.metrics
+    costs = (
+        f"{money(a.cost_per_resolved, bool(a.inexact_calls))} -> "
+        f"{money(b.cost_per_resolved, bool(b.inexact_calls))}"
+    )
     allowed = f"{100 * max_increase:+g}%"
     value = c.cost_ratio
     span = interval_text(c.cost_ratio_interval, _ratio_percent)
@@ -107,6 +111,7 @@ def gate_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
         noise_text("pass rate", c.pass_rate_noise, c.n),
         noise_text("cost per resolved task", c.cost_noise, c.n),
         *notes,
+        *usage_lines(c, ("baseline", "candidate")),
     ]
     if c.synthetic:
         lines.append(SYNTHETIC_BANNER)

@@ -3,7 +3,7 @@ paired comparison: totals, the rates derived from them, and their intervals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.pricing import Usage
@@ -16,6 +16,7 @@ from harness.reporting.stats import (
     wilson_interval,
 )
 from harness.results.row import ReportedRow
+from harness.results.trajectory import ModelCall
 from harness.tiers import Tier
 
 # Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded
@@ -39,9 +40,10 @@ class Metrics:
     A task counts once per row that finished it (seeds and repeats each count); an attempt
     that ended in an error and was run again (--rerun-errors) no longer counts as a task, but
     its cost stays in the spend: `cost_usd` is every dollar spent, `error_cost_usd` the part
-    spent on attempts that ended in an error. Attempts that died with their node (a Ray run)
-    and were run again are such attempts too: their known spend is in both, and in
-    `lost_cost_usd`."""
+    spent on attempts that ended in an error. Attempts that were lost (their node died in a
+    Ray run, or their run stopped) and run again are such attempts too: their known spend is in
+    both, and in `lost_cost_usd`; so is the spend of attempts that reached no row at all, read
+    from the spend journal (`unrecorded_cost_usd`)."""
 
     tasks: int = 0
     resolved: int = 0
@@ -50,8 +52,14 @@ class Metrics:
     uncosted: int = 0  # rows whose cost is unknown (graded predictions made elsewhere)
     error_cost_usd: float = 0.0
     retried: int = 0  # error attempts that a later attempt replaced
-    lost_attempts: int = 0  # attempts that died with their node and were run again
+    lost_attempts: int = 0  # attempts lost (a node died, a run stopped) and run again
     lost_cost_usd: float = 0.0
+    unrecorded: int = 0  # attempts that reached no row, their spend read from the journal
+    unrecorded_cost_usd: float = 0.0
+    # calls whose usage is not as the provider reported it (see pricing.UsageSource)
+    adjusted_calls: int = 0
+    estimated_calls: int = 0
+    unknown_calls: int = 0
     suspicious: int = 0  # rows whose patch changed how tests run (put back before grading)
     suspicious_resolved: int = 0
     escalations: int = 0
@@ -101,6 +109,9 @@ class Metrics:
             self.lost_cost_usd += lost
             self.cost_usd += lost
             self.error_cost_usd += lost
+        self.adjusted_calls += row.adjusted_calls
+        self.estimated_calls += row.estimated_calls
+        self.unknown_calls += row.unknown_calls
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
@@ -117,6 +128,30 @@ class Metrics:
             self.calls[tier] = self.calls.get(tier, 0) + calls
         if row.turns and not row.calls:
             self.uncounted_calls += 1
+
+    def add_unrecorded(self, instance_id: str, calls: Sequence[ModelCall]) -> None:
+        """The spend of an attempt that never reached a row (its run stopped, and the task
+        was not run again): in the total and the error cost, as a lost attempt's; not a
+        task."""
+        spent = sum(call.cost_usd for call in calls)
+        task = self.per_task.setdefault(instance_id, [0.0, 0.0, 0.0, 0.0])
+        task[COST] += spent
+        self.unrecorded += 1
+        self.unrecorded_cost_usd += spent
+        self.cost_usd += spent
+        self.error_cost_usd += spent
+        for call in calls:
+            self.cost_by_tier[call.tier] = self.cost_by_tier.get(call.tier, 0.0) + call.cost_usd
+            self.calls[call.tier] = self.calls.get(call.tier, 0) + 1
+            self.adjusted_calls += call.usage_source == "adjusted"
+            self.estimated_calls += call.usage_source == "estimated"
+            self.unknown_calls += call.usage_source == "unknown"
+
+    @property
+    def inexact_calls(self) -> int:
+        """Calls whose usage is adjusted, estimated or unknown: totals built on them are
+        estimates."""
+        return self.adjusted_calls + self.estimated_calls + self.unknown_calls
 
     def retire(self, instance_id: str, status: str) -> None:
         """A row that a later attempt at the same task replaced: its task no longer counts,

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from harness.pricing import Usage
 from harness.reporting.metrics import Metrics
+from harness.reporting.prices import price_table_contents
 from harness.reporting.tables import (
+    ESTIMATE_MARK,
     SYNTHETIC_BANNER,
     SYNTHETIC_MARK,
     count,
@@ -139,6 +141,7 @@ def summary_rows(summaries: list[Summary], suspicious: bool = False) -> list[lis
     rows = []
     for s in summaries:
         m = s.metrics
+        estimated = bool(m.inexact_calls)
         flagged = [f"{m.suspicious} ({m.suspicious_resolved})"] if suspicious else []
         rows.append(
             [
@@ -148,11 +151,11 @@ def summary_rows(summaries: list[Summary], suspicious: bool = False) -> list[lis
                 rate_with_interval(m),
                 str(m.errors),
                 *flagged,
-                money(m.total_cost),
-                money(None if m.uncosted else m.error_cost_usd),
-                money(m.cost_per_task),
-                money(m.cost_per_resolved),
-                money(m.graded_cost_per_resolved),
+                money(m.total_cost, estimated),
+                money(None if m.uncosted else m.error_cost_usd, estimated),
+                money(m.cost_per_task, estimated),
+                money(m.cost_per_resolved, estimated),
+                money(m.graded_cost_per_resolved, estimated),
                 percent(m.escalation_rate),
             ]
         )
@@ -177,7 +180,7 @@ def token_rows(summaries: list[Summary]) -> list[list[str]]:
                     tier,
                     *(count(getattr(usage, k)) for k in TOKEN_KINDS),
                     percent(usage.cache_hit / usage.prompt if usage.prompt else None),
-                    money(cost),
+                    money(cost, bool(s.metrics.inexact_calls)),
                 ]
             )
     return rows
@@ -219,10 +222,59 @@ def summary_table(
     return "\n".join(["\n\n".join(tables), *footer])
 
 
-def policy_notes(variants: set[tuple[str, str, str]]) -> list[str]:
-    """A policy name whose rows come from different rules or price tables is not one policy:
-    say so, rather than average over the change silently."""
+def spend_notes(summary: Summary) -> list[str]:
+    """What a group's money rests on beyond its finished rows: errored attempts run again,
+    lost attempts, attempts that reached no row, and calls not billed as reported."""
+    m, label = summary.metrics, summary.label
     notes = []
+    if m.retried:
+        notes.append(
+            f"note: {label}: {m.retried} attempt(s) that ended in an error were run "
+            "again; each task counts once, and what the errored attempts cost is in the "
+            "total and error cost"
+        )
+    if m.lost_attempts:
+        notes.append(
+            f"note: {label}: {m.lost_attempts} attempt(s) were lost (their node died, or their "
+            f"run stopped) and run again; their known spend ({money(m.lost_cost_usd)}) is in "
+            "the total and error cost"
+        )
+    if m.unrecorded:
+        notes.append(
+            f"note: {label}: {m.unrecorded} attempt(s) reached no row (their run stopped, and "
+            f"the task was not run again); their spend ({money(m.unrecorded_cost_usd)}), from "
+            "the spend journal, is in the total and error cost"
+        )
+    if m.inexact_calls:
+        notes.append(f"note: {label}: {usage_text(m)}")
+    return notes
+
+
+def usage_text(m: Metrics) -> str:
+    """How many calls were not billed as the provider reported them, and how."""
+    kinds = [
+        (m.adjusted_calls, "adjusted (counts that did not add up, read the way that costs most)"),
+        (m.estimated_calls, "estimated from the text (usage missing or unusable)"),
+        (m.unknown_calls, "of unknown usage (nothing read back: estimated from the request)"),
+    ]
+    parts = ", ".join(f"{count} {what}" for count, what in kinds if count)
+    return (
+        f"{m.inexact_calls} model call(s) not billed as reported: {parts}; costs marked "
+        f"{ESTIMATE_MARK} rest on these estimates"
+    )
+
+
+def policy_notes(variants: set[tuple[str, str, str, str]]) -> list[str]:
+    """A policy name whose rows come from different rules or price tables is not one policy:
+    say so, rather than average over the change silently; nor is one price table version
+    with different prices."""
+    notes = [
+        f"warning: price table {version} has {len(hashes)} different contents "
+        f"(price_table_hash {listed(hashes)}): rows priced at different prices under one "
+        "version are counted together; give an edited table a new version"
+        for version, hashes in sorted(price_table_contents(variants).items())
+        if len(hashes) > 1
+    ]
     for what, column, index in (
         ("rule sets", "policy_hash", 1),
         ("price tables", "price_table", 2),

@@ -118,6 +118,11 @@ class ResultRow(Record):
     )
     seed: int = Field(description="Seed of the run (it drives the simulated models).")
     price_table: str = Field(description="Version of the price table the cost was computed with.")
+    price_table_hash: str = Field(
+        "",
+        description="Hash of the price table's content: a table edited under the same version "
+        "has another hash.",
+    )
     task_hash: str = Field(
         "",
         description="Hash of the task's content (repository, commit, statement, patches, "
@@ -181,6 +186,24 @@ class ResultRow(Record):
         description="Spend of the lost attempts, as far as their calls were reported before "
         "the loss; not part of cost_usd.",
     )
+    adjusted_calls: Count = Field(
+        0,
+        description="Model calls paid for (lost attempts' included) whose usage did not add "
+        "up, billed at the reading that costs the most.",
+    )
+    estimated_calls: Count = Field(
+        0,
+        description="Model calls paid for whose usage was missing or unusable, estimated from "
+        "the request and reply text.",
+    )
+    unknown_calls: Count = Field(
+        0,
+        description="Model calls paid for of which nothing was read back (no reply, or in "
+        "flight when a run stopped), estimated from the request alone.",
+    )
+    attempt_id: str = Field(
+        "", description="Id of this attempt in the spend journal beside the results file."
+    )
     wall_time_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Wall time of the task (agent and grading), in seconds."
     )
@@ -228,6 +251,12 @@ class ReportedRow(Protocol):
     def lost_attempts(self) -> int: ...
     @property
     def lost_cost_usd(self) -> float: ...
+    @property
+    def adjusted_calls(self) -> int: ...
+    @property
+    def estimated_calls(self) -> int: ...
+    @property
+    def unknown_calls(self) -> int: ...
 
 
 KEY_FIELDS = ("instance_id", "policy", "seed")
@@ -285,6 +314,7 @@ class RunIdentity(Record):
     seed: int
     price_table: str
     harness_version: str
+    price_table_hash: str = ""
     settings: RunSettings = Field(default_factory=RunSettings)
 
 

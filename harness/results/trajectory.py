@@ -10,11 +10,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.pricing import Usage
+from harness.pricing import Usage, UsageSource
 from harness.results.row import Record, ResultRow, RunIdentity, Verdict
 from harness.tiers import Outcome, Tier
 
 TRAJECTORY_VERSION: Literal[2] = 2  # version 1 lacks `escalations` and calls' `error`
+
+INEXACT_SOURCES: tuple[UsageSource, ...] = ("adjusted", "estimated", "unknown")
 
 ActionKind = Literal["command", "edit", "submit", "none"]
 # Why the agent stopped; empty while it runs; "error" when the task failed before it stopped.
@@ -37,8 +39,28 @@ class ModelCall(Record):
     retries: int = 0
     retry_wait_s: float = 0.0
     error: str = Field(
-        "", description="Why the call failed for good (no reply, so no usage to price)."
+        "",
+        description="Why the call failed for good; its usage is what an answer without a reply "
+        "was billed for, or none.",
     )
+    usage_source: UsageSource = Field(
+        "reported",
+        description="How the usage is known: 'reported' by the provider; 'adjusted' (the "
+        "provider's counts did not add up, read the way that bills the most); 'estimated' from "
+        "the request and reply text (no usable counts); 'unknown' (no reply was read: estimated "
+        "from the request alone).",
+    )
+    usage_note: str = Field("", description="Why the usage is not as reported, when it is not.")
+    reasoning_content: str = Field(
+        "", description="The reasoning the reply carried (reasoning_content), as it came."
+    )
+    response_id: str = Field(
+        "", description="The provider's id of the response, to reconcile with its bill."
+    )
+
+    @property
+    def exact(self) -> bool:
+        return self.usage_source == "reported"
 
 
 class Turn(Record):
@@ -65,6 +87,7 @@ class LostAttempt(Record):
     node: str = Field("", description="The Ray node it ran on; empty when it never started.")
     reason: str
     calls: list[ModelCall] = Field(default_factory=list)
+    attempt_id: str = Field("", description="Its id in the spend journal.")
 
     @property
     def cost_usd(self) -> float:
@@ -112,6 +135,14 @@ class Trajectory(Record):
             totals[call.tier] = totals.get(call.tier, 0.0) + call.cost_usd
         return dict(sorted(totals.items()))
 
+    def inexact_calls(self) -> dict[UsageSource, int]:
+        """Calls paid for, lost attempts' included, whose usage is not as the provider
+        reported it, by how it is known."""
+        paid = [*self.calls, *(call for lost in self.lost_attempts for call in lost.calls)]
+        return {
+            source: sum(call.usage_source == source for call in paid) for source in INEXACT_SOURCES
+        }
+
     def calls_by_tier(self) -> dict[Tier, int]:
         totals: dict[Tier, int] = {}
         for call in self.calls:
@@ -129,10 +160,12 @@ class Trajectory(Record):
         started_at: str,
         path: str,
         task_hash: str = "",
+        attempt_id: str = "",
     ) -> ResultRow:
         """The result row that sums this trajectory up; `path` is where it was written,
         relative to the results file's folder."""
         verdict = self.verdict or Verdict(status="error", reason="the task was not graded")
+        inexact = self.inexact_calls()
         return ResultRow(
             instance_id=self.instance_id,
             model_patch=self.patch,
@@ -152,6 +185,10 @@ class Trajectory(Record):
             calls=self.calls_by_tier(),
             lost_attempts=len(self.lost_attempts),
             lost_cost_usd=sum(lost.cost_usd for lost in self.lost_attempts),
+            adjusted_calls=inexact["adjusted"],
+            estimated_calls=inexact["estimated"],
+            unknown_calls=inexact["unknown"],
+            attempt_id=attempt_id,
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,
             trajectory=path,
