@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from harness import HarnessError, __version__
 from harness.agent.baseline import BaselineCache
@@ -43,9 +42,7 @@ from harness.results.row import RowKey, task_key
 from harness.sandbox import SandboxProvider
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
-
-T = TypeVar("T")
-R = TypeVar("R")
+from harness.threads import ThreadPool
 
 
 @dataclass(frozen=True)
@@ -225,26 +222,6 @@ class TaskPool(Protocol):
         spend journal before its reply is used. Closing the iterator before the end stops
         what is still running."""
         ...
-
-
-@dataclass(frozen=True)
-class ThreadPool:
-    """`workers` items at a time in this process; one at a time runs in the caller's thread."""
-
-    workers: int = 1
-
-    def attempts(self, tasks: list[T], work: Callable[[T], R]) -> Generator[R, None, None]:
-        if self.workers <= 1:
-            for task in tasks:
-                yield work(task)
-            return
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="task")
-        try:
-            for future in as_completed([pool.submit(work, task) for task in tasks]):
-                yield future.result()
-        finally:
-            # after an interrupt, queued tasks never start; running ones finish unwritten
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_tasks(

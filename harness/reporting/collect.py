@@ -195,6 +195,8 @@ class Collector:
         count = 0
         for row in rows:
             count += 1
+            if recorded is not None:
+                recorded.add(row.attempt_id)
             key = (*row_key(row), row.synthetic)
             identity = hash((key, row.run_id, row.started_at, row.status, row.cost_usd))
             if identity in seen:
@@ -202,8 +204,6 @@ class Collector:
                 continue
             seen.add(identity)
             runs.add(row.run_id)
-            if recorded is not None:
-                recorded.add(row.attempt_id)
             if row.synthetic:
                 settings = row.settings
                 used = params.get(row.policy)

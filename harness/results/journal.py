@@ -134,11 +134,18 @@ class SpendJournal:
             raise HarnessError(f"cannot write spend journal {path}: {exc.strerror}") from None
 
     def close(self) -> None:
-        os.close(self._fd)
+        """No entry is written after this: a call not yet sent then never is (a run that was
+        told to stop sends nothing more)."""
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
     def write(self, *entries: Record) -> None:
         data = b"".join(entry.to_json().encode("utf-8") + b"\n" for entry in entries)
         with self._lock:
+            if self._fd < 0:
+                raise HarnessError(f"the spend journal {self.path} is closed: the run stopped")
             data, self._pending = self._pending + data, b""
             while data:
                 data = data[os.write(self._fd, data) :]
