@@ -6,12 +6,16 @@ Exit codes: 0 success, 1 a failure while running (no engine, every task errored,
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
+from typing import NoReturn
 
 from harness import HarnessError, UsageError
 from harness.commands import COMMANDS, DEFAULT
+
+INTERRUPTED = 130
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -33,4 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("harness: interrupted; rows already written are kept", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+
+
+def entry() -> NoReturn:
+    """The process's entry point. An interrupted run ends at once: its rows and spend journal
+    are on disk and its containers removed, and neither the tasks it stopped (a model call, a
+    test run) nor tearing down the interpreter (seconds on a loaded machine) may hold it up."""
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
