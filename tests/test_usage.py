@@ -198,3 +198,33 @@ def test_the_reasoning_and_the_response_id_are_kept_with_the_call(client):
     [call] = calls
     assert call.reasoning_content == "the test imports the wrong module"
     assert call.response_id == "c1" and call.usage_source == "reported"
+
+
+def test_a_run_whose_replies_carry_no_usage_records_estimated_calls_never_free(
+    tmp_path, local, calc_task, monkeypatch
+):
+    from harness.agent.policy import BUILTIN
+    from harness.models.factory import ModelFamily, ModelSettings
+    from harness.reporting.collect import collect
+    from harness.results import ResultStore, read_rows
+    from harness.runner import RunConfig, run_tasks
+
+    from .helpers import fence
+
+    monkeypatch.setenv("TEST_API_KEY", "sk-x")
+    script = [
+        {"content": fence("bash", "ls"), "usage": None},
+        {"content": fence("submit", ""), "usage": {"prompt_tokens": 0, "completion_tokens": 0}},
+    ]
+    path = tmp_path / "run.jsonl"
+    with FakeOpenAI(script) as server:
+        settings = ModelSettings(base_url=server.url, api_key_env="TEST_API_KEY")
+        models = ModelFamily(settings, "openai", client=ClientSettings(request_timeout=5))
+        config = RunConfig(policy=BUILTIN["flash"], prices=load_prices(), models=models)
+        with ResultStore(path) as store:
+            run_tasks([calc_task], config, local, store)
+    [row] = read_rows(path)
+    assert row.estimated_calls == 2 and row.cost_usd > 0
+    assert row.tokens["flash"].cache_miss > 0 and row.tokens["flash"].output > 0
+    [summary] = collect([path]).summaries()
+    assert summary.metrics.estimated_calls == 2
