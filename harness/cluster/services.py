@@ -92,9 +92,10 @@ class SpendLedger:
         self.attempts.setdefault(attempt, Started(node)).node = node
 
     def call(self, started: AttemptEntry, event: CallEvent, number: int, call: ModelCall) -> None:
-        if self.journal is not None:
-            self.journal.call(started, event, number, call)
         known = self.attempts.setdefault(started.attempt, Started(""))
+        if self.journal is not None:  # the journal says which node the attempt ran on
+            on_node = started.model_copy(update={"node": known.node})
+            self.journal.call(on_node, event, number, call)
         known.spend = known.spend or AttemptSpend(started)
         known.spend.add(CallEntry(event=event, attempt=started.attempt, number=number, call=call))
 

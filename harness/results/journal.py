@@ -56,6 +56,7 @@ class AttemptEntry(Record):
     policy: str
     seed: int
     task_hash: str = ""
+    node: str = ""  # the Ray node it ran on, in a cluster run
 
     @property
     def key(self) -> RowKey:
