@@ -196,3 +196,12 @@ def test_an_interrupted_attempts_spend_is_kept_and_carried_by_the_resumed_run(
     assert [c["usage_source"] for c in lost["calls"]] == ["reported", "reported", "unknown"]
     entries = [json.loads(line) for line in journal_path(path).read_text().splitlines()]
     assert [e["event"] for e in entries].count("absorbed") == 1
+
+
+def test_a_journal_that_cannot_be_written_is_bad_input_before_any_work(tmp_path, capsys):
+    from .helpers import run_cli
+
+    (tmp_path / "out.spend").mkdir()
+    code, out, err = run_cli(capsys, "--output", str(tmp_path / "out.jsonl"), "--slice", "0:1")
+    assert code == 2 and err == f"harness: error: spend journal {tmp_path}/out.spend is a directory\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.spend"]
