@@ -203,5 +203,6 @@ def test_a_journal_that_cannot_be_written_is_bad_input_before_any_work(tmp_path,
 
     (tmp_path / "out.spend").mkdir()
     code, out, err = run_cli(capsys, "--output", str(tmp_path / "out.jsonl"), "--slice", "0:1")
-    assert code == 2 and err == f"harness: error: spend journal {tmp_path}/out.spend is a directory\n"
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err == f"harness: error: spend journal {tmp_path / 'out.spend'} is a directory\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.spend"]
