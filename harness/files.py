@@ -1,9 +1,11 @@
-"""The files a user gives: TOML files read and checked against a model of their tables, and
-output files found writable before any work, without leaving a trace."""
+"""The files a user gives: TOML and JSON read and checked (TOML against a model of its tables),
+output files found writable before any work, without leaving a trace, and the paths a
+command derives from names in its input kept inside their folder."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +37,32 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         raise HarnessError(f"cannot read {what} {path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise HarnessError(f"cannot read {what} {path}: {exc}") from None
+    except RecursionError:
+        raise HarnessError(f"cannot read {what} {path}: {TOO_DEEP}") from None
+
+
+TOO_DEEP = "nested too deeply"
+
+
+def parse_json(text: str | bytes) -> Any:
+    """`json.loads`, with nesting too deep for Python's stack (a line of 200,000 `[`) raised
+    as the JSONDecodeError it is rather than as a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        document = text if isinstance(text, str) else text.decode("utf-8", "replace")
+        raise json.JSONDecodeError(TOO_DEEP, document, 0) from None
+
+
+def path_inside(folder: Path, name: str, what: str) -> Path:
+    """`folder / name`, refused (a HarnessError) when it would lead out of `folder`: a name
+    taken from a file the user gave (a row's trajectory, an instance id) is data, and data
+    must not choose where the harness reads or writes."""
+    path = folder / name
+    base = folder.resolve()
+    if not path.resolve().is_relative_to(base) or path.resolve() == base:
+        raise HarnessError(f"{what} {name!r} leads out of {folder}")
+    return path
 
 
 def load_toml(path: Path, model: type[T], what: str) -> T:

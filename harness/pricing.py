@@ -27,6 +27,8 @@ Tokens = Annotated[int, Field(ge=0)]  # a negative count in a row is refused whe
 # without usage or choices, or a call in flight when the run stopped), and the tokens are
 # estimated from the request alone.
 UsageSource = Literal["reported", "adjusted", "estimated", "unknown"]
+Inexact = Literal["adjusted", "estimated", "unknown"]  # usage not as the provider reported it
+INEXACT: tuple[Inexact, ...] = ("adjusted", "estimated", "unknown")
 
 
 @dataclass(frozen=True)

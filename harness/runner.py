@@ -17,7 +17,7 @@ from harness.agent.calls import CallObserver
 from harness.agent.loop import Agent, Limits
 from harness.agent.policy import Policy
 from harness.grading import grade
-from harness.grading.preflight import preflight
+from harness.grading.preflight import preflight, preflight_problem
 from harness.models.factory import ModelFamily
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
@@ -31,15 +31,15 @@ from harness.results import (
 )
 from harness.results.journal import (
     AttemptEntry,
-    AttemptSpend,
     SpendJournal,
+    carry,
     journal_path,
     lost_attempts,
 )
 from harness.results.predictions import Prediction
 from harness.results.resume import finished
 from harness.results.row import RowKey, task_key
-from harness.sandbox import SandboxProvider
+from harness.sandbox import ImageUse, SandboxProvider
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
 from harness.threads import ThreadPool
@@ -102,6 +102,7 @@ class Attempt:
     started_at: str
     wall_time_s: float
     task_hash: str = ""  # what the row records of the task's content
+    image: ImageUse = ImageUse()
     attempt_id: str = ""  # its id in the spend journal
 
 
@@ -138,13 +139,19 @@ def attempt_task(
         verdict = grade(task, patch, sandboxes, environment, config.grade_timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
         verdict = error_verdict(exc)
+    image = sandboxes.release(task)  # its image may now make room for others
     # even a task that failed half-way keeps the calls it paid for
     trajectory = (
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
     finish_trajectory(trajectory, config, sandboxes.run_id, verdict)
     return Attempt(
-        trajectory, started_at, time.monotonic() - started, task.content_hash, attempt_id
+        trajectory,
+        started_at,
+        time.monotonic() - started,
+        task.content_hash,
+        image,
+        attempt_id,
     )
 
 
@@ -178,13 +185,22 @@ def record_attempt(
     """Write an attempt's trajectory beside the results file; the row that sums it up.
     `number` counts the task's rows already in the store, plus one (--rerun-errors)."""
     path = store.write_trajectory(attempt.trajectory, number)
-    return attempt.trajectory.to_row(
+    row = attempt.trajectory.to_row(
         config.identity(run_id),
         attempt.wall_time_s,
         attempt.started_at,
         path,
         attempt.task_hash,
         attempt.attempt_id,
+    )
+    image = attempt.image
+    return row.model_copy(
+        update={
+            "image_wait_s": image.wait_s,
+            "registry_wait_s": image.registry_wait_s,
+            "image_bytes_pulled": image.downloaded,
+            "node": attempt.trajectory.node,
+        }
     )
 
 
@@ -246,6 +262,8 @@ def run_tasks(
     numbers = store.attempts()
     by_id = {task.instance_id: task for task in tasks}
     todo = [task for task in tasks if config.key(task) not in done]
+    # in the order the pool starts them; a task that fails its preflight needs no image
+    sandboxes.expect([task for task in todo if not preflight_problem(task)])
     earlier = lost_attempts(store.path, identity)  # what runs that stopped had spent
     work = TaskWork(config, sandboxes)
     with closing(SpendJournal(journal_path(store.path))) as journal:
@@ -257,25 +275,13 @@ def run_tasks(
 
         def recorded(attempt: Attempt) -> ResultRow:
             task = by_id[attempt.trajectory.instance_id]
-            carry(attempt, earlier.pop(config.key(task), []), task.content_hash, journal)
+            mine = earlier.pop(config.key(task), [])
+            carry(attempt.trajectory, attempt.attempt_id, mine, task.content_hash, journal)
             number = numbers[config.key(task)] + 1
             return record_attempt(attempt, config, sandboxes.run_id, store, number)
 
         with closing(attempts):  # an interrupt here stops the pool's remaining work
             return write_rows(map(recorded, attempts), store, on_row)
-
-
-def carry(
-    attempt: Attempt, earlier: list[AttemptSpend], task_hash: str, journal: SpendJournal
-) -> None:
-    """The attempt's row carries the spend of the task's earlier attempts that never reached a
-    row (runs that stopped), as lost attempts; the journal says so before the row is written,
-    so that reports count that spend once."""
-    mine = [spend.lost() for spend in earlier if spend.started.task_hash in ("", task_hash)]
-    trajectory = attempt.trajectory
-    trajectory.lost_attempts = mine + trajectory.lost_attempts
-    carried = [lost.attempt_id for lost in trajectory.lost_attempts if lost.attempt_id]
-    journal.absorbed(attempt.attempt_id, carried)
 
 
 def write_rows(
@@ -309,6 +315,7 @@ def grade_prediction(
         verdict = grade(task, prediction.model_patch, sandboxes, environment, timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
         verdict = error_verdict(exc)
+    sandboxes.release(task)
     name = prediction.model_name_or_path
     trajectory = Trajectory(
         instance_id=task.instance_id,

@@ -130,3 +130,23 @@ def official_dataset(tmp_path, official_images, official_rows):
     path = tmp_path / "swebench.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in official_rows))
     return path
+
+
+@pytest.fixture
+def registry():
+    """A container registry served by this process (tests/fake_registry.py)."""
+    from .fake_registry import FakeRegistry
+
+    with FakeRegistry() as server:
+        yield server
+
+
+@pytest.fixture
+def repository(docker_client, registry):
+    """A repository name of the test's own in `registry`; its images pulled here are removed
+    afterwards."""
+    name = f"t{uuid.uuid4().hex[:8]}/images"
+    yield name
+    for image in docker_client.images.list(name=f"{registry.host}/{name}"):
+        for tag in image.tags:
+            docker_client.images.remove(tag)

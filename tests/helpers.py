@@ -6,15 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from harness.cli import main
 from harness.models import Completion, Message
 from harness.pricing import Usage
-from harness.reporting.compare import Comparison, compare_sides, rows_side
+from harness.reporting.compare import Comparison, compare_sides
+from harness.reporting.sides import rows_side
 from harness.reporting.stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from harness.results import ResultRow
+
+from .fake_openai import deepseek_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,3 +154,14 @@ class Scripted:
 def fence(lang: str, body: str) -> str:
     """A reply with one action block."""
     return f"THOUGHT: step\n\n```{lang}\n{body}\n```"
+
+
+SUBMIT_REPLY = {"content": "THOUGHT: done\n\n```submit\n```", "usage": deepseek_usage(0, 1000, 100)}
+
+
+def gold_then_submit(gold: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A script for tests/fake_openai.py: on the first turn of any task, apply the gold patch
+    with a command; then submit."""
+    body = f"git apply <<'PATCH'\n{gold}PATCH"
+    apply = {"content": fence("bash", body), "usage": deepseek_usage(0, 1000, 100)}
+    return lambda request: apply if len(request["messages"]) <= 2 else SUBMIT_REPLY

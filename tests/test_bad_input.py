@@ -1,8 +1,9 @@
 """The bad-input catalogue: every command and option given something wrong.
 
-Each case must end in one error line on stderr ("harness: error: ..."; warnings about what was
-skipped may come before it), exit status 2, no traceback, nothing on stdout, and no change to
-any file: every file in the working folder is hashed before and after, and no file may appear.
+Each case must end in one error line on stderr ("harness: error: ...", always the first line;
+warnings about what was skipped may follow it), exit status 2, no traceback, nothing on stdout,
+and no change to any file: every file in the working folder is hashed before and after, and no
+file may appear.
 Everything that can be checked is checked before any task starts; the run cases have no Docker
 engine to reach (DOCKER_HOST points nowhere), so one that got past its checks would fail with
 exit 1, and the few that need the engine to be checked say so.
@@ -37,6 +38,23 @@ def row(instance_id="acme__calc-1", policy="cascade", **changes) -> str:
     return json.dumps({**json.loads(made.to_json()), **changes})
 
 
+def task_row(**changes) -> str:
+    """A dataset row as a JSON line, valid but for `changes`."""
+    return json.dumps(
+        {
+            "instance_id": "acme__calc-9",
+            "repo": "acme/calc",
+            "base_commit": "0" * 40,
+            "problem_statement": "it breaks",
+            "patch": "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n",
+            **changes,
+        }
+    )
+
+
+ESCAPING = "../../../../../some/dir/ESCAPED"
+DEEP = "[" * 200_000  # nested past Python's recursion limit
+PREDICTION = json.dumps([{"instance_id": "acme__calc-1", "model_patch": ""}])
 TRAJECTORY = json.dumps({"instance_id": "acme__calc-1", "policy": "cascade"})
 PRICES = """version = "mine-1"
 [models.deepseek-v4-flash]
@@ -393,6 +411,11 @@ RUN = [
     case("disk-words", ["--disk", "plenty"], "--disk must be a size such as 10g"),
     case("disk-tiny", ["--disk", "1m"], "--disk must be at least 64m"),
     case("disk-negative", ["--disk=-5g"], "--disk must be a size"),
+    case("image-disk-words", ["--image-disk", "lots"], "--image-disk must be a size such as"),
+    case("image-disk-tiny", ["--image-disk", "10k"], "--image-disk must be at least 1m"),
+    case("image-cache-unknown", ["--image-cache", "base"], "--image-cache: invalid choice"),
+    case("pull-concurrency-negative", ["--pull-concurrency=-1"], "--pull-concurrency must be"),
+    case("rate-limit-deadline-zero", ["--rate-limit-deadline", "0"], "--rate-limit-deadline must"),
     case("output-folder", ["--output", "tapes"], "results file tapes is a directory"),
     case("output-unwritable", ["--output", "/proc/no/such/out.jsonl"], "cannot write results"),
     case("output-text-file", ["--output", "notes.txt"], "notes.txt: line 1 is not valid JSON"),
@@ -420,6 +443,76 @@ RUN = [
     case("replay-missing", ["--replay", "no-tapes"], "no recordings folder: no-tapes"),
     case("replay-with-sim", ["--replay", "tapes", "--backend", "sim"], "not with --backend sim"),
     case("record-with-sim", ["--record", "r"], "--record records endpoint calls"),
+    case(
+        "dataset-id-escaping",
+        ["--dataset", "d.jsonl"],
+        "no valid tasks in d.jsonl",
+        {"d.jsonl": task_row(instance_id=ESCAPING) + "\n"},
+    ),
+    case(
+        "dataset-id-escaping-strict",
+        ["--dataset", "d.jsonl", "--strict"],
+        "instance_id '../../../../../some/dir/ESCAPED' is not a SWE-bench-style id",
+        {"d.jsonl": task_row(instance_id=ESCAPING) + "\n"},
+    ),
+    case(
+        "dataset-id-one-level-less",
+        ["--dataset", "d.jsonl", "--strict"],
+        "is not a SWE-bench-style id",
+        {"d.jsonl": task_row(instance_id=ESCAPING[3:]) + "\n"},
+    ),
+    case(
+        "dataset-id-dot-dot",
+        ["--dataset", "d.jsonl", "--strict"],
+        "instance_id '..' is not a SWE-bench-style id",
+        {"d.jsonl": task_row(instance_id="..") + "\n"},
+    ),
+    case(
+        "dataset-repo-escaping",
+        ["--dataset", "d.jsonl", "--strict"],
+        "repo '../calc' is not of the form owner/name",
+        {"d.jsonl": task_row(repo="../calc") + "\n"},
+    ),
+    case(
+        "dataset-jsonl-too-deep",
+        ["--dataset", "d.jsonl"],
+        "d.jsonl: line 1: invalid JSON (nested too deeply)",
+        {"d.jsonl": DEEP + "\n"},
+    ),
+    case(
+        "dataset-json-too-deep",
+        ["--dataset", "d.json"],
+        "cannot read d.json: nested too deeply",
+        {"d.json": DEEP},
+    ),
+    case(
+        "dataset-f2p-too-deep",
+        ["--dataset", "d.jsonl", "--strict"],
+        "FAIL_TO_PASS: not a JSON list of test ids (nested too deeply)",
+        {"d.jsonl": task_row(FAIL_TO_PASS=DEEP) + "\n"},
+    ),
+    case(
+        "rules-too-deep",
+        ["--rules", "r.toml"],
+        "cannot read rules file r.toml: nested too deeply",
+        {"r.toml": "x = " + DEEP},
+    ),
+    case("memory-huge", ["--memory", "99999999999g"], "--memory must be at most 8589934591g"),
+    case("disk-huge", ["--disk", "99999999999g"], "--disk must be at most 8589934591g"),
+    case(
+        "base-image-not-a-reference",
+        ["--base-image", "BAD IMAGE!!"],
+        "--base-image is not an image reference",
+    ),
+    case("base-image-empty-tag", ["--base-image", "python:"], "is not an image reference"),
+    case("run-id-empty", ["--run-id", ""], "--run-id '': use 1 to 64 letters"),
+    case("run-id-slash", ["--run-id", "a/b"], "--run-id 'a/b': use 1 to 64 letters"),
+    case("run-id-newline", ["--run-id", "a\nb"], "--run-id 'a\\nb': use 1 to 64 letters"),
+    case(
+        "image-namespace-bad",
+        ["--image-namespace", "BAD NS!!"],
+        "--image-namespace 'BAD NS!!' is not a registry namespace",
+    ),
     case("unknown-option", ["--frobnicate"], "unrecognized arguments: --frobnicate"),
     case("stray-argument", ["cascade"], "unrecognized arguments: cascade"),
     case(
@@ -514,6 +607,67 @@ REPORT = [
         ["report", "good.jsonl", "--html", "tapes"],
         "page tapes is a directory",
     ),
+    case(
+        "report-html-over-its-input",
+        ["report", "good.jsonl", "--html", "good.jsonl"],
+        "page good.jsonl is a file this command reads",
+    ),
+    case(
+        "report-html-over-results",
+        ["report", "good.jsonl", "--html", "other.jsonl"],
+        "page other.jsonl holds result rows",
+    ),
+    case(
+        "report-plot-over-results",
+        ["report", "good.jsonl", "--plot", "results.png"],
+        "plot results.png holds result rows",
+        {"results.png": row() + "\n"},
+    ),
+    case(
+        "report-plot-over-its-input",
+        ["report", "good.jsonl", "--plot", "good.jsonl"],
+        "--plot good.jsonl: the extension must name the format: .png, .svg, .pdf",
+    ),
+    case(
+        "report-plot-unknown-format",
+        ["report", "good.jsonl", "--plot", "plot.jpg"],
+        "--plot plot.jpg: the extension must name the format",
+    ),
+    case(
+        "report-resamples-huge",
+        ["report", "good.jsonl", "--resamples", "1000000000000"],
+        "argument --resamples: at most 100000",
+    ),
+    case("report-oracle-twice", ["report", "good.jsonl", "--oracle", "flash,flash"], "different"),
+    case(
+        "report-no-schema-version",
+        ["report", "r.jsonl"],
+        "line 1 is not a result row of schema version 3 (no schema_version",
+        {
+            "r.jsonl": json.dumps(
+                {k: v for k, v in json.loads(row()).items() if k != "schema_version"}
+            )
+            + "\n"
+        },
+    ),
+    case(
+        "report-cost-infinite",
+        ["report", "r.jsonl"],
+        "cost_usd: Input should be a finite number",
+        {"r.jsonl": row(cost_usd=float("inf")) + "\n"},
+    ),
+    case(
+        "report-cost-nan",
+        ["report", "r.jsonl"],
+        "cost_usd",
+        {"r.jsonl": row(cost_usd=float("nan")) + "\n"},
+    ),
+    case(
+        "report-line-too-deep",
+        ["report", "r.jsonl"],
+        "r.jsonl: line 1 is not valid JSON",
+        {"r.jsonl": DEEP + "\n"},
+    ),
 ]
 
 COMPARE = [
@@ -529,6 +683,11 @@ COMPARE = [
         "compare-resamples-zero",
         ["compare", "good.jsonl", "good.jsonl", "--resamples", "0"],
         "--resamples must be positive",
+    ),
+    case(
+        "compare-resamples-huge",
+        ["compare", "good.jsonl", "good.jsonl", "--resamples", "1000000000000"],
+        "at most 100000",
     ),
     case(
         "compare-policy-absent",
@@ -616,6 +775,11 @@ CHECK = [
         "results file not found",
     ),
     case(
+        "check-resamples-huge",
+        ["check", "good.jsonl", "good.jsonl", *THRESHOLDS, "--resamples", "10000000"],
+        "at most 100000",
+    ),
+    case(
         "check-format",
         ["check", "good.jsonl", "good.jsonl", *THRESHOLDS, "--format", "xml"],
         "invalid choice: 'xml'",
@@ -665,6 +829,28 @@ OTHERS = [
     ),
     case("tasks-list-mirror", ["tasks", "list", "--repo-mirror", "/missing"], "no such folder"),
     case(
+        "tasks-list-strict-escaping-id",
+        ["tasks", "list", "d.jsonl", "--strict"],
+        "is not a SWE-bench-style id",
+        {"d.jsonl": task_row(instance_id=ESCAPING) + "\n"},
+    ),
+    case(
+        "tasks-list-escaping-id",
+        ["tasks", "list", "--dataset", "d.jsonl"],
+        "no valid tasks in d.jsonl",
+        {"d.jsonl": task_row(instance_id=ESCAPING) + "\n"},
+    ),
+    case(
+        "tasks-list-two-sources",
+        ["tasks", "list", SUITE, "--dataset", "d.jsonl"],
+        "two task sources",
+    ),
+    case(
+        "tasks-list-bad-namespace",
+        ["tasks", "list", SUITE, "--image-namespace", "BAD NS!!"],
+        "is not a registry namespace",
+    ),
+    case(
         "tasks-validate-runs-zero",
         ["tasks", "validate", SUITE, "--runs", "0"],
         "--runs must be positive",
@@ -676,6 +862,16 @@ OTHERS = [
     case("images-unknown-action", ["images", "rebuild"], "invalid choice: 'rebuild'"),
     case("images-build-missing", ["images", "build", "no.jsonl"], "dataset file not found"),
     case("images-prune-bad-filter", ["images", "prune", "--filter", "("], "--filter '('"),
+    case(
+        "images-build-base-not-a-reference",
+        ["images", "build", SUITE, "--base-image", "no such image"],
+        "--base-image 'no such image' is not an image reference",
+    ),
+    case(
+        "images-pull-bad-namespace",
+        ["images", "pull", "--dataset", SUITE, "--image-namespace", "BAD NS!!"],
+        "is not a registry namespace",
+    ),
     case(
         "images-build-bad-base",
         ["images", "build", SUITE, "--base-image", "nosuch/x:1"],
@@ -716,7 +912,54 @@ OTHERS = [
         "--workers must be positive",
         {"p.json": "[]"},
     ),
+    case(
+        "grade-predictions-too-deep",
+        ["grade", "p.jsonl"],
+        "p.jsonl: line 1: invalid JSON (nested too deeply)",
+        {"p.jsonl": DEEP},
+    ),
+    case(
+        "grade-report-over-results",
+        ["grade", "p.json", "--dataset", SUITE, "--report", "good.jsonl", "--output", "o.jsonl"],
+        "report good.jsonl holds result rows",
+        {"p.json": PREDICTION},
+    ),
+    case(
+        "grade-report-folder",
+        ["grade", "p.json", "--dataset", SUITE, "--report", "tapes", "--output", "o.jsonl"],
+        "report tapes is a directory",
+        {"p.json": PREDICTION},
+    ),
+    case(
+        "grade-report-over-predictions",
+        ["grade", "p.json", "--dataset", SUITE, "--report", "p.json", "--output", "o.jsonl"],
+        "report p.json is a file this command reads",
+        {"p.json": PREDICTION},
+    ),
+    case(
+        "grade-report-is-the-output",
+        ["grade", "p.json", "--dataset", SUITE, "--report", "o.jsonl", "--output", "o.jsonl"],
+        "report o.jsonl is a file this command reads",
+        {"p.json": PREDICTION},
+    ),
+    case(
+        "grade-run-id-slash",
+        ["grade", "p.json", "--dataset", SUITE, "--run-id", "x/y"],
+        "--run-id 'x/y'",
+        {"p.json": PREDICTION},
+    ),
     case("export-results-missing", ["export", "no.jsonl"], "results file not found"),
+    case(
+        "export-over-results",
+        ["export", "good.jsonl"],
+        "predictions file good.cascade.predictions.jsonl holds result rows",
+        {"good.cascade.predictions.jsonl": row() + "\n"},
+    ),
+    case(
+        "export-output-dir-a-file",
+        ["export", "good.jsonl", "--output-dir", "notes.txt"],
+        "--output-dir notes.txt is not a folder",
+    ),
     case("sim-no-action", ["sim"], "the following arguments are required"),
     case(
         "sim-fit-results-missing",
@@ -758,10 +1001,11 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     before = snapshot(tmp_path)
     code = main(list(args))
     out, err = capsys.readouterr()
-    errors = [line for line in err.splitlines() if not line.startswith("warning:")]
+    first, *notes = err.splitlines() or [""]
     assert code == 2, err
-    assert len(errors) == 1 and errors[0].startswith("harness: error: "), err
-    assert message in errors[0], errors[0]
+    assert first.startswith("harness: error: "), err  # the error line comes first
+    assert all(note.startswith("warning: ") for note in notes), err  # what was skipped, after
+    assert message in first, first
     assert "Traceback" not in err and out == ""
     assert snapshot(tmp_path) == before
 

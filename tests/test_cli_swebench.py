@@ -83,7 +83,9 @@ def test_grade_grades_gold_resolved_and_empty_unresolved_with_a_report(
         "grade", str(predictions), "--dataset", str(official_dataset), "--output", str(output),
         "--workers", "2", "--no-progress", "--run-id", run_id("grade"),
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # one prediction errored: not a clean grading
+    assert "8 prediction(s): 3 resolved, 0 unresolved, 4 empty patch, 1 error(s)" in result.stdout
+    assert result.stderr.count("pytoolz__toolz-2: ") == 1  # the error, its task named once
     reports = {
         model: json.loads((tmp_path / f"graded.{model}.report.json").read_text())
         for model in ("gold", "empty")
@@ -103,7 +105,7 @@ def test_grade_grades_gold_resolved_and_empty_unresolved_with_a_report(
         "grade", str(predictions), "--dataset", str(official_dataset), "--output", str(output),
         "--no-progress",
     )  # fmt: skip
-    assert again.returncode == 0 and "Grading 0 prediction(s) of 8" in again.stderr
+    assert again.returncode == 1 and "Grading 0 prediction(s) of 8" in again.stderr
 
 
 @pytest.mark.docker
@@ -150,24 +152,34 @@ def test_tasks_list_and_dry_run_show_images_parsers_and_environments(official_da
 
 
 @pytest.mark.docker
-def test_an_image_that_cannot_be_pulled_is_an_error_row_before_any_model_call(
+def test_a_registry_that_cannot_be_reached_stops_the_run_before_any_model_call(
     official_rows, tmp_path
 ):
     row = next(r for r in official_rows if r["instance_id"] == "pytoolz__toolz-1")
+    gold = row["patch"]
     dataset = tmp_path / "noimage.json"
     dataset.write_text(json.dumps([{k: v for k, v in row.items() if k != "image"}]))
     output = tmp_path / "out.jsonl"
     result, server = main_run(dataset, output, [SUBMIT], "--image-namespace", "127.0.0.1:9/nowhere")
-    assert result.returncode == 1  # every task ended in an error
-    [row] = rows_of(output).values()
-    assert row["status"] == "error" and row["cost_usd"] == 0 and server.requests == []
-    assert row["status_reason"].startswith(
-        "pytoolz__toolz-1: cannot pull image "
-        "127.0.0.1:9/nowhere/sweb.eval.x86_64.pytoolz_1776_toolz-1:latest"
+    assert result.returncode == 1 and server.requests == [] and not output.exists()
+    assert result.stderr.splitlines()[-1].startswith(
+        "harness: error: registry 127.0.0.1:9 cannot be reached ("
     )
     pulled = harness("images", "pull", str(dataset), "--image-namespace", "127.0.0.1:9/nowhere")
     assert pulled.returncode == 1 and "cannot pull image 127.0.0.1:9/nowhere/" in pulled.stderr
     assert "[1/1] pytoolz__toolz-1 failed | ready 0, failed 1" in pulled.stderr
+    assert "0 of 1 task image(s) ready, 1 failed" in pulled.stdout
+    # grade says how many failed, names each task once, and exits 1
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text(json.dumps({"instance_id": row["instance_id"], "model_patch": gold}))
+    graded = harness(
+        "grade", str(predictions), "--dataset", str(dataset), "--image-namespace",
+        "127.0.0.1:9/nowhere", "--output", str(tmp_path / "g.jsonl"), "--no-progress",
+    )  # fmt: skip
+    assert graded.returncode == 1, graded.stderr
+    assert "1 prediction(s): 0 resolved, 0 unresolved, 0 empty patch, 1 error(s)" in graded.stdout
+    assert "error: pytoolz__toolz-1: cannot pull image" in graded.stderr
+    assert "pytoolz__toolz-1: pytoolz__toolz-1" not in graded.stderr
 
 
 @pytest.mark.docker

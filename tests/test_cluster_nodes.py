@@ -59,3 +59,10 @@ def test_a_node_without_its_base_image_says_what_to_do(docker_client):
     assert "base image cascade-harness/no-such-base:1 is missing" in report.problem
     assert "python -m harness setup" in report.problem
     assert probe(SandboxSettings()).problem == ""
+
+
+@pytest.mark.docker
+def test_a_node_that_cannot_reach_the_registry_of_the_images_to_pull_says_so(docker_client):
+    report = probe(SandboxSettings(), ("127.0.0.1:1/team/app:v1", "127.0.0.1:1/team/app:v2"))
+    assert report.problem.startswith("registry 127.0.0.1:1 cannot be reached (")
+    assert "none of the 2 task image(s)" in report.problem

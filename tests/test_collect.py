@@ -3,7 +3,8 @@
 import pytest
 
 from harness import HarnessError
-from harness.reporting.collect import collect, group_columns, summarize
+from harness.reporting.collect import collect, summarize
+from harness.reporting.grouping import group_columns
 
 from .helpers import full_row, result_row, run_cli, write_rows
 
@@ -42,7 +43,7 @@ def test_repeats_in_other_files_are_pooled_with_a_cluster_interval(tmp_path):
     # as wide as one seed's bootstrap interval, not Wilson on 40 "independent" rows
     assert (low, high) == single.metrics.intervals().pass_rate
     assert high - low > 0.3
-    assert any("20 of 20 tasks have several rows" in note for note in collected.notes)
+    assert any("20 of 20 tasks have several rows" in note for note in pooled.notes)
 
 
 def test_group_by_any_scalar_column_and_aliases(tmp_path, capsys):
@@ -100,7 +101,7 @@ def test_spend_of_attempts_lost_with_their_node_is_in_the_total_and_error_cost(t
     m = summary.metrics
     assert (m.tasks, m.resolved, m.cost_usd, m.error_cost_usd) == (2, 2, 1.0, 0.5)
     assert (m.cost_per_resolved, m.graded_cost_per_resolved) == (0.5, 0.25)
-    assert any("2 attempt(s) were lost (their node died" in note for note in collected.notes)
+    assert any("2 attempt(s) were lost (their node died" in note for note in summary.notes)
 
 
 def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path):
@@ -116,7 +117,11 @@ def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path
     assert (by_rules["h"].tasks, by_rules["h"].resolved, by_rules["h"].cost_usd) == (4, 3, 0.4)
     assert (by_rules["h2"].tasks, by_rules["h2"].resolved) == (4, 4)
     assert not any("duplicate" in w for w in warnings)
-    assert any("4 row(s) are another configuration's result" in n for n in collected.notes)
+    [mixed] = collect([results], warn=warnings.append).summaries()
+    assert (mixed.metrics.tasks, mixed.metrics.resolved) == (8, 7)
+    assert any(
+        "tasks have results under several configurations (4 task(s)" in n for n in mixed.notes
+    )
 
 
 def test_a_rerun_is_an_attempt_at_the_same_result_when_only_one_row_records_settings(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 
 from harness.reporting.compare_text import comparison_text
 
-from .helpers import check, compare_runs, result_row, run_cli, write_rows
+from .helpers import ROOT, check, compare_runs, result_row, run_cli, write_rows
 
 
 def side(policy, resolved, n=40, cost=0.1, seeds=(0,)):
@@ -22,7 +22,10 @@ def test_a_small_difference_on_few_tasks_is_called_noise_with_the_tasks_needed()
     assert c.pass_rate_noise.within
     assert c.pass_rate_noise.tasks_needed > 40
     text = comparison_text(c)
-    assert "pass rate: within noise (its 95% interval includes no change)" in text
+    assert (
+        "pass rate: within noise (exact McNemar p = 0.5; its exact 95% interval includes no "
+        in text
+    )
     assert f"would need about {c.pass_rate_noise.tasks_needed:,} paired tasks to show" in text
 
 
@@ -43,9 +46,12 @@ def test_seeds_of_one_task_are_resampled_together():
     c = compare_runs(a, b, resamples=1000)
     assert (c.n, c.tasks) == (120, 40)
     one_seed = compare_runs(side("a", 20), side("b", 30), resamples=1000)
-    # the same outcome on every seed: three seeds tell no more than one
-    assert c.pass_rate_diff_interval == one_seed.pass_rate_diff_interval
-    assert "cluster bootstrap over 40 tasks, each with its pairs over 3 seeds" in comparison_text(c)
+    # the same outcome on every seed: three seeds tell no more than one, for the test too
+    assert c.p_value == pytest.approx(one_seed.p_value) == pytest.approx(2 / 1024)
+    assert c.cost_ratio_interval == pytest.approx(one_seed.cost_ratio_interval)
+    text = comparison_text(c)
+    assert "cluster bootstrap over 40 tasks, each with its pairs over 3 seeds" in text
+    assert "clustered by task (the sign-flip test over 40 tasks" in text
 
 
 @pytest.mark.parametrize(
@@ -99,3 +105,76 @@ def test_compare_lists_at_most_50_discordant_tasks(tmp_path):
     text = comparison_text(compare_runs(a, b, resamples=100))
     assert "discordant tasks (the first 50 of 100):" in text
     assert "t49" in text and "t50 " not in text.split("discordant tasks")[1]
+
+
+def test_compare_and_check_count_the_spend_of_errored_attempts_as_report_does(tmp_path, capsys):
+    """The errored attempt at t1 cost $0.02 and was run again: report's cost per resolved
+    task is ($0.02 + $0.06 + $0.05) / 2, and so must be compare's and the gate's."""
+    a = write_rows(
+        tmp_path / "a.jsonl",
+        [
+            result_row("t1", "error", 0.02, started_at="2026-01-01T00:00:00+00:00"),
+            result_row("t1", "resolved", 0.06, started_at="2026-01-01T01:00:00+00:00"),
+            result_row("t2", "resolved", 0.05),
+        ],
+    )
+    base = write_rows(
+        tmp_path / "base.jsonl",
+        [result_row("t1", "resolved", 0.05), result_row("t2", "resolved", 0.03)],
+    )
+    _, report, _ = run_cli(capsys, "report", a, "--resamples", "100")
+    assert "$0.06500" in report.splitlines()[2]  # cost/resolved
+    code, out, _ = run_cli(capsys, "compare", base, a, "--resamples", "100")
+    assert code == 0
+    row_b = next(line.split() for line in out.splitlines() if line.startswith("B   "))
+    # resolved, pass rate, total cost, error cost, cost/task, cost/resolved, graded cost/resolved
+    assert row_b[1:] == ["2", "100.0%", "$0.1300", "$0.02000", "$0.06500", "$0.06500", "$0.05500"]
+    assert "B / A, cost per resolved task: 1.62x" in out
+    # graded cost alone rose 37.5%, every dollar spent 62.5%: the gate sees the 62.5%
+    code, out, _ = check(capsys, base, a, "--max-cost-per-resolved-increase", "0.5")
+    assert code == 1 and "cost per resolved task rose 62.5% ($0.04000 -> $0.06500)" in out
+
+
+def test_four_discordant_tasks_are_not_called_more_than_noise(capsys):
+    """flash and cascade baselines: cascade alone resolves 4 tasks, exact p = 0.125."""
+    flash, cascade = (str(ROOT / "results" / f"baseline-{p}.jsonl") for p in ("flash", "cascade"))
+    code, out, _ = run_cli(capsys, "compare", flash, cascade, "--resamples", "500")
+    assert code == 0 and "exact McNemar p-value: 0.125 (0 only A vs 4 only B)" in out
+    assert "pass rate: the difference is more than noise" not in out
+    assert (
+        "pass rate: within noise (exact McNemar p = 0.125; its exact 95% interval includes" in out
+    )
+    assert "+10.0 points (95% CI -2.0 to +10.0, exact, given the discordant tasks)" in out
+    code, out, _ = run_cli(
+        capsys,
+        "check",
+        flash,
+        cascade,
+        "--max-pass-rate-drop",
+        "0",
+        "--max-cost-per-resolved-increase",
+        "2",
+        "--resamples",
+        "500",
+    )
+    assert (
+        code == 0
+        and "pass rate: within noise (exact McNemar p = 0.125; its exact 95% interval includes"
+        in out
+    )
+    assert "+10.0 points (95% CI -2.0 to +10.0, exact" in out
+
+
+def test_a_graded_only_file_shows_no_cost_rather_than_zero(tmp_path, capsys):
+    a = write_rows(tmp_path / "a.jsonl", side("cascade", 20, n=30, cost=0.1))
+    b = write_rows(tmp_path / "b.jsonl", side("cascade", 25, n=30, cost=None))
+    code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "200")
+    assert code == 0
+    assert "B spent - in all: 30 row(s) hold no cost" in out
+    assert "B - A, cost per task:          -" in out
+    assert "B / A, cost per resolved task: -" in out
+    row_b = next(line.split() for line in out.splitlines() if line.startswith("B   "))
+    assert row_b[3:] == ["-"] * 5
+    assert "+$0.00" not in out and "B spent $0.00" not in out
+    code, out, _ = check(capsys, a, b)
+    assert code == 0 and "cost per resolved task: not known" in out

@@ -116,8 +116,8 @@ def test_reports_count_attempts_that_reached_no_row_once_and_rows_that_carry_the
     assert m.tasks == 1 and m.unrecorded == 2
     assert m.cost_usd == pytest.approx(1.0 + 0.25 + 0.5 + 0.0625)
     assert m.error_cost_usd == pytest.approx(0.25 + 0.5 + 0.0625)
-    notes = collect([results]).notes
-    assert any("2 attempt(s) reached no row" in note for note in notes), notes
+    [summary] = collect([results]).summaries()
+    assert any("2 attempt(s) reached no row" in note for note in summary.notes), summary.notes
 
 
 def test_an_unknown_call_is_counted_and_marks_the_totals_as_estimates(tmp_path, capsys):
@@ -126,7 +126,7 @@ def test_an_unknown_call_is_counted_and_marks_the_totals_as_estimates(tmp_path, 
     journal.run(identity())
     journal.observer(started("t-2")).sending(0, call(0.125, "unknown"))
     journal.close()
-    write_rows(results, [result_row("t-1", "resolved", 1.0, estimated_calls=1)])
+    write_rows(results, [result_row("t-1", "resolved", 1.0, inexact_calls={"estimated": 1})])
     from .helpers import run_cli
 
     code, out, _ = run_cli(capsys, "report", str(results))
@@ -186,7 +186,7 @@ def test_an_interrupted_attempts_spend_is_kept_and_carried_by_the_resumed_run(
     with ResultStore(path) as store:
         run_tasks([calc_task], resumed, local, store)
     [row] = read_rows(path)
-    assert row.lost_attempts == 1 and row.unknown_calls == 1
+    assert row.lost_attempts == 1 and row.inexact_calls == {"unknown": 1}
     assert row.lost_cost_usd == pytest.approx(2 * paid + in_flight)
     [after] = collect([path]).summaries()
     assert after.metrics.unrecorded == 0  # carried by the row, not counted twice

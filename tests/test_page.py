@@ -12,7 +12,7 @@ from harness.cli import main
 from harness.pricing import Usage
 from harness.results import ModelCall, ResultStore, Trajectory, Turn, Verdict
 
-from .helpers import full_row
+from .helpers import ROOT, full_row
 
 pytestmark = pytest.mark.browser
 
@@ -199,3 +199,40 @@ def test_a_task_without_its_trajectory_says_so(page):
     section = next(s for s in page.find_elements("css selector", ".task-page") if s.is_displayed())
     assert "This row names no trajectory file." in section.text
     assert "Check results" in section.text
+
+
+@pytest.fixture(scope="module")
+def baselines_page(tmp_path_factory, browser):
+    """The page of the committed baselines: three policies on the same 40 tasks."""
+    html = tmp_path_factory.mktemp("baselines") / "report.html"
+    files = [str(ROOT / "results" / f"baseline-{p}.jsonl") for p in ("cascade", "flash", "pro")]
+    assert main(["report", *files, "--html", str(html), "--resamples", "300"]) == 0
+    browser.get(html.as_uri())
+    return browser
+
+
+def test_the_page_opens_with_the_headline_before_the_tables(baselines_page):
+    page = baselines_page
+    headline = page.find_element("id", "headline")
+    first_table = page.find_element("css selector", "#main table")
+    assert headline.location["y"] < first_table.location["y"]
+    text = headline.text
+    assert (
+        "Frontier (cost per resolved task, on the 40 tasks every group ran): flash*, cascade*"
+        in text
+    )
+    assert "cascade* against flash* on 40 paired tasks" in text
+    assert "cost per resolved task 2.05x (95% CI" in text and "p = 0.125, within noise" in text
+
+
+def test_the_plot_shows_the_oracle_point_and_the_random_routing_line(baselines_page):
+    page = baselines_page
+    for panel in (1, 2):
+        oracle = page.find_element("id", f"oracle-point-{panel}")
+        routing = page.find_element("id", f"random-routing-{panel}")
+        assert oracle.is_displayed() and routing.is_displayed()
+        # the line runs from flash to pro: it has width, and the oracle's star is drawn
+        assert routing.size["width"] > 50
+        assert oracle.find_elements("css selector", "use, path")
+    legend = page.find_element("css selector", ".plot svg").text
+    assert "random routing, flash to pro" in legend and "oracle (flash or pro per task)" in legend

@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from harness.reporting.collect import summarize
-from harness.reporting.pareto import dominated_by, frontier, pareto_rows, points
+from harness.reporting.pareto import (
+    dominated_by,
+    frontier,
+    pareto_figures,
+    pareto_rows,
+    pareto_view,
+)
 
 from .helpers import result_row, run_cli
 
@@ -20,7 +26,7 @@ def policy_rows(policy, resolved, cost, n=10):
 
 
 def test_a_policy_resolving_as_much_for_more_is_dominated():
-    found = points(
+    view = pareto_view(
         summarize(
             policy_rows("pro", 6, 0.3)
             + policy_rows("cascade", 6, 0.2)
@@ -29,6 +35,7 @@ def test_a_policy_resolving_as_much_for_more_is_dominated():
         ),
         resamples=200,
     )
+    found = view.points
     beaten = dominated_by(found, "cost/resolved")
     assert beaten == {
         "cascade*": [],
@@ -39,7 +46,7 @@ def test_a_policy_resolving_as_much_for_more_is_dominated():
     # per task, resolving nothing for the least money is not dominated
     assert dominated_by(found, "cost/task")["nothing*"] == []
     assert [p.summary.label for p in frontier(found, "cost/resolved")] == ["flash*", "cascade*"]
-    table = {line[0]: line for line in pareto_rows(found)}
+    table = {line[0]: line for line in pareto_rows(pareto_figures(view))}
     assert table["pro*"][4] == "dominated by cascade*" and table["cascade*"][4] == "frontier"
     assert table["cascade*"][2].startswith("$0.3333 ($")  # cost per resolved with its interval
 

@@ -102,8 +102,9 @@ def test_export_writes_official_predictions_files(tmp_path):
     pro = [json.loads(x) for x in (tmp_path / "run.pro.predictions.jsonl").read_text().splitlines()]
     assert pro == [{"instance_id": "a", "model_name_or_path": "pro:m", "model_patch": PATCH}]
     assert (tmp_path / "run.flash.predictions.jsonl").exists()
-    missing = harness("export", str(results), "--output-dir", str(tmp_path / "nope"))
-    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    missing = harness("export", str(results), "--output-dir", str(tmp_path / "new" / "dir"))
+    assert missing.returncode == 0, missing.stderr  # a missing folder is made
+    assert (tmp_path / "new" / "dir" / "run.flash.predictions.jsonl").exists()
 
 
 def test_grade_refuses_predictions_for_tasks_the_dataset_lacks(tmp_path):

@@ -2,15 +2,17 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 
 from harness import HarnessError
 from harness.reporting.collect import Collector, summarize
 from harness.reporting.compare_text import comparison_text
+from harness.reporting.document import ReportOptions, build_document
 from harness.reporting.gate import gate_findings, gate_github, github_annotation
 from harness.reporting.page import TASK_FIELDS, html_page
-from harness.reporting.plot import plot_png
-from harness.reporting.stats import bootstrap, mcnemar_exact, quantile, wilson_interval
+from harness.reporting.plot import plot_image
+from harness.reporting.stats import bootstrap, mcnemar_exact, quantiles, wilson_interval
 from harness.reporting.summary import summary_table
 
 from .helpers import check, compare_runs, full_row, result_row, run_cli, write_rows
@@ -44,10 +46,9 @@ def test_exact_mcnemar_on_known_tables(only_a, only_b, p):
 
 
 def test_quantile_interpolates_and_survives_infinity():
-    assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
-    assert quantile([1.0, 2.0, 3.0, 4.0], 0.0) == 1.0
-    assert quantile([1.0, math.inf, math.inf], 1.0) == math.inf
-    assert quantile([1.0, math.inf, math.inf], 0.75) == math.inf
+    assert quantiles(np.array([1.0, 2.0, 3.0, 4.0]), 0.5, 0.0) == (2.5, 1.0)
+    assert quantiles(np.array([1.0, math.inf, math.inf]), 0.75, 1.0) == (math.inf, math.inf)
+    assert quantiles(np.array([1.0, 2.0, math.inf]), 0.5, 0.75) == (2.0, math.inf)
 
 
 def test_bootstrap_with_a_fixed_seed_gives_a_stable_interval():
@@ -138,24 +139,30 @@ def test_markdown_format_escapes_the_synthetic_mark():
 # --- plot and html -------------------------------------------------------------------------
 
 
+def document_of(rows, keep=()):
+    collector = Collector(keep_rows=keep)
+    collector.feed("r.jsonl", rows)
+    collected = collector.finish()
+    options = ReportOptions(["r.jsonl"], ["policy"], ("flash", "pro"), 200, 0)
+    return build_document(collected, options), collected
+
+
 def test_plot_is_a_png():
     pytest.importorskip("matplotlib")
-    png = plot_png(
-        summarize(
-            [
-                full_row("a", "resolved", 0.2),
-                full_row("b", "error", 0.1),
-                full_row("a", "unresolved", 0.3, policy="flash"),
-            ]
-        )
+    document, _ = document_of(
+        [
+            full_row("a", "resolved", 0.2),
+            full_row("b", "error", 0.1),
+            full_row("a", "unresolved", 0.3, policy="flash"),
+        ]
     )
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert plot_image(document).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails
     with pytest.raises(HarnessError, match=r"pip install 'cascade-harness\[plot\]'"):
-        plot_png(summarize([result_row("a", "resolved", 0.2)]))
+        plot_image(document_of([result_row("a", "resolved", 0.2)])[0])
     results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
     code, out, err = run_cli(capsys, "report", results, "--plot", str(tmp_path / "p.png"))
     assert code == 1 and out == "" and err.count("\n") == 1
@@ -168,16 +175,15 @@ def test_missing_matplotlib_is_one_line_with_the_install_hint(monkeypatch, tmp_p
 
 def test_html_page_is_self_contained_and_holds_the_tables():
     rows = [full_row("t-<1>", "resolved", 0.2), full_row("t-2", "unresolved", 0.3)]
-    collector = Collector(keep_rows=TASK_FIELDS)
-    collector.feed("r.jsonl", rows)
-    collected = collector.finish()
-    collected.notes.append("note: mixed")
-    page = html_page(collected.summaries(), collected, plot=b"\x89PNG fake")
+    document, collected = document_of(rows, TASK_FIELDS)
+    document.notes.append("note: mixed")
+    page = html_page(document, collected.rows, plot=b'<?xml version="1.0"?>\n<svg>fake</svg>')
     assert page.startswith("<!DOCTYPE html>")
     assert "<td>cascade*</td><td>2</td><td>1</td><td>50.0% (9-91%)</td>" in page
     assert "t-&lt;1&gt;" in page and "t-<1>" not in page  # escaped
-    assert "data:image/png;base64,iVBORyBmYWtl" in page
+    assert "<svg>fake</svg>" in page and "<?xml" not in page
     assert "Synthetic results." in page and "note: mixed" in page
+    assert page.index('id="headline"') < page.index("<h2>Summary</h2>")
     assert "http" not in page.replace("lang=", "")  # nothing fetched from elsewhere
 
 
@@ -195,12 +201,13 @@ def test_report_cli_writes_plot_and_html(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = page.read_text()
     assert "<h2>Summary</h2>" in text and "<td>cascade*</td><td>2</td><td>1</td>" in text
-    assert "data:image/png;base64,iVBORw0KGgo" in text
+    assert '<div class="plot"' in text and "<svg" in text
     assert f"Plot: {png}" in err and f"Page: {page}" in err
 
 
 def test_report_cli_cannot_write_is_bad_input(tmp_path, capsys):
     results = write_rows(tmp_path / "r.jsonl", [full_row("a", "resolved", 0.2)])
+    (tmp_path / "no").write_text("a file where a folder would have to be")
     code, _, err = run_cli(
         capsys, "report", results, "--html", str(tmp_path / "no" / "such" / "dir.html")
     )
@@ -222,8 +229,10 @@ def test_report_notes_mixed_runs_and_warns_about_duplicates(tmp_path, capsys):
     code, out, err = run_cli(capsys, "report", results)
     assert code == 0
     assert f"note: {results} holds rows of 2 runs (r1, r2); they are reported together" in out
-    assert "1 duplicate row(s)" in err and "the last of each is kept" in err
-    assert "cascade*      2         1" in out  # b counted once, as its last row says
+    assert "duplicate" not in err
+    # b's two graded rows are replicates: each counts, and the note says so
+    assert "cascade*      3         2" in out
+    assert "cascade*: tasks have several graded results of one seed under one configuration" in out
 
 
 def test_a_rerun_error_keeps_its_spend_and_the_task_counts_once(tmp_path, capsys):
@@ -490,7 +499,9 @@ def test_every_view_says_how_many_calls_were_not_billed_as_reported(tmp_path, ca
     """Totals that rest on estimated usage are marked ~, and each view counts such calls."""
     exact = [full_row(f"t-{n}", "resolved", 0.25) for n in range(4)]
     estimated = exact[:3] + [
-        full_row("t-3", "resolved", 0.25, estimated_calls=2, adjusted_calls=1, unknown_calls=1)
+        full_row(
+            "t-3", "resolved", 0.25, inexact_calls={"estimated": 2, "adjusted": 1, "unknown": 1}
+        )
     ]
     a = write_rows(tmp_path / "a.jsonl", exact)
     b = write_rows(tmp_path / "b.jsonl", estimated)

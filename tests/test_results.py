@@ -183,19 +183,16 @@ def realistic_trajectory():
 
 
 def realistic_row(**changes):
-    return ResultRow(
-        instance_id="acme__calc-1",
+    """A row with every group of fields filled in, as a real run writes it."""
+    return result_row(
+        "acme__calc-1",
+        "resolved",
+        0.0041,
         model_name_or_path="sim:cascade:deepseek-v4-flash+deepseek-v4-pro",
         model_patch="diff --git a/calc.py b/calc.py\n",
         run_id="run-1",
-        policy="cascade",
         policy_hash="3f2a",
-        backend="sim",
-        synthetic=True,
-        seed=0,
         price_table="deepseek-2026-07",
-        status="resolved",
-        status_reason="",
         FAIL_TO_PASS={"success": ["tests/test_calc.py::test_div"], "failure": []},
         PASS_TO_PASS={"success": ["tests/test_calc.py::test_add"], "failure": []},
         turns=7,
@@ -205,7 +202,6 @@ def realistic_row(**changes):
             "flash": Usage(cache_hit=9000, cache_miss=1200, output=400),
             "pro": Usage(cache_hit=0, cache_miss=5000, output=300, reasoning=120),
         },
-        cost_usd=0.0041,
         cost_by_tier={"flash": 0.0012, "pro": 0.0029},
         wall_time_s=12.5,
         started_at="2026-07-01T10:00:00+00:00",

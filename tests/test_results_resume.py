@@ -114,7 +114,7 @@ def test_append_run_adds_a_new_run_to_the_file_and_keeps_the_old_rows(
     collected = collect([path])
     [summary] = collected.summaries()
     assert (summary.metrics.tasks, summary.metrics.retried) == (2, 0)
-    assert any("another configuration's result" in note for note in collected.notes)
+    assert any("results under several configurations" in note for note in summary.notes)
 
 
 def test_the_same_configuration_resumes_and_other_policies_and_seeds_do_not_conflict(

@@ -1,5 +1,6 @@
 """Pulling task images from a registry (a real one, run here): progress, retries for what may
-pass, none for what cannot, and a private mirror through --image-namespace."""
+pass, none for what cannot, a rate limit waited out until a deadline, and a private mirror
+through --image-namespace."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import io
 import json
 import os
 import tarfile
+import time
 import uuid
 
 import pytest
 
 from harness import InfrastructureError
+from harness.models.retry import RetryPolicy
 from harness.sandbox.engine import image_exists
-from harness.sandbox.pull import pull
+from harness.sandbox.pull import PullPolicy, pull
+from harness.sandbox.registry import Registries
 
-from .fake_registry import FakeRegistry
 from .helpers import harness
 from .official_images import LABEL
 
@@ -42,12 +45,6 @@ def tiny_image(docker_client):
     return saved
 
 
-@pytest.fixture
-def registry():
-    with FakeRegistry() as server:
-        yield server
-
-
 def _remove(client, name):
     if image_exists(client, name):
         client.images.remove(name, force=True)
@@ -59,12 +56,45 @@ def test_a_pull_reports_progress_and_retries_what_may_pass(docker_client, regist
     name = f"{registry.host}/team/tiny:v1"
     seen = []
     try:
-        pull(docker_client, name, lambda done, total: seen.append((done, total)), pause_s=0.1)
+        pulled = pull(docker_client, name, lambda d, t: seen.append((d, t)), pause_s=0.1)
         assert image_exists(docker_client, name)
         assert seen and seen[-1][1] > 0 and all(d <= t for d, t in seen)
         assert sum("/manifests/v1" in r for r in registry.requests) >= 3
+        assert pulled.downloaded == seen[-1][1] >= 16 * 2**20  # the layer, as downloaded
+        assert pull(docker_client, name).downloaded == 0  # here already: nothing to fetch
     finally:
         _remove(docker_client, name)
+
+
+@pytest.mark.parametrize("retry_after", [1, None])
+def test_a_rate_limit_is_waited_out_as_long_as_the_registry_asks(
+    docker_client, registry, tiny_image, retry_after
+):
+    """With Retry-After, its wait; without, jittered exponential back-off."""
+    registry.add("team/tiny", "v1", tiny_image)
+    registry.rate_limit(2.5, retry_after)
+    name = f"{registry.host}/team/tiny:v1"
+    policy = PullPolicy(rate_limit_deadline_s=60, backoff=RetryPolicy(base_s=0.5, cap_s=1.0))
+    try:
+        pulled = pull(docker_client, name, policy=policy, registries=Registries())
+        assert image_exists(docker_client, name)
+        assert registry.refusals >= 2 and pulled.rate_limit_wait_s >= 2.0
+    finally:
+        _remove(docker_client, name)
+
+
+def test_a_rate_limit_past_the_deadline_fails_the_pull(docker_client, registry, tiny_image):
+    registry.add("team/tiny", "v1", tiny_image)
+    registry.rate_limit(600, retry_after=1)
+    name = f"{registry.host}/team/tiny:v1"
+    started = time.monotonic()
+    policy = PullPolicy(rate_limit_deadline_s=3)
+    with pytest.raises(InfrastructureError) as caught:
+        pull(docker_client, name, policy=policy, registries=Registries())
+    assert 2 <= time.monotonic() - started < 10
+    message = str(caught.value)
+    assert message.startswith(f"cannot pull image {name}: the registry {registry.host} refused")
+    assert "rate limit" in message and "--rate-limit-deadline" in message
 
 
 def test_a_pull_that_cannot_pass_fails_at_once(docker_client, registry):

@@ -28,6 +28,7 @@ def synthetic_results(tmp_path):
         "instance_id": "t", "model_name_or_path": "sim:flash:f", "model_patch": "",
         "run_id": "r", "policy": "flash", "policy_hash": "h", "backend": "sim",
         "synthetic": True, "seed": 0, "price_table": "p", "status": "resolved",
+        "schema_version": 3,
     }  # fmt: skip
     path.write_text(json.dumps(row) + "\n")
     return path

@@ -1,5 +1,6 @@
 """The statistics: cluster bootstrap, its normal limit, sample sizes, McNemar at scale."""
 
+import itertools
 import math
 
 import numpy as np
@@ -9,9 +10,12 @@ from harness.reporting.stats import (
     RESAMPLED_ITEMS,
     bootstrap,
     mcnemar_exact,
+    paired_difference_interval,
     paired_tasks_needed,
     ratio_of,
+    sign_flip_exact,
     tasks_needed,
+    wilson_interval,
 )
 
 
@@ -63,3 +67,40 @@ def test_mcnemar_stays_exact_for_small_counts_and_finite_for_thousands():
     p = mcnemar_exact(12_000, 12_500)
     assert 0 < p < 0.01 and mcnemar_exact(12_500, 12_000) == pytest.approx(p)
     assert mcnemar_exact(20_000, 20_000) == 1.0
+
+
+def test_the_exact_interval_excludes_no_change_exactly_when_the_exact_test_rejects():
+    for pairs in (10, 40):
+        for only_a in range(0, 12):
+            for only_b in range(0, 12):
+                if only_a + only_b > pairs:
+                    continue
+                interval = paired_difference_interval(only_a, only_b, pairs)
+                rejects = mcnemar_exact(only_a, only_b) < 0.05
+                excludes = interval is not None and not interval[0] <= 0 <= interval[1]
+                assert excludes == rejects, (only_a, only_b, pairs)
+    # 4 discordant tasks, all B's: p = 0.125, and the interval reaches below zero
+    low, high = paired_difference_interval(0, 4, 40)
+    assert low < 0 < high == pytest.approx(0.1)
+    assert paired_difference_interval(0, 0, 40) is None
+
+
+def test_wilson_and_mcnemar_are_scipys():
+    from scipy.stats import binomtest
+
+    assert wilson_interval(8, 10) == pytest.approx(
+        tuple(binomtest(8, 10).proportion_ci(method="wilson"))
+    )
+    assert mcnemar_exact(3, 11) == pytest.approx(binomtest(11, 14, 0.5).pvalue)
+
+
+def test_the_sign_flip_test_over_tasks_is_exact():
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        differences = rng.integers(-3, 4, size=rng.integers(1, 10)).tolist()
+        flips = itertools.product((1, -1), repeat=len(differences))
+        sums = [abs(sum(s * d for s, d in zip(signs, differences))) for signs in flips]
+        expected = sum(total >= abs(sum(differences)) for total in sums) / len(sums)
+        assert sign_flip_exact(differences) == pytest.approx(expected, abs=1e-12)
+    # one pair per task: it is the exact McNemar test
+    assert sign_flip_exact([1] * 4 + [0] * 30) == pytest.approx(mcnemar_exact(0, 4))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from harness import UsageError
 from harness.cluster.nodes import NodeSandboxes
 from harness.options import option, positive
-from harness.sandbox.settings import SandboxSettings
+from harness.sandbox.settings import ImageSettings, SandboxSettings
 
 if TYPE_CHECKING:
     from harness.cluster.pool import RayPool
@@ -55,8 +55,11 @@ def join(
     sandbox_settings: SandboxSettings,
     repo_mirror: Path | None,
     run_id: str | None,
+    images: ImageSettings | None = None,
+    pulled: tuple[str, ...] = (),
 ) -> tuple[NodeSandboxes, RayPool]:
-    """The sandboxes and the task pool of a run on the Ray cluster at `address`."""
+    """The sandboxes and the task pool of a run on the Ray cluster at `address`; `pulled`:
+    the images its tasks name, whose registries every node must reach."""
     refuse_what_cannot_run(config)
     try:
         from harness.cluster import pool
@@ -65,4 +68,4 @@ def join(
             raise
         raise UsageError("--ray needs Ray: pip install 'cascade-harness[ray]'") from None
     sandboxes = NodeSandboxes(run_id or uuid.uuid4().hex[:12], sandbox_settings, repo_mirror)
-    return sandboxes, pool.connect(address, config, sandboxes, settings)
+    return sandboxes, pool.connect(address, config, sandboxes, settings, images, pulled)

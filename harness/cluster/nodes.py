@@ -10,17 +10,24 @@ import os
 import socket
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import harness
 from harness import HarnessError
-from harness.sandbox import DEFAULT_OUTPUT_LIMIT
+from harness.sandbox import DEFAULT_OUTPUT_LIMIT, ImageUse
+from harness.sandbox.budget import DiskBudget
 from harness.sandbox.containers import RUN_LABEL, remove_containers
 from harness.sandbox.docker import DockerProvider, DockerSandbox
 from harness.sandbox.engine import connect, default_base_image, image_exists
-from harness.sandbox.settings import SandboxSettings
+from harness.sandbox.images import Images
+from harness.sandbox.keeper import Acquired, ImageKeeper, ImageKeeping, ImageReport
+from harness.sandbox.layers import engine_chains
+from harness.sandbox.preflight import check_registries, default_budget, free_bytes
+from harness.sandbox.pull import PullPolicy
+from harness.sandbox.settings import ImageSettings, SandboxSettings, size_in_bytes
 from harness.tasks import PROJECT_ROOT, Task
 from harness.tasks.repos import cache_dir, git
 
@@ -33,9 +40,21 @@ class NodeSandboxes:
     run_id: str
     settings: SandboxSettings = SandboxSettings()
     repo_mirror: Path | None = None
+    # the image keeper of the node a task runs on, shared by the node's worker processes
+    # (cluster/pool.py); None: each image is made when its task asks
+    keepers: Callable[[], ImageKeeping | None] | None = None
 
     def prepare(self, task: Task) -> str:
-        return self._here().prepare(task)
+        provider = self._here()
+        if provider.keeper is None and self.keepers is not None:
+            provider.keeper = self.keepers()
+        return provider.prepare(task)
+
+    def expect(self, tasks: list[Task]) -> None:
+        """Nothing is made ahead: which node runs a task is known only when it starts."""
+
+    def release(self, task: Task) -> ImageUse:
+        return self._here().release(task)
 
     def start(
         self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT
@@ -54,6 +73,43 @@ class NodeSandboxes:
 def _provider(run_id: str, settings: SandboxSettings, mirror: Path | None) -> DockerProvider:
     # one per process and run: a node's worker process runs many tasks of a run
     return DockerProvider(connect(), run_id, settings, mirror)
+
+
+class NodeImages:
+    """The images of one run on one node (a Ray actor there, so that every worker process of
+    the node asks the same keeper): the node's own disk budget, from its own free space
+    unless --image-disk says."""
+
+    def __init__(
+        self,
+        settings: SandboxSettings,
+        repo_mirror: Path | None,
+        image_settings: ImageSettings,
+        slots: int,
+    ):
+        client = connect()
+        images = Images(client, settings.base_image, repo_mirror)
+        images.pull_policy = PullPolicy(rate_limit_deadline_s=image_settings.rate_limit_deadline)
+        if image_settings.image_disk:
+            limit: int | None = size_in_bytes(image_settings.image_disk)
+        else:
+            free = free_bytes(client, images.base_image)
+            limit = None if free is None else default_budget(free, slots, settings.disk)
+        self.keeper = ImageKeeper(images, DiskBudget(limit, engine_chains(client)), image_settings)
+
+    def acquire(self, task: Task) -> Acquired:
+        return self.keeper.acquire(task)
+
+    def release(self, task: Task) -> None:
+        self.keeper.release(task)
+
+    def holding(self, tasks: list[Task]) -> list[str]:
+        """The tasks whose named image this node's engine has."""
+        client = self.keeper.images.client
+        return [t.instance_id for t in tasks if t.image and image_exists(client, t.image)]
+
+    def close(self, node: str) -> ImageReport:
+        return replace(self.keeper.close(), node=node)
 
 
 def remove_run_containers(run_id: str) -> int:
@@ -83,8 +139,9 @@ class NodeReport:
     problem: str = ""  # empty when the node can run tasks
 
 
-def probe(settings: SandboxSettings) -> NodeReport:
-    """Can this machine run tasks: the same harness as the driver, an engine, a base image."""
+def probe(settings: SandboxSettings, pulled: tuple[str, ...] = ()) -> NodeReport:
+    """Can this machine run tasks: the same harness as the driver, an engine, a base image,
+    and registries that answer for the images to pull (`pulled`)."""
     host = socket.gethostname()
     report = NodeReport(host, harness.__version__, code_digest())
     try:
@@ -96,6 +153,10 @@ def probe(settings: SandboxSettings) -> NodeReport:
         return replace(
             report, problem=f"base image {base} is missing; run `python -m harness setup` there"
         )
+    try:
+        check_registries(client, [name for name in pulled if not image_exists(client, name)])
+    except HarnessError as exc:
+        return replace(report, problem=str(exc))
     return report
 
 

@@ -25,6 +25,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from harness import HarnessError, UsageError, first_line, warn
 from harness.cluster import DOCKER_RESOURCE, NAMESPACE, ClusterSettings
+from harness.cluster.images import NodeKeepers, placements, prefer, start_keepers
 from harness.cluster.nodes import (
     NodeReport,
     NodeSandboxes,
@@ -38,6 +39,8 @@ from harness.cluster.services import Services, start_services
 from harness.results import LostAttempt, Trajectory, Verdict
 from harness.results.journal import AttemptEntry, SpendJournal
 from harness.runner import Attempt, RunConfig, TaskWork, finish_trajectory
+from harness.sandbox.keeper import ImageReport
+from harness.sandbox.settings import ImageSettings
 from harness.tasks import Task
 
 CANCEL_WAIT_S = 30.0  # for cancelled tasks to end before their containers are removed
@@ -83,26 +86,37 @@ class Job:
 class RayPool:
     """Runs each task as a Ray task on a node that declares the `docker` resource."""
 
-    def __init__(self, settings: ClusterSettings, services: Services, run_id: str):
+    def __init__(
+        self,
+        settings: ClusterSettings,
+        services: Services,
+        run_id: str,
+        keepers: NodeKeepers | None = None,
+    ):
         self.settings = settings
         self.services = services
         self.run_id = run_id
+        self.keepers = keepers
 
     def attempts(
         self, tasks: list[Task], work: TaskWork, journal: SpendJournal
     ) -> Generator[Attempt, None, None]:
-        remote = ray.remote(attempt_on_node).options(
-            num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=0
-        )
+        remote = ray.remote(attempt_on_node)
         ray.get(self.services.ledger.open.remote(str(journal.path.absolute())))
         shared_work = ray.put(work)
         bundles = {path: ray.put(bundle_repo(path)) for path in _repo_paths(tasks)}
         running: dict[Any, Job] = {}
+        preferred = placements(tasks, self._holders(tasks))
 
         def submit(job: Job) -> None:
             bundle: Any = bundles.get(job.task.repo_path) if job.task.repo_path else None
+            node = preferred.get(job.task.instance_id) if not job.lost else None
+            where = {"scheduling_strategy": prefer(node)} if node else {}
+            options = remote.options(
+                num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=0, **where
+            )
             started = job.next_attempt()
-            ref = remote.remote(shared_work, job.task, bundle, started, self.services)
+            ref = options.remote(shared_work, job.task, bundle, started, self.services)
             running[ref] = job
 
         for task in tasks:
@@ -124,6 +138,25 @@ class RayPool:
         finally:
             if running:
                 self._cancel(list(running))
+
+    def _holders(self, tasks: list[Task]) -> dict[str, set[str]]:
+        """node -> the tasks whose image it holds."""
+        if self.keepers is None:
+            return {}
+        nodes = list(self.keepers.actors)
+        answers = ray.get([self.keepers.actors[n].holding.remote(tasks) for n in nodes])
+        return {node: set(held) for node, held in zip(nodes, answers)}
+
+    def image_reports(self) -> list[ImageReport]:
+        """Each node's keeper closed (its cache level applied), and what it reports."""
+        if self.keepers is None:
+            return []
+        actors = self.keepers.actors
+        try:
+            return list(ray.get([actor.close.remote(node) for node, actor in actors.items()]))
+        except ray.exceptions.RayError as exc:
+            warn(f"warning: could not close the image keeper of every node: {exc}")
+            return []
 
     def _outcome(self, ref: Any, job: Job, work: TaskWork) -> Attempt | None:
         """The attempt a finished Ray task gave; None when it was lost and goes again."""
@@ -197,7 +230,8 @@ def _failed(job: Job, work: TaskWork, reason: str) -> Attempt:
         job.started_at,
         time.monotonic() - job.started,
         job.task.content_hash,
-        job.attempt,  # its row then carries, and covers, the spend of every lost attempt
+        # its row then carries, and covers, the spend of every lost attempt
+        attempt_id=job.attempt,
     )
 
 
@@ -226,7 +260,12 @@ def on_each_node(nodes: list[dict[str, Any]], function: Any, *args: Any) -> list
 
 
 def connect(
-    address: str, config: RunConfig, sandboxes: NodeSandboxes, settings: ClusterSettings
+    address: str,
+    config: RunConfig,
+    sandboxes: NodeSandboxes,
+    settings: ClusterSettings,
+    images: ImageSettings | None = None,
+    pulled: tuple[str, ...] = (),
 ) -> RayPool:
     """Join the cluster, check that its Docker nodes can run this run's tasks, and start the
     run's shared services; a HarnessError saying what to do when something is missing."""
@@ -251,8 +290,11 @@ def connect(
             f"`ray start --head --resources '{{\"{DOCKER_RESOURCE}\": 2}}'` (see README)"
         ) from None
     try:
-        check_nodes(sandboxes)
-        return RayPool(settings, start_services(config, sandboxes.run_id), sandboxes.run_id)
+        check_nodes(sandboxes, pulled)
+        keepers = start_keepers(sandboxes, images, docker_nodes()) if images else None
+        sandboxes.keepers = keepers
+        services = start_services(config, sandboxes.run_id)
+        return RayPool(settings, services, sandboxes.run_id, keepers)
     except BaseException:
         ray.shutdown()
         raise
@@ -267,8 +309,9 @@ def _answers(address: str) -> None:
         pass
 
 
-def check_nodes(sandboxes: NodeSandboxes) -> list[NodeReport]:
-    """Every node with Docker runs the driver's harness and has an engine and a base image."""
+def check_nodes(sandboxes: NodeSandboxes, pulled: tuple[str, ...] = ()) -> list[NodeReport]:
+    """Every node with Docker runs the driver's harness and has an engine and a base image,
+    and the registries of the images to pull (`pulled`) answer it."""
     nodes = docker_nodes()
     if not nodes:
         raise HarnessError(
@@ -276,7 +319,7 @@ def check_nodes(sandboxes: NodeSandboxes) -> list[NodeReport]:
             f"workers with `ray start --address ... --resources '{{\"{DOCKER_RESOURCE}\": N}}'`"
         )
     reports: list[NodeReport] = ray.get(
-        on_each_node(nodes, probe, sandboxes.settings), timeout=NODE_CALL_TIMEOUT_S
+        on_each_node(nodes, probe, sandboxes.settings, pulled), timeout=NODE_CALL_TIMEOUT_S
     )
     ours = code_digest()
     problems = [

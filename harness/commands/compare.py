@@ -7,22 +7,25 @@ from pathlib import Path
 
 from harness import UsageError, warn
 from harness.commands.common import PROG, Parser, add_bootstrap_options, bad_input, require_positive
-from harness.reporting.compare import Comparison, compare_sides, read_side
+from harness.reporting.compare import Comparison, compare_sides
 from harness.reporting.compare_text import comparison_text
 from harness.reporting.prices import refuse_mixed_prices
+from harness.reporting.sides import read_side
 
 
 def parser() -> Parser:
     parser = Parser(
         prog=f"{PROG} compare",
         description="Pair two results files on (instance_id, seed): resolved by "
-        "both, only A, only B, neither, with the exact McNemar p-value; "
-        "each side's cost; bootstrap 95% intervals (over tasks, each with "
-        "its pairs over all seeds) for the pass-rate difference, the ratio of cost per "
-        "resolved task and the cost difference per task; whether each difference is more "
-        "than noise, and if not, how many paired tasks would show it; the tasks that "
-        "differ. Rows with status error are left out of the pairing and counted, and what "
-        "they cost is in each side's spend.",
+        "both, only A, only B, neither, with the exact McNemar p-value; each side's figures "
+        "on the paired tasks, total cost (every attempt, errored ones run again included) "
+        "beside graded cost; the pass-rate difference with its exact interval (a cluster "
+        "bootstrap with several seeds per task), and bootstrap 95% intervals (over tasks, "
+        "each with its pairs over all seeds) for the ratio of cost per resolved task and "
+        "the cost difference per task; whether each difference is more than noise (the pass "
+        "rate by the exact test), and if not, how many paired tasks would show it; the tasks "
+        "that differ. Rows with status error are left out of the pairing and counted, and "
+        "what they cost is in each side's spend.",
     )
     parser.add_argument("a", type=Path, metavar="A", help="results JSONL (baseline)")
     parser.add_argument("b", type=Path, metavar="B", help="results JSONL (candidate)")

@@ -10,7 +10,15 @@ import argparse
 from pathlib import Path
 
 from harness import UsageError
-from harness.commands.common import PROG, Parser, read_results, write_output
+from harness.commands.common import (
+    PROG,
+    Parser,
+    add_force_option,
+    check_output,
+    read_results,
+    write_output,
+)
+from harness.results import ResultRow
 from harness.results.predictions import export_groups, prediction_line
 
 
@@ -26,20 +34,25 @@ def parser() -> Parser:
         "--output-dir",
         type=Path,
         metavar="DIR",
-        help="where the files go (default: beside each results file), named "
-        "<results>.<policy>.predictions.jsonl",
+        help="where the files go (default: beside each results file; a missing folder is "
+        "made), named <results>.<policy>.predictions.jsonl",
     )
+    add_force_option(parser, "predictions files")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output_dir is not None and not args.output_dir.is_dir():
-        raise UsageError(f"--output-dir {args.output_dir}: no such folder")
-    for path in args.results:
+    if args.output_dir is not None and args.output_dir.exists() and not args.output_dir.is_dir():
+        raise UsageError(f"--output-dir {args.output_dir} is not a folder")
+    files: list[tuple[Path, list[ResultRow]]] = []
+    for path in args.results:  # every input read and every target checked before any write
         rows = read_results(path)
         folder = args.output_dir or path.parent
         for name, group in export_groups(rows).items():
-            lines = "".join(prediction_line(row) + "\n" for row in group)
             target = folder / f"{path.stem}.{name}.predictions.jsonl"
-            write_output(target, lines.encode("utf-8"), f"{len(group)} prediction(s)")
+            check_output(target, "predictions file", args.results, args.force)
+            files.append((target, group))
+    for target, group in files:
+        lines = "".join(prediction_line(row) + "\n" for row in group)
+        write_output(target, lines.encode("utf-8"), f"{len(group)} prediction(s)", args.force)
     return 0

@@ -48,8 +48,9 @@ def parser() -> Parser:
         "their paired tasks. Exit 0 within bounds, 1 when the pass rate "
         "dropped or the cost per resolved task rose more than allowed, "
         "2 on bad input (a missing or empty file, too few paired "
-        "tasks). The thresholds apply to the point estimates; the 95% "
-        "bootstrap intervals are printed beside them.",
+        "tasks). The thresholds apply to the point estimates on the paired tasks (cost: every "
+        "attempt at them); the exact test's verdict on the pass rate and the bootstrap's on "
+        "the cost are printed beside them, as compare prints them.",
     )
     parser.add_argument("baseline", type=Path, metavar="BASELINE", help="results JSONL")
     parser.add_argument("candidate", type=Path, metavar="CANDIDATE", help="results JSONL")

@@ -13,19 +13,23 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from harness import UsageError, warn
+from harness import UsageError, release_notes, warn
 from harness.commands.common import (
     PROG,
     SOURCE_HELP,
     Parser,
+    add_force_option,
     add_progress_option,
     add_selection_options,
     bad_input,
     byte_bars,
+    check_output,
+    check_run_id,
     images_present,
     load_source,
     plan_table,
     require_positive,
+    say_errors,
     select,
     write_output,
 )
@@ -86,6 +90,7 @@ def parser() -> Parser:
     out.add_argument(
         "--dry-run", action="store_true", help="print what would be graded and needed, then stop"
     )
+    add_force_option(out, "the run report")
     return parser
 
 
@@ -112,6 +117,7 @@ def matched(
 
 def run(args: argparse.Namespace) -> int:
     require_positive(args, "workers", "timeout")
+    check_run_id(args.run_id)
     settings = from_args(SandboxSettings, args)
     predictions = bad_input(read_predictions, args.predictions)
     pairs, selection = matched(args, predictions)
@@ -120,8 +126,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     warn_unusable([task for task, _ in pairs])
     started = datetime.now().strftime("%Y%m%d-%H%M%S")
-    store = bad_input(ResultStore, args.output or RESULTS_DIR / f"grade-{started}.jsonl")
+    output = args.output or RESULTS_DIR / f"grade-{started}.jsonl"
+    models = sorted({p.model_name_or_path for _, p in pairs})
+    for model in models:  # before any grading: a bad --report must not cost a run
+        target = report_path(args.report, output, model, len(models) > 1)
+        check_output(target, "report", [args.predictions, output], args.force)
+    store = bad_input(ResultStore, output)
     done = bad_input(resume.written, store.path, args.rerun_errors)
+    release_notes()
     todo = [(t, p) for t, p in pairs if (t.instance_id, p.model_name_or_path, 0) not in done]
     sandboxes = DockerProvider(connect(), args.run_id, settings, args.repo_mirror)
     sandboxes.images.progress = byte_bars
@@ -152,8 +164,8 @@ def write_reports(
     pairs: list[tuple[Task, Prediction]],
     selection: list[str],
 ) -> int:
-    """One report per model over every row the results file holds for it; exit 1 when every
-    prediction ended in an error."""
+    """One report per model over every row the results file holds for it; exit 1 when any
+    prediction of the selection ended in an error."""
     models = sorted({p.model_name_or_path for _, p in pairs})
     rows = [r for r in read_rows(path) if r.policy in models]
     for model in models:
@@ -163,13 +175,19 @@ def write_reports(
             selection,
         )
         target = report_path(args.report, path, model, len(models) > 1)
-        write_output(target, (json.dumps(report, indent=2) + "\n").encode(), "Report")
+        write_output(target, (json.dumps(report, indent=2) + "\n").encode(), "Report", args.force)
     print(summary_table(summarize(rows)))
     print(f"Results: {path}")
-    errors: list[ResultRow] = [r for r in rows if r.status == "error"]
-    for row in errors[:5]:
-        warn(f"error: {row.instance_id}: {row.status_reason}")
-    return 1 if rows and len(errors) == len(rows) else 0
+    wanted = {(task.instance_id, p.model_name_or_path) for task, p in pairs}
+    graded = [r for r in rows if (r.instance_id, r.policy) in wanted]
+    statuses = Counter(r.status for r in graded)
+    print(
+        f"{len(graded)} prediction(s): {statuses['resolved']} resolved, "
+        f"{statuses['unresolved']} unresolved, {statuses['empty_patch']} empty patch, "
+        f"{statuses['error']} error(s)"
+    )
+    say_errors(graded)
+    return 1 if statuses["error"] else 0
 
 
 def report_path(given: Path | None, results: Path, model: str, several: bool) -> Path:

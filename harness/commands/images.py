@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from harness import HarnessError, warn
+from harness import HarnessError, release_notes, warn
 from harness.commands.common import (
     PROG,
-    SOURCE_HELP,
     Parser,
     add_progress_option,
     add_selection_options,
+    add_source_argument,
     byte_bars,
     check_base_image,
+    check_image_reference,
     load_selection,
+    source_of,
 )
 from harness.commands.progress import Progress
 from harness.reporting.tables import format_table
@@ -45,7 +47,7 @@ def parser() -> Parser:
     )
     prune.add_argument("--all", action="store_true", help="remove every harness image")
     for sub in (build, pull, prune):
-        sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
+        add_source_argument(sub)
         add_selection_options(sub)
         sub.add_argument("--base-image", metavar="IMAGE", help="base image of the Dockerfile")
     for sub in (build, pull):
@@ -54,7 +56,9 @@ def parser() -> Parser:
 
 
 def run(args: argparse.Namespace) -> int:
-    tasks = load_selection(args, args.source) if args.action != "list" else []
+    if args.action != "list":
+        check_image_reference("--base-image", args.base_image)
+    tasks = load_selection(args, source_of(args)) if args.action != "list" else []
     client = connect()
     if args.action == "list":
         rows = [
@@ -69,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     images = Images(client, args.base_image, args.repo_mirror)
     check_base_image(images, args.base_image)
+    release_notes()
     if args.action == "prune":
         removed, kept = images.prune(None if args.all else tasks)
         print(f"removed {removed} image(s), kept {kept}")
@@ -81,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         tasks = list({t.image: t for t in tasks}.values())  # one pull per image
         images.progress = byte_bars
     failed = make_ready(images, tasks, Progress(len(tasks), "image", not args.no_progress))
-    print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready")
+    print(f"{len(tasks) - failed} of {len(tasks)} task image(s) ready, {failed} failed")
     return 1 if failed else 0
 
 

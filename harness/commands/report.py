@@ -10,16 +10,17 @@ from harness.commands.common import (
     PROG,
     Parser,
     add_bootstrap_options,
+    add_force_option,
     bad_input,
+    check_output,
     require_positive,
     write_output,
 )
-from harness.files import ensure_writable
 from harness.reporting import page, plot
-from harness.reporting.collect import GROUP_ALIASES, Collected, collect, groupable_columns
-from harness.reporting.oracle import DEFAULT_TIERS, ORACLE_HEADERS, oracle_lines, oracle_rows
-from harness.reporting.pareto import pareto_headers, pareto_rows, points
-from harness.reporting.summary import Section, Summary, summary_table
+from harness.reporting.collect import collect
+from harness.reporting.document import ReportOptions, build_document, report_text
+from harness.reporting.grouping import GROUP_ALIASES, groupable_columns
+from harness.reporting.oracle import DEFAULT_TIERS
 
 
 def parser() -> Parser:
@@ -28,9 +29,10 @@ def parser() -> Parser:
         description="Per policy (or any row column): tasks, resolved, pass rate with a 95% "
         "interval, errors, total cost and the part spent on errored attempts, cost per task, "
         "cost per resolved task, tokens by tier, escalations per turn; the Pareto view of pass "
-        "rate against cost with bootstrap intervals on both axes; and the oracle bound of the "
-        "two tiers. Several files of one policy (seeds, repeats) are pooled. Results of "
-        "simulated models are marked synthetic.",
+        "rate against cost with bootstrap intervals on both axes, on the tasks the groups "
+        "share; the oracle bound of the two tiers; and a headline: the frontier, and its "
+        "cheapest and most resolving groups paired. Several files of one policy (seeds, "
+        "repeats) are pooled. Results of simulated models are marked synthetic.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results JSONL")
     parser.add_argument(
@@ -51,16 +53,18 @@ def parser() -> Parser:
     )
     parser.add_argument(
         "--format",
-        choices=["table", "markdown"],
+        choices=["table", "markdown", "json"],
         default="table",
-        help="terminal table or GitHub markdown (default: table)",
+        help="terminal table, GitHub markdown, or JSON holding every figure of the other "
+        "views (its schema: harness/data/report.schema.json) (default: table)",
     )
     parser.add_argument(
         "--plot",
         type=Path,
         metavar="PATH",
-        help="write a PNG of pass rate against cost per resolved task and per task, with "
-        f"intervals and the frontier (needs matplotlib: {plot.PLOT_HINT})",
+        help="write a plot of pass rate against cost per resolved task and per task, with "
+        "intervals and the frontier, in the format the extension names (.png, .svg or .pdf; "
+        f"needs matplotlib: {plot.PLOT_HINT})",
     )
     parser.add_argument(
         "--html",
@@ -70,6 +74,7 @@ def parser() -> Parser:
         "installed), a sortable, filterable table of every task and each task's trajectory",
     )
     add_bootstrap_options(parser)
+    add_force_option(parser, "--plot and --html")
     return parser
 
 
@@ -77,60 +82,40 @@ def oracle_tiers(text: str) -> tuple[str, str]:
     names = [name.strip() for name in text.split(",")]
     if len(names) != 2 or not all(names):
         raise UsageError(f"--oracle takes two policies as CHEAP,STRONG, not {text!r}")
+    if names[0] == names[1]:
+        raise UsageError(f"--oracle takes two different policies, not {text!r}")
     return names[0], names[1]
-
-
-def sections(collected: Collected, args: argparse.Namespace) -> list[Section]:
-    """The Pareto table, and the oracle table when both tier runs are there."""
-    summaries = collected.summaries()
-    found = points(summaries, args.resamples, args.bootstrap_seed)
-    bootstrap = f"{args.resamples} resamples, seed {args.bootstrap_seed}"
-    parts: list[Section] = [
-        (
-            f"Pareto view (intervals: 95% cluster bootstrap over tasks, {bootstrap})",
-            pareto_headers(found),
-            pareto_rows(found),
-        )
-    ]
-    tiers = oracle_tiers(args.oracle)
-    lines = oracle_lines(collected, tiers, args.resamples, args.bootstrap_seed)
-    if lines:
-        parts.append(
-            (
-                f"Oracle bound: per paired task, {tiers[0]} or {tiers[1]}, whichever resolved "
-                "it (the cheaper where both did); gap closed = share of the way from "
-                f"{tiers[0]}'s pass rate to the oracle's",
-                ORACLE_HEADERS,
-                oracle_rows(lines),
-            )
-        )
-    return parts
 
 
 def run(args: argparse.Namespace) -> int:
     require_positive(args, "resamples")
-    oracle_tiers(args.oracle)
+    tiers = oracle_tiers(args.oracle)
     if args.plot:
+        bad_input(plot.plot_format, args.plot)
         plot.require_plotting()  # before any work, not after it
     for path, what in ((args.plot, "plot"), (args.html, "page")):
         if path is not None:
-            bad_input(ensure_writable, path, what)
+            check_output(path, what, args.files, args.force)
     keep = page.TASK_FIELDS if args.html else ()
     collected = bad_input(collect, args.files, args.group_by, warn, keep)
-    summaries: list[Summary] = collected.summaries()
-    parts = sections(collected, args)
-    print(summary_table(summaries, collected.notes, args.format, parts))
+    options = ReportOptions(
+        [str(f) for f in args.files], args.group_by, tiers, args.resamples, args.bootstrap_seed
+    )
+    document = build_document(collected, options)
+    if args.format == "json":
+        print(document.model_dump_json(indent=2))
+    else:
+        print(report_text(document, args.format))
     if args.plot:
-        write_output(
-            args.plot, plot.plot_png(summaries, args.resamples, args.bootstrap_seed), "Plot"
-        )
+        drawn = plot.plot_image(document, plot.plot_format(args.plot))
+        write_output(args.plot, drawn, "Plot", args.force)
     if args.html:
         image, missing = None, ""
         if plot.plotting_available():
-            image = plot.plot_png(summaries, args.resamples, args.bootstrap_seed)
+            image = plot.plot_image(document, "svg")
         else:
             missing = f"No plot: matplotlib is not installed ({plot.PLOT_HINT})."
             warn(f"warning: --html: {missing}")
-        html = page.html_page(summaries, collected, parts, image, missing, args.files)
-        write_output(args.html, html.encode("utf-8"), "Page")
+        html = page.html_page(document, collected.rows, image, missing)
+        write_output(args.html, html.encode("utf-8"), "Page", args.force)
     return 0

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import UsageError, __version__, warn
+from harness import UsageError, __version__, release_notes, warn
 from harness.agent.loop import Limits
 from harness.agent.policy import resolve_policy
-from harness.cluster import DOCKER_RESOURCE, ClusterSettings, join, refuse_what_cannot_run
+from harness.cluster import DOCKER_RESOURCE, ClusterSettings, refuse_what_cannot_run
 from harness.commands import REGISTRY
 from harness.commands.common import (
     PROG,
@@ -21,14 +20,16 @@ from harness.commands.common import (
     add_progress_option,
     add_selection_options,
     bad_input,
-    byte_bars,
-    check_base_image,
+    check_run_id,
     images_present,
     load_selection,
     plan_table,
     require_positive,
+    say_errors,
 )
 from harness.commands.progress import Progress
+from harness.commands.run_sandboxes import image_reports, start_sandboxes
+from harness.commands.run_totals import resumed_totals
 from harness.files import ensure_writable
 from harness.grading.preflight import preflight_problem
 from harness.models.factory import ModelFamily, ModelSettings
@@ -46,14 +47,11 @@ from harness.results import ResultRow, ResultStore, iter_rows, resume
 from harness.results.journal import journal_path
 from harness.results.store import ensure_free_to_write
 from harness.runner import RunConfig, run_tasks
-from harness.sandbox import SandboxProvider
-from harness.sandbox.docker import DockerProvider
-from harness.sandbox.engine import connect
-from harness.sandbox.settings import SandboxSettings
+from harness.sandbox.settings import ImageSettings, SandboxSettings
 from harness.tasks import Task
 
 if TYPE_CHECKING:
-    from harness.cluster.pool import RayPool
+    pass
 
 RESULTS_DIR = Path("results")
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
@@ -98,6 +96,7 @@ def parser() -> Parser:
     add_options(models, ClientSettings)
     add_options(parser.add_argument_group("limits"), Limits)
     add_options(parser.add_argument_group("sandbox"), SandboxSettings)
+    add_options(parser.add_argument_group("images"), ImageSettings)
     out = parser.add_argument_group("output")
     out.add_argument(
         "--output",
@@ -156,6 +155,7 @@ def configure(args: argparse.Namespace) -> RunConfig:
     """The run's configuration from its arguments, every value checked before any work."""
     limits = from_args(Limits, args)
     require_positive(args, "workers")
+    check_run_id(args.run_id)
     policy = bad_input(resolve_policy, args.policy, args.rules)
     prices = bad_input(load_prices, args.prices)
     settings = from_args(ModelSettings, args)
@@ -212,17 +212,20 @@ def execute(
     and the results file locked, before any work."""
     bad_input(ensure_free_to_write, output)
     bad_input(ensure_writable, journal_path(output), "spend journal")
+    images = from_args(ImageSettings, args)
     done = bad_input(
         resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run
     )
-    sandboxes, pool = start_sandboxes(args, config, cluster)
+    todo = [t for t in tasks if config.key(t) not in done and not preflight_problem(t)]
+    sandboxes, pool = start_sandboxes(args, config, cluster, images, todo)
     store = bad_input(ResultStore, output)  # the last check: it creates and locks the file
+    release_notes()
     announce(config, sandboxes.run_id, len(tasks))
     skipped = sum(config.key(task) in done for task in tasks)
     if skipped:
         warn(f"{skipped} of {len(tasks)} task(s) already have a row in {output}: skipped")
     progress = Progress(len(tasks), enabled=not args.no_progress, initial=skipped)
-    totals = RunningTotals()
+    totals = resumed_totals(output, config, tasks, done)
 
     def on_row(row: ResultRow) -> None:
         totals.add(row)
@@ -246,20 +249,10 @@ def execute(
         )
     finally:
         progress.close()
-        (pool or sandboxes).cleanup()
+        (pool or sandboxes).cleanup()  # first: a container holds its image
+        for report in image_reports(sandboxes, pool):
+            warn(report.text())
         store.close()
-
-
-def start_sandboxes(
-    args: argparse.Namespace, config: RunConfig, cluster: ClusterSettings
-) -> tuple[SandboxProvider, RayPool | None]:
-    """Where tasks run: this machine's Docker engine, or the nodes of a Ray cluster."""
-    if args.ray is not None:
-        return join(args.ray, config, cluster, config.sandbox, args.repo_mirror, args.run_id)
-    local = DockerProvider(connect(), args.run_id, config.sandbox, args.repo_mirror)
-    local.images.progress = byte_bars  # official images are gigabytes: show their pulls
-    check_base_image(local.images, config.sandbox.base_image)
-    return local, None
 
 
 def announce(config: RunConfig, run_id: str, tasks: int) -> None:
@@ -285,27 +278,6 @@ def warn_unusable(tasks: list[Task]) -> None:
             f"warning: {len(unusable)} task(s) cannot be graded and get an error row at no "
             f"cost, e.g. {task.instance_id}: {reason}"
         )
-
-
-@dataclass
-class RunningTotals:
-    """What the progress shows after each task: this run's resolved, errors and spend."""
-
-    resolved: int = 0
-    errors: int = 0
-    spent: float = 0.0
-
-    def add(self, row: ResultRow) -> None:
-        self.resolved += row.status == "resolved"
-        self.errors += row.status == "error"
-        self.spent += row.cost_usd or 0.0
-
-    def shown(self) -> dict[str, str]:
-        return {
-            "resolved": str(self.resolved),
-            "errors": str(self.errors),
-            "spent": money(self.spent),
-        }
 
 
 def synthetic_warning(models: ModelFamily) -> str:
@@ -335,6 +307,5 @@ def summarise(path: Path, policy: str) -> int:
     print(f"Results: {path}")
     final = {r.key: r for r in iter_rows(path, ResultRow) if r.policy == policy}
     errors = [r for r in final.values() if r.status == "error"]
-    for row in errors[:5]:
-        warn(f"error: {row.instance_id}: {row.status_reason}")
+    say_errors(errors)
     return 1 if final and len(errors) == len(final) else 0

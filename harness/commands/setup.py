@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from harness import warn
+from harness import release_notes, warn
 from harness.commands.common import PROG, Parser
 from harness.sandbox.engine import ensure_base_image, ensure_engine
 
@@ -20,6 +20,7 @@ def parser() -> Parser:
 
 
 def run(args: argparse.Namespace) -> int:
+    release_notes()  # no input to check: what setup does is shown as it happens
     client = ensure_engine(warn)
     base = ensure_base_image(client, warn)
     print(f"Docker engine ready; sandbox base image: {base}")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from harness import release_notes
 from harness.commands.common import (
     PROG,
-    SOURCE_HELP,
     Parser,
     add_progress_option,
     add_selection_options,
+    add_source_argument,
     images_present,
     load_selection,
     plan_table,
     require_positive,
+    source_of,
 )
 from harness.commands.progress import Progress
 from harness.grading.validation import TaskValidation, validate_tasks
@@ -41,7 +43,7 @@ def parser() -> Parser:
     validate.add_argument("--runs", type=int, default=2, help="runs of each check (default: 2)")
     add_progress_option(validate, "checked task")
     for sub in (listing, validate):
-        sub.add_argument("source", nargs="?", metavar="SOURCE", help=SOURCE_HELP)
+        add_source_argument(sub)
         add_selection_options(sub)
     return parser
 
@@ -49,7 +51,7 @@ def parser() -> Parser:
 def run(args: argparse.Namespace) -> int:
     if args.action == "validate":
         require_positive(args, "runs")
-    tasks = load_selection(args, args.source)
+    tasks = load_selection(args, source_of(args))
     if args.action == "list":
         print(plan_table(tasks, images_present()))
         return 0
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def validate(tasks: list[Task], args: argparse.Namespace) -> int:
+    release_notes()
     sandboxes = DockerProvider(connect(), repo_mirror=args.repo_mirror)
     progress = Progress(len(tasks), enabled=not args.no_progress)
     counts = {"valid": 0, "invalid": 0, "flaky": 0}

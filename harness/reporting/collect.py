@@ -6,13 +6,10 @@ dropped. What stays is small: per group, its totals and a few numbers per task (
 cluster bootstrap and the oracle's pairing), and a few tuples per row to tell a rerun from a
 duplicate.
 
-How rows become task results:
-- In one file, a later row of the same task (instance_id, policy, seed) is a new attempt at
-  it: the earlier one no longer counts as a task, but what it cost stays in the spend. That
-  is what --rerun-errors writes; a replaced row that was not an error is warned about.
-- The very same row seen twice (the same file given twice) counts once, with a warning.
-- Rows of one task in different files (other seeds, repeated runs) are repeats: each counts,
-  and intervals resample tasks with all their rows (a cluster bootstrap).
+How rows become task results is defined once, in harness/results/attempts.py: reruns of
+errored attempts, replicates, runs under other configurations and the same row given twice.
+Which of them count is decided when every file has been read, so that no figure depends on
+the order of files or rows.
 """
 
 from __future__ import annotations
@@ -23,22 +20,43 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast, get_origin
+from typing import Any, cast
 
 from harness import HarnessError
+from harness.reporting.dollars import dollars, units
+from harness.reporting.grouping import group_columns
+from harness.reporting.images import FIELDS as IMAGE_FIELDS
+from harness.reporting.images import ImageTotals
 from harness.reporting.metrics import Metrics
-from harness.reporting.prices import price_table_contents
+from harness.reporting.notes import repeat_notes, several_notes
+from harness.reporting.outcomes import (
+    COST,
+    GROUP,
+    KEPT,
+    LOST,
+    GroupKey,
+    Outcome,
+    Seen,
+    TaskKey,
+    attempt_of,
+    outcome_of,
+    spent_of,
+)
+from harness.reporting.prices import Variant, price_table_contents
 from harness.reporting.summary import (
     SimParams,
     Summary,
     calibration_notes,
     file_notes,
     policy_notes,
-    spend_notes,
 )
-from harness.results.attempts import Attempt, Configurations
+from harness.results.attempts import (
+    Configurations,
+    attempt_order,
+    row_identity,
+)
 from harness.results.journal import journal_path, read_journal
-from harness.results.row import KEY_FIELDS, ReportedRow, ResultRow, Status, row_key, row_view
+from harness.results.row import KEY_FIELDS, ReportedRow, row_key, row_view
 from harness.results.store import iter_rows
 from harness.tiers import Tier
 
@@ -66,54 +84,13 @@ REPORT_FIELDS = frozenset(
         "task_hash",
         "price_table",
         "price_table_hash",
-        "adjusted_calls",
-        "estimated_calls",
-        "unknown_calls",
         "attempt_id",
+        "inexact_calls",
+        *IMAGE_FIELDS,
     }
 )
 DEFAULT_GROUPS = ("policy",)
 STRONG_TIER: Tier = "pro"  # whose calls the oracle table counts
-# Short names for the columns people group by.
-GROUP_ALIASES = {"model": "model_name_or_path", "rules": "policy_hash", "rules_hash": "policy_hash"}
-_SCALARS = (str, int, float, bool)
-
-
-def groupable_columns() -> list[str]:
-    """Row fields with one plain value per row: what rows can be grouped by."""
-    return sorted(
-        name
-        for name, info in ResultRow.model_fields.items()
-        if info.annotation in _SCALARS or get_origin(info.annotation) is Literal
-    )
-
-
-def group_columns(names: Sequence[str]) -> tuple[str, ...]:
-    """Row fields for --group-by names (aliases resolved); an unknown name is bad input."""
-    if not names:
-        raise HarnessError("--group-by needs at least one column")
-    columns = tuple(GROUP_ALIASES.get(name, name) for name in names)
-    allowed = groupable_columns()
-    for name, column in zip(names, columns):
-        if column not in allowed:
-            raise HarnessError(
-                f"cannot group by {name!r}: choose from {', '.join(allowed)} "
-                f"(or {', '.join(GROUP_ALIASES)})"
-            )
-    return tuple(dict.fromkeys(columns))
-
-
-class Outcome(NamedTuple):
-    """One task result, for pairing runs task by task (compare, the oracle)."""
-
-    status: Status
-    cost_usd: float | None  # None: graded elsewhere, its cost never seen
-    calls: int  # model calls of every tier; 0 in rows written before calls were recorded
-    strong_calls: int  # calls of the strong tier (the oracle's "pro")
-    inexact_calls: int = 0  # calls whose usage was adjusted, estimated or unknown
-
-
-GroupKey = tuple[tuple[tuple[str, str], ...], bool]
 
 
 @dataclass
@@ -136,15 +113,19 @@ class Collected:
     )
     notes: list[str] = field(default_factory=list)
     rows: list[KeptRow] = field(default_factory=list)  # only when asked for (the HTML page)
-    # groups holding results of one task under several configurations (--append-run)
+    # groups holding results of one task and seed under several configurations, and groups
+    # holding several graded results of one under one (replicates): pairing needs one
     mixed: set[GroupKey] = field(default_factory=set)
+    replicated: set[GroupKey] = field(default_factory=set)
+    group_notes: dict[GroupKey, list[str]] = field(default_factory=dict)
+    images: ImageTotals = field(default_factory=ImageTotals)  # waits and pulls, per node
     price_tables: dict[str, set[str]] = field(default_factory=dict)  # version -> contents
 
     def summaries(self) -> list[Summary]:
         return [
-            Summary(group, synthetic, metrics)
+            Summary(group, synthetic, metrics, tuple(self.group_notes.get((group, synthetic), ())))
             for (group, synthetic), metrics in sorted(self.groups.items())
-            if metrics.tasks or metrics.cost_usd
+            if metrics.tasks or metrics.cost_units
         ]
 
 
@@ -162,104 +143,86 @@ class Collector:
         self.keep_rows = bool(keep_rows)
         self.warn = warn
         self.result = Collected()
-        self._seen: set[int] = set()  # hashes of rows already counted
+        self._seen: set[int] = set()  # identities of rows already counted
         self._twice = 0
         self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
-        # policy, rules hash, price table version, price table content hash
-        self._variants: set[tuple[str, str, str, str]] = set()
-        self._unrecorded: set[str] = set()  # journal attempts already counted
+        self._variants: set[Variant] = set()  # policy, rules hash, price table and its hash
+        self._recorded: set[str] = set()  # attempt ids of the rows read
+        self._unrecorded: set[str] = set()  # attempts read from journals, that no row carries
         self._configurations = Configurations()
+        self._attempts: dict[TaskKey, Seen | list[Seen]] = {}
+        self._file_notes: dict[str, list[str]] = {}
+        self._several: dict[GroupKey, set[str]] = {}  # tasks with several results, per group
+        self._kept: dict[int, KeptRow] = {}  # rows kept for the task table, by identity
 
     def read(self, path: Path) -> int:
-        """Every row of a results file, and the spend its journal holds of attempts that
-        reached no row; how many rows there were."""
-        journal = journal_path(Path(path))
-        recorded: set[str] | None = set() if journal.exists() else None
+        """Every row of a results file, and from its spend journal the attempts that reached
+        no row (spend of their run's group, never a task); how many rows there were."""
         with _without_cycle_collection():
-            count = self.feed(str(path), iter_rows(path, self.view, self.warn), recorded)
-        if recorded is not None:  # attempts that reached no row: spend of their run's group
-            for row, calls in read_journal(journal, recorded).unrecorded_rows(self._unrecorded):
-                self.result.groups[self.group_of(row)].add_unrecorded(row.instance_id, calls)
+            count = self.feed(str(path), iter_rows(path, self.view, self.warn))
+        journal = read_journal(journal_path(Path(path)), self._recorded)
+        for row, calls in journal.unrecorded_rows(self._unrecorded):
+            self.result.groups[self.group_of(row)].add_unrecorded(row.instance_id, calls)
         return count
 
-    def feed(self, name: str, rows: Iterable[Any], recorded: set[str] | None = None) -> int:
-        # per task (row_key, and whether simulated: a real and a simulated row are never
-        # attempts at the same result): its latest row under each configuration in the file
-        latest: dict[tuple[str, str, int, bool], list[Attempt[GroupKey]]] = {}
-        replaced: list[tuple[str, str, int]] = []
-        appended = 0
+    def feed(self, name: str, rows: Iterable[Any]) -> int:
         runs: set[str] = set()
         params: SimParams = {}
         source = Path(name)
-        seen = self._seen
+        seen, attempts = self._seen, self._attempts
         count = 0
         for row in rows:
             count += 1
-            if recorded is not None:
-                recorded.add(row.attempt_id)
-            key = (*row_key(row), row.synthetic)
-            identity = hash((key, row.run_id, row.started_at, row.status, row.cost_usd))
-            if identity in seen:
-                self._twice += 1
-                continue
-            seen.add(identity)
-            runs.add(row.run_id)
+            runs.add(row.run_id)  # what the file holds, for its notes, repeated rows too
+            self._recorded.add(row.attempt_id)
             if row.synthetic:
                 settings = row.settings
                 used = params.get(row.policy)
                 if used is None:
                     used = params[row.policy] = set()
                 used.add((settings.sim_params, settings.sim_calibrated_from))
+            order = attempt_order(row)
+            identity = row_identity(row, order)
+            if identity in seen:
+                self._twice += 1
+                self.same_row_again(identity, source)
+                continue
+            seen.add(identity)
             group = self.group_of(row)
-            attempt = Attempt(
+            calls = row.calls
+            seen_row: Seen = (
                 self._configurations.of(row),
                 row.task_hash,
-                group,
                 row.status,
+                order,
+                row.cost_usd,
+                row.lost_cost_usd,
+                group,
                 len(self.result.rows) if self.keep_rows else -1,
+                sum(calls.values()) if calls else 0,
+                calls.get(STRONG_TIER, 0),
             )
-            attempts = latest.get(key)
-            if attempts is None:
-                latest[key] = [attempt]
-            elif not self.follow(key, attempts, attempt, replaced):
-                appended += 1
+            key = (*row_key(row), row.synthetic)
+            known = attempts.get(key)
+            if known is None:  # one row per task, nearly always: no list for it
+                attempts[key] = seen_row
+            elif isinstance(known, list):
+                known.append(seen_row)
+            else:
+                attempts[key] = [known, seen_row]
             self.add(group, row, source)
-        if replaced:
-            self.warn(
-                f"warning: {name}: {len(replaced)} duplicate row(s) for the same task, policy "
-                f"and seed (e.g. {', '.join(map(str, replaced[0]))}); the last of each is kept"
-            )
-        if appended:
-            self.result.notes.append(
-                f"note: {name}: {appended} row(s) are another configuration's result for a task "
-                "that has one already (a run added with --append-run); each counts (group by "
-                "run_id or rules to see each run)"
-            )
-        self.result.notes += file_notes(name, runs) + calibration_notes(name, params)
+            if self.keep_rows:
+                self._kept[identity] = self.result.rows[-1]
+        notes = file_notes(name, runs) + calibration_notes(name, params)
+        self._file_notes.setdefault(name, notes)
         return count
 
-    def follow(
-        self,
-        key: tuple[str, str, int, bool],
-        attempts: list[Attempt[GroupKey]],
-        attempt: Attempt[GroupKey],
-        replaced: list[tuple[str, str, int]],
-    ) -> bool:
-        """A row of a task seen before in the file: a later attempt at an earlier row's result
-        takes its place (True); a result of another configuration joins it (False)."""
-        index = self._configurations.earlier_attempt(attempts, attempt)
-        if index is None:
-            self.result.mixed.add(attempt.group)
-            attempts.append(attempt)
-            return False
-        earlier = attempts[index]
-        self.result.groups[earlier.group].retire(key[0], earlier.status)
-        if earlier.status != "error":
-            replaced.append(key[:3])
-        if earlier.kept >= 0:
-            self.result.rows[earlier.kept].replaced = True
-        attempts[index] = attempt
-        return True
+    def same_row_again(self, identity: int, source: Path) -> None:
+        """A row given in two files is shown as from the first of them by name, whichever
+        was read first."""
+        kept = self._kept.get(identity)
+        if kept is not None and str(source) < str(kept.source):
+            kept.source = source
 
     def group_of(self, row: Any) -> GroupKey:
         if self.columns == DEFAULT_GROUPS:  # the common case, without a tuple per row
@@ -274,25 +237,71 @@ class Collector:
 
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
-        calls = row.calls
-        total, strong = (sum(calls.values()) if calls else 0), calls.get(STRONG_TIER, 0)
-        inexact = row.adjusted_calls + row.estimated_calls + row.unknown_calls
-        self.result.outcomes[group][(row.instance_id, row.seed)] = Outcome(
-            row.status, row.cost_usd, total, strong, inexact
-        )
         self._variants.add((row.policy, row.policy_hash, row.price_table, row.price_table_hash))
+        self.result.images.add(row)
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
 
+    def settle(self, key: TaskKey, rows: Seen | list[Seen]) -> None:
+        """Which of a task's rows count (see harness/results/attempts.py), and its outcome in
+        each group for pairing."""
+        outcomes = self.result.outcomes
+        task = (key[0], key[2])
+        if not isinstance(rows, list):  # nearly every task: one row, its own result
+            outcomes[rows[GROUP]][task] = outcome_of(rows, rows[LOST])
+            return
+        resolution = self._configurations.resolve([attempt_of(seen) for seen in rows])
+        for attempt in resolution.retried:
+            retired = attempt.item
+            self.result.groups[retired[GROUP]].retire(key[0], attempt.status)
+            if retired[KEPT] >= 0:
+                self.result.rows[retired[KEPT]].replaced = True
+        found: dict[GroupKey, list[tuple[int, Seen]]] = {}
+        for index, results_of_one in enumerate(resolution.results):
+            for result in results_of_one:
+                found.setdefault(result.item[GROUP], []).append((index, result.item))
+        for group, results in found.items():
+            if len(results) > 1:  # no one outcome to pair: pairing views say so
+                configurations = {index for index, _ in results}
+                if len(configurations) > 1:
+                    self.result.mixed.add(group)
+                if len(configurations) < len(results):
+                    self.result.replicated.add(group)
+                self._several.setdefault(group, set()).add(key[0])
+                continue
+            [(index, counted)] = results
+            spent = sum(
+                spent_of(a.item) for a in resolution.configurations[index] if a.item[GROUP] == group
+            )
+            outcomes[group][task] = outcome_of(counted, dollars(spent - units(counted[COST])))
+
     def finish(self) -> Collected:
+        for key in sorted(self._attempts):
+            self.settle(key, self._attempts[key])
         if self._twice:
             self.warn(
                 f"warning: {self._twice} duplicate row(s): the very same row given twice (the "
                 "same file twice?); each is counted once"
             )
-        self.result.notes += policy_notes(self._variants) + repeat_notes(self.result)
-        self.result.price_tables = price_table_contents(self._variants)
-        return self.result
+        result = self.result
+        result.rows.sort(key=_row_order)
+        for name in sorted(self._file_notes):
+            result.notes += self._file_notes[name]
+        result.notes += policy_notes(self._variants)
+        result.price_tables = price_table_contents(self._variants)
+        for summary in result.summaries():
+            group = (summary.group, summary.synthetic)
+            notes = several_notes(
+                summary, group, result.replicated, result.mixed, self._several
+            ) + repeat_notes(summary)
+            if notes:
+                result.group_notes[group] = notes
+        return result
+
+
+def _row_order(kept: KeptRow) -> tuple[Any, ...]:
+    row = kept.row
+    return (row.policy, row.instance_id, row.seed, row.synthetic, *attempt_order(row))
 
 
 @contextmanager
@@ -307,20 +316,6 @@ def _without_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def repeat_notes(collected: Collected) -> list[str]:
-    notes = []
-    for summary in collected.summaries():
-        m = summary.metrics
-        if m.repeated:
-            notes.append(
-                f"note: {summary.label}: {m.repeated} of {len(m.per_task)} tasks have several "
-                "rows (seeds or repeated runs), all counted; intervals resample tasks with all "
-                "their rows (cluster bootstrap)"
-            )
-        notes += spend_notes(summary)
-    return notes
 
 
 def collect(

@@ -1,99 +1,36 @@
 """The paired comparison of two runs: who resolved what, each side's metrics on the paired
-tasks, the exact McNemar test, cluster-bootstrap intervals of the differences, and whether a
-difference is more than noise (and if not, how many tasks would show it)."""
+tasks (every dollar each task cost, errored attempts run again included), the exact McNemar
+test with the exact interval that agrees with it, cluster-bootstrap intervals of the cost
+differences, and whether a difference is more than noise (and if not, how many tasks would
+show it)."""
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from harness import HarnessError
-from harness.pricing import Usage
-from harness.reporting.collect import Collected, Collector, Outcome
+from harness.pricing import Inexact, Usage
 from harness.reporting.metrics import Metrics
+from harness.reporting.outcomes import Outcome
+from harness.reporting.sides import SideRows, TaskKey
 from harness.reporting.stats import (
+    ALPHA,
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     Columns,
     Interval,
     bootstrap,
-    mcnemar_exact,
+    paired_difference_interval,
     paired_tasks_needed,
+    sign_flip_exact,
     tasks_needed,
 )
-from harness.reporting.tables import SYNTHETIC_MARK, listed
+from harness.reporting.tables import SYNTHETIC_MARK
 from harness.results import Status
 from harness.tiers import Tier
-
-TaskKey = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class SideRows:
-    """One side's task results (after reruns replaced their errors) and all it spent."""
-
-    name: str
-    policy: str
-    synthetic: bool
-    outcomes: dict[TaskKey, Outcome]
-    spent: Metrics
-    notes: tuple[str, ...] = ()
-    price_tables: dict[str, set[str]] = field(default_factory=dict)  # version -> contents
-
-
-def side_of(name: str, collected: Collected, policy: str | None = None) -> SideRows:
-    """The rows of one policy: a comparison pairs tasks, and a file with two policies would
-    pair a task with itself under another policy."""
-    policies = {dict(group)["policy"] for group, _ in collected.groups}
-    if policy is None and len(policies) > 1:
-        raise HarnessError(
-            f"{name} holds rows of {len(policies)} policies ({listed(policies)});"
-            " choose one with the policy option (see --help)"
-        )
-    chosen = policy or next(iter(policies), "")
-    groups = [key for key in collected.groups if dict(key[0])["policy"] == chosen]
-    if not groups:
-        raise HarnessError(f"{name} holds no rows of policy {chosen!r} (it has {listed(policies)})")
-    if collected.mixed.intersection(groups):
-        raise HarnessError(
-            f"{name} holds results of policy {chosen} under several configurations (runs added "
-            "with --append-run), and a comparison needs one result per task: give a file of "
-            "one configuration (`report --group-by run_id` shows the runs)"
-        )
-    outcomes: dict[TaskKey, Outcome] = {}
-    spent = Metrics()
-    for key in groups:
-        outcomes.update(collected.outcomes[key])
-        spent.cost_usd += collected.groups[key].cost_usd
-        spent.error_cost_usd += collected.groups[key].error_cost_usd
-        spent.retried += collected.groups[key].retried
-        spent.lost_attempts += collected.groups[key].lost_attempts
-        spent.unrecorded += collected.groups[key].unrecorded
-        spent.adjusted_calls += collected.groups[key].adjusted_calls
-        spent.estimated_calls += collected.groups[key].estimated_calls
-        spent.unknown_calls += collected.groups[key].unknown_calls
-    synthetic = any(synthetic for _, synthetic in groups)
-    notes = tuple(collected.notes)
-    return SideRows(name, chosen, synthetic, outcomes, spent, notes, collected.price_tables)
-
-
-def read_side(path: Path, policy: str | None, warn: Any) -> SideRows:
-    collector = Collector(("policy",), warn)
-    if not collector.read(path):
-        raise HarnessError(f"{path} holds no result rows")
-    return side_of(str(path), collector.finish(), policy)
-
-
-def rows_side(name: str, rows: Iterable[Any], policy: str | None = None) -> SideRows:
-    collector = Collector(("policy",))
-    collector.feed(name, rows)
-    return side_of(name, collector.finish(), policy)
 
 
 @dataclass(frozen=True)
@@ -125,18 +62,17 @@ class _Paired:
     tokens: dict[Tier, Usage] = field(default_factory=dict)
     cost_by_tier: dict[Tier, float] = field(default_factory=dict)
     calls: dict[Tier, int] = field(default_factory=dict)
-    lost_attempts: int = 0  # lost and rerun attempts are in the side's spend, not its pairs
-    lost_cost_usd: float = 0.0
-    adjusted_calls: int = 0
-    estimated_calls: int = 0  # every inexact call of the row: what flags a pair's sums
-    unknown_calls: int = 0
+    lost_attempts: int = 0
+    lost_cost_usd: float = 0.0  # here: the task's errored attempts, run again, and lost ones
+    # calls not billed as reported are counted in the side's spend, not in its pairs
+    inexact_calls: dict[Inexact, int] = field(default_factory=dict)
 
 
 def _metrics(pairs: list[Pair], side: str) -> Metrics:
+    """A side's metrics on the paired tasks: total cost counts every attempt at them."""
     outcomes = [(p.instance_id, p.a if side == "a" else p.b) for p in pairs]
     return Metrics.of(
-        _Paired(instance_id, o.status, o.cost_usd, estimated_calls=o.inexact_calls)
-        for instance_id, o in outcomes
+        _Paired(task, o.status, o.cost_usd, lost_cost_usd=o.error_cost_usd) for task, o in outcomes
     )
 
 
@@ -252,8 +188,17 @@ class Comparison:
         return (b.cost_usd - a.cost_usd) / self.n
 
     @property
+    def one_pair_per_task(self) -> bool:
+        return self.n == self.tasks
+
+    @functools.cached_property
     def p_value(self) -> float:
-        return mcnemar_exact(len(self.cell(True, False)), len(self.cell(False, True)))
+        """Exact McNemar; with several seeds per task, its form that keeps a task's pairs
+        together (the exact sign-flip test over tasks), which is McNemar's with one pair."""
+        per_task: dict[str, int] = {}
+        for p in self.pairs:
+            per_task[p.instance_id] = per_task.get(p.instance_id, 0) + p.won_b - p.won_a
+        return sign_flip_exact(list(per_task.values()))
 
     @property
     def synthetic(self) -> bool:
@@ -261,8 +206,9 @@ class Comparison:
 
     @property
     def pass_rate_noise(self) -> Noise:
-        interval = self.pass_rate_diff_interval
-        within = interval is None or interval[0] <= 0 <= interval[1]
+        """The one verdict on the pass rate, from the exact test; with one pair per task the
+        exact interval excludes no change exactly when the test rejects."""
+        within = self.p_value >= ALPHA
         only_a, only_b = len(self.cell(True, False)), len(self.cell(False, True))
         return Noise(within, paired_tasks_needed(only_a, only_b, self.n) if within else None)
 
@@ -285,8 +231,9 @@ def compare_sides(
 ) -> Comparison:
     """Pair on (instance_id, seed), leaving out rows with status error (an infrastructure
     failure says nothing about the policy), and bootstrap tasks (each with its pairs over all
-    seeds, a cluster) for intervals of the pass-rate difference, the cost-per-resolved ratio
-    and the cost difference per task."""
+    seeds, a cluster) for intervals of the cost-per-resolved ratio and the cost difference per
+    task; the pass-rate difference gets the exact interval with one pair per task, the
+    cluster bootstrap's with several."""
     a, b = side_a.outcomes, side_b.outcomes
     good_a = {k for k, o in a.items() if o.status != "error"}
     good_b = {k for k, o in b.items() if o.status != "error"}
@@ -296,7 +243,7 @@ def compare_sides(
         item = clusters.setdefault(p.instance_id, [0.0] * 5)
         for column, value in zip(
             (PAIRS, WON_A, WON_B, COST_A, COST_B),
-            (1.0, p.won_a, p.won_b, p.a.cost_usd or 0.0, p.b.cost_usd or 0.0),
+            (1.0, p.won_a, p.won_b, p.a.spent or 0.0, p.b.spent or 0.0),
         ):
             item[column] += value
     diff, cost_ratio, cost = bootstrap(
@@ -322,6 +269,10 @@ def compare_sides(
         )
 
     costed = all(p.a.cost_usd is not None and p.b.cost_usd is not None for p in pairs)
+    if len(clusters) == len(pairs):  # one pair per task: the exact interval
+        only_a = sum(p.won_a and not p.won_b for p in pairs)
+        only_b = sum(p.won_b and not p.won_a for p in pairs)
+        diff = paired_difference_interval(only_a, only_b, len(pairs))
     return Comparison(
         a=side(side_a, good_a, good_b, "a"),
         b=side(side_b, good_b, good_a, "b"),

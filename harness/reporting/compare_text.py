@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from harness.reporting.compare import Comparison, Noise, Pair
+from harness.reporting.notes import usage_text
 from harness.reporting.stats import Interval
-from harness.reporting.summary import usage_text
 from harness.reporting.tables import (
     SYNTHETIC_BANNER,
     format_table,
@@ -27,14 +27,18 @@ def interval_text(interval: Interval | None, show: Callable[[float], str]) -> st
     return "" if interval is None else f" (95% CI {show(interval[0])} to {show(interval[1])})"
 
 
-def noise_text(what: str, noise: Noise, n: int) -> str:
-    """One line: is the difference more than noise, and if not, what would show it."""
+INTERVAL = ("its 95% interval excludes no change", "its 95% interval includes no change")
+
+
+def noise_text(what: str, noise: Noise, n: int, why: tuple[str, str] = INTERVAL) -> str:
+    """One line: is the difference more than noise (and why: `why` says it for a difference
+    beyond noise, then for one within), and if not, what would show it."""
     if not noise.within:
-        return f"{what}: the difference is more than noise (its 95% interval excludes no change)"
+        return f"{what}: the difference is more than noise ({why[0]})"
     if noise.tasks_needed is None:
         return f"{what}: no difference to tell apart from noise"
     return (
-        f"{what}: within noise (its 95% interval includes no change); a difference this size "
+        f"{what}: within noise ({why[1]}); a difference this size "
         f"would need about {noise.tasks_needed:,} paired tasks to show (80% power, 5% "
         f"two-sided; now {n})"
     )
@@ -43,6 +47,25 @@ def noise_text(what: str, noise: Noise, n: int) -> str:
 def _task_names(pairs: list[Pair], all_seeds: set[int]) -> list[str]:
     """Instance ids, with the seed when the comparison spans several seeds."""
     return [p.instance_id if len(all_seeds) == 1 else f"{p.instance_id}@{p.seed}" for p in pairs]
+
+
+def pass_rate_test(c: Comparison) -> tuple[str, str]:
+    """Why the pass-rate verdict is what it is, beyond noise and within, for `noise_text`."""
+    p = f"{c.p_value:.3g}"
+    if c.one_pair_per_task:
+        return (
+            f"exact McNemar p = {p}; its exact 95% interval excludes no change",
+            f"exact McNemar p = {p}; its exact 95% interval includes no change",
+        )
+    return (f"exact sign-flip test over tasks, p = {p}",) * 2
+
+
+def pass_rate_interval_text(c: Comparison) -> str:
+    if c.pass_rate_diff_interval is None and c.one_pair_per_task:
+        return " (no task resolved by one side only: no interval)"
+    method = "exact, given the discordant tasks" if c.one_pair_per_task else "cluster bootstrap"
+    text = interval_text(c.pass_rate_diff_interval, signed_points)
+    return text[:-1] + f", {method})" if text else ""
 
 
 def _spend_line(label: str, c: Comparison) -> str:
@@ -54,6 +77,11 @@ def _spend_line(label: str, c: Comparison) -> str:
         retried += f", {spent.lost_attempts} attempt(s) lost and run again"
     if spent.unrecorded:
         retried += f", {spent.unrecorded} attempt(s) that reached no row"
+    if spent.uncosted:
+        return (
+            f"{label} spent - in all: {spent.uncosted} row(s) hold no cost (patches made "
+            f"elsewhere and graded here){retried}"
+        )
     return (
         f"{label} spent {money(spent.cost_usd, estimated)} in all, "
         f"{money(spent.error_cost_usd, estimated)} of it on attempts that ended in an "
@@ -62,12 +90,17 @@ def _spend_line(label: str, c: Comparison) -> str:
 
 
 def usage_lines(c: Comparison, names: tuple[str, str] = ("A", "B")) -> list[str]:
-    """Per side whose costs rest on estimated usage, how many calls and how."""
+    """Per side whose costs rest on calls not billed as reported, how many and how; its sums
+    of dollars are marked."""
     return [
         f"note: {name}: {usage_text(side.spent)}"
         for name, side in zip(names, (c.a, c.b))
         if side.spent.inexact_calls
     ]
+
+
+def _signed_money(value: float | None) -> str:
+    return "-" if value is None else signed_money(value)
 
 
 def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str] = ()) -> str:
@@ -92,29 +125,42 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
         names = _task_names(pairs, seeds) if cell[0] != cell[1] else []
         shown = " ".join(names[:INLINE_TASKS]) + (" ..." if len(names) > INLINE_TASKS else "")
         lines.append(f"  {label}: {len(pairs)}  {shown}".rstrip())
-    lines.append(
-        f"exact McNemar p-value: {c.p_value:.4g} ({len(c.cell(True, False))} only A "
-        f"vs {len(c.cell(False, True))} only B)"
-        + (
-            "; it counts each task's seeds as independent pairs, the intervals below do not"
-            if c.n > c.tasks
-            else ""
+    only = f"({len(c.cell(True, False))} only A vs {len(c.cell(False, True))} only B)"
+    if c.one_pair_per_task:
+        lines.append(f"exact McNemar p-value: {c.p_value:.4g} {only}")
+    else:
+        lines.append(
+            f"exact McNemar p-value, clustered by task (the sign-flip test over {c.tasks} "
+            f"tasks, which keeps each task's seeds together): {c.p_value:.4g} {only}"
         )
-    )
     lines.append("")
     lines.append(
         format_table(
-            ["side", "resolved", "pass rate", "total cost", "cost/task", "cost/resolved"],
+            [
+                "side",
+                "resolved",
+                "pass rate",
+                "total cost",
+                "error cost",
+                "cost/task",
+                "cost/resolved",
+                "graded cost/resolved",
+            ],
             [
                 [
                     label,
                     str(m.resolved),
                     percent(m.pass_rate),
-                    money(m.cost_usd, bool(m.inexact_calls)),
-                    money(m.cost_per_task, bool(m.inexact_calls)),
-                    money(m.cost_per_resolved, bool(m.inexact_calls)),
+                    money(m.total_cost, inexact),
+                    money(None if m.uncosted else m.error_cost_usd, inexact),
+                    money(m.cost_per_task, inexact),
+                    money(m.cost_per_resolved, inexact),
+                    money(m.graded_cost_per_resolved, inexact),
                 ]
-                for label, m in (("A", c.a.metrics), ("B", c.b.metrics))
+                for label, m, inexact in (
+                    ("A", c.a.metrics, bool(c.a.spent.inexact_calls)),
+                    ("B", c.b.metrics, bool(c.b.spent.inexact_calls)),
+                )
             ],
         )
     )
@@ -125,15 +171,17 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
             else "percentile bootstrap over the paired tasks"
         )
         lines += [
+            "(on the paired tasks; total cost counts every attempt at them, errored attempts "
+            "run again included; graded cost/resolved leaves those out)",
             "",
             f"B - A, pass rate:              {signed_points(c.pass_rate_diff or 0)} points"
-            f"{interval_text(c.pass_rate_diff_interval, signed_points)}",
+            f"{pass_rate_interval_text(c)}",
             f"B / A, cost per resolved task: {ratio(c.cost_ratio)}"
             f"{interval_text(c.cost_ratio_interval, ratio)}",
-            f"B - A, cost per task:          {signed_money(c.cost_diff_per_task or 0)}"
+            f"B - A, cost per task:          {_signed_money(c.cost_diff_per_task)}"
             f"{interval_text(c.cost_diff_interval, signed_money)}",
-            f"(95% intervals: {clusters}, {c.resamples} resamples, seed {c.seed})",
-            noise_text("pass rate", c.pass_rate_noise, c.n),
+            f"(95% intervals of cost: {clusters}, {c.resamples} resamples, seed {c.seed})",
+            noise_text("pass rate", c.pass_rate_noise, c.n, pass_rate_test(c)),
             noise_text("cost per resolved task", c.cost_noise, c.n),
         ]
     discordant = c.cell(True, False) + c.cell(False, True)

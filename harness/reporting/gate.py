@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from harness import HarnessError
 from harness.reporting.compare import Comparison
-from harness.reporting.compare_text import interval_text, noise_text, usage_lines
+from harness.reporting.compare_text import (
+    interval_text,
+    noise_text,
+    pass_rate_interval_text,
+    pass_rate_test,
+    usage_lines,
+)
 from harness.reporting.tables import SYNTHETIC_BANNER, money, percent, ratio, signed_points
 
 # Floating-point slack for thresholds: a drop of exactly the allowed 5 points is within bounds.
@@ -41,8 +47,7 @@ def _pass_rate(c: Comparison, diff: float, max_drop: float) -> Finding:
         f"{percent(c.a.metrics.pass_rate)} -> {percent(c.b.metrics.pass_rate)} on {c.n} "
         "paired tasks"
     )
-    spread = interval_text(c.pass_rate_diff_interval, signed_points)
-    context = f"{signed_points(diff)} points{spread}"
+    context = f"{signed_points(diff)} points{pass_rate_interval_text(c)}"
     if drop > max_drop + EPSILON:
         return Finding(
             "pass rate",
@@ -59,12 +64,19 @@ def _cost(c: Comparison, max_increase: float) -> Finding:
     title = "cost per resolved task"
     a, b = c.a.metrics, c.b.metrics
     costs = (
-        f"{money(a.cost_per_resolved, bool(a.inexact_calls))} -> "
-        f"{money(b.cost_per_resolved, bool(b.inexact_calls))}"
+        f"{money(a.cost_per_resolved, bool(c.a.spent.inexact_calls))} -> "
+        f"{money(b.cost_per_resolved, bool(c.b.spent.inexact_calls))}"
     )
     allowed = f"{100 * max_increase:+g}%"
     value = c.cost_ratio
     span = interval_text(c.cost_ratio_interval, _ratio_percent)
+    if value is None and (c.a.metrics.uncosted or c.b.metrics.uncosted):
+        return Finding(
+            title,
+            True,
+            "cost per resolved task: not known, some paired rows hold no cost (patches made "
+            "elsewhere and graded here)",
+        )
     if value is None:
         return Finding(
             title,
@@ -106,9 +118,10 @@ def gate_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
         f"paired tasks: {c.n}; left out: {c.a.errors} error row(s) in the baseline, "
         f"{c.b.errors} in the candidate; {c.a.unpaired + c.b.unpaired} row(s) without a "
         "partner",
-        "thresholds apply to the point estimates; 95% intervals (bootstrap over tasks, "
-        f"{c.resamples} resamples, seed {c.seed}) are shown for context",
-        noise_text("pass rate", c.pass_rate_noise, c.n),
+        "thresholds apply to the point estimates on the paired tasks (cost: every attempt at "
+        "them, errored attempts run again included); 95% intervals are shown for context (cost: "
+        f"bootstrap over tasks, {c.resamples} resamples, seed {c.seed})",
+        noise_text("pass rate", c.pass_rate_noise, c.n, pass_rate_test(c)),
         noise_text("cost per resolved task", c.cost_noise, c.n),
         *notes,
         *usage_lines(c, ("baseline", "candidate")),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.pricing import Usage
+from harness.reporting.dollars import dollars, units
 from harness.reporting.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -20,8 +21,9 @@ from harness.results.trajectory import ModelCall
 from harness.tiers import Tier
 
 # Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded
-# rows, resolved rows, and dollars spent on it (every attempt).
-ROWS, GRADED, RESOLVED, COST = range(4)
+# rows, resolved rows, dollars spent on it (every attempt; in exact units, see dollars.py),
+# and rows whose cost is unknown.
+ROWS, GRADED, RESOLVED, COST, UNCOSTED = range(5)
 
 
 @dataclass
@@ -48,14 +50,10 @@ class Metrics:
     tasks: int = 0
     resolved: int = 0
     errors: int = 0
-    cost_usd: float = 0.0
     uncosted: int = 0  # rows whose cost is unknown (graded predictions made elsewhere)
-    error_cost_usd: float = 0.0
     retried: int = 0  # error attempts that a later attempt replaced
     lost_attempts: int = 0  # attempts lost (a node died, a run stopped) and run again
-    lost_cost_usd: float = 0.0
     unrecorded: int = 0  # attempts that reached no row, their spend read from the journal
-    unrecorded_cost_usd: float = 0.0
     # calls whose usage is not as the provider reported it (see pricing.UsageSource)
     adjusted_calls: int = 0
     estimated_calls: int = 0
@@ -65,10 +63,15 @@ class Metrics:
     escalations: int = 0
     turns: int = 0
     token_sums: dict[Tier, list[int]] = field(default_factory=dict, repr=False)
-    cost_by_tier: dict[Tier, float] = field(default_factory=dict)
     calls: dict[Tier, int] = field(default_factory=dict)
     uncounted_calls: int = 0  # rows written before calls were recorded
-    per_task: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    per_task: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    # dollars in exact units (see dollars.py), so that totals do not depend on row order
+    cost_units: int = 0
+    error_units: int = 0
+    lost_units: int = 0
+    unrecorded_units: int = 0
+    tier_units: dict[Tier, int] = field(default_factory=dict, repr=False)
     _intervals: dict[tuple[int, int, int], Intervals] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -84,14 +87,14 @@ class Metrics:
         # one pass, few look-ups: reports add 100,000 rows in well under a second
         status, cost = row.status, row.cost_usd
         resolved, error = status == "resolved", status == "error"
+        spent, lost = units(cost), units(row.lost_cost_usd)
         task = self.per_task.get(row.instance_id)
         if task is None:
-            task = self.per_task[row.instance_id] = [0.0, 0.0, 0.0, 0.0]
+            task = self.per_task[row.instance_id] = [0, 0, 0, 0, 0]
         task[ROWS] += 1
         task[GRADED] += not error
         task[RESOLVED] += resolved
-        lost = row.lost_cost_usd
-        task[COST] += (cost or 0.0) + lost
+        task[COST] += spent + lost
         self.tasks += 1
         self.resolved += resolved
         self.errors += error
@@ -100,18 +103,17 @@ class Metrics:
             self.suspicious_resolved += resolved
         if cost is None:
             self.uncosted += 1
-        else:
-            self.cost_usd += cost
-            if error:
-                self.error_cost_usd += cost
+            task[UNCOSTED] += 1
+        self.cost_units += spent + lost
+        self.error_units += lost + (spent if error else 0)
         if row.lost_attempts:
             self.lost_attempts += row.lost_attempts
-            self.lost_cost_usd += lost
-            self.cost_usd += lost
-            self.error_cost_usd += lost
-        self.adjusted_calls += row.adjusted_calls
-        self.estimated_calls += row.estimated_calls
-        self.unknown_calls += row.unknown_calls
+            self.lost_units += lost
+        if row.inexact_calls:
+            inexact = row.inexact_calls
+            self.adjusted_calls += inexact.get("adjusted", 0)
+            self.estimated_calls += inexact.get("estimated", 0)
+            self.unknown_calls += inexact.get("unknown", 0)
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
@@ -122,26 +124,41 @@ class Metrics:
             sums[1] += usage.cache_miss
             sums[2] += usage.output
             sums[3] += usage.reasoning
-        for tier, cost in row.cost_by_tier.items():
-            self.cost_by_tier[tier] = self.cost_by_tier.get(tier, 0.0) + cost
+        for tier, tier_cost in row.cost_by_tier.items():
+            self.tier_units[tier] = self.tier_units.get(tier, 0) + units(tier_cost)
         for tier, calls in row.calls.items():
             self.calls[tier] = self.calls.get(tier, 0) + calls
         if row.turns and not row.calls:
             self.uncounted_calls += 1
 
+    def absorb(self, other: Metrics) -> None:
+        """Add another group's spend (not its tasks): what one side of a comparison spent."""
+        self.cost_units += other.cost_units
+        self.error_units += other.error_units
+        self.lost_units += other.lost_units
+        self.uncosted += other.uncosted
+        self.retried += other.retried
+        self.lost_attempts += other.lost_attempts
+        self.unrecorded += other.unrecorded
+        self.unrecorded_units += other.unrecorded_units
+        self.adjusted_calls += other.adjusted_calls
+        self.estimated_calls += other.estimated_calls
+        self.unknown_calls += other.unknown_calls
+
     def add_unrecorded(self, instance_id: str, calls: Sequence[ModelCall]) -> None:
         """The spend of an attempt that never reached a row (its run stopped, and the task
         was not run again): in the total and the error cost, as a lost attempt's; not a
         task."""
-        spent = sum(call.cost_usd for call in calls)
-        task = self.per_task.setdefault(instance_id, [0.0, 0.0, 0.0, 0.0])
+        spent = sum(units(call.cost_usd) for call in calls)
+        task = self.per_task.setdefault(instance_id, [0, 0, 0, 0, 0])
         task[COST] += spent
         self.unrecorded += 1
-        self.unrecorded_cost_usd += spent
-        self.cost_usd += spent
-        self.error_cost_usd += spent
+        self.unrecorded_units += spent
+        self.cost_units += spent
+        self.error_units += spent
         for call in calls:
-            self.cost_by_tier[call.tier] = self.cost_by_tier.get(call.tier, 0.0) + call.cost_usd
+            tier_cost = units(call.cost_usd)
+            self.tier_units[call.tier] = self.tier_units.get(call.tier, 0) + tier_cost
             self.calls[call.tier] = self.calls.get(call.tier, 0) + 1
             self.adjusted_calls += call.usage_source == "adjusted"
             self.estimated_calls += call.usage_source == "estimated"
@@ -152,6 +169,20 @@ class Metrics:
         """Calls whose usage is adjusted, estimated or unknown: totals built on them are
         estimates."""
         return self.adjusted_calls + self.estimated_calls + self.unknown_calls
+
+    def restricted(self, tasks: set[str]) -> Metrics:
+        """The totals of some of the tasks (pass rate, errors, cost), for comparing groups on
+        the tasks they share."""
+        kept = {task: list(self.per_task[task]) for task in sorted(tasks & self.per_task.keys())}
+        totals = [sum(column) for column in zip(*kept.values())] or [0] * 5
+        return Metrics(
+            tasks=totals[ROWS],
+            resolved=totals[RESOLVED],
+            errors=totals[ROWS] - totals[GRADED],
+            uncosted=totals[UNCOSTED],
+            per_task=kept,
+            cost_units=totals[COST],
+        )
 
     def retire(self, instance_id: str, status: str) -> None:
         """A row that a later attempt at the same task replaced: its task no longer counts,
@@ -165,6 +196,35 @@ class Metrics:
         task[ROWS] -= 1
         task[GRADED] -= not error
         task[RESOLVED] -= resolved
+
+    def task_columns(self) -> list[list[float]]:
+        """Each task's totals in dollars, in the order of their ids: the bootstrap resamples
+        them by position, so the order must not depend on the order rows were read in."""
+        return [
+            [task[ROWS], task[GRADED], task[RESOLVED], dollars(task[COST]), task[UNCOSTED]]
+            for _, task in sorted(self.per_task.items())
+        ]
+
+    @property
+    def cost_usd(self) -> float:
+        """Every dollar spent, errored and lost attempts included (unknown costs as 0)."""
+        return dollars(self.cost_units)
+
+    @property
+    def error_cost_usd(self) -> float:
+        return dollars(self.error_units)
+
+    @property
+    def lost_cost_usd(self) -> float:
+        return dollars(self.lost_units)
+
+    @property
+    def unrecorded_cost_usd(self) -> float:
+        return dollars(self.unrecorded_units)
+
+    @property
+    def cost_by_tier(self) -> dict[Tier, float]:
+        return {tier: dollars(total) for tier, total in sorted(self.tier_units.items())}
 
     @property
     def tokens(self) -> dict[Tier, Usage]:
@@ -201,7 +261,7 @@ class Metrics:
         cache_key = (resamples, seed, self.tasks)
         if cache_key not in self._intervals:
             found = bootstrap(
-                list(self.per_task.values()),
+                self.task_columns(),
                 [ratio_of(RESOLVED, GRADED), ratio_of(COST, ROWS), ratio_of(COST, RESOLVED)],
                 resamples,
                 seed,
@@ -229,7 +289,7 @@ class Metrics:
         costs when the infrastructure works."""
         if not self.resolved or self.uncosted:
             return None
-        return (self.cost_usd - self.error_cost_usd) / self.resolved
+        return dollars(self.cost_units - self.error_units) / self.resolved
 
     @property
     def escalation_rate(self) -> float | None:

@@ -5,7 +5,10 @@ resolves a task when either tier did, and pays the cheaper tier's cost where bot
 (where only one did, that one's cost; where neither did, the cheaper cost, since it fails
 either way). A cascade is then judged by how much of the gap between the cheap tier and the
 oracle it closes, and by the share of its model calls that went to the strong tier. RouteLLM
-reports this for single prompts; here it is per agent run, on paired tasks.
+reports this for single prompts; here it is per agent run, on paired tasks. Costs are every
+dollar a task cost, errored attempts run again included. A group with several results for a
+task and seed (replicates, or runs under other configurations) has no one result to pair, and
+is left out with a note.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from harness.reporting.collect import Collected, GroupKey, Outcome
+from harness.reporting.collect import Collected
+from harness.reporting.figures import Interval as Range
+from harness.reporting.figures import OracleRow
+from harness.reporting.outcomes import GroupKey, Outcome
 from harness.reporting.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -66,6 +72,14 @@ class OracleLine:
         return self.cost_usd / self.resolved if self.resolved else None
 
     @property
+    def pass_rate(self) -> float | None:
+        return self.resolved / self.tasks if self.tasks else None
+
+    @property
+    def oracle_pass_rate(self) -> float | None:
+        return self.oracle_resolved / self.tasks if self.tasks else None
+
+    @property
     def oracle_cost_per_resolved(self) -> float | None:
         return self.oracle_cost_usd / self.oracle_resolved if self.oracle_resolved else None
 
@@ -78,23 +92,36 @@ def oracle_choice(cheap: Outcome, strong: Outcome) -> Outcome:
     """The tier run the oracle picks for one task."""
     if _resolved(cheap) != _resolved(strong):
         return cheap if _resolved(cheap) else strong
-    return cheap if (cheap.cost_usd or 0.0) <= (strong.cost_usd or 0.0) else strong
+    return cheap if (cheap.spent or 0.0) <= (strong.spent or 0.0) else strong
 
 
 def _group(policy: str, synthetic: bool) -> GroupKey:
     return ((("policy", policy),), synthetic)
 
 
+def _pairable(collected: Collected, group: GroupKey) -> bool:
+    return group not in collected.mixed and group not in collected.replicated
+
+
 def paired_tiers(
-    collected: Collected, tiers: Sequence[str], synthetic: bool
+    collected: Collected,
+    tiers: Sequence[str],
+    synthetic: bool,
+    tasks: set[str] | None = None,
 ) -> dict[TaskKey, tuple[Outcome, Outcome]]:
-    """Tasks (instance_id, seed) that both tier runs graded; an error says nothing of a tier."""
-    cheap = collected.outcomes.get(_group(tiers[0], synthetic), {})
-    strong = collected.outcomes.get(_group(tiers[1], synthetic), {})
+    """Tasks (instance_id, seed) that both tier runs graded (of `tasks`, when given); an
+    error says nothing of a tier."""
+    groups = [_group(tier, synthetic) for tier in tiers[:2]]
+    if not all(_pairable(collected, group) for group in groups):
+        return {}
+    cheap = collected.outcomes.get(groups[0], {})
+    strong = collected.outcomes.get(groups[1], {})
     return {
         key: (cheap[key], strong[key])
         for key in sorted(cheap.keys() & strong.keys())
-        if cheap[key].status != "error" and strong[key].status != "error"
+        if cheap[key].status != "error"
+        and strong[key].status != "error"
+        and (tasks is None or key[0] in tasks)
     }
 
 
@@ -122,7 +149,7 @@ class _Pairs:
             cheap=np.array([_resolved(cheap) for cheap, _ in pairs.values()], dtype=np.float64),
             oracle=oracle,
             oracle_won=np.array([_resolved(o) for o in oracle.values()], dtype=np.float64),
-            oracle_cost=np.array([o.cost_usd or 0.0 for o in oracle.values()], dtype=np.float64),
+            oracle_cost=np.array([o.spent or 0.0 for o in oracle.values()], dtype=np.float64),
         )
 
 
@@ -131,13 +158,15 @@ def oracle_lines(
     tiers: Sequence[str] = DEFAULT_TIERS,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
+    tasks: set[str] | None = None,
+    policies: bool = True,
 ) -> list[OracleLine]:
-    """For synthetic and for real rows that hold both tier runs: the oracle, then every
-    policy against it. Empty when there are no paired tier runs (or rows are grouped by
-    something other than the policy)."""
+    """For synthetic and for real rows that hold both tier runs: the oracle, then (with
+    `policies`) every policy against it, on `tasks` when given. Empty when there are no paired
+    tier runs (or rows are grouped by something other than the policy)."""
     lines = []
     for synthetic in (True, False):
-        pairs = paired_tiers(collected, tiers, synthetic)
+        pairs = paired_tiers(collected, tiers, synthetic, tasks)
         if not pairs:
             continue
         mark = SYNTHETIC_MARK if synthetic else ""
@@ -146,7 +175,8 @@ def oracle_lines(
         lines.append(_line(label, prepared, prepared.oracle, resamples, seed))
         for (group, in_synthetic), outcomes in sorted(collected.outcomes.items()):
             policy = dict(group).get("policy")
-            if in_synthetic == synthetic and policy is not None and len(group) == 1:
+            pairable = policies and _pairable(collected, (group, in_synthetic))
+            if in_synthetic == synthetic and policy is not None and len(group) == 1 and pairable:
                 lines.append(_line(policy + mark, prepared, outcomes, resamples, seed))
     return lines
 
@@ -166,7 +196,7 @@ def _line(
     won = np.zeros(len(own))
     won[graded] = [o.status == "resolved" for o in mine]
     cost = np.zeros(len(own))
-    cost[graded] = [o.cost_usd or 0.0 for o in mine]
+    cost[graded] = [o.spent or 0.0 for o in mine]
     oracle_won, oracle_cost = pairs.oracle_won, pairs.oracle_cost
     known = all(o.calls or not o.cost_usd for o in mine)  # a row that paid but did not count
     columns = [
@@ -209,26 +239,66 @@ ORACLE_HEADERS = [
 ]
 
 
-def _gap_text(line: OracleLine) -> str:
+def _gap_text(line: OracleRow) -> str:
     if line.gap_closed is None:
         return "-"
-    low_high = line.gap_interval
-    spread = "" if low_high is None else f" ({percent(low_high[0])} to {percent(low_high[1])})"
+    low_high = line.gap_closed_interval
+    spread = "" if low_high is None else f" ({percent(low_high.low)} to {percent(low_high.high)})"
     return percent(line.gap_closed) + spread
 
 
-def oracle_rows(lines: list[OracleLine]) -> list[list[str]]:
+def oracle_rows(lines: list[OracleRow]) -> list[list[str]]:
     return [
         [
             line.label,
             str(line.tasks),
-            percent(line.resolved / line.tasks if line.tasks else None),
-            percent(line.cheap_resolved / line.tasks if line.tasks else None),
-            percent(line.oracle_resolved / line.tasks if line.tasks else None),
+            percent(line.pass_rate),
+            percent(line.cheap_pass_rate),
+            percent(line.oracle_pass_rate),
             _gap_text(line),
-            money(line.cost_per_resolved),
-            money(line.oracle_cost_per_resolved),
-            percent(line.strong_share),
+            money(line.cost_per_resolved_usd),
+            money(line.oracle_cost_per_resolved_usd),
+            percent(line.strong_call_share),
         ]
         for line in lines
     ]
+
+
+def oracle_notes(collected: Collected, tiers: Sequence[str]) -> list[str]:
+    """Groups the oracle table leaves out, and why."""
+    notes = []
+    for group, synthetic in sorted(collected.mixed | collected.replicated):
+        policy = dict(group).get("policy")
+        if policy is not None and len(group) == 1:
+            mark = SYNTHETIC_MARK if synthetic else ""
+            role = "so there is no oracle" if policy in tiers[:2] else "so it is left out"
+            notes.append(
+                f"note: oracle: {policy}{mark} has several results for a task and seed "
+                f"(replicates or runs under other configurations), and the oracle pairs one "
+                f"result per task and seed, {role}"
+            )
+    return notes
+
+
+def _interval(bounds: Interval | None) -> Range | None:
+    return None if bounds is None else Range(low=bounds[0], high=bounds[1])
+
+
+def oracle_row(line: OracleLine) -> OracleRow:
+    def per_task(cost: float) -> float | None:
+        return cost / line.tasks if line.tasks else None
+
+    return OracleRow(
+        label=line.label,
+        tasks=line.tasks,
+        pass_rate=line.pass_rate,
+        cheap_pass_rate=line.cheap_resolved / line.tasks if line.tasks else None,
+        oracle_pass_rate=line.oracle_pass_rate,
+        gap_closed=line.gap_closed,
+        gap_closed_interval=_interval(line.gap_interval),
+        cost_per_task_usd=per_task(line.cost_usd),
+        cost_per_resolved_usd=line.cost_per_resolved,
+        oracle_cost_per_task_usd=per_task(line.oracle_cost_usd),
+        oracle_cost_per_resolved_usd=line.oracle_cost_per_resolved,
+        strong_call_share=line.strong_share,
+    )

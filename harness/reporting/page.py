@@ -1,22 +1,20 @@
 """The HTML report: one self-contained file (no external files, scripts or fonts) to attach
-to a CI run or mail. The tables, the plot as an embedded PNG, a sortable, filterable table of
-every task, and each task's own page (its trajectory), shown alone when its link is
-followed."""
+to a CI run or mail. A headline (the frontier and the paired cost ratio with its interval),
+the tables, the plot as inline SVG, a sortable, filterable table of every task, and each
+task's own page (its trajectory), shown alone when its link is followed."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 
-from harness.reporting.collect import Collected, KeptRow
+from harness.reporting.collect import KeptRow
+from harness.reporting.document import sections
+from harness.reporting.figures import ReportDocument
 from harness.reporting.summary import (
     SUMMARY_HEADERS,
     TOKEN_HEADERS,
     TOKEN_KINDS,
-    Section,
-    Summary,
     headers,
     summary_rows,
     token_rows,
@@ -74,7 +72,7 @@ def _task_row(index: int, kept: KeptRow) -> str:
     totals = {k: sum(getattr(usage, k) for usage in r.tokens.values()) for k in TOKEN_KINDS}
     reason = r.status_reason if len(r.status_reason) <= 200 else r.status_reason[:199] + "…"
     group = r.policy + (SYNTHETIC_MARK if r.synthetic else "")
-    estimated = bool(r.adjusted_calls + r.estimated_calls + r.unknown_calls)
+    estimated = bool(r.inexact_calls)
     cells = [
         _cell(esc(group), css="text"),
         _cell(f'<a href="#task-{index}">{esc(r.instance_id)}</a>', css="text"),
@@ -126,15 +124,21 @@ def task_table(kept: list[KeptRow]) -> str:
     )
 
 
+def inline_svg(svg: bytes) -> str:
+    """matplotlib's SVG file as an element of the page (without its XML prologue)."""
+    text = svg.decode("utf-8")
+    return text[text.index("<svg") :]
+
+
 def html_page(
-    summaries: list[Summary],
-    collected: Collected,
-    sections: Sequence[Section] = (),
+    document: ReportDocument,
+    rows: list[KeptRow],
     plot: bytes | None = None,
     plot_missing: str = "",
-    files: Sequence[Path] = (),
 ) -> str:
-    """The report page; `collected` must have kept its rows (see TASK_FIELDS)."""
+    """The report page; `rows` are the rows a collector kept (see TASK_FIELDS), `plot` the
+    plot as SVG."""
+    groups = document.groups
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -143,43 +147,45 @@ def html_page(
         f"<style>{_asset('report.css')}</style>",
         '</head><body><div id="main">',
         "<h1>cascade-harness report</h1>",
+        '<div class="headline" id="headline">'
+        + "".join(f"<p>{esc(line)}</p>" for line in document.headline.text)
+        + "</div>",
     ]
-    if files:
-        parts.append(f'<p class="note">From {esc(", ".join(str(f) for f in files))}.</p>')
-    if any(s.synthetic for s in summaries):
+    if document.files:
+        parts.append(f'<p class="note">From {esc(", ".join(document.files))}.</p>')
+    if document.synthetic:
         parts.append(
             f'<p class="synthetic"><strong>Synthetic results.</strong> {esc(SYNTHETIC_BANNER)}</p>'
         )
     parts += [
         "<h2>Summary</h2>",
-        html_table(headers(SUMMARY_HEADERS, summaries), summary_rows(summaries)),
+        html_table(headers(SUMMARY_HEADERS, groups), summary_rows(groups)),
     ]
-    tokens = token_rows(summaries)
+    tokens = token_rows(groups)
     if tokens:
         parts += [
             "<h2>Tokens and cost by model tier</h2>",
-            html_table(headers(TOKEN_HEADERS, summaries), tokens),
+            html_table(headers(TOKEN_HEADERS, groups), tokens),
         ]
-    for title, head, rows in sections:
-        parts += [f"<h2>{esc(title)}</h2>", html_table(head, rows)]
-    parts += [f'<p class="note">{esc(note)}</p>' for note in collected.notes]
+    for title, head, table_rows in sections(document):
+        parts += [f"<h2>{esc(title)}</h2>", html_table(head, table_rows)]
+    notes = [*document.notes, *(note for g in groups for note in g.notes)]
+    parts += [f'<p class="note">{esc(note)}</p>' for note in notes]
     parts.append("<h2>Pass rate against cost</h2>")
     if plot is not None:
-        encoded = base64.b64encode(plot).decode("ascii")
         parts.append(
-            '<img alt="pass rate against cost per resolved task and per task, one point per '
-            f'group, with the Pareto frontier" src="data:image/png;base64,{encoded}">'
+            '<div class="plot" role="img" aria-label="pass rate against cost per resolved task '
+            "and per task, one point per group, with the Pareto frontier, the oracle and random "
+            f'routing">{inline_svg(plot)}</div>'
         )
     else:
         parts.append(f'<p class="note">{esc(plot_missing or "No plot.")}</p>')
     parts += [
         "<h2>Tasks</h2>",
         '<p class="note">Click a column to sort; follow a task for its trajectory.</p>',
-        task_table(collected.rows),
+        task_table(rows),
         "</div>",
     ]
-    parts += [
-        task_page(f"task-{i}", k.source, k.row, k.replaced) for i, k in enumerate(collected.rows)
-    ]
+    parts += [task_page(f"task-{i}", k.source, k.row, k.replaced) for i, k in enumerate(rows)]
     parts += [f"<script>{_asset('report.js')}</script>", "</body></html>"]
     return "\n".join(parts) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from harness import HarnessError
-from harness.files import first_problem
+from harness.files import first_problem, path_inside
 from harness.reporting.tables import money
 from harness.results import ModelCall, ResultRow, Trajectory, iter_rows
 
@@ -49,7 +49,7 @@ def find_trajectories(results: Path, instance_id: str) -> list[Found]:
 def _trajectory(results: Path, row: ResultRow) -> tuple[Trajectory | None, str]:
     if not row.trajectory:
         return None, "the row names no trajectory file"
-    path = results.parent / row.trajectory
+    path = path_inside(results.parent, row.trajectory, "trajectory")
     try:
         return Trajectory.from_json(path.read_bytes()), ""
     except FileNotFoundError:
@@ -73,7 +73,7 @@ def _action_text(reply: str) -> str:
 
 
 def header(row: ResultRow, attempt: int = 1, attempts: int = 1) -> str:
-    inexact = row.adjusted_calls + row.estimated_calls + row.unknown_calls
+    inexact = sum(row.inexact_calls.values())
     text = (
         f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
         f"turns {row.turns}  escalations {row.escalations}  "

@@ -7,7 +7,9 @@ point estimates: a two-point change in pass rate on 40 tasks is noise.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,16 +21,24 @@ BOOTSTRAP_RESAMPLES = 10_000
 BOOTSTRAP_SEED = 0
 
 
-def wilson_interval(successes: int, trials: int, z: float = Z_95) -> Interval:
+ALPHA = 0.05  # two-sided level of every verdict: "more than noise" means p < 0.05
+
+
+def _binomtest(successes: int, trials: int, p: float = 0.5) -> Any:
+    """scipy's exact binomial test, imported when first needed: importing scipy.stats takes
+    about a second, which commands that print no statistics should not pay."""
+    from scipy.stats import binomtest
+
+    return binomtest(successes, trials, p)
+
+
+def wilson_interval(successes: int, trials: int) -> Interval:
     """95% Wilson score interval for a binomial proportion: unlike the normal approximation,
     it stays inside [0, 1] and is sensible at 0 or all successes, which small task sets hit."""
     if trials == 0:
         return (0.0, 1.0)
-    p = successes / trials
-    denominator = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    found = _binomtest(successes, trials).proportion_ci(1 - ALPHA, method="wilson")
+    return (float(found.low), float(found.high))
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
@@ -36,27 +46,45 @@ def mcnemar_exact(only_a: int, only_b: int) -> float:
     Only tasks that one side resolved and the other did not carry information about which side
     is better; the exact test stays valid for the handful of such tasks a small suite gives."""
     n = only_a + only_b
-    if n == 0:
+    return float(_binomtest(only_b, n, 0.5).pvalue) if n else 1.0
+
+
+def paired_difference_interval(only_a: int, only_b: int, pairs: int) -> Interval | None:
+    """95% exact conditional interval of B's pass rate minus A's on paired tasks, one pair
+    per task. Given the d tasks one side alone resolved, B's share of them is binomial; its
+    Clopper-Pearson interval, scaled by d / pairs, bounds the difference (d/n)(2 pi - 1). It
+    excludes no change exactly when the exact McNemar test rejects at 5%: both come from the
+    same binomial tails. None when no task was resolved by one side only (nothing to bound)."""
+    discordant = only_a + only_b
+    if not discordant or not pairs:
+        return None
+    share = _binomtest(only_b, discordant, 0.5).proportion_ci(1 - ALPHA, method="exact")
+    scale = discordant / pairs
+    return (scale * (2 * float(share.low) - 1), scale * (2 * float(share.high) - 1))
+
+
+def sign_flip_exact(differences: Sequence[int]) -> float:
+    """Two-sided exact p-value of the sign-flip test over clusters: under no difference, each
+    task's (B-only minus A-only pairs over its seeds) is as likely negative as positive. With
+    one pair per task this is the exact McNemar test; with several seeds per task it keeps a
+    task's pairs together instead of counting them as independent. The null distribution of
+    the sum is the convolution, over the distinct sizes j, of j * (2 Binomial(m_j, 1/2) - m_j)."""
+    sizes = Counter(abs(d) for d in differences if d)
+    if not sizes:
         return 1.0
-    # the binomial tail in logarithms: exact counts of thousands of pairs overflow a float
-    logs = [
-        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2)
-        for i in range(min(only_a, only_b) + 1)
-    ]
-    top = max(logs)
-    tail = math.exp(top + math.log(sum(math.exp(x - top) for x in logs)))
-    return min(1.0, 2 * tail)
+    if set(sizes) == {1}:
+        return mcnemar_exact(sum(d < 0 for d in differences), sum(d > 0 for d in differences))
+    from scipy.stats import binom
 
-
-def quantile(ordered: Sequence[float], q: float) -> float:
-    """The q-quantile of sorted values, interpolating linearly between neighbours (numpy's
-    default), so that intervals do not jump with the number of resamples."""
-    position = q * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    if ordered[low] == ordered[high]:  # also keeps inf from turning into nan
-        return ordered[low]
-    return ordered[low] + (position - low) * (ordered[high] - ordered[low])
+    pmf = np.ones(1)  # of sum(j * B_j); the statistic is twice that minus sum(j * m_j)
+    for size, count in sorted(sizes.items()):
+        weights = binom.pmf(np.arange(count + 1), count, 0.5)
+        mixed = np.zeros(len(pmf) + size * count)
+        for heads, weight in enumerate(weights):  # B_j = heads adds size * heads
+            mixed[size * heads : size * heads + len(pmf)] += weight * pmf
+        pmf = mixed
+    values = np.abs(2 * np.arange(len(pmf)) - (len(pmf) - 1))
+    return float(min(1.0, pmf[values >= abs(sum(differences))].sum()))
 
 
 Columns = NDArray[np.float64]
@@ -102,11 +130,28 @@ def bootstrap(
     with np.errstate(divide="ignore", invalid="ignore"):
         for statistic in statistics:
             values = np.asarray(statistic(totals), dtype=np.float64)
-            ordered: list[float] = np.sort(values[~np.isnan(values)]).tolist()
-            intervals.append(
-                (quantile(ordered, alpha), quantile(ordered, 1 - alpha)) if ordered else None
-            )
+            values = values[~np.isnan(values)]
+            intervals.append(quantiles(values, alpha, 1 - alpha) if len(values) else None)
     return intervals
+
+
+# Where a statistic is unbounded in a resample (a ratio over a side that resolved nothing),
+# numpy's interpolation would give NaN (inf - inf); the largest float stands in for it, and a
+# quantile above UNBOUNDED can only come from interpolating towards it.
+UNBOUNDED = 1e300
+
+
+def quantiles(values: Columns, low: float, high: float) -> Interval:
+    """The low and high quantiles, interpolating linearly between neighbours (numpy's
+    default), so that intervals do not jump with the number of resamples; unbounded values
+    stay unbounded."""
+    finite = np.where(np.isposinf(values), np.finfo(np.float64).max, values)
+    bottom, top = np.quantile(finite, [low, high])
+    return (_bounded(bottom), _bounded(top))
+
+
+def _bounded(value: float) -> float:
+    return math.inf if value > UNBOUNDED else float(value)
 
 
 def _resampled_totals(data: Columns, resamples: int, rng: np.random.Generator) -> Columns:

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.pricing import Usage
+from harness.reporting.figures import GroupFigures, Interval, TierTokens
 from harness.reporting.metrics import Metrics
-from harness.reporting.prices import price_table_contents
+from harness.reporting.prices import Variant, price_table_contents
 from harness.reporting.tables import (
-    ESTIMATE_MARK,
     SYNTHETIC_BANNER,
     SYNTHETIC_MARK,
     count,
@@ -37,6 +37,7 @@ class Summary:
     group: tuple[tuple[str, str], ...]
     synthetic: bool
     metrics: Metrics
+    notes: tuple[str, ...] = ()  # about this group alone
 
     @property
     def policy(self) -> str | None:
@@ -88,11 +89,80 @@ def calibration_notes(name: str, params: SimParams) -> list[str]:
     return notes
 
 
-def rate_with_interval(m: Metrics) -> str:
-    if m.pass_rate is None:
+def tier_tokens(m: Metrics) -> list[TierTokens]:
+    """Tokens by price tier for each model tier, and for all when there are several: the
+    cache misses of the first calls on the escalation model are the hidden price of
+    escalating, and this is where they show."""
+    costs: dict[str, float] = {str(t): c for t, c in m.cost_by_tier.items()}
+    tiers: list[tuple[str, Usage]] = list(m.tokens.items())
+    if len(tiers) > 1:
+        tiers.append(("all", sum((usage for _, usage in tiers), Usage())))
+        costs["all"] = m.cost_usd
+    return [
+        TierTokens(
+            tier=tier,
+            cache_hit=usage.cache_hit,
+            cache_miss=usage.cache_miss,
+            output=usage.output,
+            reasoning=usage.reasoning,
+            cache_hit_rate=usage.cache_hit / usage.prompt if usage.prompt else None,
+            cost_usd=costs.get(tier),
+        )
+        for tier, usage in tiers
+    ]
+
+
+def estimated(g: GroupFigures) -> bool:
+    """Whether a group's sums of dollars rest on usage that was not reported as it should be."""
+    return bool(g.adjusted_calls + g.estimated_calls + g.unknown_calls)
+
+
+def group_figures(s: Summary) -> GroupFigures:
+    """A group's figures on its own tasks, as every view shows them."""
+    m = s.metrics
+    interval = None
+    if m.pass_rate is not None:
+        low, high = m.interval
+        interval = Interval(low=low, high=high)
+    return GroupFigures(
+        label=s.label,
+        group=dict(s.group),
+        synthetic=s.synthetic,
+        tasks=m.tasks,
+        distinct_tasks=sum(1 for task in m.per_task.values() if task[0]),
+        resolved=m.resolved,
+        errors=m.errors,
+        graded=m.graded,
+        pass_rate=m.pass_rate,
+        pass_rate_interval=interval,
+        pass_rate_interval_method="cluster bootstrap" if m.repeated else "wilson",
+        suspicious=m.suspicious,
+        suspicious_resolved=m.suspicious_resolved,
+        total_cost_usd=m.total_cost,
+        error_cost_usd=None if m.uncosted else m.error_cost_usd,
+        cost_per_task_usd=m.cost_per_task,
+        cost_per_resolved_usd=m.cost_per_resolved,
+        graded_cost_per_resolved_usd=m.graded_cost_per_resolved,
+        escalations_per_turn=m.escalation_rate,
+        retried_attempts=m.retried,
+        lost_attempts=m.lost_attempts,
+        lost_cost_usd=m.lost_cost_usd,
+        unrecorded_attempts=m.unrecorded,
+        unrecorded_cost_usd=m.unrecorded_cost_usd,
+        adjusted_calls=m.adjusted_calls,
+        estimated_calls=m.estimated_calls,
+        unknown_calls=m.unknown_calls,
+        calls={str(tier): calls for tier, calls in sorted(m.calls.items())},
+        tokens=tier_tokens(m),
+        notes=list(s.notes),
+    )
+
+
+def rate_with_interval(g: GroupFigures) -> str:
+    if g.pass_rate is None or g.pass_rate_interval is None:
         return "-"
-    low, high = m.interval
-    return f"{percent(m.pass_rate)} ({100 * low:.0f}-{100 * high:.0f}%)"
+    interval = g.pass_rate_interval
+    return f"{percent(g.pass_rate)} ({100 * interval.low:.0f}-{100 * interval.high:.0f}%)"
 
 
 SUMMARY_HEADERS = [
@@ -126,145 +196,102 @@ SUSPICIOUS_NOTE = (
 )
 
 
-def group_title(summaries: Sequence[Summary]) -> str:
+def group_title(groups: Sequence[GroupFigures]) -> str:
     """The first column's header: what the rows are grouped by."""
-    columns = {tuple(column for column, _ in s.group) for s in summaries}
+    columns = {tuple(g.group) for g in groups}
     return " ".join(columns.pop()) if len(columns) == 1 else "group"
 
 
-def headers(base: list[str], summaries: Sequence[Summary]) -> list[str]:
-    return [group_title(summaries), *base[1:]]
+def headers(base: list[str], groups: Sequence[GroupFigures]) -> list[str]:
+    return [group_title(groups), *base[1:]]
 
 
-def summary_rows(summaries: list[Summary], suspicious: bool = False) -> list[list[str]]:
-    """One row per summary; with `suspicious`, a column counting such rows after errors."""
+def summary_rows(groups: Sequence[GroupFigures], suspicious: bool = False) -> list[list[str]]:
+    """One row per group; with `suspicious`, a column counting such rows after errors."""
     rows = []
-    for s in summaries:
-        m = s.metrics
-        estimated = bool(m.inexact_calls)
-        flagged = [f"{m.suspicious} ({m.suspicious_resolved})"] if suspicious else []
+    for g in groups:
+        flagged = [f"{g.suspicious} ({g.suspicious_resolved})"] if suspicious else []
+        mark = estimated(g)
         rows.append(
             [
-                s.label,
-                str(m.tasks),
-                str(m.resolved),
-                rate_with_interval(m),
-                str(m.errors),
+                g.label,
+                str(g.tasks),
+                str(g.resolved),
+                rate_with_interval(g),
+                str(g.errors),
                 *flagged,
-                money(m.total_cost, estimated),
-                money(None if m.uncosted else m.error_cost_usd, estimated),
-                money(m.cost_per_task, estimated),
-                money(m.cost_per_resolved, estimated),
-                money(m.graded_cost_per_resolved, estimated),
-                percent(m.escalation_rate),
+                money(g.total_cost_usd, mark),
+                money(g.error_cost_usd, mark),
+                money(g.cost_per_task_usd, mark),
+                money(g.cost_per_resolved_usd, mark),
+                money(g.graded_cost_per_resolved_usd, mark),
+                percent(g.escalations_per_turn),
             ]
         )
     return rows
 
 
-def token_rows(summaries: list[Summary]) -> list[list[str]]:
-    """Tokens by price tier for each model tier: the cache misses of the first calls on the
-    escalation model are the hidden price of escalating, and this is where they show."""
-    rows = []
-    for s in summaries:
-        costs: dict[str, float] = {str(t): c for t, c in s.metrics.cost_by_tier.items()}
-        tiers: list[tuple[str, Usage]] = list(s.metrics.tokens.items())
-        if len(tiers) > 1:
-            tiers.append(("all", sum((usage for _, usage in tiers), Usage())))
-            costs["all"] = s.metrics.cost_usd
-        for tier, usage in tiers:
-            cost = costs.get(tier)
-            rows.append(
-                [
-                    s.label,
-                    tier,
-                    *(count(getattr(usage, k)) for k in TOKEN_KINDS),
-                    percent(usage.cache_hit / usage.prompt if usage.prompt else None),
-                    money(cost, bool(s.metrics.inexact_calls)),
-                ]
-            )
-    return rows
+def token_rows(groups: Sequence[GroupFigures]) -> list[list[str]]:
+    return [
+        [
+            g.label,
+            t.tier,
+            *(count(getattr(t, k)) for k in TOKEN_KINDS),
+            percent(t.cache_hit_rate),
+            money(t.cost_usd, estimated(g)),
+        ]
+        for g in groups
+        for t in g.tokens
+    ]
 
 
 Section = tuple[str, list[str], list[list[str]]]  # title, headers, rows
 
 
 def summary_table(
-    summaries: list[Summary],
+    summaries: Sequence[Summary],
+    notes: Sequence[str] = (),
+    fmt: str = "table",
+    sections: Sequence[Section] = (),
+) -> str:
+    """The per-group table of summaries (see `figures_table`)."""
+    return figures_table([group_figures(s) for s in summaries], notes, fmt, sections)
+
+
+def figures_table(
+    groups: Sequence[GroupFigures],
     notes: Sequence[str] = (),
     fmt: str = "table",
     sections: Sequence[Section] = (),
 ) -> str:
     """The per-group table, the token table when rows carry tokens, further titled tables
-    (Pareto, oracle), then notes and the synthetic banner; `fmt` is "table" (terminal) or
-    "markdown"."""
+    (Pareto, oracle), then notes (the report's, then each group's) and the synthetic banner;
+    `fmt` is "table" (terminal) or "markdown"."""
     markdown = fmt == "markdown"
     table = markdown_table if markdown else format_table
     # only when there is something to count, so that ordinary reports keep their shape
-    suspicious = any(s.metrics.suspicious for s in summaries)
-    columns = headers(SUMMARY_HEADERS, summaries)
+    suspicious = any(g.suspicious for g in groups)
+    columns = headers(SUMMARY_HEADERS, groups)
     if suspicious:
         columns.insert(columns.index("errors") + 1, "suspicious")
-    tables = [table(columns, summary_rows(summaries, suspicious))]
-    tokens = token_rows(summaries)
+    tables = [table(columns, summary_rows(groups, suspicious))]
+    tokens = token_rows(groups)
     if tokens:
-        tables.append(table(headers(TOKEN_HEADERS, summaries), tokens))
+        tables.append(table(headers(TOKEN_HEADERS, groups), tokens))
     for title, section_headers, rows in sections:
         heading = f"**{markdown_cell(title)}**" if markdown else title
         tables.append(heading + "\n" * (1 + markdown) + table(section_headers, rows))
-    footer = list(notes)
+    footer = [*notes, *(note for g in groups for note in g.notes)]
     if suspicious:
         footer.append(SUSPICIOUS_NOTE)
-    if any(s.synthetic for s in summaries):
+    if any(g.synthetic for g in groups):
         footer.append(SYNTHETIC_BANNER)
     if markdown:
         return "\n\n".join(tables + [markdown_cell(line) for line in footer])
     return "\n".join(["\n\n".join(tables), *footer])
 
 
-def spend_notes(summary: Summary) -> list[str]:
-    """What a group's money rests on beyond its finished rows: errored attempts run again,
-    lost attempts, attempts that reached no row, and calls not billed as reported."""
-    m, label = summary.metrics, summary.label
-    notes = []
-    if m.retried:
-        notes.append(
-            f"note: {label}: {m.retried} attempt(s) that ended in an error were run "
-            "again; each task counts once, and what the errored attempts cost is in the "
-            "total and error cost"
-        )
-    if m.lost_attempts:
-        notes.append(
-            f"note: {label}: {m.lost_attempts} attempt(s) were lost (their node died, or their "
-            f"run stopped) and run again; their known spend ({money(m.lost_cost_usd)}) is in "
-            "the total and error cost"
-        )
-    if m.unrecorded:
-        notes.append(
-            f"note: {label}: {m.unrecorded} attempt(s) reached no row (their run stopped, and "
-            f"the task was not run again); their spend ({money(m.unrecorded_cost_usd)}), from "
-            "the spend journal, is in the total and error cost"
-        )
-    if m.inexact_calls:
-        notes.append(f"note: {label}: {usage_text(m)}")
-    return notes
-
-
-def usage_text(m: Metrics) -> str:
-    """How many calls were not billed as the provider reported them, and how."""
-    kinds = [
-        (m.adjusted_calls, "adjusted (counts that did not add up, read the way that costs most)"),
-        (m.estimated_calls, "estimated from the text (usage missing or unusable)"),
-        (m.unknown_calls, "of unknown usage (nothing read back: estimated from the request)"),
-    ]
-    parts = ", ".join(f"{count} {what}" for count, what in kinds if count)
-    return (
-        f"{m.inexact_calls} model call(s) not billed as reported: {parts}; costs marked "
-        f"{ESTIMATE_MARK} rest on these estimates"
-    )
-
-
-def policy_notes(variants: set[tuple[str, str, str, str]]) -> list[str]:
+def policy_notes(variants: set[Variant]) -> list[str]:
     """A policy name whose rows come from different rules or price tables is not one policy:
     say so, rather than average over the change silently; nor is one price table version
     with different prices."""

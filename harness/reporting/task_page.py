@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harness.files import first_problem
+from harness import HarnessError
+from harness.files import first_problem, path_inside
 from harness.reporting.tables import SYNTHETIC_MARK, count, money
 from harness.results import ModelCall, Trajectory
 
@@ -40,9 +41,11 @@ def load_trajectory(source: Path, relative: str) -> tuple[Trajectory | None, str
     """The trajectory a row names, or None and why not."""
     if not relative:
         return None, "This row names no trajectory file."
-    path = source.parent / relative
     try:
+        path = path_inside(source.parent, relative, "The trajectory file")
         return Trajectory.from_json(path.read_bytes()), ""
+    except HarnessError as exc:
+        return None, f"{exc}; it is not read."
     except FileNotFoundError:
         return None, f"The trajectory file {relative} was not kept with {source.name}."
     except OSError as exc:

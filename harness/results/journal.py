@@ -33,7 +33,7 @@ from harness import HarnessError
 from harness.results.resume import configuration
 from harness.results.row import Record, ResultRow, RowKey, RunIdentity, row_view
 from harness.results.store import iter_rows, unfinished
-from harness.results.trajectory import LostAttempt, ModelCall
+from harness.results.trajectory import LostAttempt, ModelCall, Trajectory
 
 UNRECORDED = "the run stopped before this attempt reached a row"
 
@@ -279,3 +279,19 @@ def lost_attempts(results: Path, identity: RunIdentity) -> dict[RowKey, list[Att
         if run is not None and configuration(run) == mine:
             found.setdefault(spend.started.key, []).append(spend)
     return found
+
+
+def carry(
+    trajectory: Trajectory,
+    attempt: str,
+    earlier: list[AttemptSpend],
+    task_hash: str,
+    journal: SpendJournal,
+) -> None:
+    """The attempt's row carries the spend of the task's earlier attempts that never reached a
+    row (runs that stopped), as lost attempts; the journal says so before the row is written,
+    so that reports count that spend once."""
+    mine = [spend.lost() for spend in earlier if spend.started.task_hash in ("", task_hash)]
+    trajectory.lost_attempts = mine + trajectory.lost_attempts
+    carried = [lost.attempt_id for lost in trajectory.lost_attempts if lost.attempt_id]
+    journal.absorbed(attempt, carried)

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
+from harness.files import parse_json
 from harness.results import ResultRow
-from harness.results.attempts import Configurations
+from harness.results.attempts import Attempt, Configurations, attempt_order, row_identity
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def _records(path: Path) -> list[tuple[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise HarnessError(f"cannot read predictions {path}: {exc}") from None
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError:
         data = None
         records = []
@@ -42,7 +43,7 @@ def _records(path: Path) -> list[tuple[str, Any]]:
             if not line.strip():
                 continue
             try:
-                records.append((f"{path}: line {number}", json.loads(line)))
+                records.append((f"{path}: line {number}", parse_json(line)))
             except json.JSONDecodeError as exc:
                 raise HarnessError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
         return records
@@ -83,25 +84,53 @@ def read_predictions(path: Path) -> list[Prediction]:
 def export_groups(rows: Iterable[ResultRow]) -> dict[str, list[ResultRow]]:
     """Rows split into files the official harness can load, since its loader keeps one
     prediction per task: one file per policy (and per seed when a policy ran with several,
-    and per configuration when runs of several were added to one file), holding the last
-    attempt at each task. The key is the file-name part."""
+    per configuration when runs of several were added to one file, and per replicate when a
+    task was run again under one configuration), holding the result of each task as
+    harness/results/attempts.py defines it. The key is the file-name part."""
     configurations = Configurations()
-    runs: dict[tuple[str, int], dict[int, dict[str, ResultRow]]] = defaultdict(dict)
+    seen: set[int] = set()
+    tasks: dict[tuple[str, int], dict[str, list[Attempt[ResultRow]]]] = defaultdict(dict)
     for row in rows:
-        by_config = runs[(row.policy, row.seed)]
-        config = configurations.of(row)
-        config = next((known for known in by_config if configurations.same(known, config)), config)
-        by_config.setdefault(config, {})[row.instance_id] = row  # a later attempt replaces
+        identity = row_identity(row)
+        if identity not in seen:  # the very same row twice is one
+            seen.add(identity)
+            attempt = Attempt(
+                configurations.of(row), row.task_hash, row.status, attempt_order(row), row
+            )
+            tasks[(row.policy, row.seed)].setdefault(row.instance_id, []).append(attempt)
     seeds: dict[str, int] = defaultdict(int)
-    for policy, _ in runs:
+    for policy, _ in tasks:
         seeds[policy] += 1
     groups = {}
-    for (policy, seed), by_config in sorted(runs.items()):
+    for (policy, seed), by_task in sorted(tasks.items()):
         name = policy if seeds[policy] == 1 else f"{policy}.seed{seed}"
-        for number, latest in enumerate(by_config.values(), start=1):
-            part = name if len(by_config) == 1 else f"{name}.config{number}"
-            groups[safe_name(part)] = list(latest.values())
+        files = _files(configurations, by_task)
+        for (config, replicate), chosen in sorted(files.items()):
+            part = name
+            if len({c for c, _ in files}) > 1:
+                part += f".config{config + 1}"
+            if any(r for _, r in files):
+                part += f".replicate{replicate + 1}"
+            groups[safe_name(part)] = [chosen[task] for task in sorted(chosen)]
     return groups
+
+
+def _files(
+    configurations: Configurations, by_task: dict[str, list[Attempt[ResultRow]]]
+) -> dict[tuple[int, int], dict[str, ResultRow]]:
+    """(configuration number, replicate number) -> the rows of one file, by instance id.
+    Configurations are numbered in an order that does not depend on the order of rows."""
+    resolved = {task: configurations.resolve(attempts) for task, attempts in by_task.items()}
+    keys = sorted(
+        {configurations.sort_key(c[0]) for r in resolved.values() for c in r.configurations}
+    )
+    files: dict[tuple[int, int], dict[str, ResultRow]] = defaultdict(dict)
+    for task, resolution in resolved.items():
+        for attempts, results in zip(resolution.configurations, resolution.results):
+            number = keys.index(configurations.sort_key(attempts[0]))
+            for replicate, result in enumerate(results):
+                files[(number, replicate)][task] = result.item
+    return files
 
 
 def safe_name(text: str) -> str:

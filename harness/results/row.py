@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from harness.pricing import Usage
+from harness.pricing import Inexact, Usage
 from harness.tiers import Tier
 
 SCHEMA_VERSION: Literal[3] = 3
@@ -28,7 +28,8 @@ SCHEMA_PATH = Path(__file__).parent.parent / "data" / "result.schema.json"
 Status = Literal["resolved", "unresolved", "empty_patch", "error"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 Count = Annotated[int, Field(ge=0)]
-Dollars = Annotated[float, Field(ge=0)]
+# A stored Infinity or NaN would pass for a price ("unbounded"): only finite amounts are read.
+Dollars = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Record(BaseModel):
@@ -186,27 +187,34 @@ class ResultRow(Record):
         description="Spend of the lost attempts, as far as their calls were reported before "
         "the loss; not part of cost_usd.",
     )
-    adjusted_calls: Count = Field(
-        0,
-        description="Model calls paid for (lost attempts' included) whose usage did not add "
-        "up, billed at the reading that costs the most.",
+    inexact_calls: dict[Inexact, Count] = Field(
+        default_factory=dict,
+        description="Model calls paid for (lost attempts' included) whose usage is not as the "
+        "provider reported it: 'adjusted' (did not add up, billed at the dearest reading), "
+        "'estimated' (missing or unusable, estimated from the text), 'unknown' (nothing read "
+        "back, estimated from the request). Empty when every call's usage was reported.",
     )
-    estimated_calls: Count = Field(
-        0,
-        description="Model calls paid for whose usage was missing or unusable, estimated from "
-        "the request and reply text.",
-    )
-    unknown_calls: Count = Field(
-        0,
-        description="Model calls paid for of which nothing was read back (no reply, or in "
-        "flight when a run stopped), estimated from the request alone.",
-    )
-    attempt_id: str = Field(
-        "", description="Id of this attempt in the spend journal beside the results file."
-    )
+    attempt_id: str = Field("", description="Id of this attempt in the spend journal.")
     wall_time_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Wall time of the task (agent and grading), in seconds."
     )
+    image_wait_s: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="Seconds the task waited for its image to be pulled or built before its "
+        "sandbox started (part of wall_time_s); 0 when the image was ready, here already or "
+        "fetched ahead while earlier tasks ran.",
+    )
+    registry_wait_s: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="Seconds the pull of the task's image waited out a registry's rate limit "
+        "(HTTP 429): infrastructure wait, whether the task or the prefetch waited.",
+    )
+    image_bytes_pulled: Count = Field(
+        0,
+        description="Bytes downloaded to pull the task's image (layers already on the engine "
+        "cost none); 0 when the image was here or built, or another task's pull brought it.",
+    )
+    node: str = Field("", description="The Ray node that ran the task; empty in a local run.")
     started_at: str = Field("", description="When the task started: ISO 8601 with time zone.")
     harness_version: str = Field("", description="Version of the harness that wrote the row.")
     settings: RunSettings = Field(default_factory=RunSettings)
@@ -252,11 +260,7 @@ class ReportedRow(Protocol):
     @property
     def lost_cost_usd(self) -> float: ...
     @property
-    def adjusted_calls(self) -> int: ...
-    @property
-    def estimated_calls(self) -> int: ...
-    @property
-    def unknown_calls(self) -> int: ...
+    def inexact_calls(self) -> dict[Inexact, int]: ...
 
 
 KEY_FIELDS = ("instance_id", "policy", "seed")
@@ -320,13 +324,22 @@ class RunIdentity(Record):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a row, as committed in data/result.schema.json."""
-    schema = ResultRow.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"cascade-harness result row, schema version {SCHEMA_VERSION}",
-        "description": "One line of a results JSONL file: one task solved under one "
+    return schema_document(
+        ResultRow,
+        f"cascade-harness result row, schema version {SCHEMA_VERSION}",
+        "One line of a results JSONL file: one task solved under one "
         "routing policy with one seed. A superset of SWE-bench's "
         "predictions format (instance_id, model_name_or_path, model_patch).",
+    )
+
+
+def schema_document(model: type[BaseModel], title: str, description: str) -> dict[str, Any]:
+    """A model's JSON Schema as a file that says what it is (draft 2020-12)."""
+    schema = model.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "description": description,
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
     }
 

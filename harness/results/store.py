@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness import HarnessError
 from harness import warn as warn_on_stderr
-from harness.files import first_problem, probe
+from harness.files import first_problem, parse_json, path_inside, probe
 from harness.results.row import READABLE_VERSIONS, SCHEMA_VERSION, ResultRow
 from harness.results.trajectory import Trajectory
 
@@ -85,7 +85,7 @@ class ResultStore:
         policy = trajectory.policy.replace("/", "__")
         again = f".attempt{attempt}" if attempt > 1 else ""
         name = f"{trajectory.instance_id}.{policy}.seed{trajectory.seed}{again}.json"
-        path = self.trajectory_dir / name
+        path = path_inside(self.trajectory_dir, name, "trajectory file")
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(trajectory.model_dump_json(indent=1), encoding="utf-8")
         tmp.replace(path)
@@ -113,6 +113,25 @@ def ensure_free_to_write(path: Path) -> None:
     trace, so that bad input found before any work changes nothing."""
     with probe(path, "results file") as handle:
         lock(handle, path)  # released when the probe closes it
+
+
+FIRST_LINE_LIMIT = 1 << 24  # a row with a large patch fits; a binary file is not read whole
+
+
+def holds_rows(path: Path) -> bool:
+    """Whether a file begins with a result row: writing over it would lose results."""
+    try:
+        with open(path, "rb") as handle:
+            line = handle.readline(FIRST_LINE_LIMIT)
+            while line and line.isspace():
+                line = handle.readline(FIRST_LINE_LIMIT)
+    except OSError:
+        return False
+    try:
+        parsed = parse_json(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(parsed, dict) and {"schema_version", "instance_id"} <= parsed.keys()
 
 
 def unfinished(line: bytes) -> bool:
@@ -157,7 +176,7 @@ def iter_rows(path: Path, model: type[M], warn: Warn = warn_on_stderr) -> Iterat
                 if line.isspace() or not line:  # without copying a line of kilobytes
                     continue
                 try:
-                    yield model.model_validate_json(line)
+                    row = model.model_validate_json(line)
                 except ValidationError:
                     if unfinished(line):  # kept in the file: nothing written is removed
                         warn(
@@ -166,6 +185,10 @@ def iter_rows(path: Path, model: type[M], warn: Warn = warn_on_stderr) -> Iterat
                         )
                         continue
                     raise HarnessError(_line_problem(line, f"{path}: line {number}")) from None
+                # the model's default is for rows being made; a stored row names its version
+                if "schema_version" not in row.model_fields_set:
+                    raise HarnessError(_line_problem(line, f"{path}: line {number}"))
+                yield row
     except FileNotFoundError:
         raise HarnessError(f"results file not found: {path}") from None
     except OSError as exc:
@@ -174,7 +197,7 @@ def iter_rows(path: Path, model: type[M], warn: Warn = warn_on_stderr) -> Iterat
 
 def _line_problem(line: bytes, where: str) -> str:
     try:
-        parsed = json.loads(line.decode("utf-8"))
+        parsed = parse_json(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return f"{where} is not valid JSON"
     return row_problem(parsed, where)

@@ -10,13 +10,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.pricing import Usage, UsageSource
+from harness.pricing import INEXACT, Inexact, Usage, UsageSource
 from harness.results.row import Record, ResultRow, RunIdentity, Verdict
 from harness.tiers import Outcome, Tier
 
 TRAJECTORY_VERSION: Literal[2] = 2  # version 1 lacks `escalations` and calls' `error`
-
-INEXACT_SOURCES: tuple[UsageSource, ...] = ("adjusted", "estimated", "unknown")
 
 ActionKind = Literal["command", "edit", "submit", "none"]
 # Why the agent stopped; empty while it runs; "error" when the task failed before it stopped.
@@ -135,13 +133,12 @@ class Trajectory(Record):
             totals[call.tier] = totals.get(call.tier, 0.0) + call.cost_usd
         return dict(sorted(totals.items()))
 
-    def inexact_calls(self) -> dict[UsageSource, int]:
+    def inexact_calls(self) -> dict[Inexact, int]:
         """Calls paid for, lost attempts' included, whose usage is not as the provider
-        reported it, by how it is known."""
+        reported it, by how it is known (kinds with none left out)."""
         paid = [*self.calls, *(call for lost in self.lost_attempts for call in lost.calls)]
-        return {
-            source: sum(call.usage_source == source for call in paid) for source in INEXACT_SOURCES
-        }
+        found = {kind: sum(call.usage_source == kind for call in paid) for kind in INEXACT}
+        return {kind: count for kind, count in found.items() if count}
 
     def calls_by_tier(self) -> dict[Tier, int]:
         totals: dict[Tier, int] = {}
@@ -165,7 +162,6 @@ class Trajectory(Record):
         """The result row that sums this trajectory up; `path` is where it was written,
         relative to the results file's folder."""
         verdict = self.verdict or Verdict(status="error", reason="the task was not graded")
-        inexact = self.inexact_calls()
         return ResultRow(
             instance_id=self.instance_id,
             model_patch=self.patch,
@@ -185,9 +181,7 @@ class Trajectory(Record):
             calls=self.calls_by_tier(),
             lost_attempts=len(self.lost_attempts),
             lost_cost_usd=sum(lost.cost_usd for lost in self.lost_attempts),
-            adjusted_calls=inexact["adjusted"],
-            estimated_calls=inexact["estimated"],
-            unknown_calls=inexact["unknown"],
+            inexact_calls=self.inexact_calls(),
             attempt_id=attempt_id,
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,

@@ -40,10 +40,23 @@ class CommandResult:
             output += f"\n[command timed out after {timeout:g} s and was killed]"
         if disk_full:
             output += (
-                f"\n[the sandbox's disk limit of {disk_full} was reached and the command was "
-                "stopped; delete files you do not need before going on]"
+                f"\n[the sandbox's disk limit of {disk_full} was reached and what was writing "
+                "was stopped (this command, or what an earlier one left running); delete files "
+                "you do not need before going on]"
             )
         return cls(reply["exit_code"], output, reply["timed_out"], reply["cut"], bool(disk_full))
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    """What getting a task's image cost the task: the seconds it waited for the image before
+    its sandbox could start (none when the image was here, or fetched ahead of it), the
+    seconds the image's pull waited out a registry's rate limit, and the bytes it downloaded
+    (charged to the first task that needed the image)."""
+
+    wait_s: float = 0.0
+    registry_wait_s: float = 0.0
+    downloaded: int = 0
 
 
 class Sandbox(Protocol):
@@ -84,6 +97,15 @@ class SandboxProvider(Protocol):
 
     def prepare(self, task: Task) -> str:
         """Make the task's environment ready (e.g. build its image); returns its name."""
+        ...
+
+    def expect(self, tasks: list[Task]) -> None:
+        """The tasks this run will prepare, in order: their environments may be made ahead."""
+        ...
+
+    def release(self, task: Task) -> ImageUse:
+        """The task is done with its environment (which may now be removed to make room);
+        what preparing it cost."""
         ...
 
     def start(

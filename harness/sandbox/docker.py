@@ -16,7 +16,7 @@ import docker.errors
 from docker.types import Ulimit
 
 from harness import HarnessError, InfrastructureError, warn
-from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult
+from harness.sandbox import DEFAULT_OUTPUT_LIMIT, WORKDIR, CommandResult, ImageUse
 from harness.sandbox.channel import (
     EXECUTOR_SOURCE,
     NO_PYTHON_WARNING,
@@ -34,6 +34,7 @@ from harness.sandbox.containers import (
 from harness.sandbox.disk import DiskLimit, Watchdog, storage_opt_unsupported
 from harness.sandbox.engine import docker_reason
 from harness.sandbox.images import Images, tar_bytes
+from harness.sandbox.keeper import ImageKeeping
 from harness.sandbox.settings import SandboxSettings, size_in_bytes
 from harness.sandbox.workspace import GitWorkspace
 from harness.tasks import Task
@@ -58,7 +59,7 @@ class DockerSandbox(GitWorkspace):
         self._executor: Channel | None = None
         self._watchdog = None
         if disk is not None and disk.watchdog:
-            self._watchdog = Watchdog(container, disk.size, self._kill_commands)
+            self._watchdog = Watchdog(container, disk.size, self._stop_everything)
 
     def run(self, command: str, timeout: float = 60, stdin: str | None = None) -> CommandResult:
         for attempt in (1, 2):  # a command may kill the executor (e.g. the OOM killer)
@@ -92,12 +93,13 @@ class DockerSandbox(GitWorkspace):
     def _why(self, exc: BaseException) -> str:
         return why_stopped(self.container) or docker_reason(exc)
 
-    def _kill_commands(self) -> None:
-        """Stop the running command from outside: the executor is busy waiting for it."""
+    def _stop_everything(self) -> None:
+        """Stop, from outside, every process commands started: the running command (the
+        executor is busy waiting for it) and what earlier ones left in the background."""
         if not self.found.python:  # commands run one `docker exec` each, with a timeout
             return
         with contextlib.suppress(docker.errors.DockerException, OSError):
-            self.container.exec_run([self.found.python, "-c", EXECUTOR_SOURCE, "kill"])
+            self.container.exec_run([self.found.python, "-c", EXECUTOR_SOURCE, "stop"])
 
     def _drop_executor(self) -> None:
         if self._executor is not None:
@@ -175,13 +177,30 @@ class DockerProvider:
         self._disk_lock = threading.Lock()
         self._probes: dict[tuple[str, str], Probe] = {}
         self._probe_lock = threading.Lock()
+        # a run's images within a disk budget, fetched ahead (sandbox/keeper.py); without
+        # one, each image is made when its task asks
+        self.keeper: ImageKeeping | None = None
+        self._uses: dict[str, ImageUse] = {}
         # once cleanup began, no container starts: one made meanwhile would outlive the run
         self._stopping = False
         self._creating = 0  # containers being created now
         self._starts = threading.Condition()
 
     def prepare(self, task: Task) -> str:
-        return self.images.task_image(task)
+        if self.keeper is None:
+            return self.images.task_image(task)
+        acquired = self.keeper.acquire(task)
+        self._uses[task.instance_id] = acquired.use
+        return acquired.image
+
+    def expect(self, tasks: list[Task]) -> None:
+        if self.keeper is not None:
+            self.keeper.plan(tasks)
+
+    def release(self, task: Task) -> ImageUse:
+        if self.keeper is not None:
+            self.keeper.release(task)
+        return self._uses.pop(task.instance_id, ImageUse())
 
     def start(
         self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT

@@ -175,16 +175,46 @@ def main() -> None:
         sys.stdout.flush()
 
 
-def kill_commands() -> None:
-    """Kill whatever commands are running (started as `python3 -c SOURCE kill` from another
-    exec, e.g. by the host's disk watchdog); the executor itself carries no mark and lives on."""
-    for pid in marked(MARK.encode() + b"="):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+STOP_ROUNDS = 50  # a process that forks as it is killed is found again in the next round
+
+
+def started_in_container() -> "list[int]":
+    """Every process that commands started, whether or not it kept their mark or session: all
+    but the container's init (pid 1; sandboxes run with one), its main process (init's first
+    child) and what `docker exec` started (the executor, this process), whose parent is
+    outside the container (0)."""
+    found = []  # (start time, pid, parent)
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or name == "1":
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                text = stat.read()
+        except OSError:  # gone meanwhile
+            continue
+        fields = text[text.rindex(b")") + 2 :].split()  # the name may hold spaces
+        state, parent, start = fields[0], int(fields[1]), int(fields[19])
+        if parent != 0 and state != b"Z":  # a zombie is dead already: init reaps it
+            found.append((start, int(name), parent))
+    first = min((start, pid) for start, pid, parent in found if parent == 1) if found else None
+    return [pid for start, pid, _ in found if (start, pid) != first]
+
+
+def stop_everything() -> None:
+    """Kill every process that commands started (run as `python3 -c SOURCE stop` from another
+    exec, by the host's disk watchdog): the command running now, and whatever earlier ones left
+    running in the background, in a new session and without the mark. The executor lives on."""
+    for _ in range(STOP_ROUNDS):
+        found = started_in_container()
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["kill"]:
-        kill_commands()
+    if sys.argv[1:] == ["stop"]:
+        stop_everything()
     else:
         main()

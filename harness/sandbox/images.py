@@ -11,7 +11,10 @@ import hashlib
 import io
 import subprocess
 import tarfile
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,11 @@ from harness import HarnessError, InfrastructureError
 from harness.sandbox import WORKDIR
 from harness.sandbox.containers import LABEL
 from harness.sandbox.engine import default_base_image, docker_reason, image_exists
-from harness.sandbox.pull import Progress, pull
+from harness.sandbox.pull import Progress, Pulled, PullPolicy, pull
+from harness.sandbox.registry import Registries
 from harness.tasks import PROJECT_ROOT, Task, resolve_repo
+
+TASK_IMAGES = f"{LABEL}/task:"
 
 
 def tar_bytes(files: dict[str, bytes], extra: tarfile.TarFile | None = None) -> bytes:
@@ -40,6 +46,23 @@ def tar_bytes(files: dict[str, bytes], extra: tarfile.TarFile | None = None) -> 
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class Ready:
+    """A task's image, made ready: its name, the images that making it pulled or built (none
+    when it was here), and what its pull cost."""
+
+    image: str
+    made: tuple[str, ...] = ()
+    downloaded: int = 0
+    rate_limit_wait_s: float = 0.0
+
+
+def is_instance_image(name: str) -> bool:
+    """A task's own image (pulled, or built for one task), not an environment or the sandbox
+    image that many tasks share."""
+    return not name.startswith(LABEL + "/") or name.startswith(TASK_IMAGES)
+
+
 class Images:
     """Builds, names and finds the images tasks run in."""
 
@@ -54,6 +77,13 @@ class Images:
         self.repo_mirror = repo_mirror
         # a progress display for each image pulled, when someone watches
         self.progress: Callable[[str], Progress] | None = None
+        self.pull_policy = PullPolicy()
+        self._made = threading.local()  # the tags built by this thread's make_ready
+
+    @cached_property
+    def registries(self) -> Registries:
+        """Where the engine pulls from (its mirrors, its plain-HTTP registries)."""
+        return Registries.of_engine(self.client.info())
 
     def _build(
         self,
@@ -84,6 +114,9 @@ class Images:
         except docker.errors.APIError as exc:
             reason = docker_reason(exc)
             raise InfrastructureError(f"image {tag} failed to build: {reason}") from None
+        made: list[str] | None = getattr(self._made, "tags", None)
+        if made is not None:
+            made.append(tag)
         return tag
 
     def check_base_image(self) -> None:
@@ -156,11 +189,26 @@ class Images:
     def task_image(self, task: Task) -> str:
         """The image a task runs in: its own `image` if it names one (pulled when a registry
         answers), else one built here and reused while its inputs are unchanged."""
+        return self.make_ready(task).image
+
+    def make_ready(self, task: Task) -> Ready:
+        """`task_image`, saying which images it pulled or built and what a pull cost."""
+        if task.image:
+            if image_exists(self.client, task.image):
+                return Ready(task.image)
+            pulled = self._pull(task.image)
+            return Ready(task.image, (task.image,), pulled.downloaded, pulled.rate_limit_wait_s)
+        self._made.tags = []
+        try:
+            image = self._build_task_image(task)
+            return Ready(image, tuple(self._made.tags))
+        finally:
+            del self._made.tags
+
+    def _build_task_image(self, task: Task) -> str:
         tag = self.task_image_tag(task)
         if image_exists(self.client, tag):
             return tag
-        if task.image:
-            return self._pull(task.instance_id, task.image)
         repo = resolve_repo(task, self.repo_mirror)
         archive = subprocess.run(
             ["git", "archive", "--format=tar", "--prefix=repo/", task.base_commit],
@@ -176,12 +224,12 @@ class Images:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as repo_tar:
             return self._build(tag, {"Dockerfile": dockerfile}, repo_tar)
 
-    def _pull(self, instance_id: str, image: str) -> str:
-        try:
-            pull(self.client, image, self.progress(image) if self.progress else None)
-        except InfrastructureError as exc:
-            raise InfrastructureError(f"{instance_id}: {exc}") from None
-        return image
+    def _pull(self, image: str) -> Pulled:
+        # the message names the image, which names the task: a row's reason says it once
+        progress = self.progress(image) if self.progress else None
+        return pull(
+            self.client, image, progress, policy=self.pull_policy, registries=self.registries
+        )
 
     def is_ours(self, image: str) -> bool:
         """Built by the harness (so it has the unprivileged `agent` user)."""

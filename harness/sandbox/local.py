@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from harness import HarnessError
-from harness.sandbox import DEFAULT_OUTPUT_LIMIT, CommandResult
+from harness.sandbox import DEFAULT_OUTPUT_LIMIT, CommandResult, ImageUse
 from harness.sandbox import executor as local_executor
 from harness.sandbox.workspace import GitWorkspace
 from harness.tasks import Task, resolve_repo
@@ -67,6 +67,12 @@ class LocalProvider:
 
     def prepare(self, task: Task) -> str:
         return str(resolve_repo(task, self.repo_mirror))
+
+    def expect(self, tasks: list[Task]) -> None:
+        """Nothing to make ahead: a repository is found in no time."""
+
+    def release(self, task: Task) -> ImageUse:
+        return ImageUse()
 
     def start(
         self, task: Task, environment: str, output_limit: int = DEFAULT_OUTPUT_LIMIT

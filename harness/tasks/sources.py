@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import HarnessError, first_line, warn
+from harness.files import parse_json
 from harness.tasks import official
 from harness.tasks.bundled import BUNDLED_DIR, Candidate, is_suite_folder, suite_rows
 from harness.tasks.task import (
@@ -173,7 +174,7 @@ def _read_file(path: Path) -> list[Any]:
     if path.suffix == ".jsonl":
         return _jsonl(path, text)
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise HarnessError(f"cannot read {path}: {exc}") from None
     if isinstance(data, dict):  # keyed by instance_id
@@ -191,7 +192,7 @@ def _jsonl(path: Path, text: str) -> list[Any]:
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                rows.append(parse_json(line))
             except json.JSONDecodeError as exc:
                 raise HarnessError(f"{path}: line {number}: invalid JSON ({exc.msg})") from None
     return rows

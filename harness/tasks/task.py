@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from harness import HarnessError
 from harness.diffs import patch_paths
-from harness.files import parse_tables, read_toml
+from harness.files import parse_json, parse_tables, read_toml
 
 REQUIRED_FIELDS = ("instance_id", "repo", "base_commit", "problem_statement", "patch")
 # Empty when the tests are already in the repository (SWE-smith style data).
@@ -32,6 +33,11 @@ OPTIONAL_FIELDS = (
     "eval_type",
     "difficulty",
 )
+# The characters SWE-bench's ids use (django__django-11099, sphinx-doc__sphinx-8721, SWE-smith's
+# oauthlib__oauthlib.1fd52536.combine_file__09vlzwgc): an id names files (trajectories, task
+# pages, images), so a slash or a leading dot would let a row choose where they go.
+INSTANCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
+REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")  # GitHub's owner/name
 
 
 @pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -113,7 +119,7 @@ def environment_for(task: Task, specs: EnvironmentSpecs) -> Environment:
 def _test_list(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         try:
-            value = json.loads(value) if value.strip() else []
+            value = parse_json(value) if value.strip() else []
         except json.JSONDecodeError as exc:
             raise HarnessError(f"{where}: not a JSON list of test ids ({exc.msg})") from None
     if not isinstance(value, list | tuple) or not all(isinstance(t, str) for t in value):
@@ -129,6 +135,13 @@ def task_from_row(row: dict[str, Any], where: str = "row") -> Task:
     for name in (*REQUIRED_FIELDS, *TEXT_FIELDS):
         if not isinstance(row.get(name, ""), str):
             raise HarnessError(f"{where}: field {name!r} must be a string")
+    if not INSTANCE_ID.fullmatch(row["instance_id"]):
+        raise HarnessError(
+            f"{where}: instance_id {row['instance_id'][:80]!r} is not a SWE-bench-style id "
+            "(letters, digits, '_', '.' and '-', starting with a letter or digit)"
+        )
+    if not REPO.fullmatch(row["repo"]) or ".." in row["repo"].split("/"):
+        raise HarnessError(f"{where}: repo {row['repo'][:80]!r} is not of the form owner/name")
     extras: dict[str, Any] = {k: row[k] for k in OPTIONAL_FIELDS if row.get(k) not in (None, "")}
     if "version" in extras:
         extras["version"] = str(extras["version"])
