@@ -65,6 +65,21 @@ def fetch(version: str, folder: Path) -> Path:
     return folder / f"networkx-{version}"
 
 
+def networkx_task(version: str, folder: Path) -> Task:
+    """A task whose repository is the source release at a fresh commit, with no tests of its
+    own: for timing what runs on a real repository."""
+    repo, commit = materialize_repo(fetch(version, folder))
+    return Task(
+        instance_id="networkx-bench",
+        repo="networkx/networkx",
+        base_commit=commit,
+        problem_statement="",
+        patch="",
+        test_patch="",
+        repo_path=repo,
+    )
+
+
 def timed_check(provider: LocalProvider, task: Task, cache: BaselineCache) -> float:
     sandbox = provider.start(task, provider.prepare(task))
     check = EditCheck(sandbox, edit_check_suite(task), cache, 600, default_prompts())
@@ -81,16 +96,7 @@ def main() -> None:
     parser.add_argument("--version", default="3.4.2", help="networkx release (default: 3.4.2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
-        repo, commit = materialize_repo(fetch(args.version, Path(tmp)))
-        task = Task(
-            instance_id="networkx-bench",
-            repo="networkx/networkx",
-            base_commit=commit,
-            problem_statement="",
-            patch="",
-            test_patch="",
-            repo_path=repo,
-        )
+        task = networkx_task(args.version, Path(tmp))
         provider = LocalProvider()
         cache = BaselineCache("bench", Path(tmp) / "baselines")
         print(f"networkx {args.version}: a one-file edit to {SOURCE}")

@@ -98,6 +98,18 @@ RUN set -eux; \\
 WORKDIR /testbed
 """
 
+# a project kept here (DATA/<name>) in a Python environment; its runner script executable
+SOURCE_DOCKERFILE = """\
+FROM {env}
+COPY {name}/ /testbed/
+RUN set -eux; cd /testbed; chmod +x tests/runtests.py; \\
+    git init -q -b main; git add -A; env {identity} git commit -q -m {name}; \\
+    site=$(/opt/miniconda3/envs/testbed/bin/python -c \\
+        'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \\
+    echo /testbed > "$site/testbed.pth"
+WORKDIR /testbed
+"""
+
 NO_PYTHON_DOCKERFILE = """\
 FROM {base}
 COPY shellcalc/ /testbed/
@@ -114,6 +126,7 @@ class Fixture:
 
     sdist: str  # a file of requirements.txt's downloads, or "" for the no-Python image
     tools: tuple[str, ...] = TOOLS  # what the testbed environment gets
+    source: str = ""  # or a project kept in DATA, in a Python environment
 
 
 # instance id -> what its image holds
@@ -123,6 +136,11 @@ FIXTURES = {
     "pytoolz__toolz-2": Fixture("toolz-1.2.0.tar.gz", tuple(t for t in TOOLS if t != "pluggy")),
     "more-itertools__more-itertools-1": Fixture("more_itertools-11.2.1.tar.gz"),
     "shellkit__shellcalc-1": Fixture(""),
+    # for the forgery catalogue (data/swebench/runners): the same project under pytest and
+    # under a runner shaped like Django's, and toolz with a test patch that adds a conftest.py
+    "runkit__runkit-1": Fixture("", source="runkit"),
+    "runkit__runkit-2": Fixture("", source="runkit"),
+    "pytoolz__toolz-3": Fixture("toolz-1.2.0.tar.gz"),
 }
 
 
@@ -211,6 +229,19 @@ def _project_image(client: docker.DockerClient, env: str, downloads: Path, sdist
     return _build(client, f"{NAMESPACE}/{folder.lower()}:env-{env.rsplit(':', 1)[1]}", files)
 
 
+def _source_image(client: docker.DockerClient, env: str, name: str) -> str:
+    source = DATA / name
+    files = {
+        f"{name}/{path.relative_to(source)}": path.read_bytes()
+        for path in sorted(source.rglob("*"))
+        if path.is_file()
+    }
+    dockerfile = SOURCE_DOCKERFILE.format(env=env, name=name, identity=GIT_IDENTITY)
+    files["Dockerfile"] = dockerfile.encode()
+    files["env-id"] = str(client.images.get(env).id).encode()
+    return _build(client, f"{NAMESPACE}/{name}:env-{env.rsplit(':', 1)[1]}", files)
+
+
 def _no_python_image(client: docker.DockerClient, base: str) -> str:
     source = DATA / "shellcalc"
     files = {
@@ -233,6 +264,9 @@ def build_images(client: docker.DockerClient) -> dict[str, str]:
         if fixture.sdist:
             env = _env_image(client, base, downloads, fixture.tools)
             built = _project_image(client, env, downloads, fixture.sdist)
+        elif fixture.source:
+            env = _env_image(client, base, downloads, fixture.tools)
+            built = _source_image(client, env, fixture.source)
         else:
             built = _no_python_image(client, base)
         name = image_name(instance_id, NAMESPACE)
@@ -241,10 +275,11 @@ def build_images(client: docker.DockerClient) -> dict[str, str]:
     return names
 
 
-def rows() -> list[dict]:
-    """The hand-written task rows of the fixture projects, in SWE-bench's field layout."""
+def rows(kind: str = "instances") -> list[dict]:
+    """The hand-written task rows of the fixture projects, in SWE-bench's field layout
+    (`kind`: "instances", or "runners" for the forgery catalogue's)."""
     found = []
-    for folder in sorted((DATA / "instances").iterdir()):
+    for folder in sorted((DATA / kind).iterdir()):
         row = json.loads((folder / "row.json").read_text())
         row["patch"] = (folder / "gold.patch").read_text()
         row["test_patch"] = (folder / "test.patch").read_text()

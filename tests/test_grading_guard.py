@@ -1,80 +1,169 @@
-"""What a patch may not change before grading: test-runner configuration and plugins."""
+"""What a patch may not change before grading: how tests are run and reported. The guard reads
+what changed from the files themselves, so these tests change files with plain shell commands,
+as any tool that applies a patch might."""
 
 import pytest
 
-from harness.grading.guard import Guard, config_changed, runner_files
+from harness.grading.evaluate import APPLY_PATCH
+from harness.grading.guard import Guard
+from harness.grading.runner_config import (
+    RunnerFiles,
+    config_changed,
+    folders_of,
+    runner_files,
+)
+
+PLUGIN = "import pytest\n"
+TESTS = RunnerFiles(test_folders=frozenset({"tests"}))
 
 
-def new_file(path: str, text: str) -> str:
-    lines = text.splitlines()
-    body = "".join(f"+{line}\n" for line in lines)
-    return (
-        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-        f"@@ -0,0 +1,{len(lines)} @@\n{body}"
-    )
+def write(sandbox, path: str, text: str = PLUGIN) -> None:
+    folder = path.rsplit("/", 1)[0] if "/" in path else "."
+    assert sandbox.run(f"mkdir -p '{folder}' && cat > '{path}'", 10, stdin=text).exit_code == 0
 
 
-def apply(sandbox, patch: str) -> None:
-    result = sandbox.run("git apply -", 30, stdin=patch)
-    assert result.exit_code == 0, result.output
+def exists(sandbox, path: str) -> bool:
+    return sandbox.run(f"test -e '{path}' || test -L '{path}'", 10).exit_code == 0
 
 
-def changed_pyproject(sandbox, old: str, new: str) -> str:
-    """A patch that replaces a line of the calc repository's pyproject.toml."""
-    text = sandbox.read_file("pyproject.toml").decode()
-    assert old in text
-    sandbox.write_file("pyproject.toml", text.replace(old, new))
-    patch = sandbox.run("git diff", 30).output
-    sandbox.run("git checkout -q -- pyproject.toml", 30)
-    return patch
+def guarded(sandbox, change, files: RunnerFiles = TESTS):
+    """The guard's answer to `change(sandbox)` made between its two looks."""
+    guard = Guard(sandbox, files)
+    guard.before()
+    change(sandbox)
+    return guard.protect()
 
 
-def test_a_new_conftest_is_put_back_and_the_row_suspicious(calc_local):
-    patch = new_file("conftest.py", "def pytest_configure(config):\n    pass")
-    apply(calc_local, patch)
-    reason = Guard(calc_local).protect(patch)
-    assert reason == (
-        "the patch changed how tests are run or reported (conftest.py); those changes were put "
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".pytest.ini",
+        "pytest.ini",
+        "pytest.toml",
+        ".pytest.toml",
+        "conftest.py",
+        "tests/conftest.py",
+        "calc/deep/er/pytest.ini",  # at any depth: pytest looks beside its arguments first
+        "sitecustomize.py",
+        "usercustomize.py",
+        "calc/forge.pth",
+        "calc/__pycache__/stats.cpython-311.pyc",  # ignored by git, read by Python
+        ".pytest_cache/v/cache/lastfailed",
+        "calc.egg-info/entry_points.txt",
+        "forge-1.0.dist-info/entry_points.txt",
+        "tests/__init__.py",  # a package file of the test folder, not code under test
+        "tests/helpers.cpython-311-x86_64-linux-gnu.so",
+    ],
+)
+def test_a_new_runner_file_anywhere_is_removed_and_the_row_suspicious(calc_local, path):
+    protection = guarded(calc_local, lambda s: write(s, path))
+    assert protection.put_back == [path]
+    assert protection.suspicious == (
+        f"the patch changed how tests are run or reported ({path}); those changes were put "
         "back before grading"
     )
-    assert calc_local.run("test -e conftest.py", 10).exit_code == 1
+    assert not exists(calc_local, path)
 
 
-def test_the_models_own_conftest_beside_its_new_tests_goes_quietly(calc_local):
-    patch = new_file("repro/conftest.py", "import sys") + new_file(
-        "repro/test_repro.py", "def test_x():\n    assert True"
+def test_a_rename_into_a_runner_file_is_seen_however_the_diff_names_it(calc_local):
+    rename = (
+        "diff --git a/calc/__init__.py b/conftest.py\nsimilarity index 100%\n"
+        "rename from calc/__init__.py\nrename to conftest.py\n"
     )
-    apply(calc_local, patch)
-    assert Guard(calc_local).protect(patch) == ""
-    assert calc_local.run("test -e repro/conftest.py", 10).exit_code == 1
-    assert calc_local.run("test -e repro/test_repro.py", 10).exit_code == 0
+
+    def apply(sandbox):
+        result = sandbox.run(APPLY_PATCH, 30, stdin=rename)
+        assert result.exit_code == 0, result.output
+
+    protection = guarded(calc_local, apply)
+    assert protection.put_back == ["conftest.py"]
+    assert not exists(calc_local, "conftest.py")
 
 
-def test_a_conftest_next_to_the_official_tests_is_suspicious(calc_local):
-    patch = new_file("tests/conftest.py", "collect_ignore = ['test_stats.py']")
-    apply(calc_local, patch)
-    assert "tests/conftest.py" in Guard(calc_local).protect(patch)
-
-
-def test_pytest_settings_in_pyproject_are_put_back_other_settings_stay(calc_local):
-    runner = changed_pyproject(calc_local, 'testpaths = ["tests"]', 'testpaths = ["nowhere"]')
-    apply(calc_local, runner)
-    assert "pyproject.toml" in Guard(calc_local).protect(runner)
-    assert 'testpaths = ["tests"]' in calc_local.read_file("pyproject.toml").decode()
-    harmless = changed_pyproject(
+def test_code_under_test_is_left_as_the_patch_made_it(calc_local):
+    protection = guarded(
         calc_local,
-        "[tool.pytest.ini_options]",
-        '[project]\nname = "calc"\n\n[tool.pytest.ini_options]',
+        lambda s: (write(s, "calc/stats.py", "x = 1\n"), write(s, "calc/__init__.py", "y = 2\n")),
     )
-    apply(calc_local, harmless)
-    assert Guard(calc_local).protect(harmless) == ""
-    assert 'name = "calc"' in calc_local.read_file("pyproject.toml").decode()
+    assert protection.suspicious == "" and protection.put_back == []
+    assert calc_local.read_file("calc/stats.py") == b"x = 1\n"
+    assert calc_local.read_file("calc/__init__.py") == b"y = 2\n"  # not a test folder
 
 
-def test_the_test_command_itself_is_protected(calc_local):
-    patch = new_file("tests/runtests.py", "print('all good')")
-    apply(calc_local, patch)
-    assert "tests/runtests.py" in Guard(calc_local, ("tests/runtests.py",)).protect(patch)
+def test_the_models_own_conftest_and_package_beside_its_new_tests_go_quietly(calc_local):
+    def own_tests(sandbox):
+        write(sandbox, "repro/conftest.py")
+        write(sandbox, "repro/__init__.py")
+        write(sandbox, "repro/test_repro.py", "def test_x():\n    assert True\n")
+
+    protection = guarded(calc_local, own_tests, RunnerFiles(test_folders=frozenset({"repro"})))
+    assert protection.suspicious == ""
+    assert not exists(calc_local, "repro/conftest.py")
+    assert not exists(calc_local, "repro/__init__.py")
+    assert exists(calc_local, "repro/test_repro.py")
+
+
+def test_a_folder_is_new_only_if_the_tree_before_the_patch_lacks_it(calc_local):
+    paths = ["calc/conftest.py", "tests/conftest.py", "tests/new/conftest.py"]
+    protection = guarded(calc_local, lambda s: [write(s, path) for path in paths])
+    assert protection.put_back == ["calc/conftest.py", "tests/conftest.py"]
+    assert not any(exists(calc_local, path) for path in paths)
+
+
+def test_a_changed_or_deleted_runner_file_is_put_back_as_it_was_before_the_patch(calc_local):
+    # the tree before the patch differs from the commit (an image may edit its own files)
+    write(calc_local, "pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n#x\n')
+    before = calc_local.read_file("pyproject.toml")
+    write(calc_local, "tests/conftest.py", "FIXTURES = 1\n")
+
+    def change(sandbox):
+        write(sandbox, "pyproject.toml", '[tool.pytest.ini_options]\naddopts = "-p forge"\n')
+        sandbox.run("rm tests/conftest.py", 10)
+
+    protection = guarded(calc_local, change)
+    assert protection.put_back == ["pyproject.toml", "tests/conftest.py"]
+    assert calc_local.read_file("pyproject.toml") == before
+    assert calc_local.read_file("tests/conftest.py") == b"FIXTURES = 1\n"
+
+
+def test_other_settings_in_the_same_files_stay(calc_local):
+    text = calc_local.read_file("pyproject.toml").decode()
+    protection = guarded(
+        calc_local,
+        lambda s: (
+            write(s, "pyproject.toml", '[project]\nname = "calc"\n\n' + text),
+            write(s, "setup.cfg", "[flake8]\nmax-line-length = 99\n"),
+        ),
+    )
+    assert protection.suspicious == ""
+    assert b'name = "calc"' in calc_local.read_file("pyproject.toml")
+
+
+def test_the_files_the_test_command_names_are_protected(calc_local):
+    files = RunnerFiles(named=frozenset(runner_files("./tests/runtests.py --settings=test_sqlite")))
+    protection = guarded(
+        calc_local,
+        lambda s: (write(s, "tests/runtests.py"), write(s, "tests/test_sqlite.py")),
+        files,
+    )
+    assert protection.put_back == ["tests/runtests.py", "tests/test_sqlite.py"]
+
+
+def test_a_patch_that_writes_into_git_is_not_graded(calc_local):
+    protection = guarded(
+        calc_local, lambda s: write(s, ".git/hooks/post-checkout", "#!/bin/sh\ntouch conftest.py\n")
+    )
+    assert protection.refused.startswith(
+        "the patch writes inside the repository's .git folder (.git/hooks/post-checkout)"
+    )
+    assert protection.suspicious == protection.refused
+
+
+def test_a_file_name_that_is_not_utf8_is_not_graded(calc_local):
+    protection = guarded(
+        calc_local, lambda s: s.run("mkdir $'\\xff' && touch $'\\xff/conftest.py'", 10)
+    )
+    assert protection.refused.startswith("the patch leaves file names that are not UTF-8")
 
 
 @pytest.mark.parametrize(
@@ -85,19 +174,38 @@ def test_the_test_command_itself_is_protected(calc_local):
         ("setup.cfg", "", "[options.entry_points]\npytest11 =\n    fake = fake\n", True),
         ("setup.cfg", "[isort]\nline_length = 88\n", "[isort]\nline_length = 100\n", False),
         ("tox.ini", "[testenv]\ncommands = pytest\n", "[testenv]\ncommands = true\n", True),
+        ("tox.ini", "", "[pytest]\naddopts = -p fake\n", True),
         ("tox.ini", "[flake8]\nmax-line-length = 88\n", "[flake8]\nmax-line-length = 99\n", False),
         ("pyproject.toml", "", '[project.entry-points.pytest11]\nfake = "fake"\n', True),
+        ("pyproject.toml", "", '[tool.pytest]\naddopts = ["-p", "fake"]\n', True),
         ("pyproject.toml", "[tool.black]\n", "[tool.black]\nline-length = 99\n", False),
         ("setup.cfg", "[metadata]\n", "[metadata\n", True),  # unreadable: cannot be shown harmless
+        ("setup.py", "setup(name='x')\n", "setup(name='y')\n", False),
+        ("setup.py", "setup()\n", "setup(entry_points={'pytest11': ['f = f']})\n", True),
+        ("setup.py", "setup(\n", "setup(\n", True),
     ],
 )
 def test_configuration_changes(name, before, after, changed):
     assert config_changed(name, before, after) is changed
 
 
-def test_the_files_a_test_command_runs():
+def test_the_files_a_test_command_runs_or_names():
     assert runner_files("./tests/runtests.py --verbosity 2 --settings=test_sqlite") == (
         "tests/runtests.py",
+        "tests/test_sqlite.py",
+        "tests/test_sqlite/__init__.py",
+        "test_sqlite.py",
+        "test_sqlite/__init__.py",
     )
+    named = runner_files("DJANGO_SETTINGS_MODULE=a.b python -m pytest -c ci/pytest.ini")
+    assert set(named) == {"a/b.py", "a/b/__init__.py", "ci/pytest.ini"}
     assert runner_files("PYTHONWARNINGS='ignore' bin/test -C --verbose") == ("bin/test",)
     assert runner_files("pytest -rA -p no:cacheprovider") == ()
+
+
+def test_test_folders_are_those_of_the_tests_and_parents_named_so():
+    assert folders_of(["tests/unit/test_x.py", "pkg/sub/tests/test_y.py", "t.py"]) == {
+        "tests/unit",
+        "tests",
+        "pkg/sub/tests",
+    }

@@ -115,3 +115,9 @@ def test_grade_refuses_predictions_for_tasks_the_dataset_lacks(tmp_path):
     assert result.stderr.strip() == (
         "harness: error: prediction for 'nobody__nothing-1', which the dataset does not hold"
     )
+
+
+def test_export_puts_every_task_of_one_run_in_one_file():
+    # each task's row records its own task content; that is not another configuration
+    rows = [row(task, task_hash=f"hash-{task}") for task in ("a", "b", "c")]
+    assert {name: len(group) for name, group in export_groups(rows).items()} == {"pro": 3}

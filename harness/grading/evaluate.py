@@ -20,10 +20,11 @@ import threading
 from dataclasses import dataclass
 
 from harness import HarnessError, InfrastructureError
-from harness.diffs import patch_paths
-from harness.grading.guard import Guard, runner_files
+from harness.grading.guard import Guard
+from harness.grading.runner_config import for_task
 from harness.grading.script import Markers, grading_script, read_log
 from harness.grading.verdict import decide, has_results, reports_failure
+from harness.grading.witness import Seen, Witness, cross_check, read_records, runs_pytest
 from harness.results import Verdict
 from harness.sandbox import Sandbox, SandboxProvider
 from harness.tasks import Task
@@ -53,6 +54,7 @@ class TestRun:
     problem: str = ""  # set when the run reported nothing usable
     early: Verdict | None = None  # a verdict reached before the tests ran
     suspicious: str = ""
+    seen: Seen | None = None  # the harness's own record of a pytest run (witness.py)
 
 
 def grade(
@@ -86,10 +88,7 @@ def evaluate(
         if run.early is not None:
             return run.early
         if not run.problem:
-            verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
-            return verdict.model_copy(
-                update={"log": run.log[-LOG_TAIL:], "suspicious": run.suspicious}
-            )
+            return decided(task, suite, run)
         checks = environments or EnvironmentChecks()
         works = checks.runs_tests(task, suite, sandboxes, environment, timeout_s)
     except InfrastructureError as exc:
@@ -97,6 +96,30 @@ def evaluate(
     except HarnessError as exc:  # the task itself cannot be graded (parser, eval script)
         return Verdict(status="error", reason=f"cannot grade: {exc}")
     return unusable(run, works)
+
+
+def decided(task: Task, suite: TestSuite, run: TestRun) -> Verdict:
+    """The verdict on a run with results: from the log, unless the harness's own record of
+    the pytest run contradicts a test the log counts as succeeded."""
+    tests = [(t, False) for t in task.FAIL_TO_PASS] + [(t, True) for t in task.PASS_TO_PASS]
+    fail_only = task.eval_type == "fail_only"
+    expected = runs_pytest(suite.command)
+    disagreement = cross_check(tests, run.statuses, run.seen, expected, fail_only, suite.parse)
+    tail = run.log[-LOG_TAIL:]
+    if disagreement is None:
+        verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, run.statuses, task.eval_type)
+        return verdict.model_copy(update={"log": tail, "suspicious": run.suspicious})
+    statuses = disagreement.statuses(run.statuses)
+    verdict = decide(task.FAIL_TO_PASS, task.PASS_TO_PASS, statuses, task.eval_type)
+    return verdict.model_copy(
+        update={
+            "status": "unresolved",
+            "reason": f"the test log and the harness's own record of the run disagree on "
+            f"{len(disagreement.tests)} of the task's tests",
+            "log": tail,
+            "suspicious": "; ".join(filter(None, [run.suspicious, disagreement.why])),
+        }
+    )
 
 
 def unusable(run: TestRun, environment_works: bool) -> Verdict:
@@ -150,33 +173,63 @@ def _run_in(
 ) -> TestRun:
     suspicious = ""
     if patch.strip():
-        applied = sandbox.run(
-            APPLY_PATCH, 120, stdin=patch if patch.endswith("\n") else patch + "\n"
-        )
-        if applied.exit_code != 0:
-            early = Verdict(
-                status="unresolved",
-                reason="the patch does not apply",
-                log=applied.output[-LOG_TAIL:],
-            )
-            return TestRun({}, applied.output, early=early)
-        own_tests = set(patch_paths(task.test_patch))
-        runner_paths = tuple(p for p in runner_files(suite.command) if p not in own_tests)
-        suspicious = Guard(sandbox, runner_paths).protect(patch)
-    markers = Markers.fresh()
+        applied = _apply(sandbox, task, suite, patch)
+        if isinstance(applied, TestRun):
+            return applied
+        suspicious = applied
+    markers, witness = Markers.fresh(), Witness.fresh()
     # names that give nothing away; the script removes itself once bash has it open
     name = f"/tmp/harness-{secrets.token_hex(8)}"
     script_path, log_path = f"{name}.sh", f"{name}.log"
-    sandbox.write_file(script_path, 'rm -f -- "$0"\n' + grading_script(task, markers))
+    sandbox.run(f"mkdir -p {witness.folder}", 60)
+    sandbox.write_file(witness.plugin_path, witness.plugin())
+    script = grading_script(task, markers, witness.exports())
+    sandbox.write_file(script_path, 'rm -f -- "$0"\n' + script)
     result = sandbox.run(f"bash {script_path} > {log_path} 2>&1", timeout_s)
     log = sandbox.read_file(log_path).decode("utf-8", "replace")
     if result.timed_out:
         return TestRun({}, log, f"the tests timed out after {timeout_s:g} s", suspicious=suspicious)
-    return read_run(task, suite, log, markers, suspicious)
+    return read_run(task, suite, log, markers, suspicious, _record(sandbox, witness))
+
+
+def _record(sandbox: Sandbox, witness: Witness) -> Seen | None:
+    """What the harness's own pytest plugin recorded, or None when no pytest loaded it."""
+    try:
+        data = sandbox.read_file(witness.records)
+    except InfrastructureError:
+        raise
+    except HarnessError:  # no such file
+        return None
+    return read_records(data, witness.key)
+
+
+def _apply(sandbox: Sandbox, task: Task, suite: TestSuite, patch: str) -> TestRun | str:
+    """Apply the patch and put back its runner changes: why the row is suspicious, or a run
+    that ends before the tests (the patch does not apply, or is not graded)."""
+    guard = Guard(sandbox, for_task(task, suite))
+    guard.before()
+    applied = sandbox.run(APPLY_PATCH, 120, stdin=patch if patch.endswith("\n") else patch + "\n")
+    if applied.exit_code != 0:
+        early = Verdict(
+            status="unresolved", reason="the patch does not apply", log=applied.output[-LOG_TAIL:]
+        )
+        return TestRun({}, applied.output, early=early)
+    protection = guard.protect()
+    if protection.refused:
+        early = Verdict(
+            status="unresolved", reason=protection.refused, suspicious=protection.suspicious
+        )
+        return TestRun({}, applied.output, early=early)
+    return protection.suspicious
 
 
 def read_run(
-    task: Task, suite: TestSuite, log: str, markers: Markers, suspicious: str = ""
+    task: Task,
+    suite: TestSuite,
+    log: str,
+    markers: Markers,
+    suspicious: str = "",
+    seen: Seen | None = None,
 ) -> TestRun:
     """What a grading log says about the task's tests: their statuses, or why it says nothing
     usable (then the environment is put to the test, see `evaluate`)."""
@@ -201,7 +254,7 @@ def read_run(
         # the run that happened (e.g. code that prints its own PASSED lines)
         problem = f"the test command exited {test_log.exit_code} {CONTRADICTION}"
         return TestRun(statuses, log, problem, suspicious=suspicious)
-    return TestRun(statuses, log, suspicious=suspicious)
+    return TestRun(statuses, log, suspicious=suspicious, seen=seen)
 
 
 class EnvironmentChecks:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.diffs import patch_paths
@@ -61,10 +62,11 @@ class Markers:
     def heredoc(self) -> str:
         return f"EOF_{self.start_nonce}"
 
-    def around_tests(self, tests: list[str]) -> list[str]:
+    def around_tests(self, tests: list[str], setup: Sequence[str] = ()) -> list[str]:
         """The test lines between the markers, the test command's status recorded after the
-        end marker, outside the part that is parsed."""
+        end marker, outside the part that is parsed; `setup` runs just before them."""
         return [
+            *setup,
             f"echo {self.start}",
             *tests,
             f"{EXIT_VARIABLE}=$?",
@@ -95,19 +97,20 @@ def read_log(log: str, markers: Markers) -> TestLog:
     return TestLog(log[start + len(markers.start) : end], exit_code)
 
 
-def grading_script(task: Task, markers: Markers) -> str:
-    """The bash script that applies the task's tests and runs them between `markers`."""
+def grading_script(task: Task, markers: Markers, setup: Sequence[str] = ()) -> str:
+    """The bash script that applies the task's tests and runs them between `markers`, with
+    `setup` (shell lines) just before the tests."""
     body = (
-        official_body(task.eval_script, markers)
+        official_body(task.eval_script, markers, setup)
         if task.eval_script
-        else generated_body(task, markers)
+        else generated_body(task, markers, setup)
     )
     return "\n".join([*SCRIPT_HEADER, *body]) + "\n"
 
 
-def official_body(eval_script: str, markers: Markers) -> list[str]:
+def official_body(eval_script: str, markers: Markers, setup: Sequence[str] = ()) -> list[str]:
     parts = cut_eval_script(eval_script)
-    return [*parts.before, *markers.around_tests(list(parts.tests)), *parts.after]
+    return [*parts.before, *markers.around_tests(list(parts.tests), setup), *parts.after]
 
 
 def reset_test_files(test_patch: str) -> list[str]:
@@ -120,7 +123,7 @@ def reset_test_files(test_patch: str) -> list[str]:
     ]
 
 
-def generated_body(task: Task, markers: Markers) -> list[str]:
+def generated_body(task: Task, markers: Markers, setup: Sequence[str] = ()) -> list[str]:
     """An eval script in SWE-bench's shape for a task that brings none."""
     activate = task.environment.activate
     lines = [activate] if activate else []
@@ -134,5 +137,5 @@ def generated_body(task: Task, markers: Markers) -> list[str]:
             *patch.rstrip("\n").split("\n"),
             markers.heredoc,
         ]
-    lines += markers.around_tests([task.environment.test_cmd])
+    lines += markers.around_tests([task.environment.test_cmd], setup)
     return lines + reset

@@ -31,7 +31,9 @@ def resolve_case(test: str, statuses: dict[str, str]) -> str | None:
     return None
 
 
-def _outcome(test: str, statuses: dict[str, str], maintained: bool, fail_only: bool) -> bool | None:
+def succeeded(
+    test: str, statuses: dict[str, str], maintained: bool = False, fail_only: bool = False
+) -> bool | None:
     """True when the test succeeded, False when it failed, None when its status is one no rule
     names (an odd status word from a parser): SWE-bench counts such a test in neither list."""
     if fail_only:
@@ -52,7 +54,7 @@ def split(
     fail_only: bool = False,
 ) -> TestSplit:
     """Tests that succeeded and that failed; `maintained` for PASS_TO_PASS rules."""
-    outcomes = [(t, _outcome(t, statuses, maintained, fail_only)) for t in tests]
+    outcomes = [(t, succeeded(t, statuses, maintained, fail_only)) for t in tests]
     return TestSplit(
         success=[t for t, ok in outcomes if ok is True],
         failure=[t for t, ok in outcomes if ok is False],

@@ -110,12 +110,17 @@ class Configurations:
     def same(self, a: int, b: int) -> bool:
         return a == b or may_be_the_same(self._values[a], self._values[b])
 
+    def order_key(self, config: int) -> tuple[int, tuple[str, ...]]:
+        """Fully recorded configurations first, then by their values: an order of
+        configurations that does not depend on the order rows came in."""
+        values = self._values[config]
+        return (-sum(1 for value in values.values() if value), tuple(values.values()))
+
     def sort_key(self, attempt: Attempt[Any]) -> tuple[int, tuple[str, ...], str]:
-        """Fully recorded configurations first, then by their values: the order in which
-        attempts are matched to configurations, the same whatever order rows came in."""
-        values = self._values[attempt.config]
-        recorded = sum(1 for value in values.values() if value) + bool(attempt.task_hash)
-        return (-recorded, tuple(values.values()), attempt.task_hash)
+        """The order in which one task's attempts are matched to configurations: by
+        configuration (see `order_key`), rows that record their task's content first."""
+        recorded, values = self.order_key(attempt.config)
+        return (recorded - bool(attempt.task_hash), values, attempt.task_hash)
 
     def compatible(self, a: Attempt[Any], b: Attempt[Any]) -> bool:
         same_task = a.task_hash == b.task_hash or not (a.task_hash and b.task_hash)

@@ -121,13 +121,14 @@ def _files(
     """(configuration number, replicate number) -> the rows of one file, by instance id.
     Configurations are numbered in an order that does not depend on the order of rows."""
     resolved = {task: configurations.resolve(attempts) for task, attempts in by_task.items()}
+    # numbered by the configuration alone: every task run under it goes into the same file
     keys = sorted(
-        {configurations.sort_key(c[0]) for r in resolved.values() for c in r.configurations}
+        {configurations.order_key(c[0].config) for r in resolved.values() for c in r.configurations}
     )
     files: dict[tuple[int, int], dict[str, ResultRow]] = defaultdict(dict)
     for task, resolution in resolved.items():
         for attempts, results in zip(resolution.configurations, resolution.results):
-            number = keys.index(configurations.sort_key(attempts[0]))
+            number = keys.index(configurations.order_key(attempts[0].config))
             for replicate, result in enumerate(results):
                 files[(number, replicate)][task] = result.item
     return files
