@@ -5,12 +5,15 @@ sends SIGTERM while both tasks wait on a reply the server holds back for --delay
 measures the time until the process has exited; the baseline, measured in the same trial, is
 how much longer the server would have made them wait (what a run that waited for its tasks
 would have taken). Then --random trials stop a run at a random point of normal work.
-Usage: python bench/stop_time.py [--trials N] [--random N] [--delay SECONDS]
+--load N keeps N other processes busy throughout, so that the run is stopped on a loaded machine.
+Usage: python bench/stop_time.py [--trials N] [--random N] [--delay SECONDS] [--load N]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import os
 import random
 import signal
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +85,25 @@ def random_trial(folder: Path, name: str, rng: random.Random) -> float:
         return stop(process)
 
 
+def spin() -> None:
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy(processes: int) -> Iterator[None]:
+    """`processes` processes that keep a core busy each, for as long as the block runs."""
+    spinners = [multiprocessing.Process(target=spin, daemon=True) for _ in range(processes)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.terminate()
+            spinner.join()
+
+
 def summary(samples: list[float]) -> str:
     return f"median {statistics.median(samples):.2f} s, max {max(samples):.2f} s"
 
@@ -91,14 +114,17 @@ def main() -> None:
     parser.add_argument("--random", type=int, default=10)
     parser.add_argument("--delay", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--load", type=int, default=0, help="busy processes alongside the run")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, busy(args.load):
         folder = Path(scratch)
         waits = [waiting_trial(folder, f"wait{n}", args.delay) for n in range(args.trials)]
         anywhere = [random_trial(folder, f"any{n}", rng) for n in range(args.random)]
+        load = os.getloadavg()[0]
     exits, remaining = [w[0] for w in waits], [w[1] for w in waits]
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    cores = os.cpu_count()
+    print(f"{args.load} busy processes; load average at the end: {load:.1f} on {cores} cores")
     print(f"SIGTERM while tasks wait on the model ({args.trials} trials): {summary(exits)}")
     print(f"  baseline, what the held-back replies still had to go: {summary(remaining)}")
     print(f"SIGTERM at a random point ({args.random} trials): {summary(anywhere)}")

@@ -3,6 +3,7 @@ SIGTERM or kill -9 at random points, then resume and report. No billed dollar is
 SIGTERM ends a run within 2 s, even while its tasks wait on the server."""
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -88,8 +89,6 @@ def start(server: FakeOpenAI, output: Path, run: str) -> subprocess.Popen:
 
 
 def harness_env() -> dict[str, str]:
-    import os
-
     return {k: v for k, v in os.environ.items() if k != "DEEPSEEK_API_KEY"}
 
 

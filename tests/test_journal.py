@@ -21,7 +21,7 @@ from harness.results.journal import (
 )
 from harness.runner import RunConfig, run_tasks
 
-from .helpers import fence, result_row, write_rows
+from .helpers import fence, result_row, run_cli, write_rows
 
 PRICES = load_prices()
 
@@ -127,8 +127,6 @@ def test_an_unknown_call_is_counted_and_marks_the_totals_as_estimates(tmp_path, 
     journal.observer(started("t-2")).sending(0, call(0.125, "unknown"))
     journal.close()
     write_rows(results, [result_row("t-1", "resolved", 1.0, inexact_calls={"estimated": 1})])
-    from .helpers import run_cli
-
     code, out, _ = run_cli(capsys, "report", str(results))
     assert code == 0 and "~$1.125" in out
     assert "1 estimated from the text" in out and "1 of unknown usage" in out
@@ -199,8 +197,6 @@ def test_an_interrupted_attempts_spend_is_kept_and_carried_by_the_resumed_run(
 
 
 def test_a_journal_that_cannot_be_written_is_bad_input_before_any_work(tmp_path, capsys):
-    from .helpers import run_cli
-
     (tmp_path / "out.spend").mkdir()
     code, out, err = run_cli(capsys, "--output", str(tmp_path / "out.jsonl"), "--slice", "0:1")
     assert code == 2 and out == "" and err.count("\n") == 1

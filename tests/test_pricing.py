@@ -1,7 +1,11 @@
 import pytest
 
 from harness import HarnessError
-from harness.pricing import Price, Usage, cost, load_prices
+from harness.agent.policy import BUILTIN
+from harness.pricing import DEFAULT_TABLE, Price, Usage, cost, load_prices
+from harness.runner import RunConfig
+
+from .helpers import check, result_row, run_cli, write_rows
 
 
 def test_bundled_table_has_the_deepseek_list_prices():
@@ -76,10 +80,6 @@ def test_prices_command_prints_the_table_in_force(tmp_path, capsys):
 
 
 def test_a_table_is_known_by_its_content_as_well_as_its_version(tmp_path):
-    from harness.agent.policy import BUILTIN
-    from harness.pricing import DEFAULT_TABLE
-    from harness.runner import RunConfig
-
     table = load_prices()
     edited, commented = tmp_path / "edited.toml", tmp_path / "commented.toml"
     edited.write_text(DEFAULT_TABLE.read_text().replace("output = 0.28", "output = 0.98"))
@@ -94,8 +94,6 @@ def test_a_table_is_known_by_its_content_as_well_as_its_version(tmp_path):
 def test_one_version_with_two_contents_is_flagged_by_report_and_refused_by_compare_and_check(
     tmp_path, capsys
 ):
-    from .helpers import check, result_row, run_cli, write_rows
-
     def rows(digest):
         return [
             result_row(f"t-{n}", "resolved", 0.01, price_table="v1", price_table_hash=digest)

@@ -493,30 +493,3 @@ def test_check_findings_point_estimates_and_intervals():
     assert [f.ok for f in findings] == [True, True]
     assert "-10.0 points" in findings[0].message and "+14.3%" in findings[1].message
     assert gate_github(findings, ["context"]).startswith("::notice title=harness check::context")
-
-
-def test_every_view_says_how_many_calls_were_not_billed_as_reported(tmp_path, capsys):
-    """Totals that rest on estimated usage are marked ~, and each view counts such calls."""
-    exact = [full_row(f"t-{n}", "resolved", 0.25) for n in range(4)]
-    estimated = exact[:3] + [
-        full_row(
-            "t-3", "resolved", 0.25, inexact_calls={"estimated": 2, "adjusted": 1, "unknown": 1}
-        )
-    ]
-    a = write_rows(tmp_path / "a.jsonl", exact)
-    b = write_rows(tmp_path / "b.jsonl", estimated)
-    said = "4 model call(s) not billed as reported: 1 adjusted"
-    code, out, _ = run_cli(capsys, "report", b, "--resamples", "100")
-    assert code == 0 and "~$1.000" in out and said in out
-    assert "2 estimated from the text" in out and "1 of unknown usage" in out
-    code, out, _ = run_cli(capsys, "report", a, "--resamples", "100")
-    assert code == 0 and "~$" not in out and "not billed as reported" not in out
-    code, out, _ = run_cli(capsys, "report", b, "--resamples", "100", "--format", "markdown")
-    assert code == 0 and "~$1.000" in out and said in out
-    page = tmp_path / "r.html"
-    code, _, _ = run_cli(capsys, "report", b, "--resamples", "100", "--html", str(page))
-    assert code == 0 and "~$1.000" in page.read_text() and said in page.read_text()
-    code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "100")
-    assert code == 0 and "B spent ~$1.000 in all" in out and f"note: B: {said}" in out
-    code, out, _ = check(capsys, a, b)
-    assert code == 0 and f"note: candidate: {said}" in out and "-> ~$0.2500" in out

@@ -1,18 +1,24 @@
 """What a call is billed for: the provider's usage when it adds up, the dearest reading when it
-does not, an estimate from the text when it is unusable; never a free call."""
+does not, an estimate from the text when it is unusable; never a free call; and every view
+says how many calls were not billed as reported."""
 
 import pytest
 
 from harness.agent.calls import ask
+from harness.agent.policy import BUILTIN
 from harness.models import ModelError
 from harness.models.client import OpenAIModel
+from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.retry import ClientSettings
 from harness.models.tokens import count_tokens, prompt_tokens
 from harness.models.usage import billed
 from harness.pricing import Usage, cost, load_prices
-from harness.results import ModelCall
+from harness.reporting.collect import collect
+from harness.results import ModelCall, ResultStore, read_rows
+from harness.runner import RunConfig, run_tasks
 
 from .fake_openai import FakeOpenAI, deepseek_usage, openai_usage
+from .helpers import check, fence, full_row, run_cli, write_rows
 
 MESSAGES = [{"role": "system", "content": "be brief " * 40}, {"role": "user", "content": "hi"}]
 REPLY = "THOUGHT: look\n\n```bash\nls -la\n```"
@@ -203,14 +209,6 @@ def test_the_reasoning_and_the_response_id_are_kept_with_the_call(client):
 def test_a_run_whose_replies_carry_no_usage_records_estimated_calls_never_free(
     tmp_path, local, calc_task, monkeypatch
 ):
-    from harness.agent.policy import BUILTIN
-    from harness.models.factory import ModelFamily, ModelSettings
-    from harness.reporting.collect import collect
-    from harness.results import ResultStore, read_rows
-    from harness.runner import RunConfig, run_tasks
-
-    from .helpers import fence
-
     monkeypatch.setenv("TEST_API_KEY", "sk-x")
     script = [
         {"content": fence("bash", "ls"), "usage": None},
@@ -228,3 +226,30 @@ def test_a_run_whose_replies_carry_no_usage_records_estimated_calls_never_free(
     assert row.tokens["flash"].cache_miss > 0 and row.tokens["flash"].output > 0
     [summary] = collect([path]).summaries()
     assert summary.metrics.estimated_calls == 2
+
+
+def test_every_view_says_how_many_calls_were_not_billed_as_reported(tmp_path, capsys):
+    """Totals that rest on estimated usage are marked ~, and each view counts such calls."""
+    exact = [full_row(f"t-{n}", "resolved", 0.25) for n in range(4)]
+    estimated = exact[:3] + [
+        full_row(
+            "t-3", "resolved", 0.25, inexact_calls={"estimated": 2, "adjusted": 1, "unknown": 1}
+        )
+    ]
+    a = write_rows(tmp_path / "a.jsonl", exact)
+    b = write_rows(tmp_path / "b.jsonl", estimated)
+    said = "4 model call(s) not billed as reported: 1 adjusted"
+    code, out, _ = run_cli(capsys, "report", b, "--resamples", "100")
+    assert code == 0 and "~$1.000" in out and said in out
+    assert "2 estimated from the text" in out and "1 of unknown usage" in out
+    code, out, _ = run_cli(capsys, "report", a, "--resamples", "100")
+    assert code == 0 and "~$" not in out and "not billed as reported" not in out
+    code, out, _ = run_cli(capsys, "report", b, "--resamples", "100", "--format", "markdown")
+    assert code == 0 and "~$1.000" in out and said in out
+    page = tmp_path / "r.html"
+    code, _, _ = run_cli(capsys, "report", b, "--resamples", "100", "--html", str(page))
+    assert code == 0 and "~$1.000" in page.read_text() and said in page.read_text()
+    code, out, _ = run_cli(capsys, "compare", a, b, "--resamples", "100")
+    assert code == 0 and "B spent ~$1.000 in all" in out and f"note: B: {said}" in out
+    code, out, _ = check(capsys, a, b)
+    assert code == 0 and f"note: candidate: {said}" in out and "-> ~$0.2500" in out
