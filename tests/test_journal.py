@@ -12,13 +12,14 @@ from harness.models import Completion
 from harness.models.factory import ModelFamily
 from harness.pricing import Usage, load_prices
 from harness.reporting.collect import collect
-from harness.results import ModelCall, ResultStore, RunIdentity, read_rows
+from harness.results import ModelCall, ResultRow, ResultStore, RunIdentity, read_rows
 from harness.results.journal import (
     AttemptEntry,
     SpendJournal,
     journal_path,
     read_journal,
 )
+from harness.results.store import iter_rows
 from harness.runner import RunConfig, run_tasks
 
 from .helpers import fence, result_row, run_cli, write_rows
@@ -157,6 +158,8 @@ class Script:
         reply = self.replies.pop(0)
         if reply == "STOP":
             raise Interrupted
+        if reply == "FAIL":
+            raise RuntimeError("a bug in the model client")
         return Completion(reply, Usage(cache_hit=200, cache_miss=800, output=50, reasoning=10))
 
 
@@ -202,3 +205,38 @@ def test_a_journal_that_cannot_be_written_is_bad_input_before_any_work(tmp_path,
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err == f"harness: error: spend journal {tmp_path / 'out.spend'} is a directory\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.spend"]
+
+
+def test_an_errored_row_rerun_and_an_attempt_cut_short_between_are_each_counted_once(
+    tmp_path, local, calc_task
+):
+    """--rerun-errors: the errored row keeps its spend, the attempt stopped on the rerun is
+    carried by the row that finally finished, and the report counts each dollar once."""
+    look, path = fence("bash", "ls"), tmp_path / "run.jsonl"
+    one = PRICES.price("deepseek-v4-flash")
+    paid = (200 * one.input_cache_hit + 800 * one.input_cache_miss + 50 * one.output) / 1e6
+
+    def run(replies, retry=True):
+        config = RunConfig(policy=BUILTIN["flash"], prices=PRICES, models=Stopping(replies=replies))
+        with ResultStore(path) as store:
+            run_tasks([calc_task], config, local, store, retry_errors=retry)
+
+    run((look, "FAIL"), retry=False)  # one call paid, then a bug: an error row
+    [errored] = read_rows(path)
+    assert errored.status == "error" and errored.cost_usd == pytest.approx(paid)
+    with pytest.raises(Interrupted):
+        run((look, "STOP"))  # the rerun paid one call and was stopped in the next
+    [middle] = collect([path]).summaries()
+    assert middle.metrics.unrecorded == 1 and middle.metrics.unknown_calls == 1
+    in_flight = middle.metrics.cost_usd - 2 * paid
+    assert in_flight > 0
+    run((fence("submit", ""),))
+    errored_again, finished = iter_rows(path, ResultRow)
+    assert errored_again == errored and finished.status != "error"
+    assert finished.lost_attempts == 1
+    assert finished.lost_cost_usd == pytest.approx(paid + in_flight)
+    [after] = collect([path]).summaries()
+    assert after.metrics.unrecorded == 0 and after.metrics.unknown_calls == 1
+    total = errored.cost_usd + paid + in_flight + finished.cost_usd
+    assert after.metrics.cost_usd == pytest.approx(total)
+    assert after.metrics.error_cost_usd == pytest.approx(errored.cost_usd + paid + in_flight)
