@@ -7,12 +7,16 @@ rules), 130 interrupted. Bad input is told in one line, the first on stderr.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
+from typing import NoReturn
 
 from harness import HarnessError, UsageError, hold_notes, release_notes
 from harness.commands import COMMANDS, DEFAULT
+
+INTERRUPTED = 130
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -35,6 +39,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("harness: interrupted; rows already written are kept", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     finally:
         release_notes()
+
+
+def entry() -> NoReturn:
+    """The process's entry point. An interrupted run ends at once: its rows and spend journal
+    are on disk and its containers removed, and neither the tasks it stopped (a model call, a
+    test run) nor tearing down the interpreter (seconds on a loaded machine) may hold it up."""
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

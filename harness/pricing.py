@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
@@ -17,6 +19,16 @@ PER_TOKEN = 1e-6  # tables are in dollars per million tokens
 
 
 Tokens = Annotated[int, Field(ge=0)]  # a negative count in a row is refused when read
+
+# How a call's tokens are known. "reported": the provider's counts, and they add up;
+# "adjusted": the provider's counts did not add up, and the call is billed at the largest
+# reading of them; "estimated": the provider's counts were missing or unusable, and the tokens
+# are estimated from the request and reply text; "unknown": nothing was read back (a reply
+# without usage or choices, or a call in flight when the run stopped), and the tokens are
+# estimated from the request alone.
+UsageSource = Literal["reported", "adjusted", "estimated", "unknown"]
+Inexact = Literal["adjusted", "estimated", "unknown"]  # usage not as the provider reported it
+INEXACT: tuple[Inexact, ...] = ("adjusted", "estimated", "unknown")
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,17 @@ class PriceFile(TomlTable):
 class PriceTable:
     version: str
     models: dict[str, Price]
+
+    @property
+    def digest(self) -> str:
+        """A hash of the prices themselves: a table edited without a new version string is
+        told apart from the one it was edited from."""
+        content = {
+            "version": self.version,
+            "models": {name: price.model_dump() for name, price in self.models.items()},
+        }
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
     def price(self, model: str) -> Price:
         try:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from functools import partial
+from typing import Protocol
 
 from harness import HarnessError, __version__
 from harness.agent.baseline import BaselineCache
+from harness.agent.calls import CallObserver
 from harness.agent.loop import Agent, Limits
 from harness.agent.policy import Policy
 from harness.grading import grade
@@ -21,7 +22,6 @@ from harness.models.factory import ModelFamily
 from harness.pricing import PriceTable
 from harness.prompts import Prompts, default_prompts
 from harness.results import (
-    ModelCall,
     ResultRow,
     ResultStore,
     RunIdentity,
@@ -29,15 +29,21 @@ from harness.results import (
     Trajectory,
     Verdict,
 )
+from harness.results.journal import (
+    AttemptEntry,
+    SpendJournal,
+    carry,
+    journal_path,
+    lost_attempts,
+)
 from harness.results.predictions import Prediction
 from harness.results.resume import finished
 from harness.results.row import RowKey, task_key
 from harness.sandbox import ImageUse, SandboxProvider
+from harness.sandbox.memo import Grader
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
-
-T = TypeVar("T")
-R = TypeVar("R")
+from harness.threads import ThreadPool
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class RunConfig:
     grade_timeout_s: float = 900.0
     prompts: Prompts = field(default_factory=default_prompts)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    grader: Grader = grade  # a memoised provider's, to reuse verdicts (sandbox/memo.py)
 
     def key(self, task: Task) -> RowKey:
         """The key of this run's row of a task."""
@@ -72,6 +79,7 @@ class RunConfig:
             synthetic=self.models.synthetic,
             seed=self.models.seed,
             price_table=self.prices.version,
+            price_table_hash=self.prices.digest,
             harness_version=__version__,
             settings=RunSettings(
                 limits=asdict(self.limits),
@@ -87,9 +95,6 @@ class RunConfig:
         )
 
 
-CallObserver = Callable[[ModelCall], None]
-
-
 @dataclass(frozen=True)
 class Attempt:
     """One task's work, done wherever it ran, before anything is written: the trajectory with
@@ -100,16 +105,19 @@ class Attempt:
     wall_time_s: float
     task_hash: str = ""  # what the row records of the task's content
     image: ImageUse = ImageUse()
+    attempt_id: str = ""  # its id in the spend journal
 
 
 def attempt_task(
     task: Task,
     config: RunConfig,
     sandboxes: SandboxProvider,
-    on_call: CallObserver | None = None,
+    observer: CallObserver | None = None,
+    attempt_id: str = "",
 ) -> Attempt:
     """Solve and grade one task; any failure becomes status error with a reason. Nothing is
-    written here, so this runs as well on another machine as in this process."""
+    written here but what `observer` (the spend journal) is told of each model call, so this
+    runs as well on another machine as in this process."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     agent: Agent | None = None
@@ -124,13 +132,13 @@ def attempt_task(
                 config.prices,
                 config.limits,
                 config.prompts,
-                on_call,
+                observer,
             )
             baselines = BaselineCache.for_environment(environment, task.base_commit)
             patch = agent.solve(task, sandbox, baselines).patch
         finally:
             sandbox.close()
-        verdict = grade(task, patch, sandboxes, environment, config.grade_timeout_s)
+        verdict = config.grader(task, patch, sandboxes, environment, config.grade_timeout_s)
     except Exception as exc:  # infrastructure, bad input or a bug: see error_verdict
         verdict = error_verdict(exc)
     image = sandboxes.release(task)  # its image may now make room for others
@@ -139,7 +147,14 @@ def attempt_task(
         agent.trajectory if agent and agent.trajectory else Trajectory(instance_id=task.instance_id)
     )
     finish_trajectory(trajectory, config, sandboxes.run_id, verdict)
-    return Attempt(trajectory, started_at, time.monotonic() - started, task.content_hash, image)
+    return Attempt(
+        trajectory,
+        started_at,
+        time.monotonic() - started,
+        task.content_hash,
+        image,
+        attempt_id,
+    )
 
 
 def error_verdict(exc: Exception) -> Verdict:
@@ -173,7 +188,12 @@ def record_attempt(
     `number` counts the task's rows already in the store, plus one (--rerun-errors)."""
     path = store.write_trajectory(attempt.trajectory, number)
     row = attempt.trajectory.to_row(
-        config.identity(run_id), attempt.wall_time_s, attempt.started_at, path, attempt.task_hash
+        config.identity(run_id),
+        attempt.wall_time_s,
+        attempt.started_at,
+        path,
+        attempt.task_hash,
+        attempt.attempt_id,
     )
     image = attempt.image
     return row.model_copy(
@@ -194,37 +214,32 @@ class TaskWork:
     config: RunConfig
     sandboxes: SandboxProvider
 
-    def __call__(self, task: Task, on_call: CallObserver | None = None) -> Attempt:
-        return attempt_task(task, self.config, self.sandboxes, on_call)
+    def __call__(
+        self, task: Task, observer: CallObserver | None = None, attempt_id: str = ""
+    ) -> Attempt:
+        return attempt_task(task, self.config, self.sandboxes, observer, attempt_id)
+
+    def started(self, task: Task) -> AttemptEntry:
+        """A new attempt at the task, as the spend journal knows it."""
+        key = self.config.key(task)
+        return AttemptEntry.new(self.sandboxes.run_id, key, task.content_hash)
+
+    def journaled(self, journal: SpendJournal, task: Task) -> Attempt:
+        """An attempt whose every model call goes into `journal` as it is made."""
+        started = self.started(task)
+        return self(task, journal.observer(started), started.attempt)
 
 
 class TaskPool(Protocol):
     """Where tasks run: threads of this process, or the nodes of a cluster."""
 
-    def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
-        """One attempt per task, in the order they finish. Closing the iterator before the
-        end stops what is still running."""
+    def attempts(
+        self, tasks: list[Task], work: TaskWork, journal: SpendJournal
+    ) -> Generator[Attempt, None, None]:
+        """One attempt per task, in the order they finish; every model call goes into the
+        spend journal before its reply is used. Closing the iterator before the end stops
+        what is still running."""
         ...
-
-
-@dataclass(frozen=True)
-class ThreadPool:
-    """`workers` items at a time in this process; one at a time runs in the caller's thread."""
-
-    workers: int = 1
-
-    def attempts(self, tasks: list[T], work: Callable[[T], R]) -> Generator[R, None, None]:
-        if self.workers <= 1:
-            for task in tasks:
-                yield work(task)
-            return
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="task")
-        try:
-            for future in as_completed([pool.submit(work, task) for task in tasks]):
-                yield future.result()
-        finally:
-            # after an interrupt, queued tasks never start; running ones finish unwritten
-            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_tasks(
@@ -243,22 +258,32 @@ def run_tasks(
     or on `pool`. A store holding rows of another configuration is refused unless
     `append_run` (see results/resume.py). `done`: what resume.finished said of the store,
     when the caller asked it already."""
+    identity = config.identity(sandboxes.run_id)
     if done is None:
-        identity = config.identity(sandboxes.run_id)
         done = finished(store.path, identity, tasks, retry_errors, append_run)
     numbers = store.attempts()
     by_id = {task.instance_id: task for task in tasks}
     todo = [task for task in tasks if config.key(task) not in done]
     # in the order the pool starts them; a task that fails its preflight needs no image
     sandboxes.expect([task for task in todo if not preflight_problem(task)])
-    attempts = (pool or ThreadPool(workers)).attempts(todo, TaskWork(config, sandboxes))
+    earlier = lost_attempts(store.path, identity)  # what runs that stopped had spent
+    work = TaskWork(config, sandboxes)
+    with closing(SpendJournal(journal_path(store.path))) as journal:
+        journal.run(identity)
+        if pool is None:
+            attempts = ThreadPool(workers).attempts(todo, partial(work.journaled, journal))
+        else:
+            attempts = pool.attempts(todo, work, journal)
 
-    def recorded(attempt: Attempt) -> ResultRow:
-        number = numbers[config.key(by_id[attempt.trajectory.instance_id])] + 1
-        return record_attempt(attempt, config, sandboxes.run_id, store, number)
+        def recorded(attempt: Attempt) -> ResultRow:
+            task = by_id[attempt.trajectory.instance_id]
+            mine = earlier.pop(config.key(task), [])
+            carry(attempt.trajectory, attempt.attempt_id, mine, task.content_hash, journal)
+            number = numbers[config.key(task)] + 1
+            return record_attempt(attempt, config, sandboxes.run_id, store, number)
 
-    with closing(attempts):  # an interrupt here stops the pool's remaining work
-        return write_rows(map(recorded, attempts), store, on_row)
+        with closing(attempts):  # an interrupt here stops the pool's remaining work
+            return write_rows(map(recorded, attempts), store, on_row)
 
 
 def write_rows(

@@ -26,6 +26,10 @@ class FakeOpenAI:
     headers at once, then a blank line every interval for that long before the body, as
     DeepSeek keeps a waiting request alive. Past the end of the script, every request gets a
     500.
+
+    Each completion has an id of its own ("c1", "c2", ...), and the server keeps its bill:
+    `billed` holds (id, model, usage) of every completion it sent, when it sent it, whether or
+    not the client was still there to read it.
     """
 
     def __init__(self, script):
@@ -34,6 +38,7 @@ class FakeOpenAI:
         self.headers: list[dict] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.billed: list[tuple[str, str, dict]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         server = self
@@ -90,8 +95,11 @@ class FakeOpenAI:
                 message = {"role": "assistant", "content": entry["content"]}
                 if "reasoning_content" in entry:
                     message["reasoning_content"] = entry["reasoning_content"]
+                with server._lock:
+                    reply_id = f"c{len(server.billed) + 1}"
+                    server.billed.append((reply_id, request.get("model", "m"), entry.get("usage")))
                 body = {
-                    "id": "c1",
+                    "id": reply_id,
                     "object": "chat.completion",
                     "created": 0,
                     "model": request.get("model", "m"),

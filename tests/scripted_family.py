@@ -1,15 +1,25 @@
 """A scripted model family behind a real OpenAI-compatible server, and a suite of tiny tasks it
 works on: ground truth for calibrating the simulator.
 
-Each task of the suite is a one-line bug in its own module of one repository, with a shell test
-suite, so that an edit's check takes milliseconds. The family plays the agent protocol: a few
-commands, a reproduction test, then fix attempts. Attempt k of a task on a tier is the gold
-patch with the task's known probability for that tier, drawn independently per tier (given the
-task, what flash fails pro may still fix); a failed attempt is a wrong edit (tests red), a
-malformed diff or a reply with no action, in a mix of its tier's. Between attempts it reads
-code, after a fix it sometimes reviews, and it gives up after its tier's attempt budget. Its
-usage is what a provider would bill: its own tokenizer, reasoning tokens, and a prompt cache
-shared across tasks, kept in 64-token blocks, that now and then misses altogether.
+Each task of the suite is a one-line bug in its own module of a repository (one, or several),
+with a shell test suite, so that an edit's check takes milliseconds. The family plays the agent
+protocol: a few commands, a reproduction test, then fix attempts. Attempt k of a task on a tier
+is the gold patch with the task's known probability for that tier, drawn independently per
+tier (given the task, what flash fails pro may still fix); a failed attempt is a wrong edit
+(tests red), a malformed diff or a reply with no action, in a mix of its tier's. Between
+attempts it reads code, after a fix it sometimes reviews, and it gives up after its tier's
+attempt budget. Its usage is what a provider would bill: its own tokenizer, reasoning tokens,
+and a prompt cache shared across tasks, kept in 64-token blocks, that now and then misses
+altogether.
+
+By default the family is of the calibration's own model class. Three switches take it outside:
+`repeat` (after a failed attempt of its own in the run, a tier's later attempt repeats its first
+failure with this probability instead of drawing afresh: a model that repeats its mistakes),
+`decay` (the chance of a fix is multiplied by exp(-decay * turn / 10): success falls as the
+trajectory grows) and
+`shared_draws` (both tiers compare the same draw for the same attempt of a run: where flash
+fails, pro fails too unless its probability is higher than the draw). Per-repository effects
+come from the solve probabilities a test gives the tasks of each repository.
 """
 
 from __future__ import annotations
@@ -22,10 +32,21 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.diffs import patch_paths
-from harness.tasks import Environment, Task
+import pytest
 
-from .fake_openai import deepseek_usage
+from harness.agent.policy import BUILTIN
+from harness.diffs import patch_paths
+from harness.grading import grade
+from harness.models import Completion, Model
+from harness.models.factory import ModelFamily, ModelSettings
+from harness.pricing import Usage, load_prices
+from harness.results import ResultStore
+from harness.runner import RunConfig, run_tasks
+from harness.sandbox.memo import MemoProvider
+from harness.tasks import Environment, Task
+from harness.tiers import Tier
+
+from .fake_openai import FakeOpenAI, deepseek_usage
 
 CHECK = "python tests/run.py"
 # A test runner that reports as pytest's -rA summary does, in milliseconds instead of a
@@ -101,28 +122,39 @@ class Suite:
     malformed: dict[str, str]  # an edit that does not apply, by task
 
 
-def tiny_suite(root: Path, count: int) -> Suite:
-    """`count` tasks in one repository: task i's value() returns i instead of i + 100."""
-    repo = root / "tiny"
+def tiny_suite(root: Path, count: int, repos: int = 1) -> Suite:
+    """`count` tasks, dealt in turn to `repos` repositories (acme/tiny, or acme/tiny0,
+    acme/tiny1, ...): task i's value() returns i instead of i + 100."""
+    tasks, wrong, malformed = [], {}, {}
+    for r in range(repos):
+        name = "tiny" if repos == 1 else f"tiny{r}"
+        part = _repository(root / name, name, list(range(r, count, repos)))
+        tasks += part.tasks
+        wrong.update(part.wrong)
+        malformed.update(part.malformed)
+    return Suite(tasks, wrong, malformed)
+
+
+def _repository(repo: Path, name: str, numbers: list[int]) -> Suite:
     (repo / "lib").mkdir(parents=True)
     (repo / "tests").mkdir()
     (repo / "tests" / "run.py").write_text(RUNNER)
     (repo / "tests" / "test_base.py").write_text("def test_base():\n    assert True\n")
     (repo / "lib" / "__init__.py").write_text("")
-    for i in range(count):
+    for i in numbers:
         (repo / "lib" / f"mod_{i}.py").write_text(MODULE.format(i=i, value=i))
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "base")
     commit = _git(repo, "rev-parse", "HEAD").strip()
     tasks, wrong, malformed = [], {}, {}
-    for i in range(count):
+    for i in numbers:
         path, test = f"lib/mod_{i}.py", f"tests/test_mod_{i}.py"
         check = TEST_MODULE.format(i=i, value=i + 100)
         tasks.append(
             Task(
-                instance_id=f"acme__tiny-{i}",
-                repo="acme/tiny",
+                instance_id=f"acme__{name}-{i}",
+                repo=f"acme/{name}",
                 base_commit=commit,
                 problem_statement=f"value() in {path} returns {i}; it must return {i + 100}.",
                 patch=_diff_of(repo, path, MODULE.format(i=i, value=i + 100)),
@@ -206,23 +238,33 @@ class ScriptedFamily:
     seed: object = 0
     block: int = 64
     eviction: float = 0.05
+    repeat: float = 0.0
+    decay: float = 0.0
+    shared_draws: bool = False
     _cache: dict[str, set[str]] = field(default_factory=dict)
+    _failed: dict[tuple, set[int]] = field(default_factory=dict)  # attempts a tier failed, by run
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, request: dict) -> dict:
-        tier = next(t for t, s in self.tiers.items() if s.model == request["model"])
-        messages = request["messages"]
+        content, usage = self.reply(request["model"], request["messages"])
+        wire = deepseek_usage(usage.cache_hit, usage.cache_miss, usage.output, usage.reasoning)
+        return {"content": content, "usage": wire}
+
+    def reply(self, model: str, messages: list[dict]) -> tuple[str, Usage]:
+        """The family's answer to a request, with the usage a provider would bill."""
+        tier = next(t for t, s in self.tiers.items() if s.model == model)
         task = next(t for t in self.suite.tasks if t.problem_statement in messages[1]["content"])
         thought, action = self._next(task, tier, messages)
         script = self.tiers[tier]
         draw = random.Random(_uniform(self.seed, task.instance_id, tier, len(messages), "text"))
         padding = " ".join("word" for _ in range(draw.randint(*script.words)))
         content = f"THOUGHT: {thought} {padding}\n\n{action}".rstrip()
-        hit, prompt = self._usage(request["model"], messages)
+        hit, prompt = self._usage(model, messages)
         visible = _tokens(content)
         reasoning = draw.randint(*script.reasoning)
-        usage = deepseek_usage(hit, prompt - hit, visible + reasoning, reasoning)
-        return {"content": content, "usage": usage}
+        return content, Usage(
+            cache_hit=hit, cache_miss=prompt - hit, output=visible + reasoning, reasoning=reasoning
+        )
 
     def _next(self, task: Task, tier: str, messages: list[dict]) -> tuple[str, str]:
         script = self.tiers[tier]
@@ -253,12 +295,22 @@ class ScriptedFamily:
                 return READ, f"```bash\ncat {module}\n```"
         if len(tried) >= script.budget:
             return QUIT, "```submit\n```"
-        return self._attempt(task, tier, len(tried) + 1)
+        return self._attempt(task, tier, len(tried) + 1, len(mine))
 
-    def _attempt(self, task: Task, tier: str, attempt: int) -> tuple[str, str]:
+    def _attempt(self, task: Task, tier: str, attempt: int, turn: int) -> tuple[str, str]:
         key = (self.seed, task.instance_id, tier, attempt)
-        if _uniform(*key, "solve") < self.solve[task.instance_id][tier]:
+        draw = (self.seed, task.instance_id, attempt) if self.shared_draws else key
+        chance = self.solve[task.instance_id][tier] * math.exp(-self.decay * turn / 10)
+        with self._lock:
+            failed = self._failed.setdefault(key[:3], set())
+            earlier = [a for a in failed if a < attempt]
+            repeats = bool(earlier) and _uniform(*key, "repeat") < self.repeat
+            if repeats or _uniform(*draw, "solve") >= chance:
+                failed.add(attempt)
+        if attempt not in failed:
             return TRY, f"```diff\n{task.patch}```"
+        if repeats:  # its first failure again
+            key = (self.seed, task.instance_id, tier, min(earlier))
         failures = self.tiers[tier].failures
         kind = random.Random(_uniform(*key, "kind")).choices(
             list(failures), weights=list(failures.values())
@@ -286,3 +338,64 @@ class ScriptedFamily:
         if _uniform(self.seed, prefixes[-1], "evicted") < self.eviction:
             hit = 0
         return hit // self.block * self.block, total
+
+
+KEY = "SCRIPTED_API_KEY"
+
+
+@dataclass(frozen=True)
+class InProcess:
+    """One tier of the family answered in this process: the same replies and usage as
+    through the server, without HTTP."""
+
+    family: ScriptedFamily
+    name: str
+
+    def complete(self, messages: list[dict]) -> Completion:
+        content, usage = self.family.reply(self.name, messages)
+        return Completion(content=content, usage=usage)
+
+
+@dataclass(frozen=True)
+class InProcessFamily(ModelFamily):
+    """Real-model rows (backend openai) from the scripted family, in this process."""
+
+    scripted: ScriptedFamily | None = None
+
+    def build(self, task: Task, tiers: tuple[Tier, ...]) -> dict[Tier, Model]:
+        assert self.scripted is not None
+        return {tier: InProcess(self.scripted, self.scripted.tiers[tier].model) for tier in tiers}
+
+
+def scripted_runs(
+    root: Path,
+    family: ScriptedFamily,
+    repeats: dict[str, int],
+    sandboxes: MemoProvider,
+    http: bool = True,
+    workers: int = 4,
+) -> dict[str, Path]:
+    """Result files of the family, one per built-in policy, each run `repeats[policy]` times
+    (each run its own run id) through the real agent loop: behind a real OpenAI-compatible
+    server and the `openai` client, or in this process (`http=False`). The sandboxes are
+    memoised (sandbox/memo.py): the family's commands are deterministic, so after the first
+    runs only new requests reach a real sandbox."""
+    files = {}
+    with pytest.MonkeyPatch.context() as env, FakeOpenAI(family) as server:
+        env.setenv(KEY, "scripted")
+        settings = ModelSettings(backend="openai", base_url=server.url, api_key_env=KEY)
+        for name, count in repeats.items():
+            files[name] = root / f"{name}.jsonl"
+            store = ResultStore(files[name])
+            for repeat in range(count):
+                family.seed = f"{name}-{repeat}"
+                models = (
+                    ModelFamily(settings, "openai", seed=repeat)
+                    if http
+                    else InProcessFamily(settings, "openai", seed=repeat, scripted=family)
+                )
+                grader = sandboxes.grading(grade)
+                config = RunConfig(BUILTIN[name], load_prices(), models, grader=grader)
+                run = sandboxes.renamed(f"{sandboxes.run_id}-{name}-{repeat}")
+                run_tasks(family.suite.tasks, config, run, store, workers=workers)
+    return files

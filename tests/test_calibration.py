@@ -3,11 +3,12 @@ of the tiers, the agreement of vote samples, and how trajectories are read."""
 
 import random
 
+import numpy as np
 import pytest
 
 from harness.calibration.mixing import Rerun, agreement, coupling, split_probability
 from harness.calibration.observe import observe
-from harness.calibration.shrinkage import MAX_CONCENTRATION, Counts, fit_prior
+from harness.calibration.shrinkage import Counts, fit_prior, hyperposterior
 from harness.models.sim_params import FailureMix
 from harness.pricing import Usage
 from harness.results import ModelCall, Trajectory, Turn
@@ -51,9 +52,24 @@ def test_few_attempts_are_pulled_toward_the_mean_and_many_are_not():
 
 def test_tasks_that_are_all_alike_shrink_to_one_rate():
     counts = {f"t{i}": Counts(5, 20) for i in range(30)}
-    prior = fit_prior(counts)
-    assert prior.alpha + prior.beta > 0.5 * MAX_CONCENTRATION
-    assert prior.mean == pytest.approx(0.25, abs=0.01)
+    hyper = hyperposterior(counts)
+    # far more weight than any task's own 20 attempts, as alike tasks warrant
+    assert hyper.prior.weight > 100 and hyper.weight_interval()[0] > 20
+    assert hyper.prior.mean == pytest.approx(0.25, abs=0.01)
+
+
+def test_one_task_leaves_the_prior_weight_wide_open():
+    """Runs of one task say nothing of how other tasks differ: the weight of the prior must
+    stay uncertain (a maximum-likelihood fit puts it at its bound; one gave 5,285.7), so that
+    draws for other tasks carry that uncertainty."""
+    hyper = hyperposterior({"t": Counts(3, 8)})
+    low, high = hyper.weight_interval()
+    assert hyper.prior.weight < 50
+    assert low < 1 and high > 1000  # from vaguer than uniform to tasks all alike
+    assert hyper.posterior_mean(Counts(3, 8)) == pytest.approx(3 / 8, abs=0.05)
+    rng = np.random.default_rng(0)
+    means = [hyper.draw(rng).mean for _ in range(400)]
+    assert np.std(means) > 0.1  # the tier mean, for other tasks, is far from settled
 
 
 def test_a_prior_needs_attempts():
@@ -137,25 +153,35 @@ def test_a_trajectory_is_read_as_the_simulator_plays_it():
     assert [t.kind for t in unresolved.turns][3] == "attempt"
 
 
-def test_a_prediction_interval_adds_the_fit_spread_to_the_luck_of_a_run():
+def test_a_prediction_interval_adds_the_fit_spread_to_the_luck_of_the_measured_run():
+    from scipy.stats import t as student
+
     from harness.calibration.validate import Prediction
 
-    def prediction(replicates, luck, measured=0.5):
-        return Prediction("f", "cascade", True, "pass rate", measured, replicates, luck)
+    def prediction(replicates, luck, measured=0.5, measured_luck=0.01):
+        return Prediction(
+            "f", "cascade", True, "pass rate", measured, replicates, luck, measured_luck
+        )
 
+    t3 = student.ppf(0.975, 3)
     steady = prediction((0.5, 0.5, 0.5, 0.5), (0.01,) * 4)
-    # no spread between replicates beyond luck: the interval is the luck of one run
+    # no spread between replicates: the luck of the measured run alone
     assert steady.variance == pytest.approx(0.01)
     low, high = steady.interval
-    assert high - 0.5 == pytest.approx(1.96 * (0.01 * 1.25) ** 0.5, rel=1e-3)
+    assert high - 0.5 == pytest.approx(t3 * 0.01**0.5, rel=1e-6)
     assert steady.inside and steady.error == pytest.approx(0.0)
-    spread = prediction((0.3, 0.5, 0.7, 0.5), (0.001,) * 4, measured=0.8)
-    assert spread.variance == pytest.approx(0.08 / 3)  # the sample variance of the replicates
-    assert spread.interval[1] == pytest.approx(0.5 + 1.96 * (0.08 / 3 * 1.25) ** 0.5, rel=1e-4)
+    spread = prediction((0.3, 0.5, 0.7, 0.5), (0.001,) * 4, measured=0.8, measured_luck=0.002)
+    # the measured run's luck, the spread beyond a simulated run's luck, the mean's own error
+    variance = 0.002 + (0.08 / 3 - 0.001) + 0.08 / 3 / 4
+    assert spread.variance == pytest.approx(variance)
+    assert spread.interval[1] == pytest.approx(min(1.0, 0.5 + t3 * variance**0.5))
     assert spread.inside is True
-    off = prediction((0.3, 0.31, 0.29, 0.3), (0.0001,) * 4, measured=0.5)
+    off = prediction((0.3, 0.31, 0.29, 0.3), (0.0001,) * 4, measured=0.5, measured_luck=0.0001)
     assert off.inside is False and off.error == pytest.approx(-0.2)
     assert prediction((0.5,), (0.01,)).interval is None
+    # a simulator whose runs vary less than the measured one does not narrow the interval
+    narrow = prediction((0.5, 0.5, 0.5, 0.5), (0.0,) * 4, measured_luck=0.01)
+    assert narrow.variance == pytest.approx(0.01)
 
 
 def _shaped_trajectory(tiers, base, growth, ratio, cold):

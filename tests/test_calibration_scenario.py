@@ -1,8 +1,12 @@
 """Calibration against a known truth: a scripted model family behind a real OpenAI-compatible
 server (tests/scripted_family.py) runs the tiny suite under pro, flash and the cascade, through
-the real agent loop, the `openai` client and HTTP, in local sandboxes. `sim fit` must recover
-the family's solve probabilities within what the number of attempts allows, and the simulator
-calibrated on the pro-only and flash-only runs must predict the cascade it never saw."""
+the real agent loop, the `openai` client and HTTP, in memoised local sandboxes. `sim fit` must
+recover the family's solve probabilities within what the number of attempts allows, and the
+simulator calibrated on the pro-only and flash-only runs must predict the cascade it never saw.
+
+The family here is of the fit's own model class (independent attempts, tiers independent given
+the task): these tests show that the fitter and the simulator agree with each other, not that
+the model is right about agents. tests/test_misspecification.py holds families outside it."""
 
 from __future__ import annotations
 
@@ -12,30 +16,27 @@ import statistics
 
 import pytest
 
-from harness.agent.policy import BUILTIN
 from harness.calibration.fit import fit
+from harness.calibration.folds import Fold, folds
 from harness.calibration.observe import read_observed
 from harness.calibration.report import calibration_error, validation_table
-from harness.calibration.validate import Fold, Simulator, folds, luck, predict
+from harness.calibration.validate import Simulator, luck, predict
 from harness.cli import main
-from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.sim_params import load_params
 from harness.pricing import load_prices
-from harness.results import ResultStore, read_rows
-from harness.runner import RunConfig, run_tasks
+from harness.results import read_rows
 from harness.sandbox.local import LocalProvider
+from harness.sandbox.memo import MemoProvider
 
 from .conftest import run_id
-from .fake_openai import FakeOpenAI
-from .scripted_family import FLASH, PRO, ScriptedFamily, tiny_suite
+from .scripted_family import FLASH, PRO, ScriptedFamily, scripted_runs, tiny_suite
 
 pytestmark = pytest.mark.scenario
 
 TASKS = 12
 REPEATS = {"pro": 24, "flash": 5, "cascade": 20}
-REPLICATES = 2
+REPLICATES = 6
 WORKERS = 8
-KEY = "SCRIPTED_API_KEY"
 
 
 def truth() -> dict[str, dict[str, float]]:
@@ -56,25 +57,15 @@ def truth() -> dict[str, dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Result files of the scripted family: pro, flash and cascade, each repeated."""
+    """Result files of the scripted family behind a real server: pro, flash and cascade, each
+    repeated."""
     root = tmp_path_factory.mktemp("calibration")
     suite = tiny_suite(root, TASKS)
     family = ScriptedFamily(suite, truth())
-    files = {}
-    with pytest.MonkeyPatch.context() as env, FakeOpenAI(family) as server:
-        env.setenv(KEY, "scripted")
-        settings = ModelSettings(backend="openai", base_url=server.url, api_key_env=KEY)
-        for name, repeats in REPEATS.items():
-            files[name] = root / f"{name}.jsonl"
-            store = ResultStore(files[name])
-            for repeat in range(repeats):
-                family.seed = f"{name}-{repeat}"
-                config = RunConfig(
-                    BUILTIN[name], load_prices(), ModelFamily(settings, "openai", seed=repeat)
-                )
-                provider = LocalProvider(run_id=run_id(f"{name}-{repeat}"))
-                run_tasks(suite.tasks, config, provider, store, workers=WORKERS)
-    return root, suite, files
+    sandboxes = MemoProvider(LocalProvider(run_id=run_id("calibration")))
+    files = scripted_runs(root, family, REPEATS, sandboxes, workers=WORKERS)
+    yield root, suite, files, sandboxes
+    sandboxes.cleanup()
 
 
 def test_fit_recovers_the_solve_probabilities(runs, capsys):
@@ -85,7 +76,7 @@ def test_fit_recovers_the_solve_probabilities(runs, capsys):
     mean; over all tasks, the squared errors in units of se must average below 2 (a chi-square
     bound: shrinkage must not do worse than the sample allows). Each tier's mean must be within
     3 standard errors of the tasks' mean."""
-    root, _, files = runs
+    root, _, files, _ = runs
     output = root / "calibrated.toml"
     command = ["sim", "fit", str(files["pro"]), str(files["flash"]), "--output", str(output)]
     assert main(command) == 0
@@ -144,20 +135,19 @@ def test_fit_recovers_the_solve_probabilities(runs, capsys):
 @pytest.fixture(scope="module")
 def cascade_predictions(runs, tmp_path_factory):
     """The cascade held out: fitted on pro-only and flash-only runs, then simulated."""
-    _, suite, files = runs
+    _, suite, files, sandboxes = runs
     observed = read_observed([files["pro"], files["flash"], files["cascade"]], print)
-    fold = next(f for f in folds(observed, "policy") if f.policy == "cascade")
-    provider = LocalProvider(run_id=run_id("simulated"))
+    fold = next(f for f in folds(observed, "policy") if f.policies == ["cascade"])
     simulator = Simulator(
-        provider, load_prices(), tmp_path_factory.mktemp("simulated"), workers=WORKERS
+        sandboxes, load_prices(), tmp_path_factory.mktemp("simulated"), workers=WORKERS
     )
     tasks = {t.instance_id: t for t in suite.tasks}
-    return fold, predict(fold, tasks, simulator, REPLICATES, seed=1)
+    return fold, predict([fold], fold.name, tasks, simulator, REPLICATES, seed=1)
 
 
 def test_the_cascade_is_predicted_from_pro_and_flash_runs(cascade_predictions, capsys):
     fold, predictions = cascade_predictions
-    assert isinstance(fold, Fold) and fold.policy_left_out
+    assert isinstance(fold, Fold) and fold.left_out("cascade")
     assert {o.row.policy for o in fold.training} == {"pro", "flash"}
     with capsys.disabled():
         print("\n" + validation_table(predictions) + "\n" + calibration_error(predictions))
@@ -183,7 +173,7 @@ def test_cascade_runs_show_the_tiers_fail_independently(runs):
     """The family draws each tier's attempt on its own: the coupling the cascade's re-runs
     show must be 0 within three of its standard errors, and re-runs must not count as draws of
     pro's probability."""
-    _, _, files = runs
+    _, _, files, _ = runs
     observed = read_observed(list(files.values()), print)
     with_cascade = fit(observed)
     reruns = with_cascade.params.calibration.measured["reruns"]
@@ -194,19 +184,19 @@ def test_cascade_runs_show_the_tiers_fail_independently(runs):
 
 
 def test_runs_held_out_one_at_a_time_make_one_fold_each(runs):
-    _, _, files = runs
+    _, _, files, _ = runs
     observed = read_observed(list(files.values()), print)
     by_run = folds(observed, "run")
     assert len(by_run) == sum(REPEATS.values())
     for fold in by_run:
         assert {o.run for o in fold.held_out} == {fold.name.removeprefix("run ")}
         assert fold.name.removeprefix("run ") not in {o.run for o in fold.training}
-        assert not fold.policy_left_out  # every policy ran more than once
+        assert not fold.left_out(fold.policies[0])  # every policy ran more than once
     assert len(folds(observed, "policy")) == 3
 
 
 def test_a_fit_needs_both_tiers_on_turns_of_their_own(runs, tmp_path, capsys):
-    _, _, files = runs
+    _, _, files, _ = runs
     output = tmp_path / "one-tier.toml"
     assert main(["sim", "fit", str(files["pro"]), "--output", str(output)]) == 2
     assert "no fix attempts by the flash tier on turns of its own" in capsys.readouterr().err

@@ -120,7 +120,7 @@ def test_real_http_endpoint_run_costs_exactly_the_scripted_usage(tmp_path, calc_
         "output": 170,
         "reasoning": 40,
     }
-    written = [output, *(tmp_path / "api.trajectories").iterdir()]
+    written = [output, tmp_path / "api.spend", *(tmp_path / "api.trajectories").iterdir()]
     assert not any("sk-x" in path.read_text() for path in written)
     assert [r["model"] for r in server.requests] == ["deepseek-v4-flash"] * 2
 

@@ -23,9 +23,10 @@ from harness.cluster.nodes import NodeSandboxes
 from harness.cluster.pool import RayPool
 from harness.cluster.services import start_services
 from harness.pricing import Usage, load_prices
+from harness.reporting.collect import collect
 from harness.results import ModelCall, ResultRow, read_rows
+from harness.results.journal import SpendJournal, journal_path, read_journal
 from harness.runner import RunConfig, TaskWork
-from harness.sandbox.containers import OWNER_LABEL, RUN_LABEL
 
 from .conftest import containers_of, run_id
 from .ray_cluster import ROOT, environment
@@ -159,16 +160,15 @@ def test_a_worker_node_killed_mid_run_leaves_every_task_once(
     )
 
     def working_on_the_worker() -> bool:
-        """A container of the worker node's, a while old: its agent is calling the model."""
-        ours = set(worker.processes())
-        listed = docker_client.containers.list(
-            all=True, filters={"label": f"{RUN_LABEL}={rid}"}, sparse=True
-        )
-        return any(
-            int(c.attrs["Labels"][OWNER_LABEL].rpartition(":")[2]) in ours
-            and time.time() - c.attrs["Created"] > 2
-            for c in listed
-        )
+        """An attempt on the worker node has paid for a model call (the driver's journal
+        says so, and which node the attempt runs on)."""
+        if not journal_path(output).exists():
+            return False
+        entries = [json.loads(line) for line in journal_path(output).read_text().splitlines()]
+        there = {
+            e["attempt"] for e in entries if e["event"] == "attempt" and e["node"] == worker_id
+        }
+        return any(e["event"] == "settled" and e["attempt"] in there for e in entries)
 
     try:
         wait_for(working_on_the_worker, 300, "a task on the worker node")
@@ -183,9 +183,17 @@ def test_a_worker_node_killed_mid_run_leaves_every_task_once(
     assert {row.instance_id: row.status for row in rows} == local_verdicts
     lost = [row for row in rows if row.lost_attempts]
     assert lost, stderr
+    # the report counts every call the driver's journal holds, lost attempts' once
+    journal = read_journal(journal_path(output), set()).attempts
+    spent = sum(call.cost_usd for spend in journal.values() for call in spend.paid)
+    [summary] = collect([output]).summaries()
+    assert summary.metrics.cost_usd == pytest.approx(spent, rel=1e-9)
+    nodes = [a["node"] for row in lost for a in trajectory(output, row)["lost_attempts"]]
+    # an attempt the worker was given but had not started yet (its process still starting,
+    # on a loaded machine) has no node
+    assert worker_id in nodes and set(nodes) <= {worker_id, ""}
     for row in lost:
         attempts = trajectory(output, row)["lost_attempts"]
-        assert [a["node"] for a in attempts] == [worker_id] * row.lost_attempts
         assert row.lost_cost_usd == pytest.approx(
             sum(call["cost_usd"] for a in attempts for call in a["calls"])
         )
@@ -201,9 +209,10 @@ class CrashingWork(TaskWork):
 
     survivor: Path | None = None
 
-    def __call__(self, task, on_call=None):
-        for cost in (0.25, 0.5):
-            on_call(
+    def __call__(self, task, observer=None, attempt_id=""):
+        for number, cost in enumerate((0.25, 0.5)):
+            observer.settled(
+                number,
                 ModelCall(
                     turn=0,
                     tier="flash",
@@ -211,13 +220,13 @@ class CrashingWork(TaskWork):
                     reason="default",
                     usage=Usage(0, 10, 1, 0),
                     cost_usd=cost,
-                )
+                ),
             )
         if self.survivor is None or not self.survivor.exists():
             if self.survivor is not None:
                 self.survivor.touch()
             os._exit(1)
-        return super().__call__(task, on_call)
+        return super().__call__(task, observer, attempt_id)
 
 
 def pool_of(attempts: int, run: str) -> RayPool:
@@ -228,7 +237,8 @@ def test_a_task_whose_worker_dies_runs_again_with_the_lost_spend(ray_cluster, ca
     run = run_id("crash-once")
     work = CrashingWork(CONFIG, NodeSandboxes(run), survivor=tmp_path / "survivor")
     pool = pool_of(2, run)
-    (attempt,) = list(pool.attempts([calc_task], work))
+    journal = SpendJournal(tmp_path / "run.spend")
+    (attempt,) = list(pool.attempts([calc_task], work, journal))
     trajectory = attempt.trajectory
     assert trajectory.verdict.status != "error" and trajectory.calls  # done, the second time
     (lost,) = trajectory.lost_attempts
@@ -239,12 +249,17 @@ def test_a_task_whose_worker_dies_runs_again_with_the_lost_spend(ray_cluster, ca
     assert (row.lost_attempts, row.lost_cost_usd) == (1, 0.75)
     assert row.cost_usd == pytest.approx(sum(c.cost_usd for c in trajectory.calls))
     assert pool.cleanup() == 0  # the work closed its containers
+    # every call of both attempts went into the driver's journal as it was made
+    spends = read_journal(tmp_path / "run.spend", set()).attempts
+    assert spends[lost.attempt_id].paid == lost.calls
+    assert sum(len(s.calls) for s in spends.values()) == 2 + len(trajectory.calls)
 
 
-def test_a_task_lost_on_every_attempt_ends_as_one_error_row(ray_cluster, calc_task):
+def test_a_task_lost_on_every_attempt_ends_as_one_error_row(ray_cluster, calc_task, tmp_path):
     run = run_id("crash-always")
     pool = pool_of(2, run)
-    (attempt,) = list(pool.attempts([calc_task], CrashingWork(CONFIG, NodeSandboxes(run))))
+    journal = SpendJournal(tmp_path / "run.spend")
+    (attempt,) = list(pool.attempts([calc_task], CrashingWork(CONFIG, NodeSandboxes(run)), journal))
     verdict = attempt.trajectory.verdict
     assert verdict.status == "error" and verdict.reason.startswith("lost 2 attempt(s)")
     assert len(attempt.trajectory.lost_attempts) == 2

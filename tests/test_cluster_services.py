@@ -17,6 +17,7 @@ from harness.cluster.services import ClusterSlot, ModelSlots, Services, SpendLed
 from harness.models.retry import concurrency_slots
 from harness.pricing import Usage
 from harness.results import ModelCall, read_rows
+from harness.results.journal import AttemptEntry, read_journal
 
 from .conftest import run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
@@ -75,16 +76,22 @@ def call(cost: float) -> ModelCall:
     )
 
 
-def test_the_ledger_keeps_each_attempts_calls_until_taken(ray_cluster):
+def test_the_ledger_keeps_each_attempts_calls_until_taken_and_journals_them(ray_cluster, tmp_path):
     ledger = ray.remote(SpendLedger).remote()
-    ledger.started.remote("a", "node-1")
-    ledger.record.remote("a", call(0.5))
-    ledger.record.remote("a", call(0.25))
-    ledger.record.remote("b", call(1.0))
-    node, calls = ray.get(ledger.take.remote("a"))
+    ray.get(ledger.open.remote(str(tmp_path / "run.spend")))
+    a, b = (AttemptEntry.new("r", (name, "pro", 0), "") for name in ("t-a", "t-b"))
+    ledger.started.remote(a.attempt, "node-1")
+    ledger.call.remote(a, "settled", 0, call(0.5))
+    ledger.call.remote(a, "sending", 1, call(0.25))
+    ledger.call.remote(b, "settled", 0, call(1.0))
+    node, calls = ray.get(ledger.take.remote(a.attempt))
     assert node == "node-1" and [c.cost_usd for c in calls] == [0.5, 0.25]
-    assert ray.get(ledger.take.remote("a")) == ("", [])
-    assert ray.get(ledger.take.remote("b"))[1] == [call(1.0)]
+    assert ray.get(ledger.take.remote(a.attempt)) == ("", [])
+    assert ray.get(ledger.take.remote(b.attempt))[1] == [call(1.0)]
+    # on disk too, before the node was told to go on: what a dead driver leaves behind
+    journal = read_journal(tmp_path / "run.spend", set())
+    paid = {s.started.instance_id: [c.cost_usd for c in s.paid] for s in journal.unrecorded}
+    assert paid == {"t-a": [0.5, 0.25], "t-b": [1.0]}
 
 
 def test_clients_inside_an_attempt_take_the_clusters_slots(ray_cluster):

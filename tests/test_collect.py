@@ -101,7 +101,7 @@ def test_spend_of_attempts_lost_with_their_node_is_in_the_total_and_error_cost(t
     m = summary.metrics
     assert (m.tasks, m.resolved, m.cost_usd, m.error_cost_usd) == (2, 2, 1.0, 0.5)
     assert (m.cost_per_resolved, m.graded_cost_per_resolved) == (0.5, 0.25)
-    assert any("2 attempt(s) died with their node" in note for note in summary.notes)
+    assert any("2 attempt(s) were lost (their node died" in note for note in summary.notes)
 
 
 def test_a_run_appended_under_other_rules_is_another_result_not_a_rerun(tmp_path):

@@ -66,7 +66,7 @@ def test_seeds_of_one_task_are_resampled_together():
         ),
         (
             [result_row("t1", "resolved", 0.06, lost_attempts=1, lost_cost_usd=0.02)],
-            "1 attempt(s) lost with their node",
+            "1 attempt(s) lost and run again",
         ),
     ],
     ids=["rerun", "lost-node"],

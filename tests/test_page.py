@@ -47,7 +47,15 @@ def trajectory_of(instance_id):
                 turn=0, tier="flash", model="f", reason="default", usage=usage, cost_usd=0.0002
             ),
             ModelCall(
-                turn=0, tier="pro", model="p", reason="tests_red", usage=usage, cost_usd=0.0011
+                turn=0,
+                tier="pro",
+                model="p",
+                reason="tests_red",
+                usage=usage,
+                cost_usd=0.0011,
+                usage_source="estimated",
+                usage_note="the response carries no usage; estimated from the request and reply",
+                reasoning_content="flash set x to 2; the test wants 3",
             ),
         ],
         turns=[
@@ -174,6 +182,11 @@ def test_a_task_link_opens_its_trajectory_page_and_back(page, tmp_path):
     assert "the check command failed (exit 1)" in text
     added = [span.text for span in section.find_elements("css selector", "pre.reply span.add")]
     assert added == ["+x = 3"]
+    # the reasoning behind the re-run, folded under its call; its usage marked as estimated
+    assert "usage estimated" in text and "~$0.001100" in text
+    [fold] = section.find_elements("css selector", "ul.calls details")
+    fold.find_element("tag name", "summary").click()
+    assert "flash set x to 2; the test wants 3" in fold.text
     page.save_screenshot(str(tmp_path / "task.png"))
     section.find_element("link text", "← all tasks").click()
     assert page.find_element("id", "main").is_displayed()

@@ -1,7 +1,11 @@
 import pytest
 
 from harness import HarnessError
-from harness.pricing import Price, Usage, cost, load_prices
+from harness.agent.policy import BUILTIN
+from harness.pricing import DEFAULT_TABLE, Price, Usage, cost, load_prices
+from harness.runner import RunConfig
+
+from .helpers import check, result_row, run_cli, write_rows
 
 
 def test_bundled_table_has_the_deepseek_list_prices():
@@ -73,3 +77,40 @@ def test_prices_command_prints_the_table_in_force(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "mine-1" in lines[0] and lines[-1].split() == ["x/y", "0.1", "1", "2"]
     assert main(["prices", "--prices", str(tmp_path / "none.toml")]) == 2
+
+
+def test_a_table_is_known_by_its_content_as_well_as_its_version(tmp_path):
+    table = load_prices()
+    edited, commented = tmp_path / "edited.toml", tmp_path / "commented.toml"
+    edited.write_text(DEFAULT_TABLE.read_text().replace("output = 0.28", "output = 0.98"))
+    commented.write_text(DEFAULT_TABLE.read_text() + "\n# the same prices\n")
+    assert load_prices(edited).version == table.version
+    assert load_prices(edited).digest != table.digest
+    assert load_prices(commented).digest == table.digest
+    identity = RunConfig(policy=BUILTIN["flash"], prices=table).identity("r")
+    assert (identity.price_table, identity.price_table_hash) == (table.version, table.digest)
+
+
+def test_one_version_with_two_contents_is_flagged_by_report_and_refused_by_compare_and_check(
+    tmp_path, capsys
+):
+    def rows(digest):
+        return [
+            result_row(f"t-{n}", "resolved", 0.01, price_table="v1", price_table_hash=digest)
+            for n in range(3)
+        ]
+
+    a = write_rows(tmp_path / "a.jsonl", rows("aaaa"))
+    b = write_rows(tmp_path / "b.jsonl", rows("bbbb"))
+    both = write_rows(tmp_path / "both.jsonl", rows("aaaa")[:2] + rows("bbbb")[2:])
+    code, out, _ = run_cli(capsys, "report", both, "--resamples", "100")
+    assert code == 0 and "warning: price table v1 has 2 different contents" in out
+    for command in (["compare", a, b, "--resamples", "100"], ["compare", both, both]):
+        code, out, err = run_cli(capsys, *command)
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert "price table v1 has 2 different contents" in err
+    code, out, err = check(capsys, a, b)
+    assert code == 2 and "costs are not comparable" in err
+    # rows of an older harness record no content hash: nothing to tell apart
+    old = write_rows(tmp_path / "old.jsonl", rows(""))
+    assert run_cli(capsys, "compare", old, a, "--resamples", "100")[0] == 0

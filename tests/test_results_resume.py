@@ -52,6 +52,15 @@ def other_prices():
     return PriceTable("2099-01", PRICES.models)
 
 
+def edited_prices():
+    """The bundled table with its prices raised, its version left as it was."""
+    dearer = {
+        name: price.model_copy(update={"output": price.output * 3.5})
+        for name, price in PRICES.models.items()
+    }
+    return PriceTable(PRICES.version, dearer)
+
+
 CHANGES = {
     "policy rules": lambda c, t: (replace(c, policy=replace(c.policy, vote_samples=3)), t),
     "backend": lambda c, t: (replace(c, models=replace(c.models, backend="openai")), t),
@@ -64,6 +73,7 @@ CHANGES = {
         t,
     ),
     "price table": lambda c, t: (replace(c, prices=other_prices()), t),
+    "price table content": lambda c, t: (replace(c, prices=edited_prices()), t),
     "limits": lambda c, t: (replace(c, limits=Limits(max_steps=7)), t),
     "sandbox settings": lambda c, t: (replace(c, sandbox=SandboxSettings(network=True)), t),
     "task content": lambda c, t: (c, [replace(t[0], problem_statement="another issue")]),

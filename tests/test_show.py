@@ -47,6 +47,9 @@ TRAJECTORY = {
             "reason": "tests_red",
             "usage": USAGE,
             "cost_usd": 0.0009,
+            "usage_source": "estimated",
+            "usage_note": "the response carries no usage; estimated from the request and reply",
+            "reasoning_content": "flash's edit broke the parser;\nrestore it, then guard the input",
         },
     ],
     "turns": [
@@ -77,6 +80,17 @@ def test_format_marks_escalations_and_shows_both_attempts():
     assert "reason tests_red" in text and "reason default" in text
     assert "+bad" in text and "+good" in text and text.index("+bad") < text.index("+good")
     assert text.rstrip().endswith("verdict: resolved")
+
+
+def test_a_call_shows_the_reasoning_it_carried_and_how_its_usage_is_known():
+    text = format_trajectory(
+        ResultRow.model_validate_json(json.dumps(ROW)),
+        Trajectory.model_validate_json(json.dumps(TRAJECTORY)),
+    )
+    pro = text.index("call pro")
+    assert "~$0.0009" in text[pro:] and "usage estimated: the response carries no usage" in text
+    assert "      flash's edit broke the parser;\n      restore it, then guard the input" in text
+    assert text.index("reasoning:") > pro
 
 
 def test_find_reads_the_trajectory_beside_the_results(tmp_path):

@@ -47,15 +47,6 @@ def test_a_calibrated_file_round_trips_and_its_hash_ignores_comments(tmp_path):
     assert again.solve.flash.base("unseen", "hard") == 0.3
 
 
-def test_drawn_parameters_come_from_the_posterior():
-    params = calibrated()
-    draws = [params.drawn(seed).solve.flash.tasks["a"].p for seed in range(400)]
-    # Beta(3 + 4, 7 + 4): mean 7/18
-    assert sum(draws) / len(draws) == pytest.approx(7 / 18, abs=0.02)
-    assert params.drawn(1) == params.drawn(1) != params.drawn(2)
-    assert params.drawn(1).solve.flash.tasks["a"].attempts == 8
-
-
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -107,12 +98,3 @@ def test_a_run_unlike_the_calibration_runs_is_named():
         "the calibration runs were priced with t-1, this run with t-2",
     ]
     assert load_params().mismatches({"flash": "x"}, "y") == []
-
-
-def test_draws_stay_valid_at_the_edges():
-    data = calibrated().to_data()
-    data["solve"]["flash"].update(mean=1e-4, prior_alpha=1e-4, prior_beta=0.9999)
-    data["solve"]["flash"]["tasks"] = {"a": {"p": 0.0, "successes": 0, "attempts": 1}}
-    params = parse_tables(data, SimParams, "test")
-    for seed in range(200):
-        assert 0 <= params.drawn(seed).solve.flash.tasks["a"].p <= 1

@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.agent.baseline import BaselineCache
+from harness.agent.calls import CallObserver, ask
 from harness.agent.edit_check import ActionResult, EditCheck
 from harness.agent.policy import Policy, Route, TurnRecord, escalation, route_turn, vote_samples
 from harness.diffs import normalise
-from harness.models import CallError, Message, Model
+from harness.models import Message, Model
 from harness.models.tokens import prompt_tokens
 from harness.options import option, positive
-from harness.pricing import PriceTable, Usage, cost
+from harness.pricing import PriceTable, Usage
 from harness.prompts import Prompts, default_prompts
 from harness.results import ModelCall, Trajectory, Turn
 from harness.results.trajectory import ActionKind, CheckedTests, ExitReason
@@ -132,15 +132,16 @@ class Agent:
         prices: PriceTable,
         limits: Limits = Limits(),
         prompts: Prompts | None = None,
-        on_call: Callable[[ModelCall], None] | None = None,
+        observer: CallObserver | None = None,
     ):
         self.models = models
         self.policy = policy
         self.prices = prices
         self.limits = limits
         self.prompts = prompts or default_prompts()
-        # told of every call as it is paid for, e.g. to keep a tally that outlives this process
-        self.on_call = on_call
+        # told of every call as it is made and paid for: the spend journal, which outlives
+        # this process
+        self.observer = observer
         # the trajectory in progress: when a call or the sandbox fails mid-task, the caller
         # still has the calls already paid for
         self.trajectory: Trajectory | None = None
@@ -262,32 +263,8 @@ class Agent:
             usage=Usage(),
             cost_usd=0.0,
         )
-        try:
-            completion = model.complete(messages)
-        except CallError as failed:  # no reply to price, but its retries and waits happened
-            self.trajectory.calls.append(
-                call.model_copy(
-                    update={
-                        "retries": failed.retries,
-                        "retry_wait_s": failed.retry_wait_s,
-                        "error": str(failed),
-                    }
-                )
-            )
-            raise
-        call = call.model_copy(
-            update={
-                "usage": completion.usage,
-                "cost_usd": cost(completion.usage, self.prices.price(model.name)),
-                "latency_s": completion.latency_s,
-                "retries": completion.retries,
-                "retry_wait_s": completion.retry_wait_s,
-            }
-        )
-        self.trajectory.calls.append(call)
-        if self.on_call is not None:
-            self.on_call(call)
-        return completion.content
+        price = self.prices.price(model.name)
+        return ask(model, messages, call, price, self.trajectory.calls, self.observer).content
 
     def _vote(
         self, messages: list[Message], route: Route, index: int, first: str, samples: int

@@ -9,14 +9,15 @@ shapes (calibration/shapes.py).
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness import HarnessError, __version__
-from harness.calibration import mixing, shapes
+from harness.calibration import difficulty, mixing, shapes
 from harness.calibration.observe import Observed, Step
-from harness.calibration.shrinkage import BetaPrior, Counts, fit_prior
+from harness.calibration.shrinkage import Counts, Hyperposterior, hyperposterior
 from harness.models.sim import default_params
 from harness.models.sim_params import (
     Behaviour,
@@ -53,7 +54,7 @@ KINDS = ("wrong_edit", "malformed_diff", "no_action")
 @dataclass
 class Fit:
     params: SimParams
-    priors: dict[Tier, BetaPrior]
+    priors: dict[Tier, Hyperposterior]
     counts: dict[Tier, dict[str, Counts]]
     notes: list[str] = field(default_factory=list)
 
@@ -66,7 +67,7 @@ def attempt_counts(observed: Sequence[Observed]) -> dict[Tier, dict[str, Counts]
     """Fixes and attempts per tier and task, from a tier's own turns only."""
     tally: dict[Tier, dict[str, list[int]]] = {tier: defaultdict(lambda: [0, 0]) for tier in TIERS}
     for task, step in steps(observed):
-        if step.attempt and not step.conditioned and step.outcome != "vote_split":
+        if step.draw:
             tally[step.tier][task][0] += step.fix
             tally[step.tier][task][1] += 1
     return {
@@ -83,7 +84,7 @@ def fit(observed: Sequence[Observed], files: Sequence[str] = ()) -> Fit:
                 f"no fix attempts by the {tier} tier on turns of its own: fit needs runs where "
                 f"{tier} takes turns by default, e.g. a {tier}-only run"
             )
-    priors = {tier: fit_prior(counts[tier]) for tier in TIERS}
+    priors = {tier: hyperposterior(counts[tier]) for tier in TIERS}
     solve = {tier: _tier_solve(priors[tier], counts[tier]) for tier in TIERS}
     mixes, shares = _failure_mixes(observed)
     notes: list[str] = []
@@ -113,13 +114,14 @@ def fit(observed: Sequence[Observed], files: Sequence[str] = ()) -> Fit:
     return Fit(params, priors, counts, notes)
 
 
-def _tier_solve(prior: BetaPrior, counts: dict[str, Counts]) -> TierSolve:
+def _tier_solve(hyper: Hyperposterior, counts: dict[str, Counts]) -> TierSolve:
+    prior = hyper.prior
     return TierSolve(
         mean=prior.mean,
         prior_alpha=prior.alpha,
         prior_beta=prior.beta,
         tasks={
-            task: TaskSolve(p=prior.posterior_mean(c), successes=c.fixes, attempts=c.attempts)
+            task: TaskSolve(p=hyper.posterior_mean(c), successes=c.fixes, attempts=c.attempts)
             for task, c in counts.items()
         },
     )
@@ -178,10 +180,8 @@ def _reruns(
     for run in observed:
         task = run.row.instance_id
         for turn in run.turns:
-            if len(turn.steps) != 2:
-                continue
-            failed, again = turn.steps
-            if failed.attempt and failed.outcome != "vote_split" and again.attempt:
+            if turn.rerun is not None:
+                failed, again = turn.rerun
                 p_default, _ = rate(failed.tier, task)
                 p_up, variance = rate(again.tier, task)
                 reruns.append(mixing.Rerun(p_default, p_up, again.fix, task, variance))
@@ -244,6 +244,10 @@ def _measured(
     if coupled is not None:
         fixes = sum(r.fixed for r in reruns)
         measured["reruns"] = {"reruns": len(reruns), "fixes": fixes, "coupling_se": coupled.se}
+    correlation = difficulty.tier_correlation(counts["flash"], counts["pro"])
+    measured["tasks"] = {"paired": correlation.tasks, "tier_correlation": correlation.interval()[0]}
+    if math.isfinite(correlation.rho.se):  # TOML has inf, but a reader should not need it
+        measured["tasks"]["tier_correlation_se"] = correlation.rho.se
     by_policy: dict[str, list[Observed]] = defaultdict(list)
     for run in observed:
         by_policy[run.row.policy].append(run)

@@ -39,6 +39,13 @@ class Step:
     vote: bool = False
     fix: bool = False
 
+    @property
+    def draw(self) -> bool:
+        """A fair draw of its tier's solve probability: a fix attempt on a turn of the tier's
+        own, not a re-run of a turn the other tier failed, nor a vote that split (which says
+        how samples agree, not whether one is the fix)."""
+        return self.attempt and not self.conditioned and self.outcome != "vote_split"
+
 
 @dataclass(frozen=True)
 class TurnSteps:
@@ -47,6 +54,17 @@ class TurnSteps:
     kind: TurnKind
     steps: tuple[Step, ...]  # the failed default step first, when the turn was re-run
     vote_samples: int = 1
+
+    @property
+    def rerun(self) -> tuple[Step, Step] | None:
+        """A fix attempt the default tier failed and the other tier attempted again: what
+        tells how the tiers' draws go together (calibration/mixing.py)."""
+        if len(self.steps) != 2:
+            return None
+        failed, again = self.steps
+        if failed.attempt and failed.outcome != "vote_split" and again.attempt:
+            return failed, again
+        return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,10 @@ class Observed:
     @property
     def resolved(self) -> bool:
         return self.row.status == "resolved"
+
+
+def has_reruns(observed: Sequence[Observed]) -> bool:
+    return any(turn.rerun for run in observed for turn in run.turns)
 
 
 def _step(

@@ -1,11 +1,13 @@
-"""What `sim fit` and `sim validate` print: the fitted parameters by tier, and predictions
-against measurements with the calibration error."""
+"""What `sim fit`, `sim validate` and `sim diagnose` print: the fitted parameters by tier,
+predictions against measurements with the calibration error, and the checks of the fit's
+assumptions."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
 
+from harness.calibration.diagnose import COUPLING, Diagnosis, Shape
 from harness.calibration.fit import Fit
 from harness.calibration.validate import Prediction
 from harness.models.sim_params import FailureMix, SimParams, TierBehaviour
@@ -30,11 +32,9 @@ def fit_table(result: Fit) -> str:
 
     add("fix attempts (own turns)", lambda t: str(int(measured[t]["attempts"])))
     add("fixes", lambda t: str(int(measured[t]["fixes"])))
-    add("solve probability, tier mean", lambda t: percent(result.priors[t].mean))
-    add(
-        "prior weight (alpha + beta)",
-        lambda t: _number(result.priors[t].alpha + result.priors[t].beta),
-    )
+    add("solve probability, tier mean", lambda t: percent(result.priors[t].prior.mean))
+    add("prior weight (alpha + beta)", lambda t: _number(result.priors[t].prior.weight))
+    add("prior weight, 95% interval", lambda t: _range(result.priors[t].weight_interval()))
     for kind in ("wrong_edit", "malformed_diff", "no_action"):
         rows.append([f"failure mix: {kind}", *(_share(params.failure.mix(t), kind) for t in TIERS)])
     add("vote agreement", lambda t: percent(getattr(params.votes, t)))
@@ -63,6 +63,10 @@ def fit_table(result: Fit) -> str:
         else "0 (assumed: no re-runs in these runs)"
     )
     return f"{table}\ncoupling of the tiers' draws: {coupling}"
+
+
+def _range(interval: tuple[float, float]) -> str:
+    return f"{_number(interval[0])} - {_number(interval[1])}"
 
 
 def _share(mix: FailureMix, kind: str) -> str:
@@ -136,3 +140,62 @@ def calibration_error(predictions: Sequence[Prediction]) -> str:
         + ("; ".join(parts) or "-")
         + f"; {inside} of {len(judged)} measured values inside their 95% prediction intervals"
     )
+
+
+def misses_text(outside: int, suspects: list[str]) -> str:
+    """What `sim validate` says when measured values fall outside their intervals."""
+    head = (
+        f"{outside} measured value(s) outside their prediction interval: the calibration does "
+        "not predict these runs."
+    )
+    if not suspects:
+        return (
+            f"{head}\nNone of the assumptions `sim diagnose` checks is rejected: the cause is "
+            "something its checks do not cover."
+        )
+    return f"{head}\nAssumptions these runs break:\n" + "\n".join(f"- {s}" for s in suspects)
+
+
+def diagnosis_text(diagnosis: Diagnosis) -> str:
+    """The checks, then what is measured as the fit uses it, then the shapes."""
+    tests = len(diagnosis.tests)
+    lines = [
+        f"Assumptions of the fit, checked on {diagnosis.task_runs} task run(s) of "
+        f"{diagnosis.runs} run(s). An assumption is rejected when its test's p-value is under "
+        f"{diagnosis.level:.2g} (5% over the {tests} tests made, Bonferroni); intervals are 95%.",
+        "",
+    ]
+    for test in diagnosis.tests:
+        verdict = "REJECTED" if test.rejected(diagnosis.level) else "holds"
+        lines.append(f"{test.assumption} ({test.tier}): {verdict} (p = {test.p_value:.2g})")
+        lines += [f"  {detail}" for detail in test.details]
+    coupling = diagnosis.coupling
+    lines.append(
+        f"{COUPLING}: {coupling.value:.2f} (95% interval {coupling.low:.2f} to "
+        f"{coupling.high:.2f}, from {coupling.reruns} re-runs); the fit uses it"
+        if coupling
+        else f"{COUPLING}: no re-runs of a turn by the other tier (cascade runs) in these "
+        "runs; the fit takes the tiers' draws as independent (0), which a prediction of a "
+        "cascade rests on"
+    )
+    rho, low, high = diagnosis.correlation.interval()
+    told = math.isfinite(diagnosis.correlation.rho.se) and not (low < -0.95 and high > 0.95)
+    lines.append(
+        f"tier correlation across tasks: {rho:.2f} (95% interval {low:.2f} to {high:.2f}, "
+        f"{diagnosis.correlation.tasks} tasks both tiers attempted); tasks outside a fit are "
+        "drawn with it"
+        if told
+        else "tier correlation across tasks: the runs cannot tell (too few tasks both tiers "
+        "attempted, or too little spread between them); tasks outside a fit are drawn with a "
+        "correlation as uncertain (0 where it cannot be estimated at all)"
+    )
+    rows = [
+        [shape.name, str(shape.tier), _number(shape.mean, 2), _shape_interval(shape)]
+        for shape in diagnosis.shapes
+    ]
+    headers = ["shape (mean per task run, or per call for tokens)", "tier", "mean", "95% interval"]
+    return "\n".join(lines) + "\n\n" + format_table(headers, rows)
+
+
+def _shape_interval(shape: Shape) -> str:
+    return f"{_number(shape.low, 2)} - {_number(shape.high, 2)}"

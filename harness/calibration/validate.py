@@ -1,17 +1,22 @@
 """`sim validate`: cross-validation of the calibrated simulator against the runs it came from.
 
-Each fold fits on part of the runs and predicts the rest: by default every policy in turn is
-held out whole (a cascade predicted from pro-only and flash-only runs, say); with runs held
-out one at a time, a policy the fit also saw is predicted too. A prediction runs the simulated
-family on the held-out rows' tasks, as many times as they were run, under the held-out policy
-and limits, once per replicate; each replicate draws the task probabilities from their
-posteriors.
+Each fold (calibration/folds.py) fits on part of the runs and predicts the rest: the simulated
+family runs the held-out rows' tasks, as many times as they were run, under their policy and
+limits, once per replicate. Each replicate draws a plausible truth from the fit
+(calibration/posterior.py), tasks the fit never saw included, so the replicates' spread is the
+calibration's uncertainty plus the luck of a simulated run. Folds over tasks are pooled: every
+task is predicted once, by the fold that held it out.
 
-The 95% prediction interval of a measured value is predicted +- 1.96 sqrt(V (1 + 1/S)) over S
-replicates, where V, the variance of one run of the held-out size, is the luck of the run
-(the bootstrap variance within a replicate, rows resampled: conservative, since the measured
-run's task mix is fixed) plus the uncertainty of the fit (what the spread between replicates
-adds beyond that luck).
+The 95% prediction interval of a measured value M, from S replicates X_1..X_S, is
+mean(X) +- t(S-1) sqrt(V) with
+
+    V = luck(M) + max(0, var(X) - luck(X)) + var(X) / S:
+
+the luck of the measured run (from its own rows: binomial for the pass rate, a bootstrap for the
+cost per resolved task), the calibration's uncertainty (the spread of the replicates beyond the
+luck of one of them), and the uncertainty of the predicted mean. The luck of the measured run is
+read from its rows, not from the simulator, so a simulator whose runs vary less than real ones
+does not narrow the interval.
 """
 
 from __future__ import annotations
@@ -21,62 +26,33 @@ import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
+from scipy.stats import t as student
 
 from harness import HarnessError
 from harness.agent.loop import Limits
 from harness.agent.policy import Policy, resolve_policy
-from harness.calibration.fit import fit
-from harness.calibration.observe import Observed
+from harness.calibration.fit import NotEnoughRuns, fit
+from harness.calibration.folds import Fold
+from harness.calibration.posterior import Posterior
+from harness.grading import grade
 from harness.models.factory import DEFAULT_MODELS, ModelFamily, ModelSettings
 from harness.models.sim_params import SimParams
 from harness.pricing import PriceTable
 from harness.reporting.metrics import Metrics
-from harness.reporting.stats import Z_95
 from harness.results import ResultRow, ResultStore
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox import SandboxProvider
+from harness.sandbox.memo import MemoProvider
 from harness.tasks import Task
 
-HoldOut = Literal["policy", "run"]
 METRICS: dict[str, Callable[[Metrics], float | None]] = {
     "pass rate": lambda m: m.pass_rate,
     "cost per resolved task": lambda m: m.cost_per_resolved,
 }
-
-
-@dataclass(frozen=True)
-class Fold:
-    name: str
-    held_out: list[Observed]
-    training: list[Observed]
-
-    @property
-    def policy(self) -> str:
-        return self.held_out[0].row.policy
-
-    @property
-    def policy_left_out(self) -> bool:
-        """The fit saw no row of the policy it predicts."""
-        return all(o.row.policy != self.policy for o in self.training)
-
-
-def folds(observed: Sequence[Observed], hold_out: HoldOut) -> list[Fold]:
-    groups: dict[str, list[Observed]] = defaultdict(list)
-    for o in observed:
-        groups[o.row.policy if hold_out == "policy" else o.run].append(o)
-    return [
-        Fold(
-            f"{hold_out} {name}",
-            held,
-            [o for o in observed if (o.row.policy if hold_out == "policy" else o.run) != name],
-        )
-        for name, held in sorted(groups.items())
-    ]
 
 
 @dataclass(frozen=True)
@@ -87,7 +63,8 @@ class Prediction:
     metric: str
     measured: float | None
     replicates: tuple[float, ...]  # the metric of each simulated run
-    luck: tuple[float, ...] = ()  # bootstrap variance of the metric within each run
+    luck: tuple[float, ...] = ()  # the variance of the metric within each simulated run
+    measured_luck: float = 0.0  # the variance of the measured value, from its own rows
 
     @property
     def mean(self) -> float | None:
@@ -95,18 +72,20 @@ class Prediction:
 
     @property
     def variance(self) -> float | None:
-        """Of the metric over one run of the held-out size: luck plus fit uncertainty."""
+        """Of the measured value less the predicted mean (see the module text)."""
         if len(self.replicates) < 2 or not self.luck:
             return None
-        luck = statistics.fmean(self.luck)
-        return luck + max(0.0, statistics.variance(self.replicates) - luck)
+        spread = statistics.variance(self.replicates)
+        calibration = max(0.0, spread - statistics.fmean(self.luck))
+        return self.measured_luck + calibration + spread / len(self.replicates)
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        """95% prediction interval for one more run of the held-out size."""
+        """95% prediction interval of the measured value."""
         if self.mean is None or self.variance is None:
             return None
-        half = Z_95 * math.sqrt(self.variance * (1 + 1 / len(self.replicates)))
+        quantile = float(student.ppf(0.975, len(self.replicates) - 1))
+        half = quantile * math.sqrt(self.variance)
         high = self.mean + half
         return (max(0.0, self.mean - half), min(1.0, high) if self.metric == "pass rate" else high)
 
@@ -130,7 +109,7 @@ class Prediction:
 def luck(rows: Sequence[ResultRow], metric: str, seed: int, resamples: int = 2000) -> float:
     """The variance of a metric over runs like `rows`: binomial for the pass rate, a bootstrap
     (rows drawn with replacement) for the cost per resolved task."""
-    cost = np.array([r.cost_usd for r in rows])
+    cost = np.array([r.cost_usd or 0.0 for r in rows])
     resolved = np.array([r.status == "resolved" for r in rows], dtype=float)
     graded = np.array([r.status != "error" for r in rows], dtype=float)
     if metric == "pass rate":
@@ -147,13 +126,20 @@ def luck(rows: Sequence[ResultRow], metric: str, seed: int, resamples: int = 200
 
 @dataclass
 class Simulator:
-    """Runs the simulated family with given parameters, as a held-out run ran."""
+    """Runs the simulated family with given parameters, as a held-out run ran. Its sandboxes
+    remember their answers (sandbox/memo.py): replicates and folds run the same tasks again
+    and again, and only new requests reach a real sandbox."""
 
     sandboxes: SandboxProvider
     prices: PriceTable
     scratch: Path
     rules: Path | None = None
     workers: int = 1
+    memo: MemoProvider = field(init=False)
+
+    def __post_init__(self) -> None:
+        given = self.sandboxes
+        self.memo = given if isinstance(given, MemoProvider) else MemoProvider(given)
 
     def policy(self, row: ResultRow) -> Policy:
         policy = resolve_policy(row.policy, self.rules)
@@ -168,14 +154,28 @@ class Simulator:
         self, tasks: list[Task], row: ResultRow, params: SimParams, seed: int
     ) -> list[ResultRow]:
         """The tasks under `row`'s policy, limits and model names, simulated with `params`."""
-        names = {**row.settings.models}
+        return self.run_policy(tasks, self.policy(row), limits_of(row), params, seed, row)
+
+    def run_policy(
+        self,
+        tasks: list[Task],
+        policy: Policy,
+        limits: Limits,
+        params: SimParams,
+        seed: int,
+        like: ResultRow | None = None,
+    ) -> list[ResultRow]:
+        """The tasks under a policy and limits, simulated with `params`; model names as in
+        the row `like`, when given."""
+        names = {**(like.settings.models if like else {})}
         for tier, default in DEFAULT_MODELS.items():
             names.setdefault(tier, default)
         settings = ModelSettings(backend="sim", flash_model=names["flash"], pro_model=names["pro"])
         family = ModelFamily(settings, "sim", seed=seed, sim_params=params)
-        config = RunConfig(self.policy(row), self.prices, family, limits_of(row))
+        grader = self.memo.grading(grade)
+        config = RunConfig(policy, self.prices, family, limits, grader=grader)
         store = ResultStore(self.scratch / f"{uuid.uuid4().hex}.jsonl")
-        return run_tasks(tasks, config, self.sandboxes, store, workers=self.workers)
+        return run_tasks(tasks, config, self.memo, store, workers=self.workers)
 
 
 def limits_of(row: ResultRow) -> Limits:
@@ -190,41 +190,82 @@ def limits_of(row: ResultRow) -> Limits:
 
 
 def predict(
-    fold: Fold,
+    chosen: Sequence[Fold],
+    name: str,
     tasks: dict[str, Task],
     simulator: Simulator,
     replicates: int,
     seed: int = 0,
 ) -> list[Prediction]:
-    """The fold's held-out metrics, measured and predicted by `replicates` simulated runs."""
-    params = fit(fold.training).params
-    # one simulated run per held-out run (and seed): the same tasks, as often as measured
-    groups: dict[tuple[str, int], list[ResultRow]] = defaultdict(list)
-    for o in fold.held_out:
-        groups[(o.run, o.row.seed)].append(o.row)
-    values: dict[str, list[float]] = defaultdict(list)
-    spread: dict[str, list[float]] = defaultdict(list)
+    """The held-out rows of the folds, measured and predicted per policy by `replicates`
+    simulated runs, each fold's rows by its own fit."""
+    posteriors = [Posterior(fit(fold.training).params) for fold in chosen]
+    values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    spread: dict[tuple[str, str], list[float]] = defaultdict(list)
     for replicate in range(replicates):
-        drawn = params.drawn(seed * 7919 + replicate)
-        rows: list[ResultRow] = []
-        for number, group in enumerate(groups.values()):
-            chosen = [tasks[r.instance_id] for r in group]
-            rows += simulator.run(chosen, group[0], drawn, 100_003 * replicate + number)
-        metrics = Metrics.of(rows)
-        for name, metric in METRICS.items():
-            if (value := metric(metrics)) is not None:
-                values[name].append(value)
-                spread[name].append(luck(rows, name, seed + replicate))
-    measured = Metrics.of(o.row for o in fold.held_out)
-    return [
-        Prediction(
-            fold.name,
-            fold.policy,
-            fold.policy_left_out,
-            name,
-            metric(measured),
-            tuple(values[name]),
-            tuple(spread[name]),
-        )
-        for name, metric in METRICS.items()
-    ]
+        by_policy: dict[str, list[ResultRow]] = defaultdict(list)
+        for number, (fold, posterior) in enumerate(zip(chosen, posteriors)):
+            drawn = posterior.draw(seed * 7919 + replicate, fold.new_tasks)
+            for index, group in enumerate(_runs(fold)):
+                picked = [tasks[r.instance_id] for r in group]
+                run_seed = 100_003 * replicate + 1009 * number + index
+                by_policy[group[0].policy] += simulator.run(picked, group[0], drawn, run_seed)
+        for policy, rows in by_policy.items():
+            metrics = Metrics.of(rows)
+            for metric, read in METRICS.items():
+                if (value := read(metrics)) is not None:
+                    values[(policy, metric)].append(value)
+                    spread[(policy, metric)].append(luck(rows, metric, seed + replicate))
+    held = [o for fold in chosen for o in fold.held_out]
+    predictions = []
+    for policy in sorted({o.row.policy for o in held}):
+        rows = [o.row for o in held if o.row.policy == policy]
+        measured = Metrics.of(rows)
+        left_out = all(fold.left_out(policy) for fold in chosen)
+        for metric, read in METRICS.items():
+            predictions.append(
+                Prediction(
+                    name,
+                    policy,
+                    left_out,
+                    metric,
+                    read(measured),
+                    tuple(values[(policy, metric)]),
+                    tuple(spread[(policy, metric)]),
+                    luck(rows, metric, seed),
+                )
+            )
+    return predictions
+
+
+def _runs(fold: Fold) -> list[list[ResultRow]]:
+    """The held-out rows by run and seed: one simulated run each, the same tasks as often."""
+    groups: dict[tuple[str, int, str], list[ResultRow]] = defaultdict(list)
+    for o in fold.held_out:
+        groups[(o.run, o.row.seed, o.row.policy)].append(o.row)
+    return list(groups.values())
+
+
+def cross_validate(
+    chosen: Sequence[Fold],
+    pooled: bool,
+    tasks: dict[str, Task],
+    simulator: Simulator,
+    replicates: int,
+    seed: int,
+    warn: Callable[[str], None],
+) -> list[Prediction]:
+    """Every fold's predictions: pooled into one per policy (folds over tasks, each task
+    predicted once), or fold by fold. A fold whose fit lacks a tier is skipped, and said so."""
+    groups = (
+        [(f"tasks ({len(chosen)} folds)", list(chosen))]
+        if pooled
+        else [(fold.name, [fold]) for fold in chosen]
+    )
+    predictions: list[Prediction] = []
+    for name, group in groups:
+        try:
+            predictions += predict(group, name, tasks, simulator, replicates, seed)
+        except NotEnoughRuns as exc:
+            warn(f"note: {name} skipped: {exc}")
+    return predictions

@@ -37,6 +37,7 @@ from harness.cluster.nodes import (
 )
 from harness.cluster.services import Services, start_services
 from harness.results import LostAttempt, Trajectory, Verdict
+from harness.results.journal import AttemptEntry, SpendJournal
 from harness.runner import Attempt, RunConfig, TaskWork, finish_trajectory
 from harness.sandbox.keeper import ImageReport
 from harness.sandbox.settings import ImageSettings
@@ -49,12 +50,14 @@ NODE_WATCH_S = 30.0
 
 
 def attempt_on_node(
-    work: TaskWork, task: Task, bundle: bytes | None, attempt: str, services: Services
+    work: TaskWork, task: Task, bundle: bytes | None, started: AttemptEntry, services: Services
 ) -> Attempt:
     """One attempt at a task, on the node Ray chose: the same work as in a local run, with
-    the run's cluster-wide model slots, and every call reported as it is paid for."""
+    the run's cluster-wide model slots, and every call reported to the ledger (and so to the
+    spend journal) as it is made and before its reply is used."""
+    attempt = started.attempt
     with services.attempt(attempt):
-        result = work(on_this_node(task, bundle), lambda call: services.report(attempt, call))
+        result = work(on_this_node(task, bundle), services.observer(started), attempt)
     result.trajectory.node = ray.get_runtime_context().get_node_id()
     return result
 
@@ -64,14 +67,20 @@ class Job:
     """A task and its attempts so far."""
 
     task: Task
-    run_id: str
+    work: TaskWork
     lost: list[LostAttempt] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     started: float = field(default_factory=time.monotonic)
+    current: AttemptEntry | None = None
+
+    def next_attempt(self) -> AttemptEntry:
+        self.current = self.work.started(self.task)
+        return self.current
 
     @property
     def attempt(self) -> str:
-        return f"{self.run_id}:{self.task.instance_id}:{len(self.lost) + 1}"
+        assert self.current is not None
+        return self.current.attempt
 
 
 class RayPool:
@@ -89,8 +98,11 @@ class RayPool:
         self.run_id = run_id
         self.keepers = keepers
 
-    def attempts(self, tasks: list[Task], work: TaskWork) -> Generator[Attempt, None, None]:
+    def attempts(
+        self, tasks: list[Task], work: TaskWork, journal: SpendJournal
+    ) -> Generator[Attempt, None, None]:
         remote = ray.remote(attempt_on_node)
+        ray.get(self.services.ledger.open.remote(str(journal.path.absolute())))
         shared_work = ray.put(work)
         bundles = {path: ray.put(bundle_repo(path)) for path in _repo_paths(tasks)}
         running: dict[Any, Job] = {}
@@ -103,11 +115,12 @@ class RayPool:
             options = remote.options(
                 num_cpus=0, resources={DOCKER_RESOURCE: 1}, max_retries=0, **where
             )
-            ref = options.remote(shared_work, job.task, bundle, job.attempt, self.services)
+            started = job.next_attempt()
+            ref = options.remote(shared_work, job.task, bundle, started, self.services)
             running[ref] = job
 
         for task in tasks:
-            submit(Job(task, self.run_id))
+            submit(Job(task, work))
         watch = NodeWatch()
         try:
             while running:
@@ -151,19 +164,23 @@ class RayPool:
         try:
             attempt: Attempt = ray.get(ref)
         except ray.exceptions.RayTaskError as exc:  # failed on the node outside attempt_task
-            self.services.forget(attempt_id)
             cause = getattr(exc, "cause", None) or exc
-            return _failed(job, work, f"internal error on the node: {first_line(cause)}")
+            reason = f"internal error on the node: {first_line(cause)}"
+            self._lose(job, reason)  # whatever it had spent stays with the task
+            return _failed(job, work, reason)
         except ray.exceptions.RayError as exc:  # the node or the worker process died
-            node, calls = self.services.lost(attempt_id)
             reason = f"{type(exc).__name__}: {first_line(exc, 200)}"
-            job.lost.append(LostAttempt(node=node, reason=reason, calls=calls))
+            self._lose(job, reason)
             if len(job.lost) < self.settings.ray_attempts:
                 warn(f"{job.task.instance_id}: attempt {len(job.lost)} lost ({reason}); again")
                 return None
             return _failed(job, work, f"lost {len(job.lost)} attempt(s); the last: {reason}")
         self.services.forget(attempt_id)
         return attempt
+
+    def _lose(self, job: Job, reason: str) -> None:
+        node, calls = self.services.lost(job.attempt)
+        job.lost.append(LostAttempt(node=node, reason=reason, calls=calls, attempt_id=job.attempt))
 
     def _cancel(self, refs: list[Any]) -> None:
         """Stop the run's tasks on every node: a killed worker leaves its containers, which
@@ -204,10 +221,17 @@ class NodeWatch:
 
 
 def _failed(job: Job, work: TaskWork, reason: str) -> Attempt:
+    """An error row for a task whose every attempt was lost: they are its lost attempts."""
     trajectory = Trajectory(instance_id=job.task.instance_id)
-    finish_trajectory(trajectory, work.config, job.run_id, Verdict(status="error", reason=reason))
+    run_id = work.sandboxes.run_id
+    finish_trajectory(trajectory, work.config, run_id, Verdict(status="error", reason=reason))
     return Attempt(
-        trajectory, job.started_at, time.monotonic() - job.started, job.task.content_hash
+        trajectory,
+        job.started_at,
+        time.monotonic() - job.started,
+        job.task.content_hash,
+        # its row then carries, and covers, the spend of every lost attempt
+        attempt_id=job.attempt,
     )
 
 

@@ -10,7 +10,8 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -21,6 +22,13 @@ from harness.cluster import NAMESPACE
 from harness.models.client import DEEPSEEK_BASE_URL
 from harness.models.retry import slot_source
 from harness.results import ModelCall
+from harness.results.journal import (
+    AttemptEntry,
+    AttemptSpend,
+    CallEntry,
+    CallEvent,
+    SpendJournal,
+)
 from harness.runner import RunConfig
 
 ModelKey = tuple[str, str]  # (endpoint, model)
@@ -64,26 +72,37 @@ class ModelSlots:
 @dataclass
 class Started:
     node: str
-    calls: list[ModelCall] = field(default_factory=list)
+    spend: AttemptSpend | None = None
 
 
 class SpendLedger:
-    """Every call each attempt paid for, reported as it is made: when an attempt dies with
-    its node, what it had spent is still here."""
+    """Every call each attempt makes, reported as it is made and written to the run's spend
+    journal (on this, the driver's, node) before the node uses the reply: when an attempt dies
+    with its node, what it had spent is still here, and on disk whatever dies."""
 
     def __init__(self) -> None:
         self.attempts: dict[str, Started] = {}
+        self.journal: SpendJournal | None = None
+
+    def open(self, path: str) -> None:
+        """Write the calls into the journal at `path` from now on."""
+        self.journal = SpendJournal(Path(path))
 
     def started(self, attempt: str, node: str) -> None:
         self.attempts.setdefault(attempt, Started(node)).node = node
 
-    def record(self, attempt: str, call: ModelCall) -> None:
-        self.attempts.setdefault(attempt, Started("")).calls.append(call)
+    def call(self, started: AttemptEntry, event: CallEvent, number: int, call: ModelCall) -> None:
+        known = self.attempts.setdefault(started.attempt, Started(""))
+        if self.journal is not None:  # the journal says which node the attempt ran on
+            on_node = started.model_copy(update={"node": known.node})
+            self.journal.call(on_node, event, number, call)
+        known.spend = known.spend or AttemptSpend(started)
+        known.spend.add(CallEntry(event=event, attempt=started.attempt, number=number, call=call))
 
     def take(self, attempt: str) -> tuple[str, list[ModelCall]]:
-        """The node and calls of an attempt, forgotten here."""
+        """The node and calls of an attempt (those never settled as sent), forgotten here."""
         started = self.attempts.pop(attempt, Started(""))
-        return started.node, started.calls
+        return started.node, started.spend.paid if started.spend else []
 
 
 @dataclass(frozen=True)
@@ -108,10 +127,9 @@ class Services:
         with slot_source(source):
             yield
 
-    def report(self, attempt: str, call: ModelCall) -> None:
-        """Waited for (a millisecond or so, against seconds for the call): once the agent acts
-        on a reply, its price is on record, whatever happens to this node."""
-        ray.get(self.ledger.record.remote(attempt, call))
+    def observer(self, started: AttemptEntry) -> LedgerObserver:
+        """The agent's CallObserver for one attempt on a node: its calls go to the ledger."""
+        return LedgerObserver(self.ledger, started)
 
     def lost(self, attempt: str) -> tuple[str, list[ModelCall]]:
         """Give back the slots a dead attempt held; its node and the calls it reported."""
@@ -122,6 +140,21 @@ class Services:
     def forget(self, attempt: str) -> None:
         """An attempt that finished: its calls are in its trajectory."""
         self.ledger.take.remote(attempt)
+
+
+@dataclass(frozen=True)
+class LedgerObserver:
+    """Each report is waited for (a millisecond or so, against seconds for the call): once the
+    agent acts on a reply, its price is on record, whatever happens to this node."""
+
+    ledger: Any
+    started: AttemptEntry
+
+    def sending(self, number: int, call: ModelCall) -> None:
+        ray.get(self.ledger.call.remote(self.started, "sending", number, call))
+
+    def settled(self, number: int, call: ModelCall) -> None:
+        ray.get(self.ledger.call.remote(self.started, "settled", number, call))
 
 
 @dataclass(frozen=True)

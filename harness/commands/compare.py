@@ -9,6 +9,7 @@ from harness import UsageError, warn
 from harness.commands.common import PROG, Parser, add_bootstrap_options, bad_input, require_positive
 from harness.reporting.compare import Comparison, compare_sides
 from harness.reporting.compare_text import comparison_text
+from harness.reporting.prices import refuse_mixed_prices
 from harness.reporting.sides import read_side
 
 
@@ -52,6 +53,7 @@ def paired(
         bad_input(read_side, path, policy, warn)
         for path, policy in ((path_a, policy_a), (path_b, policy_b))
     ]
+    bad_input(refuse_mixed_prices, {side.name: side.price_tables for side in sides})
     notes = [note for side in sides for note in side.notes]
     comparison = compare_sides(sides[0], sides[1], args.resamples, args.bootstrap_seed)
     if not comparison.n:  # an all-zero table would pass for a comparison

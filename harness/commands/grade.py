@@ -40,11 +40,12 @@ from harness.reporting.collect import summarize
 from harness.reporting.summary import summary_table
 from harness.results import ResultRow, ResultStore, read_rows, resume
 from harness.results.predictions import Prediction, read_predictions, run_report, safe_name
-from harness.runner import ThreadPool, grade_prediction, write_rows
+from harness.runner import grade_prediction, write_rows
 from harness.sandbox.docker import DockerProvider
 from harness.sandbox.engine import connect
 from harness.sandbox.settings import SandboxSettings
 from harness.tasks import Task
+from harness.threads import ThreadPool
 
 
 def parser() -> Parser:

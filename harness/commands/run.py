@@ -30,6 +30,7 @@ from harness.commands.common import (
 from harness.commands.progress import Progress
 from harness.commands.run_sandboxes import image_reports, start_sandboxes
 from harness.commands.run_totals import resumed_totals
+from harness.files import ensure_writable
 from harness.grading.preflight import preflight_problem
 from harness.models.factory import ModelFamily, ModelSettings
 from harness.models.retry import ClientSettings
@@ -43,6 +44,7 @@ from harness.reporting.collect import collect
 from harness.reporting.summary import summary_table
 from harness.reporting.tables import money
 from harness.results import ResultRow, ResultStore, iter_rows, resume
+from harness.results.journal import journal_path
 from harness.results.store import ensure_free_to_write
 from harness.runner import RunConfig, run_tasks
 from harness.sandbox.settings import ImageSettings, SandboxSettings
@@ -209,6 +211,7 @@ def execute(
     """Run the tasks that have no row in `output` yet, with progress; every input is checked,
     and the results file locked, before any work."""
     bad_input(ensure_free_to_write, output)
+    bad_input(ensure_writable, journal_path(output), "spend journal")
     images = from_args(ImageSettings, args)
     done = bad_input(
         resume.finished, output, config.identity(""), tasks, args.rerun_errors, args.append_run

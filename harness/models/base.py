@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from harness import HarnessError, InfrastructureError
-from harness.pricing import Usage
+from harness.pricing import Usage, UsageSource
 
 Message = dict[str, str]
 
@@ -19,6 +19,9 @@ class Completion:
     retries: int = 0
     reasoning_content: str | None = None
     retry_wait_s: float = 0.0  # seconds spent waiting between attempts, included in latency_s
+    usage_source: UsageSource = "reported"  # how `usage` is known (see models/usage.py)
+    usage_note: str = ""  # why it is not as reported, when it is not
+    response_id: str = ""  # the provider's id of the response, to reconcile with its bill
 
 
 class Model(Protocol):
@@ -31,14 +34,22 @@ class CallError(HarnessError):
     """A model call that failed for good, and how hard it was tried: the trajectory records
     the failed call with its retries and waits, and a recording replays it the same way."""
 
-    def __init__(self, message: str, retries: int = 0, retry_wait_s: float = 0.0):
+    def __init__(
+        self,
+        message: str,
+        retries: int = 0,
+        retry_wait_s: float = 0.0,
+        billed: Completion | None = None,
+    ):
         super().__init__(message)
         self.retries = retries
         self.retry_wait_s = retry_wait_s
+        # what the failed call was billed for, when an answer came back (e.g. with no choices)
+        self.billed = billed
 
 
 class ModelError(CallError):
-    """A call that cannot succeed by retrying (bad request, bad key, no credit, no usage)."""
+    """A call that cannot succeed by retrying (bad request, bad key, no credit, no reply)."""
 
 
 class ModelUnavailable(CallError, InfrastructureError):

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any, Protocol
 
 import openai
@@ -103,17 +104,16 @@ class OpenAIModel:
             if self._recorder is not None:
                 self._recorder.save(request, None, failure.retries, failure.retry_wait_s, failure)
             raise
-        # Recorded before parsing, so that a replay fails the same way (e.g. no usage).
+        # Recorded before parsing, so that a replay reads it the same way (e.g. no choices).
         if self._recorder is not None:
             self._recorder.save(request, body, retries, waited)
-        reply = parse_response(self.name, body)
-        return Completion(
-            content=reply.content,
-            usage=reply.usage,
-            latency_s=time.monotonic() - started,
-            retries=retries,
-            reasoning_content=reply.reasoning_content,
-            retry_wait_s=waited,
+        try:
+            reply = parse_response(self.name, request, body)
+        except CallError as failed:  # answered, and perhaps billed, after these retries
+            failed.retries, failed.retry_wait_s = retries, waited
+            raise
+        return replace(
+            reply, latency_s=time.monotonic() - started, retries=retries, retry_wait_s=waited
         )
 
     def _send(self, request: dict[str, Any]) -> tuple[dict[str, Any], int, float]:

@@ -149,7 +149,7 @@ class Tape:
             not isinstance(stored, dict)
             or not isinstance(stored.get("request"), dict)
             or request_hash(stored["request"]) != digest
-            or not isinstance(stored.get("response") or stored.get("error"), dict)
+            or not any(isinstance(stored.get(part), dict) for part in ("response", "error"))
         ):
             raise ReplayMiss(f"replay: {where}: {path} does not hold this request")
         return stored
@@ -172,5 +172,9 @@ class ReplayModel:
         if error := stored.get("error"):
             kind = ModelUnavailable if error.get("kind") == "unavailable" else ModelError
             raise kind(str(error.get("message")), retries, waited)
-        reply = parse_response(self.name, stored["response"])
+        try:
+            reply = parse_response(self.name, request, stored["response"])
+        except CallError as failed:
+            failed.retries, failed.retry_wait_s = retries, waited
+            raise
         return replace(reply, retries=retries, retry_wait_s=waited)

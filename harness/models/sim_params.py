@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +34,10 @@ class TaskSolve(TomlTable):
     p: Probability
     successes: Count
     attempts: Count
+
+    @property
+    def failures(self) -> int:
+        return self.attempts - self.successes
 
 
 class TierSolve(TomlTable):
@@ -66,28 +69,6 @@ class TierSolve(TomlTable):
             value = self.mean if self.mean is not None else self.medium
         assert value is not None  # guaranteed by _complete
         return value
-
-    def drawn(self, rng: random.Random) -> TierSolve:
-        """One plausible truth given the runs the calibration saw: the tier mean drawn around
-        its estimate (it is an estimate too: from the attempts, and from the spread of a few
-        tasks), then every task's probability from its posterior under a prior at that mean."""
-        if self.prior_alpha is None or self.prior_beta is None or self.mean is None:
-            return self
-        mean, weight = self.mean, self.prior_alpha + self.prior_beta
-        attempts = sum(s.attempts for s in self.tasks.values())
-        spread = mean * (1 - mean)
-        variance = spread / max(1, attempts) + spread / (weight + 1) / max(1, len(self.tasks))
-        size = max(spread / variance - 1, 2.0)
-        # kept off 0 and 1, where a Beta's parameters would vanish
-        drawn_mean = min(1 - 1e-6, max(1e-6, rng.betavariate(mean * size, (1 - mean) * size)))
-        a, b = drawn_mean * weight, (1 - drawn_mean) * weight
-        tasks = {
-            task: s.model_copy(
-                update={"p": rng.betavariate(a + s.successes, b + s.attempts - s.successes)}
-            )
-            for task, s in sorted(self.tasks.items())
-        }
-        return self.model_copy(update={"tasks": tasks, "mean": rng.betavariate(a, b)})
 
 
 class Solve(TomlTable):
@@ -207,14 +188,6 @@ class SimParams(TomlTable):
                 f"the calibration runs were priced with {table}, this run with {price_table}"
             )
         return notes
-
-    def drawn(self, seed: int) -> SimParams:
-        """The same parameters with task probabilities drawn from their posteriors."""
-        rng = random.Random(seed)
-        solve = self.solve.model_copy(
-            update={"flash": self.solve.flash.drawn(rng), "pro": self.solve.pro.drawn(rng)}
-        )
-        return self.model_copy(update={"solve": solve})
 
     def to_toml(self, header: str = "") -> str:
         """The parameters as a file `load_params` reads back, after a comment header."""

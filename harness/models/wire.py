@@ -1,4 +1,4 @@
-"""The bodies that go over the wire: the request we send, the usage and reply we read back.
+"""The bodies that go over the wire: the request we send, the reply we read back.
 
 Shared by the live client and by replay, so that a replayed response is read exactly as a
 live one was.
@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, ValidationError
-
 from harness.models.base import Completion, Message, ModelError
+from harness.models.usage import billed
 from harness.options import option
-from harness.pricing import Usage
 
 THINKING = ("on", "off")
 REASONING_EFFORTS = ("low", "medium", "high")
@@ -62,100 +60,30 @@ def build_request(model: str, messages: list[Message], options: ModelOptions) ->
     return {"model": model, "messages": history, **options.parameters()}
 
 
-class _Strict(BaseModel):
-    """Counts as the wire carries them: whole numbers, never negative, never a string or a
-    boolean; fields a provider adds that we do not read are ignored."""
-
-    model_config = ConfigDict(extra="ignore", strict=True)
-
-
-class _PromptDetails(_Strict):
-    cached_tokens: NonNegativeInt | None = None
-
-
-class _CompletionDetails(_Strict):
-    reasoning_tokens: NonNegativeInt | None = None
-
-
-class WireUsage(_Strict):
-    """A response's usage, DeepSeek-style (prompt_cache_hit/miss_tokens) or OpenAI-style
-    (prompt_tokens_details.cached_tokens)."""
-
-    prompt_tokens: NonNegativeInt | None = None
-    completion_tokens: NonNegativeInt
-    prompt_cache_hit_tokens: NonNegativeInt | None = None
-    prompt_cache_miss_tokens: NonNegativeInt | None = None
-    prompt_tokens_details: _PromptDetails | None = None
-    completion_tokens_details: _CompletionDetails | None = None
-
-    def prompt_split(self) -> tuple[int, int]:
-        """(cache hit, cache miss) input tokens; a ValueError when the counts do not add up."""
-        prompt = self.prompt_tokens
-        hit, miss = self.prompt_cache_hit_tokens, self.prompt_cache_miss_tokens
-        if hit is None and miss is None:  # OpenAI style
-            if prompt is None:
-                raise ValueError("no prompt_tokens")
-            details = self.prompt_tokens_details
-            cached = (details.cached_tokens or 0) if details else 0
-            if cached > prompt:
-                raise ValueError(f"cached_tokens {cached} exceed prompt_tokens {prompt}")
-            return cached, prompt - cached
-        if hit is not None and miss is not None:
-            if prompt is not None and hit + miss != prompt:
-                raise ValueError(
-                    f"prompt_cache_hit_tokens {hit} + prompt_cache_miss_tokens {miss} are not "
-                    f"prompt_tokens {prompt}"
-                )
-            return hit, miss
-        # one of the two: the other is what the total leaves
-        if prompt is None:
-            raise ValueError("prompt_cache_hit/miss_tokens without prompt_tokens")
-        known = hit if hit is not None else miss
-        assert known is not None
-        if known > prompt:
-            raise ValueError(f"prompt_cache tokens {known} exceed prompt_tokens {prompt}")
-        return (known, prompt - known) if hit is not None else (prompt - known, known)
-
-
-def parse_usage(usage: Any) -> Usage:
-    """Tokens from a response's usage. Missing, negative or inconsistent counts are an error,
-    never a price: a call must not come out free, or cheaper than it was."""
-    if usage is None:
-        raise ModelError("the response carries no usage; its cost cannot be known")
-    try:
-        wire = WireUsage.model_validate(usage if isinstance(usage, dict) else usage.model_dump())
-        hit, miss = wire.prompt_split()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "usage"
+def parse_response(model: str, request: dict[str, Any], body: dict[str, Any]) -> Completion:
+    """A completion from a response body (live or replayed) to `request`; latency and retries
+    are the caller's to fill in. What the call is billed for is read even from a response that
+    holds no reply (see models/usage.py): a ModelError then carries it."""
+    choices = body.get("choices")
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = first.get("message") if isinstance(first, dict) else None
+    if not isinstance(message, dict):
+        bill = billed(body.get("usage"), request["messages"], None)
         raise ModelError(
-            f"the response's usage is unusable ({where}: {error['msg']}); its cost cannot be known"
-        ) from None
-    except (ValueError, AttributeError) as exc:
-        problem = exc if isinstance(exc, ValueError) else f"usage is {type(usage).__name__}"
-        raise ModelError(
-            f"the response's usage is unusable ({problem}); its cost cannot be known"
-        ) from None
-    details = wire.completion_tokens_details
-    reasoning = (details.reasoning_tokens or 0) if details else 0
-    return Usage(cache_hit=hit, cache_miss=miss, output=wire.completion_tokens, reasoning=reasoning)
-
-
-def parse_response(model: str, body: dict[str, Any]) -> Completion:
-    """A completion from a response body (live or replayed); latency and retries are the
-    caller's to fill in."""
-    choices = body.get("choices") or []
-    if not choices or not isinstance(choices[0], dict):
-        raise ModelError(f"{model}: the response has no choices")
-    if body.get("usage") is None:
-        raise ModelError(f"{model}: the response carries no usage; its cost cannot be known")
-    message = choices[0].get("message") or {}
-    try:
-        usage = parse_usage(body["usage"])
-    except ModelError as exc:
-        raise ModelError(f"{model}: {exc}") from None
+            f"{model}: the response has no choices",
+            billed=Completion("", bill.usage, usage_source=bill.source, usage_note=bill.note),
+        )
+    content = message.get("content")
+    reasoning = message.get("reasoning_content")
+    content = content if isinstance(content, str) else ""
+    reasoning = reasoning if isinstance(reasoning, str) else ""
+    bill = billed(body.get("usage"), request["messages"], content, reasoning)
+    response_id = body.get("id")
     return Completion(
-        content=message.get("content") or "",
-        usage=usage,
-        reasoning_content=message.get("reasoning_content"),
+        content=content,
+        usage=bill.usage,
+        reasoning_content=reasoning or None,
+        usage_source=bill.source,
+        usage_note=bill.note,
+        response_id=response_id if isinstance(response_id, str) else "",
     )

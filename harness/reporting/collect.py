@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NamedTuple, cast
+from typing import Any, cast
 
 from harness import HarnessError
 from harness.reporting.dollars import dollars, units
@@ -29,6 +29,20 @@ from harness.reporting.images import FIELDS as IMAGE_FIELDS
 from harness.reporting.images import ImageTotals
 from harness.reporting.metrics import Metrics
 from harness.reporting.notes import repeat_notes, several_notes
+from harness.reporting.outcomes import (
+    COST,
+    GROUP,
+    KEPT,
+    LOST,
+    GroupKey,
+    Outcome,
+    Seen,
+    TaskKey,
+    attempt_of,
+    outcome_of,
+    spent_of,
+)
+from harness.reporting.prices import Variant, price_table_contents
 from harness.reporting.summary import (
     SimParams,
     Summary,
@@ -37,13 +51,12 @@ from harness.reporting.summary import (
     policy_notes,
 )
 from harness.results.attempts import (
-    Attempt,
     Configurations,
-    Order,
     attempt_order,
     row_identity,
 )
-from harness.results.row import KEY_FIELDS, ReportedRow, Status, row_key, row_view
+from harness.results.journal import journal_path, read_journal
+from harness.results.row import KEY_FIELDS, ReportedRow, row_key, row_view
 from harness.results.store import iter_rows
 from harness.tiers import Tier
 
@@ -70,52 +83,14 @@ REPORT_FIELDS = frozenset(
         "backend",
         "task_hash",
         "price_table",
+        "price_table_hash",
+        "attempt_id",
+        "inexact_calls",
         *IMAGE_FIELDS,
     }
 )
 DEFAULT_GROUPS = ("policy",)
 STRONG_TIER: Tier = "pro"  # whose calls the oracle table counts
-
-
-class Outcome(NamedTuple):
-    """One task result, for pairing runs task by task (compare, the oracle)."""
-
-    status: Status
-    cost_usd: float | None  # the graded attempt's cost; None: graded elsewhere, never seen
-    calls: int  # model calls of every tier; 0 in rows written before calls were recorded
-    strong_calls: int  # calls of the strong tier (the oracle's "pro")
-    error_cost_usd: float = 0.0  # spend of the task's errored attempts run again, and lost ones
-
-    @property
-    def spent(self) -> float | None:
-        """Every dollar the task cost: the graded attempt and those run again."""
-        return None if self.cost_usd is None else self.cost_usd + self.error_cost_usd
-
-
-GroupKey = tuple[tuple[tuple[str, str], ...], bool]
-TaskKey = tuple[str, str, int, bool]  # instance id, policy, seed, synthetic
-
-
-# What a report keeps of each row until every file is read, as a plain tuple (a report reads
-# 100,000 rows): configuration, task hash, status, its order among attempts, cost, lost
-# cost, group, where the row is kept (or -1), model calls, strong-tier calls.
-Seen = tuple[int, str, Status, Order, float | None, float, GroupKey, int, int, int]
-COST: Final = 4
-LOST: Final = 5
-GROUP: Final = 6
-KEPT: Final = 7
-
-
-def _outcome(seen: Seen, error_cost: float) -> Outcome:
-    return Outcome(seen[2], seen[COST], seen[8], seen[9], error_cost)
-
-
-def _attempt(seen: Seen) -> Attempt[Seen]:
-    return Attempt(seen[0], seen[1], seen[2], seen[3], seen)
-
-
-def _spent(seen: Seen) -> int:
-    return units(seen[COST]) + units(seen[LOST])
 
 
 @dataclass
@@ -144,6 +119,7 @@ class Collected:
     replicated: set[GroupKey] = field(default_factory=set)
     group_notes: dict[GroupKey, list[str]] = field(default_factory=dict)
     images: ImageTotals = field(default_factory=ImageTotals)  # waits and pulls, per node
+    price_tables: dict[str, set[str]] = field(default_factory=dict)  # version -> contents
 
     def summaries(self) -> list[Summary]:
         return [
@@ -170,7 +146,9 @@ class Collector:
         self._seen: set[int] = set()  # identities of rows already counted
         self._twice = 0
         self._groups: dict[tuple[tuple[str, ...], bool], GroupKey] = {}
-        self._variants: set[tuple[str, str, str]] = set()  # policy, rules hash, price table
+        self._variants: set[Variant] = set()  # policy, rules hash, price table and its hash
+        self._recorded: set[str] = set()  # attempt ids of the rows read
+        self._unrecorded: set[str] = set()  # attempts read from journals, that no row carries
         self._configurations = Configurations()
         self._attempts: dict[TaskKey, Seen | list[Seen]] = {}
         self._file_notes: dict[str, list[str]] = {}
@@ -178,9 +156,14 @@ class Collector:
         self._kept: dict[int, KeptRow] = {}  # rows kept for the task table, by identity
 
     def read(self, path: Path) -> int:
-        """Every row of a results file; how many there were."""
+        """Every row of a results file, and from its spend journal the attempts that reached
+        no row (spend of their run's group, never a task); how many rows there were."""
         with _without_cycle_collection():
-            return self.feed(str(path), iter_rows(path, self.view, self.warn))
+            count = self.feed(str(path), iter_rows(path, self.view, self.warn))
+        journal = read_journal(journal_path(Path(path)), self._recorded)
+        for row, calls in journal.unrecorded_rows(self._unrecorded):
+            self.result.groups[self.group_of(row)].add_unrecorded(row.instance_id, calls)
+        return count
 
     def feed(self, name: str, rows: Iterable[Any]) -> int:
         runs: set[str] = set()
@@ -191,6 +174,7 @@ class Collector:
         for row in rows:
             count += 1
             runs.add(row.run_id)  # what the file holds, for its notes, repeated rows too
+            self._recorded.add(row.attempt_id)
             if row.synthetic:
                 settings = row.settings
                 used = params.get(row.policy)
@@ -253,7 +237,7 @@ class Collector:
 
     def add(self, group: GroupKey, row: Any, source: Path) -> None:
         self.result.groups[group].add(cast(ReportedRow, row))
-        self._variants.add((row.policy, row.policy_hash, row.price_table))
+        self._variants.add((row.policy, row.policy_hash, row.price_table, row.price_table_hash))
         self.result.images.add(row)
         if self.keep_rows:
             self.result.rows.append(KeptRow(source, row))
@@ -264,9 +248,9 @@ class Collector:
         outcomes = self.result.outcomes
         task = (key[0], key[2])
         if not isinstance(rows, list):  # nearly every task: one row, its own result
-            outcomes[rows[GROUP]][task] = _outcome(rows, rows[LOST])
+            outcomes[rows[GROUP]][task] = outcome_of(rows, rows[LOST])
             return
-        resolution = self._configurations.resolve([_attempt(seen) for seen in rows])
+        resolution = self._configurations.resolve([attempt_of(seen) for seen in rows])
         for attempt in resolution.retried:
             retired = attempt.item
             self.result.groups[retired[GROUP]].retire(key[0], attempt.status)
@@ -287,9 +271,9 @@ class Collector:
                 continue
             [(index, counted)] = results
             spent = sum(
-                _spent(a.item) for a in resolution.configurations[index] if a.item[GROUP] == group
+                spent_of(a.item) for a in resolution.configurations[index] if a.item[GROUP] == group
             )
-            outcomes[group][task] = _outcome(counted, dollars(spent - units(counted[COST])))
+            outcomes[group][task] = outcome_of(counted, dollars(spent - units(counted[COST])))
 
     def finish(self) -> Collected:
         for key in sorted(self._attempts):
@@ -304,6 +288,7 @@ class Collector:
         for name in sorted(self._file_notes):
             result.notes += self._file_notes[name]
         result.notes += policy_notes(self._variants)
+        result.price_tables = price_table_contents(self._variants)
         for summary in result.summaries():
             group = (summary.group, summary.synthetic)
             notes = several_notes(

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.pricing import Usage
-from harness.reporting.collect import Outcome
+from harness.pricing import Inexact, Usage
 from harness.reporting.metrics import Metrics
+from harness.reporting.outcomes import Outcome
 from harness.reporting.sides import SideRows, TaskKey
 from harness.reporting.stats import (
     ALPHA,
@@ -64,6 +64,8 @@ class _Paired:
     calls: dict[Tier, int] = field(default_factory=dict)
     lost_attempts: int = 0
     lost_cost_usd: float = 0.0  # here: the task's errored attempts, run again, and lost ones
+    # calls not billed as reported are counted in the side's spend, not in its pairs
+    inexact_calls: dict[Inexact, int] = field(default_factory=dict)
 
 
 def _metrics(pairs: list[Pair], side: str) -> Metrics:

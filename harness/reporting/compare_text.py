@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from harness.reporting.compare import Comparison, Noise, Pair
+from harness.reporting.notes import usage_text
 from harness.reporting.stats import Interval
 from harness.reporting.tables import (
     SYNTHETIC_BANNER,
@@ -70,18 +71,32 @@ def pass_rate_interval_text(c: Comparison) -> str:
 def _spend_line(label: str, c: Comparison) -> str:
     side = c.a if label == "A" else c.b
     spent = side.spent
+    estimated = bool(spent.inexact_calls)
     retried = f", {spent.retried} errored attempt(s) run again" if spent.retried else ""
     if spent.lost_attempts:
-        retried += f", {spent.lost_attempts} attempt(s) lost with their node"
+        retried += f", {spent.lost_attempts} attempt(s) lost and run again"
+    if spent.unrecorded:
+        retried += f", {spent.unrecorded} attempt(s) that reached no row"
     if spent.uncosted:
         return (
             f"{label} spent - in all: {spent.uncosted} row(s) hold no cost (patches made "
             f"elsewhere and graded here){retried}"
         )
     return (
-        f"{label} spent {money(spent.cost_usd)} in all, {money(spent.error_cost_usd)} of it on "
-        f"attempts that ended in an error{retried}"
+        f"{label} spent {money(spent.cost_usd, estimated)} in all, "
+        f"{money(spent.error_cost_usd, estimated)} of it on attempts that ended in an "
+        f"error{retried}"
     )
+
+
+def usage_lines(c: Comparison, names: tuple[str, str] = ("A", "B")) -> list[str]:
+    """Per side whose costs rest on calls not billed as reported, how many and how; its sums
+    of dollars are marked."""
+    return [
+        f"note: {name}: {usage_text(side.spent)}"
+        for name, side in zip(names, (c.a, c.b))
+        if side.spent.inexact_calls
+    ]
 
 
 def _signed_money(value: float | None) -> str:
@@ -136,13 +151,16 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
                     label,
                     str(m.resolved),
                     percent(m.pass_rate),
-                    money(m.total_cost),
-                    money(None if m.uncosted else m.error_cost_usd),
-                    money(m.cost_per_task),
-                    money(m.cost_per_resolved),
-                    money(m.graded_cost_per_resolved),
+                    money(m.total_cost, inexact),
+                    money(None if m.uncosted else m.error_cost_usd, inexact),
+                    money(m.cost_per_task, inexact),
+                    money(m.cost_per_resolved, inexact),
+                    money(m.graded_cost_per_resolved, inexact),
                 ]
-                for label, m in (("A", c.a.metrics), ("B", c.b.metrics))
+                for label, m, inexact in (
+                    ("A", c.a.metrics, bool(c.a.spent.inexact_calls)),
+                    ("B", c.b.metrics, bool(c.b.spent.inexact_calls)),
+                )
             ],
         )
     )
@@ -196,7 +214,7 @@ def comparison_text(c: Comparison, all_tasks: bool = False, notes: Sequence[str]
                 ],
             ),
         ]
-    lines += notes
+    lines += [*notes, *usage_lines(c)]
     if c.synthetic:
         lines.append(SYNTHETIC_BANNER)
     return "\n".join(lines)

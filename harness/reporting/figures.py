@@ -79,6 +79,24 @@ class GroupFigures(Figures):
     retried_attempts: int = Field(description="Errored attempts that were run again.")
     lost_attempts: int
     lost_cost_usd: float
+    unrecorded_attempts: int = Field(
+        0,
+        description="Attempts that reached no row (their run stopped, and the task was not run "
+        "again), their spend read from the spend journal: in the total and error cost.",
+    )
+    unrecorded_cost_usd: float = 0.0
+    adjusted_calls: int = Field(
+        0, description="Calls whose usage did not add up, billed at the reading that costs most."
+    )
+    estimated_calls: int = Field(
+        0, description="Calls whose usage was missing or unusable, estimated from the text."
+    )
+    unknown_calls: int = Field(
+        0,
+        description="Calls of which nothing was read back (no reply, or in flight when a run "
+        "stopped), estimated from the request. When any of the three is not 0, the group's "
+        "dollar figures rest on estimates.",
+    )
     calls: dict[str, int]
     tokens: list[TierTokens]
     notes: list[str] = Field(default_factory=list, description="Notes on this group.")

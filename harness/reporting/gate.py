@@ -13,6 +13,7 @@ from harness.reporting.compare_text import (
     noise_text,
     pass_rate_interval_text,
     pass_rate_test,
+    usage_lines,
 )
 from harness.reporting.tables import SYNTHETIC_BANNER, money, percent, ratio, signed_points
 
@@ -61,7 +62,11 @@ def _pass_rate(c: Comparison, diff: float, max_drop: float) -> Finding:
 
 def _cost(c: Comparison, max_increase: float) -> Finding:
     title = "cost per resolved task"
-    costs = f"{money(c.a.metrics.cost_per_resolved)} -> {money(c.b.metrics.cost_per_resolved)}"
+    a, b = c.a.metrics, c.b.metrics
+    costs = (
+        f"{money(a.cost_per_resolved, bool(c.a.spent.inexact_calls))} -> "
+        f"{money(b.cost_per_resolved, bool(c.b.spent.inexact_calls))}"
+    )
     allowed = f"{100 * max_increase:+g}%"
     value = c.cost_ratio
     span = interval_text(c.cost_ratio_interval, _ratio_percent)
@@ -119,6 +124,7 @@ def gate_context(c: Comparison, notes: Sequence[str] = ()) -> list[str]:
         noise_text("pass rate", c.pass_rate_noise, c.n, pass_rate_test(c)),
         noise_text("cost per resolved task", c.cost_noise, c.n),
         *notes,
+        *usage_lines(c, ("baseline", "candidate")),
     ]
     if c.synthetic:
         lines.append(SYNTHETIC_BANNER)

@@ -3,7 +3,7 @@ paired comparison: totals, the rates derived from them, and their intervals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harness.pricing import Usage
@@ -17,6 +17,7 @@ from harness.reporting.stats import (
     wilson_interval,
 )
 from harness.results.row import ReportedRow
+from harness.results.trajectory import ModelCall
 from harness.tiers import Tier
 
 # Columns of a task's totals, for the cluster bootstrap: its rows (repeats and seeds), graded
@@ -41,16 +42,22 @@ class Metrics:
     A task counts once per row that finished it (seeds and repeats each count); an attempt
     that ended in an error and was run again (--rerun-errors) no longer counts as a task, but
     its cost stays in the spend: `cost_usd` is every dollar spent, `error_cost_usd` the part
-    spent on attempts that ended in an error. Attempts that died with their node (a Ray run)
-    and were run again are such attempts too: their known spend is in both, and in
-    `lost_cost_usd`."""
+    spent on attempts that ended in an error. Attempts that were lost (their node died in a
+    Ray run, or their run stopped) and run again are such attempts too: their known spend is in
+    both, and in `lost_cost_usd`; so is the spend of attempts that reached no row at all, read
+    from the spend journal (`unrecorded_cost_usd`)."""
 
     tasks: int = 0
     resolved: int = 0
     errors: int = 0
     uncosted: int = 0  # rows whose cost is unknown (graded predictions made elsewhere)
     retried: int = 0  # error attempts that a later attempt replaced
-    lost_attempts: int = 0  # attempts that died with their node and were run again
+    lost_attempts: int = 0  # attempts lost (a node died, a run stopped) and run again
+    unrecorded: int = 0  # attempts that reached no row, their spend read from the journal
+    # calls whose usage is not as the provider reported it (see pricing.UsageSource)
+    adjusted_calls: int = 0
+    estimated_calls: int = 0
+    unknown_calls: int = 0
     suspicious: int = 0  # rows whose patch changed how tests run (put back before grading)
     suspicious_resolved: int = 0
     escalations: int = 0
@@ -63,6 +70,7 @@ class Metrics:
     cost_units: int = 0
     error_units: int = 0
     lost_units: int = 0
+    unrecorded_units: int = 0
     tier_units: dict[Tier, int] = field(default_factory=dict, repr=False)
     _intervals: dict[tuple[int, int, int], Intervals] = field(
         default_factory=dict, repr=False, compare=False
@@ -101,6 +109,11 @@ class Metrics:
         if row.lost_attempts:
             self.lost_attempts += row.lost_attempts
             self.lost_units += lost
+        if row.inexact_calls:
+            inexact = row.inexact_calls
+            self.adjusted_calls += inexact.get("adjusted", 0)
+            self.estimated_calls += inexact.get("estimated", 0)
+            self.unknown_calls += inexact.get("unknown", 0)
         self.escalations += row.escalations
         self.turns += row.turns
         for tier, usage in row.tokens.items():
@@ -126,6 +139,36 @@ class Metrics:
         self.uncosted += other.uncosted
         self.retried += other.retried
         self.lost_attempts += other.lost_attempts
+        self.unrecorded += other.unrecorded
+        self.unrecorded_units += other.unrecorded_units
+        self.adjusted_calls += other.adjusted_calls
+        self.estimated_calls += other.estimated_calls
+        self.unknown_calls += other.unknown_calls
+
+    def add_unrecorded(self, instance_id: str, calls: Sequence[ModelCall]) -> None:
+        """The spend of an attempt that never reached a row (its run stopped, and the task
+        was not run again): in the total and the error cost, as a lost attempt's; not a
+        task."""
+        spent = sum(units(call.cost_usd) for call in calls)
+        task = self.per_task.setdefault(instance_id, [0, 0, 0, 0, 0])
+        task[COST] += spent
+        self.unrecorded += 1
+        self.unrecorded_units += spent
+        self.cost_units += spent
+        self.error_units += spent
+        for call in calls:
+            tier_cost = units(call.cost_usd)
+            self.tier_units[call.tier] = self.tier_units.get(call.tier, 0) + tier_cost
+            self.calls[call.tier] = self.calls.get(call.tier, 0) + 1
+            self.adjusted_calls += call.usage_source == "adjusted"
+            self.estimated_calls += call.usage_source == "estimated"
+            self.unknown_calls += call.usage_source == "unknown"
+
+    @property
+    def inexact_calls(self) -> int:
+        """Calls whose usage is adjusted, estimated or unknown: totals built on them are
+        estimates."""
+        return self.adjusted_calls + self.estimated_calls + self.unknown_calls
 
     def restricted(self, tasks: set[str]) -> Metrics:
         """The totals of some of the tasks (pass rate, errors, cost), for comparing groups on
@@ -174,6 +217,10 @@ class Metrics:
     @property
     def lost_cost_usd(self) -> float:
         return dollars(self.lost_units)
+
+    @property
+    def unrecorded_cost_usd(self) -> float:
+        return dollars(self.unrecorded_units)
 
     @property
     def cost_by_tier(self) -> dict[Tier, float]:

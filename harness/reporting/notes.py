@@ -4,8 +4,9 @@ every view shows them beside the group they are about."""
 
 from __future__ import annotations
 
+from harness.reporting.metrics import Metrics
 from harness.reporting.summary import Summary
-from harness.reporting.tables import money
+from harness.reporting.tables import ESTIMATE_MARK, money
 
 GroupKey = tuple[tuple[tuple[str, str], ...], bool]
 
@@ -55,8 +56,31 @@ def repeat_notes(summary: Summary) -> list[str]:
         )
     if m.lost_attempts:
         notes.append(
-            f"note: {summary.label}: {m.lost_attempts} attempt(s) died with their node and "
-            f"were run again; their known spend ({money(m.lost_cost_usd)}) is in the total and "
-            "error cost"
+            f"note: {summary.label}: {m.lost_attempts} attempt(s) were lost (their node died, "
+            f"or their run stopped) and run again; their known spend "
+            f"({money(m.lost_cost_usd, bool(m.inexact_calls))}) is in the total and error cost"
         )
+    if m.unrecorded:
+        notes.append(
+            f"note: {summary.label}: {m.unrecorded} attempt(s) reached no row (their run "
+            "stopped, and the task has not been run again); their spend "
+            f"({money(m.unrecorded_cost_usd, bool(m.inexact_calls))}), from the spend journal, "
+            "is in the total and error cost"
+        )
+    if m.inexact_calls:
+        notes.append(f"note: {summary.label}: {usage_text(m)}")
     return notes
+
+
+def usage_text(m: Metrics) -> str:
+    """How many calls were not billed as the provider reported them, and how."""
+    kinds = [
+        (m.adjusted_calls, "adjusted (counts that did not add up, read the way that costs most)"),
+        (m.estimated_calls, "estimated from the text (usage missing or unusable)"),
+        (m.unknown_calls, "of unknown usage (nothing read back: estimated from the request)"),
+    ]
+    parts = ", ".join(f"{count} {what}" for count, what in kinds if count)
+    return (
+        f"{m.inexact_calls} model call(s) not billed as reported: {parts}; sums of dollars "
+        f"marked {ESTIMATE_MARK} rest on these estimates"
+    )

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from harness.reporting.collect import Collected, GroupKey, Outcome
+from harness.reporting.collect import Collected
 from harness.reporting.figures import Interval as Range
 from harness.reporting.figures import OracleRow
+from harness.reporting.outcomes import GroupKey, Outcome
 from harness.reporting.stats import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,

@@ -72,6 +72,7 @@ def _task_row(index: int, kept: KeptRow) -> str:
     totals = {k: sum(getattr(usage, k) for usage in r.tokens.values()) for k in TOKEN_KINDS}
     reason = r.status_reason if len(r.status_reason) <= 200 else r.status_reason[:199] + "…"
     group = r.policy + (SYNTHETIC_MARK if r.synthetic else "")
+    estimated = bool(r.inexact_calls)
     cells = [
         _cell(esc(group), css="text"),
         _cell(f'<a href="#task-{index}">{esc(r.instance_id)}</a>', css="text"),
@@ -80,7 +81,7 @@ def _task_row(index: int, kept: KeptRow) -> str:
         _cell(esc(reason), css="text"),
         _cell(str(r.turns), r.turns),
         _cell(str(r.escalations), r.escalations),
-        _cell(money(r.cost_usd), r.cost_usd),
+        _cell(money(r.cost_usd, estimated), r.cost_usd),
         *(_cell(count(totals[k]), totals[k]) for k in TOKEN_KINDS),
         _cell(f"{r.wall_time_s:.0f} s", r.wall_time_s),
         _cell(esc(r.run_id), css="text"),

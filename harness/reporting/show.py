@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from harness import HarnessError
 from harness.files import first_problem, path_inside
 from harness.reporting.tables import money
-from harness.results import ResultRow, Trajectory, iter_rows
+from harness.results import ModelCall, ResultRow, Trajectory, iter_rows
 
 OBSERVATION_LINES = 12
+REASONING_LINES = 8
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,11 @@ def _trajectory(results: Path, row: ResultRow) -> tuple[Trajectory | None, str]:
         raise HarnessError(f"trajectory {path} is not valid: {first_problem(exc)}") from None
 
 
-def _clip(text: str, lines: int = OBSERVATION_LINES) -> str:
+def _clip(text: str, lines: int = OBSERVATION_LINES, indent: str = "    ") -> str:
     kept = text.rstrip("\n").splitlines()
     more = len(kept) - lines
-    body = "\n".join("    " + line for line in kept[:lines])
-    return body + (f"\n    [... {more} more lines]" if more > 0 else "")
+    body = "\n".join(indent + line for line in kept[:lines])
+    return body + (f"\n{indent}[... {more} more lines]" if more > 0 else "")
 
 
 def _action_text(reply: str) -> str:
@@ -72,11 +73,14 @@ def _action_text(reply: str) -> str:
 
 
 def header(row: ResultRow, attempt: int = 1, attempts: int = 1) -> str:
+    inexact = sum(row.inexact_calls.values())
     text = (
         f"{row.instance_id}  policy {row.policy}  seed {row.seed}  status {row.status}  "
-        f"turns {row.turns}  escalations {row.escalations}  cost {money(row.cost_usd)}  "
-        f"exit {row.exit_reason or '-'}"
+        f"turns {row.turns}  escalations {row.escalations}  "
+        f"cost {money(row.cost_usd, bool(inexact))}  exit {row.exit_reason or '-'}"
     )
+    if inexact:
+        text += f"  ({inexact} call(s) of estimated usage)"
     if attempts > 1:
         text += f"  attempt {attempt} of {attempts}" + (
             "" if attempt == attempts else " (replaced)"
@@ -111,6 +115,24 @@ def format_row(row: ResultRow, missing: str, attempt: int = 1, attempts: int = 1
     return "\n".join(lines)
 
 
+def call_lines(call: ModelCall) -> list[str]:
+    """A call: tier, model, why, tokens and cost (marked when not as reported, and why), and
+    the reasoning its reply carried."""
+    usage = call.usage
+    lines = [
+        f"  call {call.tier:<5} {call.model}  reason {call.reason}  "
+        f"hit {usage.cache_hit} miss {usage.cache_miss} "
+        f"out {usage.output}  {money(call.cost_usd, not call.exact)}"
+    ]
+    if not call.exact:
+        lines.append(f"    usage {call.usage_source}: {call.usage_note}")
+    if call.error:
+        lines.append(f"    failed: {call.error}")
+    if call.reasoning_content:
+        lines += ["    reasoning:", _clip(call.reasoning_content, REASONING_LINES, "      ")]
+    return lines
+
+
 def format_trajectory(
     row: ResultRow, trajectory: Trajectory, attempt: int = 1, attempts: int = 1
 ) -> str:
@@ -121,12 +143,7 @@ def format_trajectory(
             f"\n--- turn {turn.index}  {turn.tier}  {turn.action}  -> {turn.outcome}{mark}"
         )
         for call in (c for c in trajectory.calls if c.turn == turn.index):
-            usage = call.usage
-            lines.append(
-                f"  call {call.tier:<5} {call.model}  reason {call.reason}  "
-                f"hit {usage.cache_hit} miss {usage.cache_miss} "
-                f"out {usage.output}  {money(call.cost_usd)}"
-            )
+            lines += call_lines(call)
         if turn.failed_reply:
             lines.append("  default tier's failed attempt:")
             lines.append(_clip(_action_text(turn.failed_reply)))

@@ -4,13 +4,14 @@ report) and everything it spent, from a results file or from rows already read."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness import HarnessError
-from harness.reporting.collect import Collected, Collector, GroupKey, Outcome
+from harness.reporting.collect import Collected, Collector
 from harness.reporting.metrics import Metrics
+from harness.reporting.outcomes import GroupKey, Outcome
 from harness.reporting.tables import listed
 
 TaskKey = tuple[str, int]
@@ -26,6 +27,7 @@ class SideRows:
     outcomes: dict[TaskKey, Outcome]
     spent: Metrics
     notes: tuple[str, ...] = ()
+    price_tables: dict[str, set[str]] = field(default_factory=dict)  # version -> contents
 
 
 def side_of(name: str, collected: Collected, policy: str | None = None) -> SideRows:
@@ -61,7 +63,7 @@ def side_of(name: str, collected: Collected, policy: str | None = None) -> SideR
         *collected.notes,
         *(n for key in sorted(groups) for n in collected.group_notes.get(key, ())),
     ]
-    return SideRows(name, chosen, synthetic, outcomes, spent, tuple(notes))
+    return SideRows(name, chosen, synthetic, outcomes, spent, tuple(notes), collected.price_tables)
 
 
 def group_side(collected: Collected, group: GroupKey, label: str) -> SideRows | None:

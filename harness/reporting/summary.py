@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from harness.pricing import Usage
 from harness.reporting.figures import GroupFigures, Interval, TierTokens
 from harness.reporting.metrics import Metrics
+from harness.reporting.prices import Variant, price_table_contents
 from harness.reporting.tables import (
     SYNTHETIC_BANNER,
     SYNTHETIC_MARK,
@@ -111,6 +112,11 @@ def tier_tokens(m: Metrics) -> list[TierTokens]:
     ]
 
 
+def estimated(g: GroupFigures) -> bool:
+    """Whether a group's sums of dollars rest on usage that was not reported as it should be."""
+    return bool(g.adjusted_calls + g.estimated_calls + g.unknown_calls)
+
+
 def group_figures(s: Summary) -> GroupFigures:
     """A group's figures on its own tasks, as every view shows them."""
     m = s.metrics
@@ -141,6 +147,11 @@ def group_figures(s: Summary) -> GroupFigures:
         retried_attempts=m.retried,
         lost_attempts=m.lost_attempts,
         lost_cost_usd=m.lost_cost_usd,
+        unrecorded_attempts=m.unrecorded,
+        unrecorded_cost_usd=m.unrecorded_cost_usd,
+        adjusted_calls=m.adjusted_calls,
+        estimated_calls=m.estimated_calls,
+        unknown_calls=m.unknown_calls,
         calls={str(tier): calls for tier, calls in sorted(m.calls.items())},
         tokens=tier_tokens(m),
         notes=list(s.notes),
@@ -200,6 +211,7 @@ def summary_rows(groups: Sequence[GroupFigures], suspicious: bool = False) -> li
     rows = []
     for g in groups:
         flagged = [f"{g.suspicious} ({g.suspicious_resolved})"] if suspicious else []
+        mark = estimated(g)
         rows.append(
             [
                 g.label,
@@ -208,11 +220,11 @@ def summary_rows(groups: Sequence[GroupFigures], suspicious: bool = False) -> li
                 rate_with_interval(g),
                 str(g.errors),
                 *flagged,
-                money(g.total_cost_usd),
-                money(g.error_cost_usd),
-                money(g.cost_per_task_usd),
-                money(g.cost_per_resolved_usd),
-                money(g.graded_cost_per_resolved_usd),
+                money(g.total_cost_usd, mark),
+                money(g.error_cost_usd, mark),
+                money(g.cost_per_task_usd, mark),
+                money(g.cost_per_resolved_usd, mark),
+                money(g.graded_cost_per_resolved_usd, mark),
                 percent(g.escalations_per_turn),
             ]
         )
@@ -226,7 +238,7 @@ def token_rows(groups: Sequence[GroupFigures]) -> list[list[str]]:
             t.tier,
             *(count(getattr(t, k)) for k in TOKEN_KINDS),
             percent(t.cache_hit_rate),
-            money(t.cost_usd),
+            money(t.cost_usd, estimated(g)),
         ]
         for g in groups
         for t in g.tokens
@@ -279,10 +291,17 @@ def figures_table(
     return "\n".join(["\n\n".join(tables), *footer])
 
 
-def policy_notes(variants: set[tuple[str, str, str]]) -> list[str]:
+def policy_notes(variants: set[Variant]) -> list[str]:
     """A policy name whose rows come from different rules or price tables is not one policy:
-    say so, rather than average over the change silently."""
-    notes = []
+    say so, rather than average over the change silently; nor is one price table version
+    with different prices."""
+    notes = [
+        f"warning: price table {version} has {len(hashes)} different contents "
+        f"(price_table_hash {listed(hashes)}): rows priced at different prices under one "
+        "version are counted together; give an edited table a new version"
+        for version, hashes in sorted(price_table_contents(variants).items())
+        if len(hashes) > 1
+    ]
     for what, column, index in (
         ("rule sets", "policy_hash", 1),
         ("price tables", "price_table", 2),

@@ -15,14 +15,18 @@ SYNTHETIC_BANNER = (
 MONEY_DIGITS = 4  # significant digits: per-task costs are fractions of a cent
 
 
-def money(value: float | None) -> str:
+ESTIMATE_MARK = "~"  # before a sum of dollars that rests on estimated usage
+
+
+def money(value: float | None, estimated: bool = False) -> str:
     """Dollars with four significant digits and at least cents: $0.001842 (not $0.0018),
-    $0.1026, $1.234, $1,234.57."""
+    $0.1026, $1.234, $1,234.57; marked ~ when the sum rests on estimated usage."""
     if value is None:
         return "-"
     if math.isinf(value):
         return "unbounded"
-    return f"{'-' if value < 0 else ''}${_dollars(abs(value))}"
+    mark = ESTIMATE_MARK if estimated else ""
+    return f"{mark}{'-' if value < 0 else ''}${_dollars(abs(value))}"
 
 
 def signed_money(value: float) -> str:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from harness import HarnessError
 from harness.files import first_problem, path_inside
 from harness.reporting.tables import SYNTHETIC_MARK, count, money
-from harness.results import Trajectory
+from harness.results import ModelCall, Trajectory
 
 
 def esc(text: object) -> str:
@@ -68,6 +68,24 @@ def _tests(row: Any) -> str:
     return "".join(parts) or "<p>No test results in the row.</p>"
 
 
+def _call(c: ModelCall) -> str:
+    """A call: tokens and cost (marked, with why, when not as reported), and the reasoning
+    its reply carried, folded."""
+    text = (
+        f"<li>{esc(c.tier)} {esc(c.model)}, reason {esc(c.reason)}: "
+        f"{count(c.usage.cache_hit)} cache hit, {count(c.usage.cache_miss)} cache miss, "
+        f"{count(c.usage.output)} output tokens, {money(c.cost_usd, not c.exact)}"
+        + (f", {c.retries} retries" if c.retries else "")
+    )
+    if not c.exact:
+        text += f' <span class="badge">usage {esc(c.usage_source)}</span> {esc(c.usage_note)}'
+    if c.error:
+        text += f" &middot; failed: {esc(c.error)}"
+    if c.reasoning_content:
+        text += f"<details><summary>reasoning</summary>{code_block(c.reasoning_content)}</details>"
+    return text + "</li>"
+
+
 def _turn(turn: Any, trajectory: Trajectory) -> str:
     escalated = turn.escalated_from
     classes = "turn escalated" if escalated else "turn"
@@ -77,15 +95,7 @@ def _turn(turn: Any, trajectory: Trajectory) -> str:
     )
     if escalated:
         head += f' <span class="badge">escalated after {esc(escalated)}</span>'
-    calls = "".join(
-        f"<li>{esc(c.tier)} {esc(c.model)}, reason {esc(c.reason)}: "
-        f"{count(c.usage.cache_hit)} cache hit, {count(c.usage.cache_miss)} cache miss, "
-        f"{count(c.usage.output)} output tokens, {money(c.cost_usd)}"
-        + (f", {c.retries} retries" if c.retries else "")
-        + "</li>"
-        for c in trajectory.calls
-        if c.turn == turn.index
-    )
+    calls = "".join(_call(c) for c in trajectory.calls if c.turn == turn.index)
     body = [f"<h3>{head}</h3>", f'<ul class="calls">{calls}</ul>']
     if turn.failed_reply:
         body += [

@@ -94,11 +94,12 @@ class Configurations:
     def of(self, row: Any) -> int:
         """An index standing for the row's configuration (all that changes a result but the
         task itself)."""
-        run = (row.run_id, row.policy_hash, row.backend, row.price_table)
+        prices = (row.price_table, row.price_table_hash)
+        run = (row.run_id, row.policy_hash, row.backend, *prices)
         known = self._runs.get(run)
         if known is not None and known[0].__dict__ == row.settings.__dict__:
             return known[1]
-        raw = (row.policy_hash, row.backend, row.price_table, row.settings.model_dump_json())
+        raw = (row.policy_hash, row.backend, *prices, row.settings.model_dump_json())
         index = self._ids.get(raw)
         if index is None:
             index = self._ids[raw] = len(self._values)

@@ -42,6 +42,7 @@ def configuration(record: ResultRow | RunIdentity | Any) -> dict[str, str]:
         "models": _text(settings.models) if settings.models else "",
         "model options": _text(settings.model_options) if settings.model_options else "",
         "price table": record.price_table,
+        "price table content": record.price_table_hash,
         "limits": _text(settings.limits) if settings.limits else "",
         "prompts": settings.prompt_hash,
         "sandbox settings": _text(settings.sandbox) if settings.sandbox else "",

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from harness.pricing import Usage
+from harness.pricing import Inexact, Usage
 from harness.tiers import Tier
 
 SCHEMA_VERSION: Literal[3] = 3
@@ -60,8 +60,9 @@ class Verdict(Record):
     log: str = Field("", description="The tail of the test log.")
     suspicious: str = Field(
         "",
-        description="Why grading distrusts the patch (it changed how tests are run or "
-        "reported; those changes were put back before the tests ran), or empty.",
+        description="Why grading distrusts the patch, or empty: it changed how tests are run "
+        "or reported (put back before the tests ran), wrote inside .git (not graded), or the "
+        "log and the harness's own results channel disagree.",
     )
 
 
@@ -119,6 +120,11 @@ class ResultRow(Record):
     )
     seed: int = Field(description="Seed of the run (it drives the simulated models).")
     price_table: str = Field(description="Version of the price table the cost was computed with.")
+    price_table_hash: str = Field(
+        "",
+        description="Hash of the price table's content: a table edited under the same version "
+        "has another hash.",
+    )
     task_hash: str = Field(
         "",
         description="Hash of the task's content (repository, commit, statement, patches, "
@@ -135,8 +141,10 @@ class ResultRow(Record):
         "",
         description="Why grading distrusts the patch, or empty: it changed how tests are run "
         "or reported (conftest.py, pytest or tox configuration, plugin entry points, the test "
-        "runner); those changes were put back before the tests ran, so the status stands, "
-        "and reports count such rows apart.",
+        "runner, files Python reads at start-up; put back before the tests ran, so the status "
+        "stands), it wrote inside .git (the row is unresolved, not graded), or the test log and "
+        "the harness's own results channel disagree (the row is unresolved). "
+        "Reports count such rows apart.",
     )
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
@@ -182,6 +190,14 @@ class ResultRow(Record):
         description="Spend of the lost attempts, as far as their calls were reported before "
         "the loss; not part of cost_usd.",
     )
+    inexact_calls: dict[Inexact, Count] = Field(
+        default_factory=dict,
+        description="Model calls paid for (lost attempts' included) whose usage is not as the "
+        "provider reported it: 'adjusted' (did not add up, billed at the dearest reading), "
+        "'estimated' (missing or unusable, estimated from the text), 'unknown' (nothing read "
+        "back, estimated from the request). Empty when every call's usage was reported.",
+    )
+    attempt_id: str = Field("", description="Id of this attempt in the spend journal.")
     wall_time_s: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Wall time of the task (agent and grading), in seconds."
     )
@@ -246,6 +262,8 @@ class ReportedRow(Protocol):
     def lost_attempts(self) -> int: ...
     @property
     def lost_cost_usd(self) -> float: ...
+    @property
+    def inexact_calls(self) -> dict[Inexact, int]: ...
 
 
 KEY_FIELDS = ("instance_id", "policy", "seed")
@@ -303,6 +321,7 @@ class RunIdentity(Record):
     seed: int
     price_table: str
     harness_version: str
+    price_table_hash: str = ""
     settings: RunSettings = Field(default_factory=RunSettings)
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from harness.pricing import Usage
+from harness.pricing import INEXACT, Inexact, Usage, UsageSource
 from harness.results.row import Record, ResultRow, RunIdentity, Verdict
 from harness.tiers import Outcome, Tier
 
@@ -37,8 +37,28 @@ class ModelCall(Record):
     retries: int = 0
     retry_wait_s: float = 0.0
     error: str = Field(
-        "", description="Why the call failed for good (no reply, so no usage to price)."
+        "",
+        description="Why the call failed for good; its usage is what an answer without a reply "
+        "was billed for, or none.",
     )
+    usage_source: UsageSource = Field(
+        "reported",
+        description="How the usage is known: 'reported' by the provider; 'adjusted' (the "
+        "provider's counts did not add up, read the way that bills the most); 'estimated' from "
+        "the request and reply text (no usable counts); 'unknown' (no reply was read: estimated "
+        "from the request alone).",
+    )
+    usage_note: str = Field("", description="Why the usage is not as reported, when it is not.")
+    reasoning_content: str = Field(
+        "", description="The reasoning the reply carried (reasoning_content), as it came."
+    )
+    response_id: str = Field(
+        "", description="The provider's id of the response, to reconcile with its bill."
+    )
+
+    @property
+    def exact(self) -> bool:
+        return self.usage_source == "reported"
 
 
 class CheckedTests(Record):
@@ -97,6 +117,7 @@ class LostAttempt(Record):
     node: str = Field("", description="The Ray node it ran on; empty when it never started.")
     reason: str
     calls: list[ModelCall] = Field(default_factory=list)
+    attempt_id: str = Field("", description="Its id in the spend journal.")
 
     @property
     def cost_usd(self) -> float:
@@ -144,6 +165,13 @@ class Trajectory(Record):
             totals[call.tier] = totals.get(call.tier, 0.0) + call.cost_usd
         return dict(sorted(totals.items()))
 
+    def inexact_calls(self) -> dict[Inexact, int]:
+        """Calls paid for, lost attempts' included, whose usage is not as the provider
+        reported it, by how it is known (kinds with none left out)."""
+        paid = [*self.calls, *(call for lost in self.lost_attempts for call in lost.calls)]
+        found = {kind: sum(call.usage_source == kind for call in paid) for kind in INEXACT}
+        return {kind: count for kind, count in found.items() if count}
+
     def calls_by_tier(self) -> dict[Tier, int]:
         totals: dict[Tier, int] = {}
         for call in self.calls:
@@ -161,6 +189,7 @@ class Trajectory(Record):
         started_at: str,
         path: str,
         task_hash: str = "",
+        attempt_id: str = "",
     ) -> ResultRow:
         """The result row that sums this trajectory up; `path` is where it was written,
         relative to the results file's folder."""
@@ -184,6 +213,8 @@ class Trajectory(Record):
             calls=self.calls_by_tier(),
             lost_attempts=len(self.lost_attempts),
             lost_cost_usd=sum(lost.cost_usd for lost in self.lost_attempts),
+            inexact_calls=self.inexact_calls(),
+            attempt_id=attempt_id,
             wall_time_s=round(wall_time_s, 3),
             started_at=started_at,
             trajectory=path,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import docker
@@ -55,7 +57,13 @@ def _remove(client: docker.DockerClient, container_id: str) -> bool:
 
 
 def remove_containers(client: docker.DockerClient, labels: dict[str, str]) -> int:
-    return sum(_remove(client, cid) for cid, _ in labelled(client, labels))
+    """Remove the matching containers, all at once: a run told to stop does not wait for one
+    removal after another (each takes the engine up to a second or two under load)."""
+    found = [cid for cid, _ in labelled(client, labels)]
+    if len(found) < 2:
+        return sum(_remove(client, cid) for cid in found)
+    with ThreadPoolExecutor(max_workers=min(8, len(found))) as removals:
+        return sum(removals.map(partial(_remove, client), found))
 
 
 def _dead(owner_label: str) -> bool:

@@ -153,6 +153,9 @@ def _absolute(path: str) -> str:
     return path if path.startswith("/") else f"{WORKDIR}/{path}"
 
 
+CREATE_WAIT_S = 1.0  # at most, for containers being created when a run stops
+
+
 class DockerProvider:
     """Task images and locked-down containers of one run, all labelled with its run id."""
 
@@ -178,6 +181,10 @@ class DockerProvider:
         # one, each image is made when its task asks
         self.keeper: ImageKeeping | None = None
         self._uses: dict[str, ImageUse] = {}
+        # once cleanup began, no container starts: one made meanwhile would outlive the run
+        self._stopping = False
+        self._creating = 0  # containers being created now
+        self._starts = threading.Condition()
 
     def prepare(self, task: Task) -> str:
         if self.keeper is None:
@@ -218,12 +225,20 @@ class DockerProvider:
             "security_opt": ["no-new-privileges"],
             "environment": {"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_INPUT": "1"},
         }
+        with self._starts:
+            if self._stopping:
+                raise InfrastructureError("the run is stopping: no sandbox starts")
+            self._creating += 1
         try:
             container, disk = self._run_limited(environment, options)
         except docker.errors.DockerException as exc:
             raise InfrastructureError(
                 f"cannot start a container from {environment}: {docker_reason(exc)}"
             ) from None
+        finally:
+            with self._starts:
+                self._creating -= 1
+                self._starts.notify_all()
         try:
             found = self._probe(container, environment, task.environment.activate)
         except InfrastructureError:
@@ -275,4 +290,9 @@ class DockerProvider:
                 )
 
     def cleanup(self) -> int:
+        """Remove this run's containers; none starts after this. A container being created
+        is waited for (a moment), so that it is removed too."""
+        with self._starts:
+            self._stopping = True
+            self._starts.wait_for(lambda: self._creating == 0, timeout=CREATE_WAIT_S)
         return remove_containers(self.client, {INSTANCE_LABEL: self.instance})
