@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -68,6 +69,13 @@ def run_cli(capsys: Any, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def ctrl_c_reaches_it() -> None:
+    """`preexec_fn` for a child that a test sends Ctrl-C: a shell that starts a command in
+    the background makes it ignore SIGINT, and children inherit that, so a suite run that
+    way would see the child shrug Ctrl-C off."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def harness(

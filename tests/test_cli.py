@@ -13,7 +13,7 @@ from harness.tasks import load_tasks
 
 from .conftest import MINI_SUITE, containers_of, run_id
 from .fake_openai import FakeOpenAI, deepseek_usage
-from .helpers import harness
+from .helpers import ctrl_c_reaches_it, harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,6 +160,7 @@ def _start_run(tmp_path, name):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_reaches_it,
     )
     return run, process
 

@@ -29,6 +29,7 @@ from harness.results.journal import SpendJournal, journal_path, read_journal
 from harness.runner import RunConfig, TaskWork
 
 from .conftest import containers_of, run_id
+from .helpers import ctrl_c_reaches_it
 from .ray_cluster import ROOT, environment
 
 pytestmark = [pytest.mark.cluster, pytest.mark.docker]
@@ -130,6 +131,7 @@ def test_ctrl_c_cancels_the_clusters_tasks_and_containers(ray_cluster, docker_cl
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_reaches_it,
     )
     try:
         wait_for(lambda: len(containers_of(docker_client, rid)) >= 2, 180, "two containers")
