@@ -140,11 +140,9 @@ class ResultRow(Record):
     suspicious: str = Field(
         "",
         description="Why grading distrusts the patch, or empty: it changed how tests are run "
-        "or reported (conftest.py, pytest or tox configuration, plugin entry points, the test "
-        "runner, files Python reads at start-up; put back before the tests ran, so the status "
-        "stands), it wrote inside .git (the row is unresolved, not graded), or the test log and "
-        "the harness's own results channel disagree (the row is unresolved). "
-        "Reports count such rows apart.",
+        "or reported (runner or start-up files; put back before the tests ran, the status "
+        "stands), wrote inside .git, or the log and the harness's own results channel "
+        "disagree (both unresolved). Reports count such rows apart.",
     )
     FAIL_TO_PASS: TestSplit = Field(default_factory=TestSplit)
     PASS_TO_PASS: TestSplit = Field(default_factory=TestSplit)
